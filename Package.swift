@@ -1,0 +1,68 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "subsidysim",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "subsidysim", targets: ["subsidysim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
+    ],
+    targets: [
+        // GNU Scientific Library, found by pkg-config; the header adds a counter-based
+        // generator (Philox4x32-10) as a gsl_rng_type and shims for GSL's global tables.
+        .systemLibrary(
+            name: "CGSL",
+            pkgConfig: "gsl",
+            providers: [.apt(["libgsl-dev"])]
+        ),
+        // Scenario, policy, rules and validation. Pure Swift: imports no C.
+        .target(
+            name: "SubsidyModel",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            resources: [.copy("Resources/pingluo-draft.yaml")]
+        ),
+        // Random streams, distributions, trial loop, statistics, sensitivity. The only importer of CGSL.
+        .target(
+            name: "SubsidyEngine",
+            dependencies: ["CGSL", "SubsidyModel"]
+        ),
+        // CSV, gnuplot scripts, summary.md, manifest, atomic output folders.
+        .target(
+            name: "SubsidyReport",
+            dependencies: ["SubsidyModel", "SubsidyEngine"]
+        ),
+        .executableTarget(
+            name: "subsidysim",
+            dependencies: [
+                "SubsidyModel", "SubsidyEngine", "SubsidyReport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // `make bench`: release-mode throughput benchmark, apart from the tests.
+        .executableTarget(
+            name: "subsidysim-bench",
+            dependencies: ["SubsidyModel", "SubsidyEngine"]
+        ),
+        .testTarget(
+            name: "SubsidyModelTests",
+            dependencies: ["SubsidyModel"],
+            resources: [.copy("Rules"), .copy("BadScenarios")]
+        ),
+        .testTarget(
+            name: "SubsidyEngineTests",
+            dependencies: [
+                "SubsidyEngine", "SubsidyModel",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        .testTarget(
+            name: "SubsidyReportTests",
+            dependencies: ["SubsidyReport", "SubsidyEngine", "SubsidyModel"]
+        ),
+    ]
+)

@@ -1,0 +1,313 @@
+/// The draft's clauses as rules, one function per clause. Every function is pure, works in
+/// 万元, and is used both by the Monte Carlo engine (per firm, per trial) and by
+/// `subsidysim award` (one firm, explained step by step), so there is one place per clause.
+public enum Rules {
+
+    // MARK: eligible costs (closing paragraph)
+
+    /// Eligible investment under the hardware rule, or nil when the project is rejected.
+    ///
+    /// > 支持的试点项目补助用于企业数字化改造相关的软件、云服务支出，网关、路由等必要的数据采集传输设备支出，
+    /// > 其中硬件占比不超过试点项目总价的30%。
+    ///
+    /// - `trim_total`: hardware counted = min(H, limit × (S + H)).
+    /// - `trim_eligible`: hardware counted = min(H, limit/(1 − limit) × S), so hardware is `limit` of what is paid on.
+    /// - `reject`: H > limit × (S + H) ⇒ nothing under （一）.
+    /// - Parameters: software `S` (software and cloud services) and hardware `H`, 万元, both ≥ 0.
+    @inlinable
+    public static func eligibleInvestment(software s: Double, hardware h: Double, limit: Double, rule: HardwareRule) -> Double? {
+        switch rule {
+        case .trimTotal:
+            return s + Swift.min(h, limit * (s + h))
+        case .trimEligible:
+            return s + Swift.min(h, limit / (1 - limit) * s)
+        case .reject:
+            // A small tolerance keeps "exactly 30%" (e.g. 30 of 100) on the allowed side despite rounding.
+            return h <= limit * (s + h) * (1 + 1e-12) ? s + h : nil
+        }
+    }
+
+    // MARK: （一） 支持企业数字化改造
+
+    /// Acceptance (验收): finished by the measure's end date and at 二级 or above after the change.
+    ///
+    /// > 对改造后数字化水平达到二级及以上水平的试点企业进行补助 … 有效期至2026年9月30日
+    @inlinable
+    public static func accepted(completed: Bool, passes: Bool) -> Bool { completed && passes }
+
+    /// The （一） award of an accepted firm: min(rate_b × eligible investment, cap_b).
+    ///
+    /// > 第一批改造补助比例不超过企业数字化改造实际投入资金的60%，最高不超过50万元；
+    /// > 第二批改造企业补助比例不超过企业数字化改造实际投入资金的50%，最高不超过40万元。
+    /// (The budget table says 50% and 40%: the `table` variant.)
+    @inlinable
+    public static func transformation(eligible: Double, batch: BatchPolicy) -> Double {
+        Swift.min(batch.rate * eligible, batch.cap)
+    }
+
+    // MARK: （二）–（五） awards
+
+    /// （二） 打造数字化转型标杆: > 遴选3家数字化转型标杆企业，每家最高给予5万元一次性奖励。
+    /// The bureau picks up to `benchmarkCount` accepted firms (highest score).
+    @inlinable
+    public static func benchmark(selected: Bool, policy: Policy) -> Double { selected ? policy.benchmarkAmount : 0 }
+
+    /// （三） 培育先进级智能工厂: > 对试点期内获评自治区先进级智能工厂的试点企业，每家给予最高不超过4万元一次性奖励。
+    @inlinable
+    public static func smartFactory(rated: Bool, policy: Policy) -> Double { rated ? policy.smartFactoryAmount : 0 }
+
+    /// （四） 鼓励企业上云用云: > 对于试点企业在基础设施、办公管理、生产制造、供应链等环节部署上云用云的企业，每家企业最高给予1万元奖励。
+    @inlinable
+    public static func cloud(deployed: Bool, policy: Policy) -> Double { deployed ? policy.cloudAmount : 0 }
+
+    /// （五） 鼓励打造链式转型案例: > 对…“链式”转型优秀案例，每个给予最高不超过30万元的奖励。
+    /// `merit` is what the case deserves (万元); the award is capped at the policy's amount.
+    @inlinable
+    public static func chainCase(merit: Double, policy: Policy) -> Double { Swift.min(Swift.max(merit, 0), policy.chainCaseAmount) }
+
+    /// （六） 培育优质服务商: > 遴选3家优质服务商，一次性给予5万元奖励。 `qualifying` providers compete for `count` awards.
+    @inlinable
+    public static func serviceProviders(qualifying: Int, policy: Policy) -> Double {
+        Double(Swift.min(Swift.max(qualifying, 0), policy.serviceProviderCount)) * policy.serviceProviderAmount
+    }
+
+    // MARK: （七）（八） fees
+
+    /// （七）（八） professional services: per-firm fees by their basis, plus the fixed research cost.
+    ///
+    /// > （七）…按照其服务且验收通过的中小企业数量，给予不超过1万元/家的服务费用。
+    /// > （八）…给予不超过0.8万元/家验收服务费用。…每家企业审计费用不超过0.07万元。
+    /// - Parameters: counts of pilot, completed and accepted firms.
+    @inlinable
+    public static func professionalServices(pilot: Int, completed: Int, accepted: Int, policy: Policy) -> Double {
+        func count(_ b: FeeBasis) -> Double {
+            switch b {
+            case .pilot: return Double(pilot)
+            case .completed: return Double(completed)
+            case .accepted: return Double(accepted)
+            }
+        }
+        return policy.processManagementFee.amount * count(policy.processManagementFee.basis)
+            + policy.acceptanceFee.amount * count(policy.acceptanceFee.basis)
+            + policy.auditFee.amount * count(policy.auditFee.basis)
+            + policy.researchCost
+    }
+
+    // MARK: per-project ceiling (closing paragraph)
+
+    /// Applies the per-project ceiling to one firm's awards, in place, and returns the amount cut.
+    ///
+    /// > 每个企业只能申报一个项目，同一项目享受数转供给质效奖补资金不超过70万元。
+    ///
+    /// Which lines count is ambiguous in the draft; the scenario names them (`policy.ceiling.lines`).
+    /// The excess comes off in reverse clause order: （五） first, （一） last.
+    /// `awards` is indexed like `LineID.firmLevel`.
+    @inlinable
+    public static func applyCeiling(_ awards: inout FirmLevelAwards, policy: Policy) -> Double {
+        var total = 0.0
+        for l in policy.ceilingLines { total += awards[l] }
+        var excess = total - policy.ceiling
+        guard excess > 0 else { return 0 }
+        let cut = excess
+        for l in LineID.firmLevel.reversed() where policy.ceilingLines.contains(l) {
+            let take = Swift.min(awards[l], excess)
+            awards[l] -= take
+            excess -= take
+            if excess <= 0 { break }
+        }
+        return cut
+    }
+}
+
+/// One firm's awards on the firm-level lines （一）–（五）, 万元.
+public struct FirmLevelAwards: Sendable, Hashable {
+    public var transformation = 0.0
+    public var benchmark = 0.0
+    public var smartFactory = 0.0
+    public var cloud = 0.0
+    public var chainCase = 0.0
+
+    public init() {}
+
+    @inlinable
+    public subscript(_ l: LineID) -> Double {
+        get {
+            switch l {
+            case .transformation: return transformation
+            case .benchmark: return benchmark
+            case .smartFactory: return smartFactory
+            case .cloud: return cloud
+            case .chainCase: return chainCase
+            default: return 0
+            }
+        }
+        set {
+            switch l {
+            case .transformation: transformation = newValue
+            case .benchmark: benchmark = newValue
+            case .smartFactory: smartFactory = newValue
+            case .cloud: cloud = newValue
+            case .chainCase: chainCase = newValue
+            default: break
+            }
+        }
+    }
+
+    public var total: Double { transformation + benchmark + smartFactory + cloud + chainCase }
+}
+
+/// The facts of one firm that the rules need (what `subsidysim award` asks, what the engine draws).
+public struct FirmFacts: Sendable, Hashable {
+    /// 0-based batch index.
+    public var batch: Int
+    /// Software and cloud services, 万元.
+    public var software: Double
+    /// Data-collection and transmission hardware, 万元.
+    public var hardware: Double
+    public var completed: Bool
+    public var passes: Bool
+    public var cloud: Bool
+    public var smartFactory: Bool
+    public var benchmark: Bool
+    /// What the firm's chain case merits (万元), 0 for none.
+    public var chainCase: Double
+
+    public init(batch: Int, software: Double, hardware: Double, completed: Bool = true, passes: Bool = true, cloud: Bool = false,
+                smartFactory: Bool = false, benchmark: Bool = false, chainCase: Double = 0) {
+        self.batch = batch
+        self.software = software
+        self.hardware = hardware
+        self.completed = completed
+        self.passes = passes
+        self.cloud = cloud
+        self.smartFactory = smartFactory
+        self.benchmark = benchmark
+        self.chainCase = chainCase
+    }
+}
+
+/// One step of an explained award: what was computed, under which clause.
+public struct RuleStep: Sendable, Hashable, Codable {
+    public var clause: String
+    public var zh: String
+    public var en: String
+    /// The amount this step arrives at (万元), if it yields one.
+    public var amount: Double?
+}
+
+/// One firm's awards with the reasoning, for `subsidysim award`.
+public struct ExplainedAward: Sendable {
+    public var facts: FirmFacts
+    public var eligible: Double?
+    public var accepted: Bool
+    /// Before the ceiling.
+    public var demand: FirmLevelAwards
+    /// After the ceiling.
+    public var awards: FirmLevelAwards
+    public var ceilingCut: Double
+    public var steps: [RuleStep]
+}
+
+extension Rules {
+    /// A firm's awards on （一）–（五）, with the ceiling applied. This is what the engine evaluates per firm.
+    @inlinable
+    public static func firmAwards(_ f: FirmFacts, policy: Policy) -> (demand: FirmLevelAwards, paid: FirmLevelAwards, cut: Double) {
+        var a = FirmLevelAwards()
+        let ok = accepted(completed: f.completed, passes: f.passes)
+        if ok, f.batch >= 0, f.batch < policy.batches.count,
+           let e = eligibleInvestment(software: f.software, hardware: f.hardware, limit: policy.hardwareLimit, rule: policy.hardwareRule) {
+            a.transformation = transformation(eligible: e, batch: policy.batches[f.batch])
+        }
+        a.benchmark = ok ? benchmark(selected: f.benchmark, policy: policy) : 0
+        a.smartFactory = ok ? smartFactory(rated: f.smartFactory, policy: policy) : 0
+        a.cloud = cloud(deployed: f.cloud, policy: policy)
+        a.chainCase = f.chainCase > 0 ? chainCase(merit: f.chainCase, policy: policy) : 0
+        var paid = a
+        let cut = applyCeiling(&paid, policy: policy)
+        return (a, paid, cut)
+    }
+
+    /// The same computation as `firmAwards`, with every step written out and its clause cited.
+    public static func explain(_ f: FirmFacts, policy: Policy) -> ExplainedAward {
+        var steps: [RuleStep] = []
+        func n(_ x: Double) -> String { formatNumber((x * 10_000).rounded() / 10_000) }
+        let result = firmAwards(f, policy: policy)
+        let ok = accepted(completed: f.completed, passes: f.passes)
+        steps.append(RuleStep(clause: "（一）",
+            zh: ok ? "验收：按期完成且达到二级及以上，可获改造补助" : "验收：\(f.completed ? "已完成但未达到二级" : "未在2026年9月30日前完成")，不予改造补助",
+            en: ok ? "acceptance: finished on time and at level 2 or above, eligible under (1)"
+                   : "acceptance: \(f.completed ? "finished but below level 2" : "not finished by 2026-09-30"), nothing under (1)",
+            amount: nil))
+        var eligible: Double?
+        if f.batch < 0 || f.batch >= policy.batches.count {
+            steps.append(RuleStep(clause: "（一）", zh: "没有第 \(f.batch + 1) 批", en: "there is no batch \(f.batch + 1)", amount: 0))
+        } else {
+            let b = policy.batches[f.batch]
+            let total = f.software + f.hardware
+            eligible = eligibleInvestment(software: f.software, hardware: f.hardware, limit: policy.hardwareLimit, rule: policy.hardwareRule)
+            let share = total > 0 ? f.hardware / total : 0
+            switch (policy.hardwareRule, eligible) {
+            case (_, nil):
+                steps.append(RuleStep(clause: "末段（硬件≤30%）",
+                    zh: "硬件 \(n(f.hardware)) 占项目总价 \(n(share * 100))%，超过 \(n(policy.hardwareLimit * 100))%，按 reject 规则不予补助",
+                    en: "hardware \(n(f.hardware)) is \(n(share * 100))% of the project, above \(n(policy.hardwareLimit * 100))%; rejected under rule reject",
+                    amount: 0))
+            case (.trimTotal, let e?):
+                steps.append(RuleStep(clause: "末段（硬件≤30%）",
+                    zh: "可补助投入 = 软件及云 \(n(f.software)) + min(硬件 \(n(f.hardware)), \(n(policy.hardwareLimit)) × 总价 \(n(total))) = \(n(e))",
+                    en: "eligible = software \(n(f.software)) + min(hardware \(n(f.hardware)), \(n(policy.hardwareLimit)) × total \(n(total))) = \(n(e))",
+                    amount: e))
+            case (.trimEligible, let e?):
+                steps.append(RuleStep(clause: "末段（硬件≤30%）",
+                    zh: "可补助投入 = 软件及云 \(n(f.software)) + min(硬件 \(n(f.hardware)), \(n(policy.hardwareLimit))/\(n(1 - policy.hardwareLimit)) × \(n(f.software))) = \(n(e))",
+                    en: "eligible = software \(n(f.software)) + min(hardware \(n(f.hardware)), \(n(policy.hardwareLimit))/\(n(1 - policy.hardwareLimit)) × \(n(f.software))) = \(n(e))",
+                    amount: e))
+            case (.reject, let e?):
+                steps.append(RuleStep(clause: "末段（硬件≤30%）",
+                    zh: "硬件占比 \(n(share * 100))% 未超过 \(n(policy.hardwareLimit * 100))%，可补助投入 = \(n(e))",
+                    en: "hardware share \(n(share * 100))% is within \(n(policy.hardwareLimit * 100))%; eligible = \(n(e))",
+                    amount: e))
+            }
+            if let e = eligible, ok {
+                let raw = b.rate * e
+                steps.append(RuleStep(clause: "（一）",
+                    zh: "\(b.name)：min(\(n(b.rate)) × \(n(e)) = \(n(raw)), 上限 \(n(b.cap))) = \(n(result.demand.transformation))",
+                    en: "\(b.name): min(\(n(b.rate)) × \(n(e)) = \(n(raw)), cap \(n(b.cap))) = \(n(result.demand.transformation))",
+                    amount: result.demand.transformation))
+            }
+        }
+        if f.benchmark {
+            steps.append(RuleStep(clause: "（二）", zh: ok ? "标杆企业奖励 \(n(result.demand.benchmark))" : "标杆企业须先通过验收，奖励 0",
+                                  en: ok ? "benchmark award \(n(result.demand.benchmark))" : "a benchmark firm must be accepted first: 0",
+                                  amount: result.demand.benchmark))
+        }
+        if f.smartFactory {
+            steps.append(RuleStep(clause: "（三）", zh: ok ? "先进级智能工厂奖励 \(n(result.demand.smartFactory))" : "须先通过验收，奖励 0",
+                                  en: ok ? "smart factory award \(n(result.demand.smartFactory))" : "must be accepted first: 0",
+                                  amount: result.demand.smartFactory))
+        }
+        if f.cloud {
+            steps.append(RuleStep(clause: "（四）", zh: "上云用云奖励 \(n(result.demand.cloud))", en: "cloud award \(n(result.demand.cloud))",
+                                  amount: result.demand.cloud))
+        }
+        if f.chainCase > 0 {
+            steps.append(RuleStep(clause: "（五）", zh: "链式转型案例：min(\(n(f.chainCase)), 最高 \(n(policy.chainCaseAmount))) = \(n(result.demand.chainCase))",
+                                  en: "chain case: min(\(n(f.chainCase)), at most \(n(policy.chainCaseAmount))) = \(n(result.demand.chainCase))",
+                                  amount: result.demand.chainCase))
+        }
+        let counted = policy.ceilingLines.map { result.demand[$0] }.reduce(0, +)
+        if result.cut > 0 {
+            steps.append(RuleStep(clause: "末段（单个项目≤\(n(policy.ceiling))万元）",
+                zh: "计入上限的奖补合计 \(n(counted)) 超过 \(n(policy.ceiling))，按条款倒序（先（五）后（一））扣减 \(n(result.cut))，合计 \(n(result.paid.total))",
+                en: "awards under the ceiling total \(n(counted)), above \(n(policy.ceiling)); \(n(result.cut)) cut in reverse clause order ((5) first, (1) last), total \(n(result.paid.total))",
+                amount: result.paid.total))
+        } else {
+            steps.append(RuleStep(clause: "末段（单个项目≤\(n(policy.ceiling))万元）",
+                zh: "计入上限的奖补合计 \(n(counted)) 未超过 \(n(policy.ceiling))，合计 \(n(result.paid.total))",
+                en: "awards under the ceiling total \(n(counted)), within \(n(policy.ceiling)); total \(n(result.paid.total))",
+                amount: result.paid.total))
+        }
+        return ExplainedAward(facts: f, eligible: eligible, accepted: ok, demand: result.demand, awards: result.paid,
+                              ceilingCut: result.cut, steps: steps)
+    }
+}

@@ -1,0 +1,234 @@
+import Foundation
+
+/// An override given on the command line: `--set KEY=VALUE` (VALUE is YAML: `0.5`, `{dist: beta, mean: 0.9, sd: 0.05}`).
+public struct Override: Sendable {
+    public var path: KeyPath
+    public var value: YNode
+    /// As typed, for the manifest.
+    public var text: String
+
+    /// Parses `KEY=VALUE`; the error names the option and what was expected.
+    public static func parse(_ text: String, option: String = "--set") -> Result<Override, ScenarioError> {
+        let loc = SourceLocation(file: option, line: 0, column: 0)
+        guard let eq = text.firstIndex(of: "=") else {
+            return .failure(ScenarioError(.invalid, [Diagnostic(loc, key: text, Message(
+                zh: "应写成 键路径=值，例如 policy.batches[0].cap=45", en: "expected KEY=VALUE, e.g. policy.batches[0].cap=45"))]))
+        }
+        let key = String(text[..<eq]).trimmingCharacters(in: .whitespaces)
+        let valueText = String(text[text.index(after: eq)...])
+        guard let path = KeyPath(key) else {
+            return .failure(ScenarioError(.invalid, [Diagnostic(loc, key: key, Message(
+                zh: "“\(key)” 不是合法的键路径（例：policy.batches[0].rate）", en: "'\(key)' is not a key path (e.g. policy.batches[0].rate)"))]))
+        }
+        switch YAMLReader.parse(data: Data(valueText.utf8), file: option) {
+        case let .success(node):
+            var n = node
+            relocate(&n, to: loc)
+            return .success(Override(path: path, value: n, text: text))
+        case let .failure(e):
+            return .failure(ScenarioError(.invalid, e.diagnostics.map { Diagnostic(loc, key: key, $0.message) }))
+        }
+    }
+
+    /// Values typed on the command line have no file position: point them all at the option.
+    private static func relocate(_ n: inout YNode, to loc: SourceLocation) {
+        n.location = loc
+        switch n.value {
+        case var .mapping(ps):
+            for i in ps.indices { ps[i].keyLocation = loc; relocate(&ps[i].value, to: loc) }
+            n.value = .mapping(ps)
+        case var .sequence(xs):
+            for i in xs.indices { relocate(&xs[i], to: loc) }
+            n.value = .sequence(xs)
+        case .scalar: break
+        }
+    }
+
+    public init(path: KeyPath, value: YNode, text: String) {
+        self.path = path
+        self.value = value
+        self.text = text
+    }
+
+    /// A numeric override, as sweeps make them.
+    public init(path: KeyPath, number: Double) {
+        let loc = SourceLocation(file: "--set", line: 0, column: 0)
+        self.init(path: path, value: YNode(.scalar(formatNumber(number), plain: true), loc),
+                  text: "\(path)=\(formatNumber(number))")
+    }
+}
+
+/// A scenario read from disk (or the bundled draft), with `base:` merged, variants applied and
+/// `--set` overrides laid over every variant. Everything is validated before anything runs.
+public struct LoadedScenario: Sendable {
+    /// What was loaded, for messages and the manifest (a path, or `builtin:pingluo-draft`).
+    public var file: String
+    /// The scenario itself, with `--set` applied (no variant).
+    public var scenario: Scenario
+    /// One per variant, in file order; a scenario without variants has one, `base`.
+    public var variants: [ResolvedVariant]
+    /// SHA-256 of the merged tree (after `base:` and `--set`), hex.
+    public var sha256: String
+    /// Every file read (the scenario and its bases), for the manifest.
+    public var files: [String]
+    /// The merged tree with `--set` applied, for sweeps that override further.
+    public var tree: YNode
+    public var overrides: [Override]
+
+    /// The bundled draft scenario (`Scenarios/pingluo-draft.yaml`, embedded at build time).
+    public static let builtinName = "builtin:pingluo-draft"
+
+    public static func builtinData() -> Data? {
+        guard let url = Bundle.module.url(forResource: "pingluo-draft", withExtension: "yaml") else { return nil }
+        return try? Data(contentsOf: url)
+    }
+
+    /// Loads `path` (nil: the bundled draft), applies `overrides` to every variant, keeps the
+    /// variants named in `only` (all when empty), and validates it all.
+    public static func load(_ path: String?, overrides: [Override] = [], only: [String] = []) throws(ScenarioError) -> LoadedScenario {
+        var files: [String] = []
+        let tree = try readMerged(path ?? builtinName, chain: [], files: &files)
+        return try resolve(tree: tree, file: path ?? builtinName, files: files, overrides: overrides, only: only)
+    }
+
+    /// Re-resolves the same scenario with more overrides (sweep points, solve steps).
+    public func with(_ more: [Override]) throws(ScenarioError) -> LoadedScenario {
+        try LoadedScenario.resolve(tree: baseTree, file: file, files: files, overrides: overrides + more,
+                                   only: variants.map(\.id), keepIDs: true)
+    }
+
+    private var baseTree: YNode { storedBase }
+    private var storedBase: YNode
+
+    static func resolve(tree base: YNode, file: String, files: [String], overrides: [Override], only: [String],
+                        keepIDs: Bool = false) throws(ScenarioError) -> LoadedScenario {
+        var bag = DiagnosticBag()
+        var tree = base.removingKey("base")
+        for o in overrides {
+            if let m = tree.set(o.path, to: o.value) { bag.add(o.value.location, o.path.description, m) }
+        }
+        if !bag.isEmpty { throw ScenarioError(.invalid, bag.sorted) }
+        var decoder = TreeDecoder()
+        let scenario = decoder.scenario(tree)
+        guard let scenario else { throw ScenarioError(.invalid, decoder.bag.sorted) }
+
+        var specs = scenario.variantSpecs
+        if !only.isEmpty {
+            for id in only where !specs.contains(where: { $0.id == id }) {
+                let all = specs.map(\.id)
+                let hint = suggestion(for: id, in: all)
+                bag.add(SourceLocation(file: "--variant", line: 0, column: 0), id, Message(
+                    zh: "没有这个方案\(hint.map { "；是否想写 “\($0)”？" } ?? "")（\(file) 中的方案：\(all.isEmpty ? "无" : all.joined(separator: ", "))）",
+                    en: "no such variant\(hint.map { "; did you mean '\($0)'?" } ?? "") (variants in \(file): \(all.isEmpty ? "none" : all.joined(separator: ", ")))"))
+            }
+            if !bag.isEmpty { throw ScenarioError(.invalid, bag.items) }
+            specs = only.compactMap { id in specs.first { $0.id == id } }
+        }
+        var variants: [ResolvedVariant] = []
+        if specs.isEmpty {
+            variants = [ResolvedVariant(id: "base", label: scenario.title, scenario: scenario)]
+        }
+        for spec in specs {
+            var vt = base.removingKey("base")
+            for o in spec.overrides {
+                if let m = vt.set(o.path, to: o.value) { bag.add(o.location, o.path.description, m) }
+            }
+            for o in overrides {
+                if let m = vt.set(o.path, to: o.value) { bag.add(o.value.location, o.path.description, m) }
+            }
+            var d = TreeDecoder()
+            if let s = d.scenario(vt) {
+                variants.append(ResolvedVariant(id: spec.id, label: spec.label, scenario: s))
+            } else {
+                for diag in d.bag.items {
+                    // A problem an override caused is reported with the variant that made it.
+                    var dd = diag
+                    if !decoder.bag.items.contains(diag) {
+                        dd.message = Message(zh: "（方案 \(spec.id)）" + diag.message.zh, en: "(variant \(spec.id)) " + diag.message.en)
+                    }
+                    bag.add(dd)
+                }
+            }
+        }
+        if !bag.isEmpty { throw ScenarioError(.invalid, bag.sorted) }
+        let hash = SHA256.hex(Data(tree.canonicalText.utf8))
+        return LoadedScenario(file: file, scenario: scenario, variants: variants, sha256: hash, files: files, tree: tree,
+                              overrides: overrides, storedBase: base)
+    }
+
+    /// Reads a file and, recursively, its `base:` chain; the child is laid over its base.
+    static func readMerged(_ path: String, chain: [String], files: inout [String]) throws(ScenarioError) -> YNode {
+        let data: Data
+        let canonical: String
+        if path == builtinName {
+            guard let d = builtinData() else {
+                throw ScenarioError(.missingInput, [Diagnostic(SourceLocation(file: path, line: 0, column: 0), key: "",
+                    Message(zh: "内置情景缺失（构建不完整）", en: "the bundled scenario is missing (incomplete build)"))])
+            }
+            data = d
+            canonical = path
+        } else {
+            let url = URL(fileURLWithPath: path)
+            canonical = url.standardizedFileURL.path
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+                throw ScenarioError(.missingInput, [Diagnostic(SourceLocation(file: path, line: 0, column: 0), key: "",
+                    Message(zh: "找不到情景文件", en: "scenario file not found"))])
+            }
+            guard !isDir.boolValue, let d = FileManager.default.contents(atPath: path) else {
+                throw ScenarioError(.missingInput, [Diagnostic(SourceLocation(file: path, line: 0, column: 0), key: "",
+                    Message(zh: isDir.boolValue ? "这是目录，不是情景文件" : "无法读取情景文件",
+                            en: isDir.boolValue ? "this is a folder, not a scenario file" : "cannot read the scenario file"))])
+            }
+            data = d
+        }
+        files.append(path)
+        let tree: YNode
+        switch YAMLReader.parse(data: data, file: path) {
+        case let .success(t): tree = t
+        case let .failure(e): throw e
+        }
+        guard let baseNode = tree["base"] else { return tree }
+        guard case let .scalar(baseName, _) = baseNode.value, !baseNode.isNull else {
+            throw ScenarioError(.invalid, [Diagnostic(baseNode.location, key: "base", Message(
+                zh: "base 应为另一个情景文件的路径", en: "base must be the path of another scenario file"))])
+        }
+        var basePath: String
+        if baseName.hasPrefix("builtin:") {
+            basePath = baseName
+        } else if baseName.hasPrefix("/") {
+            basePath = baseName
+        } else if path == builtinName {
+            basePath = baseName
+        } else {
+            basePath = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(baseName).path
+        }
+        // A what-if file may name the draft by file name even where it is not beside it.
+        if !basePath.hasPrefix("builtin:"), !FileManager.default.fileExists(atPath: basePath),
+           (baseName as NSString).lastPathComponent == "pingluo-draft.yaml" {
+            basePath = builtinName
+        }
+        if basePath != builtinName && !basePath.hasPrefix("builtin:") && !FileManager.default.fileExists(atPath: basePath) {
+            throw ScenarioError(.missingInput, [Diagnostic(baseNode.location, key: "base", Message(
+                zh: "找不到 base 文件 \(basePath)", en: "base file \(basePath) not found"))])
+        }
+        if basePath.hasPrefix("builtin:") && basePath != builtinName {
+            throw ScenarioError(.missingInput, [Diagnostic(baseNode.location, key: "base", Message(
+                zh: "没有内置情景 \(basePath)（可用：\(builtinName)）", en: "no bundled scenario \(basePath) (available: \(builtinName))"))])
+        }
+        let baseCanonical = basePath == builtinName ? basePath : URL(fileURLWithPath: basePath).standardizedFileURL.path
+        let newChain = chain + [canonical]
+        if newChain.contains(baseCanonical) {
+            let cycle = (newChain + [baseCanonical]).map { ($0 as NSString).lastPathComponent }.joined(separator: " → ")
+            throw ScenarioError(.invalid, [Diagnostic(baseNode.location, key: "base", Message(
+                zh: "base 形成循环：\(cycle)", en: "base chain forms a cycle: \(cycle)"))])
+        }
+        if newChain.count > 16 {
+            throw ScenarioError(.invalid, [Diagnostic(baseNode.location, key: "base", Message(
+                zh: "base 层数超过 16", en: "more than 16 levels of base"))])
+        }
+        let parent = try readMerged(basePath, chain: newChain, files: &files)
+        return tree.removingKey("base").merged(over: parent.removingKey("base"))
+    }
+}
+
