@@ -27,6 +27,8 @@
 #include <gsl/gsl_statistics_double.h>
 #include <gsl/gsl_sort_double.h>
 #include <gsl/gsl_version.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_eigen.h>
 
 typedef struct {
     uint32_t key[2];
