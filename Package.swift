@@ -24,7 +24,7 @@ let package = Package(
         .target(
             name: "SubsidyModel",
             dependencies: [.product(name: "Yams", package: "Yams")],
-            resources: [.copy("Resources/pingluo-draft.yaml")]
+            resources: [.embedInCode("Resources/pingluo-draft.yaml")]
         ),
         // Random streams, distributions, trial loop, statistics, sensitivity. The only importer of CGSL.
         .target(

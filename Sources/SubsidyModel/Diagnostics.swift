@@ -116,7 +116,7 @@ func editDistance(_ a: String, _ b: String) -> Int {
 }
 
 /// The closest of `candidates` to `word`, if it is close enough to be a plausible typo.
-func suggestion(for word: String, in candidates: [String]) -> String? {
+public func suggestion(for word: String, in candidates: [String]) -> String? {
     let scored = candidates.map { ($0, editDistance(word.lowercased(), $0.lowercased())) }
     guard let best = scored.min(by: { $0.1 < $1.1 }) else { return nil }
     let limit = Swift.max(2, word.count / 3)

@@ -42,7 +42,13 @@ public enum Rules {
     /// (The budget table says 50% and 40%: the `table` variant.)
     @inlinable
     public static func transformation(eligible: Double, batch: BatchPolicy) -> Double {
-        Swift.min(batch.rate * eligible, batch.cap)
+        transformation(eligible: eligible, rate: batch.rate, cap: batch.cap)
+    }
+
+    /// The same rule with the batch's rate and cap given directly (the engine's hot loop).
+    @inlinable
+    public static func transformation(eligible: Double, rate: Double, cap: Double) -> Double {
+        Swift.min(rate * eligible, cap)
     }
 
     // MARK: （二）–（五） awards
@@ -104,18 +110,47 @@ public enum Rules {
     /// `awards` is indexed like `LineID.firmLevel`.
     @inlinable
     public static func applyCeiling(_ awards: inout FirmLevelAwards, policy: Policy) -> Double {
+        applyCeiling(&awards, ceiling: policy.ceiling, counts: CeilingLines(policy.ceilingLines))
+    }
+
+    /// The same rule with the covered lines as flags (the engine's hot loop).
+    @inlinable
+    public static func applyCeiling(_ a: inout FirmLevelAwards, ceiling: Double, counts c: CeilingLines) -> Double {
         var total = 0.0
-        for l in policy.ceilingLines { total += awards[l] }
-        var excess = total - policy.ceiling
+        if c.transformation { total += a.transformation }
+        if c.benchmark { total += a.benchmark }
+        if c.smartFactory { total += a.smartFactory }
+        if c.cloud { total += a.cloud }
+        if c.chainCase { total += a.chainCase }
+        var excess = total - ceiling
         guard excess > 0 else { return 0 }
         let cut = excess
-        for l in LineID.firmLevel.reversed() where policy.ceilingLines.contains(l) {
-            let take = Swift.min(awards[l], excess)
-            awards[l] -= take
-            excess -= take
-            if excess <= 0 { break }
+        // Reverse clause order: （五） first, （一） last.
+        @inline(__always) func take(_ x: inout Double, _ on: Bool) {
+            guard on, excess > 0 else { return }
+            let t = Swift.min(x, excess)
+            x -= t
+            excess -= t
         }
+        take(&a.chainCase, c.chainCase)
+        take(&a.cloud, c.cloud)
+        take(&a.smartFactory, c.smartFactory)
+        take(&a.benchmark, c.benchmark)
+        take(&a.transformation, c.transformation)
         return cut
+    }
+}
+
+/// Which firm-level lines count toward the per-project ceiling.
+public struct CeilingLines: Sendable, Hashable {
+    public var transformation, benchmark, smartFactory, cloud, chainCase: Bool
+
+    public init(_ lines: [LineID]) {
+        transformation = lines.contains(.transformation)
+        benchmark = lines.contains(.benchmark)
+        smartFactory = lines.contains(.smartFactory)
+        cloud = lines.contains(.cloud)
+        chainCase = lines.contains(.chainCase)
     }
 }
 

@@ -78,9 +78,10 @@ public struct LoadedScenario: Sendable {
     /// The bundled draft scenario (`Scenarios/pingluo-draft.yaml`, embedded at build time).
     public static let builtinName = "builtin:pingluo-draft"
 
+    /// The bundled draft's bytes, compiled into the binary (`.embedInCode`), so `subsidysim run`
+    /// works from any folder and the binary needs no resource bundle beside it.
     public static func builtinData() -> Data? {
-        guard let url = Bundle.module.url(forResource: "pingluo-draft", withExtension: "yaml") else { return nil }
-        return try? Data(contentsOf: url)
+        Data(PackageResources.pingluo_draft_yaml)
     }
 
     /// Loads `path` (nil: the bundled draft), applies `overrides` to every variant, keeps the

@@ -1,1 +1,42 @@
-print("x")
+// `make bench`: release-mode throughput of the engine on the bundled draft scenario.
+// Prints firm-trials per second, wall time and peak RSS for each case. Not a test: numbers
+// depend on the machine; record them in notes, not in assertions.
+import Foundation
+import SubsidyEngine
+import SubsidyModel
+
+func peakRSSMiB() -> Double {
+    var u = rusage()
+    getrusage(__rusage_who_t(0), &u)  // RUSAGE_SELF
+    return Double(u.ru_maxrss) / 1024
+}
+
+func line(_ s: String) { FileHandle.standardOutput.write(Data((s + "\n").utf8)) }
+
+let args = CommandLine.arguments
+let quick = args.contains("--quick")
+let cores = ProcessInfo.processInfo.activeProcessorCount
+let loaded: LoadedScenario
+do { loaded = try LoadedScenario.load(nil) } catch {
+    print("cannot load the bundled scenario: \(error.render(.en))")
+    exit(70)
+}
+let model = CompiledModel(loaded, seed: loaded.scenario.simulation.seed)
+let design = TrialDesign(method: .random, seed: model.seed)
+
+line("subsidysim bench — bundled draft scenario, \(model.variantCount) variants (common random numbers), \(cores) cores, GSL \(Engine.gslVersion)")
+line("case                          trials    threads   wall s    firm-trials/s   trials/s    peak RSS MiB")
+var cases: [(Int, Int)] = quick ? [(20_000, 1), (20_000, cores)] : [(100_000, 1), (100_000, cores), (1_000_000, cores)]
+if let i = args.firstIndex(of: "--trials"), i + 1 < args.count, let n = Int(args[i + 1]) { cases = [(n, 1)] }
+for (trials, threads) in cases {
+    let t0 = Date()
+    guard let r = try? Simulator.run(model, options: RunOptions(trials: trials, threads: threads, keepInputs: true), design: design) else {
+        print("run failed"); exit(70)
+    }
+    let wall = Date().timeIntervalSince(t0)
+    let L = r.layout
+    let firmsPerTrial = (0..<L.batches).map { r.moments[0][L.batch($0, .firms)].mean }.reduce(0, +)
+    let firmTrials = firmsPerTrial * Double(trials)
+    line(String(format: "run default               %8d  %7d   %7.3f   %13.0f   %9.0f   %10.1f",
+                trials, threads, wall, firmTrials / wall, Double(trials) / wall, peakRSSMiB()))
+}

@@ -1,0 +1,475 @@
+import CGSL
+import Foundation
+import SubsidyModel
+
+/// A variant compiled for the trial loop: policy numbers as plain values, budgets per line and source.
+struct CompiledVariant: Sendable {
+    let id: String
+    let policy: Policy
+    let rates: [Double]
+    let caps: [Double]
+    let hardwareLimit: Double
+    let hardwareRule: HardwareRule
+    let ceiling: Double
+    let ceilingLines: CeilingLines
+    let benchmarkCount: Int
+    let chainCaseCount: Int
+    let overrun: OverrunRule
+    /// Line budgets in layout order: [line][source], 万元.
+    let budget: [[Double]]
+    let lineTotal: [Double]
+    /// Source amounts, 万元, and whether a source is restricted to some lines (paid first there).
+    let sourceAmount: [Double]
+    let restricted: [Bool]
+    let totalFunding: Double
+    /// Layout index of （一）, if the scenario has it.
+    let transformationIndex: Int?
+
+    init(_ v: ResolvedVariant, layout: RecordLayout) {
+        let s = v.scenario
+        id = v.id
+        policy = s.policy
+        rates = s.policy.batches.map(\.rate)
+        caps = s.policy.batches.map(\.cap)
+        hardwareLimit = s.policy.hardwareLimit
+        hardwareRule = s.policy.hardwareRule
+        ceiling = s.policy.ceiling
+        ceilingLines = CeilingLines(s.policy.ceilingLines)
+        benchmarkCount = s.policy.benchmarkCount
+        chainCaseCount = s.policy.chainCaseCount
+        overrun = s.policy.overrun
+        budget = layout.lines.map { l in
+            let line = s.line(l)
+            return layout.sources.map { line?.budget[$0] ?? 0 }
+        }
+        lineTotal = budget.map { $0.reduce(0, +) }
+        sourceAmount = layout.sources.map { id in s.funding.first { $0.id == id }?.amount ?? 0 }
+        restricted = layout.sources.map { id in s.funding.first { $0.id == id }?.onlyLines != nil }
+        totalFunding = sourceAmount.reduce(0, +)
+        transformationIndex = layout.lines.firstIndex(of: .transformation)
+    }
+}
+
+/// Positions of the trial-level inputs in a group's value vector (no string look-ups in the loop).
+struct InputIndex: Sendable {
+    var firms: [Int] = []
+    var total = -1, share = -1
+    var completion: [Int] = []
+    var pass: [Int] = []
+    var price = -1, cloud = -1, chainCases = -1, providers = -1
+
+    init(_ inputs: [TrialInput], batches: Int) {
+        func at(_ id: String) -> Int { inputs.firstIndex { $0.id == id } ?? -1 }
+        firms = (0..<batches).map { at("firms_b\($0 + 1)") }
+        total = at("firms_total")
+        share = at("batch1_share")
+        completion = (0..<batches).map { at("completion_b\($0 + 1)") }
+        pass = (0..<batches).map { at("pass_b\($0 + 1)") }
+        price = at("price_factor")
+        cloud = at("cloud_uptake")
+        chainCases = at("chain_cases")
+        providers = at("service_providers")
+    }
+}
+
+/// A population compiled for the trial loop, with the variants that share it.
+struct CompiledGroup: Sendable {
+    let population: Population
+    let inputs: [TrialInput]
+    let prepared: [PreparedDistribution]
+    /// Column of each of this group's inputs in the design's union of inputs.
+    let designColumn: [Int]
+    let index: InputIndex
+    let batches: Int
+    let perBatchCounts: Bool
+    let segmentCumulative: [Double]
+    let segmentFactor: [Double]
+    let segmentSmart: [Double]
+    let investment: Distribution
+    let hardware: PreparedDistribution
+    let score: PreparedDistribution
+    let chainAward: PreparedDistribution
+    let holderIsTopFirm: Bool
+    let variants: [Int]
+    /// Top-scored accepted firms to rank: the most any variant needs.
+    let rankDepth: Int
+    let needsLottery: Bool
+}
+
+/// Per-firm facts of a trial, one row of `FirmRow.width` doubles per firm.
+enum FirmRow {
+    static let width = 9
+    static let batch = 0, segment = 1, investment = 2, hardware = 3, completed = 4, passes = 5, cloud = 6, smart = 7, score = 8
+}
+
+/// Evaluates trials: draws each trial's firms once per population, then applies every variant
+/// that shares the population (common random numbers). One per worker thread; reuses its buffers.
+struct TrialKernel {
+    let model: CompiledModel
+    let stream: RandomStream
+    /// n × FirmRow.width.
+    var firms: [Double] = []
+    var firmCount = 0
+    var completedCount = 0
+    var acceptedCount = 0
+    /// Accepted firms by descending score, `rankDepth` deep; rankOf[f] = position or -1.
+    var rank: [Int] = []
+    var rankOf: [Int32] = []
+    var order: [Int] = []
+    var caseAwards: [Double] = []
+    /// n × 5 awards (firm-level lines, after the ceiling).
+    var awards: [Double] = []
+    var values: [Double] = []
+    var demand: [Double] = []
+    var paid: [Double] = []
+    var used: [Double] = []
+
+    init(model: CompiledModel) {
+        self.model = model
+        stream = RandomStream(seed: model.seed)
+        demand = [Double](repeating: 0, count: model.layout.lines.count)
+        paid = demand
+        used = [Double](repeating: 0, count: model.layout.sources.count)
+    }
+
+    /// Evaluates trial `t` with trial-level design point `u` (one uniform per design column) and
+    /// writes one record per variant into `out` (variant v at `v * layout.count`).
+    mutating func evaluate(trial t: Int, u: UnsafeBufferPointer<Double>, inputValues: UnsafeMutableBufferPointer<Double>?,
+                           out: UnsafeMutableBufferPointer<Double>) {
+        let groups = model.groups
+        for gi in groups.indices {
+            values.removeAll(keepingCapacity: true)
+            let g = groups[gi]
+            for k in g.prepared.indices { values.append(g.prepared[k].quantile(u[g.designColumn[k]])) }
+            if gi == 0, let inputValues {
+                for (k, c) in g.designColumn.enumerated() { inputValues[c] = values[k] }
+            }
+            drawFirms(trial: t, group: g)
+            rankFirms(g)
+            drawCases(trial: t, group: g)
+            if g.needsLottery { lotteryOrder(trial: t) }
+            for v in g.variants {
+                let rec = UnsafeMutableBufferPointer(rebasing: out[(v * model.layout.count)..<((v + 1) * model.layout.count)])
+                apply(variant: model.variants[v], group: g, record: rec)
+            }
+        }
+    }
+
+    @inline(__always)
+    private func value(_ i: Int, _ fallback: Double = 0) -> Double { i >= 0 ? values[i] : fallback }
+
+    @inline(__always)
+    private func count(_ x: Double) -> Int {
+        guard x.isFinite else { return 0 }
+        return Int(Swift.min(Swift.max(x.rounded(), 0), Double(Population.maxFirmsPerBatch)))
+    }
+
+    /// Step 2 of MODEL.md §6: every firm's facts, from its own stream (seed, trial, batch, index).
+    /// The number and order of draws never depend on the policy.
+    mutating func drawFirms(trial t: Int, group g: CompiledGroup) {
+        let nb = g.batches
+        var perBatch = [Int](repeating: 0, count: nb)
+        if g.perBatchCounts {
+            for b in 0..<nb { perBatch[b] = count(value(g.index.firms[b])) }
+        } else {
+            let total = count(value(g.index.total))
+            let share = Swift.min(Swift.max(value(g.index.share, 1), 0), 1)
+            if nb == 1 { perBatch[0] = total } else {
+                perBatch[0] = Swift.min(total, count(Double(total) * share))
+                perBatch[1] = total - perBatch[0]
+            }
+        }
+        let n = perBatch.reduce(0, +)
+        if firms.count < n * FirmRow.width { firms = [Double](repeating: 0, count: Swift.max(n, 64) * FirmRow.width * 2) }
+        firmCount = n
+        let price = value(g.index.price, 1)
+        let cloudP = value(g.index.cloud)
+        // Investment of a firm of segment s: X = f_s·price·Y, Y ~ the investment law, X truncated to
+        // [min, max]: Y = F⁻¹(F(min/scale) + u·(F(max/scale) − F(min/scale))).
+        let inv = g.investment
+        let ns = g.segmentFactor.count
+        var scale = [Double](repeating: 1, count: ns), low = [Double](repeating: 0, count: ns), high = [Double](repeating: 1, count: ns)
+        for s in 0..<ns {
+            let sc = Swift.max(g.segmentFactor[s] * price, 1e-300)
+            scale[s] = sc
+            if let l = inv.lower { low[s] = PreparedDistribution.cdfBelow(inv.kind, l / sc) }
+            if let h = inv.upper { high[s] = PreparedDistribution.cdf(inv.kind, h / sc) }
+        }
+        var lnMu = 0.0, lnSigma = 0.0, isLognormal = false
+        if case let .lognormal(mu, sigma) = inv.kind { lnMu = mu; lnSigma = sigma; isLognormal = true }
+        let lower = inv.lower ?? -.infinity, upper = inv.upper ?? .infinity
+        var completed = 0, accepted = 0
+        let stream = self.stream
+        let pcs = (0..<nb).map { Swift.min(Swift.max(value(g.index.completion[$0]), 0), 1) }
+        let pps = (0..<nb).map { Swift.min(Swift.max(value(g.index.pass[$0]), 0), 1) }
+        firms.withUnsafeMutableBufferPointer { F in
+            g.segmentCumulative.withUnsafeBufferPointer { cum in
+                var f = 0
+                for b in 0..<nb {
+                    let pc = pcs[b], pp = pps[b]
+                    for i in 0..<perBatch[b] {
+                        stream.select(.firm, trial: t, id: UInt32(b) << 24 | UInt32(i))
+                        let us = stream.open01()
+                        var s = 0
+                        while s < ns - 1 && us > cum[s] { s += 1 }
+                        let ui = stream.open01(), uc = stream.open01(), up = stream.open01()
+                        let ucl = stream.open01(), usf = stream.open01(), usc = stream.open01()
+                        var p = low[s] + ui * (high[s] - low[s])
+                        p = Swift.min(Swift.max(p, 1e-300), 1 - 1e-16)
+                        var x: Double
+                        if isLognormal {
+                            x = scale[s] * Foundation.exp(lnMu + lnSigma * gsl_cdf_ugaussian_Pinv(p))
+                        } else if high[s] <= low[s] {
+                            x = inv.lower ?? inv.upper ?? 0
+                        } else {
+                            x = scale[s] * PreparedDistribution.inverse(inv.kind, p)
+                        }
+                        if !(x >= lower) { x = lower.isFinite ? lower : 0 }
+                        if x > upper { x = upper }
+                        let row = f * FirmRow.width
+                        let isCompleted = uc < pc, isPassed = up < pp
+                        F[row + FirmRow.batch] = Double(b)
+                        F[row + FirmRow.segment] = Double(s)
+                        F[row + FirmRow.investment] = x
+                        F[row + FirmRow.completed] = isCompleted ? 1 : 0
+                        F[row + FirmRow.passes] = isPassed ? 1 : 0
+                        F[row + FirmRow.cloud] = ucl < cloudP ? 1 : 0
+                        F[row + FirmRow.smart] = usf < g.segmentSmart[s] ? 1 : 0
+                        F[row + FirmRow.score] = g.score.quantile(usc)
+                        // Variable-length draws last, so they never shift the fixed ones.
+                        F[row + FirmRow.hardware] = Swift.min(Swift.max(g.hardware.sample(stream), 0), 1)
+                        if isCompleted { completed += 1; if isPassed { accepted += 1 } }
+                        f += 1
+                    }
+                }
+            }
+        }
+        completedCount = completed
+        acceptedCount = accepted
+    }
+
+    /// Accepted firms by score, deep enough for every variant's benchmark count (policy-free).
+    mutating func rankFirms(_ g: CompiledGroup) {
+        let n = firmCount
+        rank.removeAll(keepingCapacity: true)
+        if rankOf.count < n { rankOf = [Int32](repeating: -1, count: Swift.max(n, 64) * 2) }
+        for f in 0..<n { rankOf[f] = -1 }
+        guard g.rankDepth > 0 else { return }
+        let depth = g.rankDepth
+        firms.withUnsafeBufferPointer { F in
+            for f in 0..<n {
+                let row = f * FirmRow.width
+                guard F[row + FirmRow.completed] > 0, F[row + FirmRow.passes] > 0 else { continue }
+                let sc = F[row + FirmRow.score]
+                var pos = rank.count
+                while pos > 0 && F[rank[pos - 1] * FirmRow.width + FirmRow.score] < sc { pos -= 1 }
+                if pos < depth {
+                    rank.insert(f, at: pos)
+                    if rank.count > depth { rank.removeLast() }
+                }
+            }
+        }
+        for (i, f) in rank.enumerated() { rankOf[f] = Int32(i) }
+    }
+
+    /// Chain cases: how many qualify is trial-level; each case's merit comes from its own stream.
+    mutating func drawCases(trial t: Int, group g: CompiledGroup) {
+        caseAwards.removeAll(keepingCapacity: true)
+        let cases = Swift.min(count(value(g.index.chainCases, 0)), 1000)
+        for c in 0..<cases {
+            stream.select(.chainCase, trial: t, id: UInt32(c))
+            caseAwards.append(g.chainAward.quantile(stream.open01()))
+        }
+        caseAwards.sort(by: >)
+    }
+
+    /// Steps 3–4 of MODEL.md §6 for one variant: awards per firm, demand per line, payment.
+    mutating func apply(variant cv: CompiledVariant, group g: CompiledGroup, record r: UnsafeMutableBufferPointer<Double>) {
+        let L = model.layout
+        for i in 0..<r.count { r[i] = 0 }
+        let n = firmCount
+        if awards.count < n * 5 { awards = [Double](repeating: 0, count: Swift.max(n, 64) * 10) }
+        let funded = Swift.min(cv.chainCaseCount, caseAwards.count)
+        var outsideChain = 0.0
+        if !g.holderIsTopFirm {
+            for c in 0..<funded { outsideChain += Rules.chainCase(merit: caseAwards[c], policy: cv.policy) }
+        }
+        var sums = (t: 0.0, b: 0.0, s: 0.0, c: 0.0, cc: outsideChain)
+        var misc = (cuts: 0.0, cutAmount: 0.0, bench: 0.0, smart: 0.0, cloud: 0.0)
+        let nb = cv.rates.count
+        let benchAmount = cv.policy.benchmarkAmount, smartAmount = cv.policy.smartFactoryAmount
+        let cloudAmount = cv.policy.cloudAmount, chainAmount = cv.policy.chainCaseAmount
+        firms.withUnsafeBufferPointer { F in
+            awards.withUnsafeMutableBufferPointer { A in
+                rankOf.withUnsafeBufferPointer { RK in
+                    for f in 0..<n {
+                        let row = f * FirmRow.width
+                        let b = Int(F[row + FirmRow.batch]), s = Int(F[row + FirmRow.segment])
+                        let inv = F[row + FirmRow.investment], hs = F[row + FirmRow.hardware]
+                        let isCompleted = F[row + FirmRow.completed] > 0
+                        let accepted = isCompleted && F[row + FirmRow.passes] > 0
+                        var a = FirmLevelAwards()
+                        var eligible = 0.0
+                        var atCap = false
+                        if accepted, b < nb,
+                           let e = Rules.eligibleInvestment(software: inv * (1 - hs), hardware: inv * hs, limit: cv.hardwareLimit, rule: cv.hardwareRule) {
+                            a.transformation = Rules.transformation(eligible: e, rate: cv.rates[b], cap: cv.caps[b])
+                            eligible = e
+                            atCap = cv.rates[b] * e >= cv.caps[b]
+                        }
+                        if accepted {
+                            let pos = Int(RK[f])
+                            if pos >= 0 && pos < cv.benchmarkCount { a.benchmark = benchAmount }
+                            if F[row + FirmRow.smart] > 0 { a.smartFactory = smartAmount }
+                            if g.holderIsTopFirm, pos >= 0, pos < funded { a.chainCase = Swift.min(Swift.max(caseAwards[pos], 0), chainAmount) }
+                        }
+                        if F[row + FirmRow.cloud] > 0 { a.cloud = cloudAmount }
+                        let cut = Rules.applyCeiling(&a, ceiling: cv.ceiling, counts: cv.ceilingLines)
+                        if cut > 0 { misc.cuts += 1; misc.cutAmount += cut }
+                        if a.benchmark > 0 { misc.bench += 1 }
+                        if a.smartFactory > 0 { misc.smart += 1 }
+                        if a.cloud > 0 { misc.cloud += 1 }
+                        let ar = f * 5
+                        A[ar] = a.transformation; A[ar + 1] = a.benchmark; A[ar + 2] = a.smartFactory
+                        A[ar + 3] = a.cloud; A[ar + 4] = a.chainCase
+                        sums.t += a.transformation; sums.b += a.benchmark; sums.s += a.smartFactory
+                        sums.c += a.cloud; sums.cc += a.chainCase
+
+                        r[L.batch(b, .firms)] += 1
+                        if isCompleted { r[L.batch(b, .completed)] += 1 }
+                        r[L.batch(b, .investment)] += inv
+                        r[L.segment(s, .firms)] += 1
+                        if accepted {
+                            r[L.batch(b, .accepted)] += 1
+                            r[L.batch(b, .demand)] += a.transformation
+                            r[L.batch(b, .eligible)] += eligible
+                            r[L.segment(s, .accepted)] += 1
+                            r[L.segment(s, .demand)] += a.transformation
+                            r[L.segment(s, .eligible)] += eligible
+                            if a.transformation > 0 { r[L.batch(b, .awarded)] += 1 }
+                            if atCap && a.transformation >= cv.caps[b] - 1e-12 {
+                                r[L.batch(b, .atCap)] += 1
+                                r[L.segment(s, .atCap)] += 1
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        r[L.misc(.ceilingCuts)] = misc.cuts
+        r[L.misc(.ceilingCutAmount)] = misc.cutAmount
+        r[L.misc(.benchmarkFirms)] = misc.bench
+        r[L.misc(.smartFactories)] = misc.smart
+        r[L.misc(.cloudFirms)] = misc.cloud
+        r[L.misc(.chainCasesFunded)] = Double(funded)
+
+        for (i, l) in L.lines.enumerated() {
+            switch l {
+            case .transformation: demand[i] = sums.t
+            case .benchmark: demand[i] = sums.b
+            case .smartFactory: demand[i] = sums.s
+            case .cloud: demand[i] = sums.c
+            case .chainCase: demand[i] = sums.cc
+            case .serviceProvider:
+                demand[i] = Rules.serviceProviders(qualifying: count(value(g.index.providers, 0)), policy: cv.policy)
+            case .professionalServices:
+                demand[i] = Rules.professionalServices(pilot: n, completed: completedCount, accepted: acceptedCount, policy: cv.policy)
+            }
+        }
+        pay(cv, record: r)
+    }
+
+    /// Pays every line under the overrun rule and books the money to its sources (MODEL.md §4).
+    mutating func pay(_ cv: CompiledVariant, record r: UnsafeMutableBufferPointer<Double>) {
+        let L = model.layout
+        let nL = L.lines.count, nS = L.sources.count
+        for i in 0..<nL { paid[i] = Swift.min(demand[i], cv.lineTotal[i]) }
+        for s in 0..<nS { used[s] = 0 }
+        // Within each line's own allocation, restricted money pays first (regional pays （一） first).
+        for i in 0..<nL {
+            var rest = paid[i]
+            for pass in [true, false] {
+                for s in 0..<nS where cv.restricted[s] == pass {
+                    let take = Swift.min(rest, cv.budget[i][s])
+                    used[s] += take
+                    rest -= take
+                }
+            }
+        }
+        if cv.overrun == .reallocate {
+            // County money unspent anywhere covers overruns, in clause order; regional never moves.
+            var pool = 0.0
+            for s in 0..<nS where !cv.restricted[s] { pool += cv.sourceAmount[s] - used[s] }
+            for i in 0..<nL where demand[i] > paid[i] && pool > 0 {
+                let extra = Swift.min(demand[i] - paid[i], pool)
+                paid[i] += extra
+                pool -= extra
+                var rest = extra
+                for s in 0..<nS where !cv.restricted[s] {
+                    let take = Swift.min(rest, cv.sourceAmount[s] - used[s])
+                    used[s] += take
+                    rest -= take
+                }
+            }
+        }
+        // How （一）'s payment splits over batches.
+        if let ti = cv.transformationIndex {
+            let nb = L.batches
+            switch cv.overrun {
+            case .batchOrder:
+                var left = paid[ti]
+                for b in 0..<nb {
+                    let p = Swift.min(r[L.batch(b, .demand)], left)
+                    r[L.batch(b, .paid)] = p
+                    left -= p
+                }
+            case .lottery where demand[ti] > paid[ti]:
+                var left = paid[ti]
+                for f in order {
+                    let a = awards[f * 5]
+                    guard a > 0 else { continue }
+                    let p = Swift.min(a, left)
+                    r[L.batch(Int(firms[f * FirmRow.width + FirmRow.batch]), .paid)] += p
+                    left -= p
+                    if left <= 0 { break }
+                }
+            default:
+                let ratio = demand[ti] > 0 ? paid[ti] / demand[ti] : 1
+                for b in 0..<nb { r[L.batch(b, .paid)] = r[L.batch(b, .demand)] * ratio }
+            }
+        }
+        var tot = (d: 0.0, p: 0.0)
+        for i in 0..<nL {
+            r[L.line(i, .demand)] = demand[i]
+            r[L.line(i, .paid)] = paid[i]
+            r[L.line(i, .unmet)] = Swift.max(demand[i] - paid[i], 0)
+            r[L.line(i, .unspent)] = Swift.max(cv.lineTotal[i] - paid[i], 0)
+            r[L.line(i, .payoutRatio)] = demand[i] > 0 ? paid[i] / demand[i] : 1
+            r[L.line(i, .overrun)] = demand[i] > cv.lineTotal[i] + 1e-9 ? 1 : 0
+            tot.d += demand[i]
+            tot.p += paid[i]
+        }
+        r[L.total(.demand)] = tot.d
+        r[L.total(.paid)] = tot.p
+        r[L.total(.unmet)] = Swift.max(tot.d - tot.p, 0)
+        r[L.total(.unspent)] = Swift.max(cv.totalFunding - tot.p, 0)
+        r[L.total(.overrun)] = tot.d > cv.totalFunding + 1e-9 ? 1 : 0
+        for s in 0..<nS {
+            let u = Swift.max(cv.sourceAmount[s] - used[s], 0)
+            r[L.source(s, .used)] = used[s]
+            r[L.source(s, .unspent)] = u
+            r[L.source(s, .notFullyUsed)] = u > 0.005 ? 1 : 0
+        }
+    }
+
+    /// A random order of the trial's firms, from the trial's own lottery stream (drawn only when a
+    /// variant pays by lottery; other streams are unaffected).
+    mutating func lotteryOrder(trial t: Int) {
+        let n = firmCount
+        order = Array(0..<n)
+        stream.select(.lottery, trial: t, id: 0)
+        order.withUnsafeMutableBufferPointer { p in
+            if let base = p.baseAddress, n > 1 { gsl_ran_shuffle(stream.rng, base, n, MemoryLayout<Int>.stride) }
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import SubsidyModel
+
+/// Where each per-trial quantity sits in a variant's record of doubles. One record per trial
+/// per variant; money in 万元, indicators 0/1, counts as doubles.
+public struct RecordLayout: Sendable, Hashable {
+    public let lines: [LineID]
+    public let sources: [String]
+    public let batches: Int
+    public let segments: Int
+
+    public static let perLine = 6
+    public enum LineField: Int, CaseIterable, Sendable { case demand, paid, unmet, unspent, payoutRatio, overrun }
+    public static let perSource = 3
+    public enum SourceField: Int, CaseIterable, Sendable { case used, unspent, notFullyUsed }
+    public static let perBatch = 9
+    public enum BatchField: Int, CaseIterable, Sendable { case firms, completed, accepted, demand, paid, atCap, eligible, investment, awarded }
+    public static let perSegment = 5
+    public enum SegmentField: Int, CaseIterable, Sendable { case firms, accepted, demand, atCap, eligible }
+    public enum TotalField: Int, CaseIterable, Sendable { case demand, paid, unmet, unspent, overrun }
+    public enum MiscField: Int, CaseIterable, Sendable { case ceilingCuts, ceilingCutAmount, benchmarkFirms, smartFactories, cloudFirms, chainCasesFunded }
+
+    public init(lines: [LineID], sources: [String], batches: Int, segments: Int) {
+        self.lines = lines
+        self.sources = sources
+        self.batches = batches
+        self.segments = segments
+    }
+
+    public var totalOffset: Int { lines.count * Self.perLine }
+    public var sourceOffset: Int { totalOffset + TotalField.allCases.count }
+    public var batchOffset: Int { sourceOffset + sources.count * Self.perSource }
+    public var segmentOffset: Int { batchOffset + batches * Self.perBatch }
+    public var miscOffset: Int { segmentOffset + segments * Self.perSegment }
+    public var count: Int { miscOffset + MiscField.allCases.count }
+
+    @inline(__always) public func line(_ i: Int, _ f: LineField) -> Int { i * Self.perLine + f.rawValue }
+    @inline(__always) public func total(_ f: TotalField) -> Int { totalOffset + f.rawValue }
+    @inline(__always) public func source(_ i: Int, _ f: SourceField) -> Int { sourceOffset + i * Self.perSource + f.rawValue }
+    @inline(__always) public func batch(_ i: Int, _ f: BatchField) -> Int { batchOffset + i * Self.perBatch + f.rawValue }
+    @inline(__always) public func segment(_ i: Int, _ f: SegmentField) -> Int { segmentOffset + i * Self.perSegment + f.rawValue }
+    @inline(__always) public func misc(_ f: MiscField) -> Int { miscOffset + f.rawValue }
+
+    /// Fields kept for every trial (for exact percentiles, charts, paired differences):
+    /// each line's demand, total demand and paid, each source's unspent money.
+    public var storedFields: [Int] {
+        lines.indices.map { line($0, .demand) } + [total(.demand), total(.paid)] + sources.indices.map { source($0, .unspent) }
+    }
+}

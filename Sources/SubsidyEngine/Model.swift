@@ -1,0 +1,63 @@
+import SubsidyModel
+
+/// A loaded scenario compiled for simulation: the record layout shared by all variants, the
+/// populations (variants that share one draw the same firms), and the union of trial-level
+/// inputs that a design drives.
+public struct CompiledModel: Sendable {
+    public let layout: RecordLayout
+    public let variantIDs: [String]
+    public let variantLabels: [String]
+    public let scenarios: [Scenario]
+    /// Union of all groups' trial-level inputs, by id, in first-seen order: the design's columns.
+    public let inputs: [TrialInput]
+    public let seed: UInt64
+    let variants: [CompiledVariant]
+    let groups: [CompiledGroup]
+
+    public init(_ loaded: LoadedScenario, seed: UInt64) {
+        let first = loaded.variants[0].scenario
+        let layout = RecordLayout(lines: first.lines.map(\.id), sources: first.funding.map(\.id),
+                                  batches: loaded.variants.map { $0.scenario.policy.batches.count }.max() ?? 1,
+                                  segments: loaded.variants.map { $0.scenario.population.segments.count }.max() ?? 1)
+        self.layout = layout
+        self.seed = seed
+        variantIDs = loaded.variants.map(\.id)
+        variantLabels = loaded.variants.map(\.label)
+        scenarios = loaded.variants.map(\.scenario)
+        variants = loaded.variants.map { CompiledVariant($0, layout: layout) }
+
+        var union: [TrialInput] = []
+        var groupPops: [Population] = []
+        var groupMembers: [[Int]] = []
+        for (i, v) in loaded.variants.enumerated() {
+            let p = v.scenario.population
+            if let gi = groupPops.firstIndex(of: p) { groupMembers[gi].append(i) } else {
+                groupPops.append(p)
+                groupMembers.append([i])
+            }
+            for input in TrialInputs.list(p) where !union.contains(where: { $0.id == input.id }) { union.append(input) }
+        }
+        inputs = union
+        groups = zip(groupPops, groupMembers).map { p, members in
+            let list = TrialInputs.list(p)
+            var cum: [Double] = []
+            var acc = 0.0
+            for s in p.segments { acc += s.share; cum.append(acc) }
+            let policies = members.map { loaded.variants[$0].scenario.policy }
+            let depth = policies.map { pol in Swift.max(pol.benchmarkCount, p.chainCaseHolder == .topFirm ? pol.chainCaseCount : 0) }.max() ?? 0
+            var perBatch = false
+            if case .perBatch = p.firms { perBatch = true }
+            return CompiledGroup(
+                population: p, inputs: list, prepared: list.map { PreparedDistribution($0.distribution) },
+                designColumn: list.map { i in union.firstIndex { $0.id == i.id }! },
+                index: InputIndex(list, batches: p.batches.count), batches: p.batches.count, perBatchCounts: perBatch,
+                segmentCumulative: cum, segmentFactor: p.segments.map(\.investmentFactor), segmentSmart: p.segments.map(\.smartFactory),
+                investment: p.investment, hardware: PreparedDistribution(p.hardwareShare),
+                score: PreparedDistribution(p.score), chainAward: PreparedDistribution(p.chainCaseAward),
+                holderIsTopFirm: p.chainCaseHolder == .topFirm,
+                variants: members, rankDepth: depth, needsLottery: policies.contains { $0.overrun == .lottery })
+        }
+    }
+
+    public var variantCount: Int { variants.count }
+}

@@ -1,0 +1,46 @@
+import CGSL
+
+/// Stream domains: the fourth counter word's high half says what a stream is for, so firm,
+/// trial-input, case and lottery streams can never collide.
+public enum StreamDomain: UInt32, Sendable {
+    case firm = 0
+    case trialInput = 1
+    case chainCase = 2
+    case lottery = 3
+    case design = 4
+    case bootstrap = 5
+}
+
+/// A GSL generator of type Philox4x32-10 (see `shim.h`), re-pointed at a stream per firm and
+/// per trial. The class exists only to own the `gsl_rng` C resource; use one per thread.
+///
+/// A stream is keyed by (seed, domain, trial, id): `key = mix64(seed)`, counter words
+/// `(block, id, trial mod 2³², trial >> 32 | domain << 16)`. Seed 0 and seeds above 2³² are
+/// ordinary, distinct seeds. Re-pointing costs a few stores.
+public final class RandomStream: @unchecked Sendable {
+    public let rng: UnsafeMutablePointer<gsl_rng>
+    public let key: UInt64
+
+    public init(seed: UInt64) {
+        ss_gsl_errors_off()
+        guard let r = gsl_rng_alloc(ss_philox_type()) else { fatalError("gsl_rng_alloc failed: out of memory") }
+        rng = r
+        key = ss_mix64(seed)
+        ss_philox_stream(rng, key, 0, 0, 0)
+    }
+
+    deinit { gsl_rng_free(rng) }
+
+    /// Points the generator at the start of stream (domain, trial, id).
+    @inline(__always)
+    public func select(_ domain: StreamDomain, trial: Int, id: UInt32) {
+        let t = UInt64(truncatingIfNeeded: trial)
+        ss_philox_stream(rng, key, id, UInt32(truncatingIfNeeded: t), UInt32(truncatingIfNeeded: t >> 32) & 0xFFFF | domain.rawValue << 16)
+    }
+
+    /// A uniform on the open interval (0, 1): (k + ½)/2³², never exactly 0 or 1.
+    @inline(__always)
+    public func open01() -> Double {
+        (Double(ss_philox_get(rng.pointee.state)) + 0.5) * 0x1.0p-32
+    }
+}

@@ -1,0 +1,243 @@
+import CGSL
+import Foundation
+import SubsidyModel
+
+/// A distribution made ready to sample: truncation probabilities computed once.
+///
+/// `quantile(u)` is the inverse CDF of the truncated law, F⁻¹(F(lower) + u·(F(upper) − F(lower))),
+/// exact for every family (GSL's `gsl_cdf_*_Pinv`; discrete laws by search on `gsl_cdf_*_P`).
+/// Trial-level inputs are always drawn this way, so Latin hypercube, Sobol and Iman–Conover
+/// designs can drive them. `sample(_:)` draws firm-level values with GSL's samplers where the
+/// law is untruncated, and by inversion otherwise. Cost: O(1) per draw (discrete: O(sd)).
+public struct PreparedDistribution: Sendable {
+    public let distribution: Distribution
+    public let pLow: Double
+    public let pHigh: Double
+
+    /// Fast paths, resolved once: which closed form `quantile` uses without touching `distribution`.
+    enum Fast: Sendable { case fixed, uniform, triangular, lognormal, normal, table, discrete, exact }
+    let fast: Fast
+    let a: Double, b: Double, c: Double
+    /// For laws whose inverse CDF is iterative (beta, PERT, gamma) or discrete: the truncated law's
+    /// quantile at u = i/`tableSize`, i = 0…tableSize. Continuous laws interpolate linearly inside
+    /// [1/tableSize, 1 − 1/tableSize] and compute the tails exactly; discrete laws are exact
+    /// (the table holds the step function's values at the grid and a search finishes between them).
+    let table: [Double]
+    static let tableSize = 8192
+
+    public init(_ d: Distribution) {
+        distribution = d
+        var lo = 0.0, hi = 1.0
+        if let l = d.lower { lo = PreparedDistribution.cdfBelow(d.kind, l) }
+        if let u = d.upper { hi = PreparedDistribution.cdf(d.kind, u) }
+        pLow = lo
+        pHigh = Swift.max(hi, lo)
+        var fast = Fast.exact
+        var a = 0.0, b = 0.0, c = 0.0
+        switch d.kind {
+        case let .fixed(v): fast = .fixed; a = v
+        case let .uniform(x, y): fast = .uniform; a = x; b = y
+        case let .triangular(x, m, y): fast = .triangular; a = x; b = y; c = m
+        case let .lognormal(mu, sigma): fast = .lognormal; a = mu; b = sigma
+        case let .normal(m, sd): fast = .normal; a = m; b = sd
+        case .beta, .pert, .gamma: fast = .table
+        case .poisson, .binomial, .negativeBinomial: fast = .discrete
+        case .empirical: fast = .exact
+        }
+        self.b = b; self.c = c
+        var t: [Double] = []
+        if fast == .table, pHigh > pLow {
+            let n = PreparedDistribution.tableSize
+            t = (0...n).map { PreparedDistribution.exactQuantile(d, low: lo, high: Swift.max(hi, lo), Double($0) / Double(n)) }
+        }
+        // Discrete laws: F(k) for k from the lowest kept value until the kept mass is exhausted
+        // (a quantile is then a binary search: exact). `a` holds the first k.
+        if fast == .discrete, pHigh > pLow {
+            let k0 = (d.lower ?? 0).rounded(.up)
+            let top = Swift.min(d.upper ?? .infinity, k0 + 200_000)
+            var k = Swift.max(k0, 0)
+            a = k
+            while k <= top {
+                let f = PreparedDistribution.cdf(d.kind, k)
+                t.append(f)
+                if f >= Swift.max(hi, lo) - 1e-15 || f >= 1 - 1e-15 { break }
+                k += 1
+            }
+            if t.isEmpty || k > top && (t.last ?? 0) < hi - 1e-12 { fast = .exact; t = [] }
+        }
+        self.fast = fast
+        self.a = a
+        table = t
+    }
+
+    /// The truncated law's inverse CDF, computed without tables.
+    public func exactQuantile(_ u: Double) -> Double {
+        PreparedDistribution.exactQuantile(distribution, low: pLow, high: pHigh, u)
+    }
+
+    static func exactQuantile(_ d: Distribution, low pLow: Double, high pHigh: Double, _ u: Double) -> Double {
+        if case let .fixed(v) = d.kind { return v }
+        if pHigh <= pLow { return d.lower ?? d.upper ?? 0 }
+        var p = pLow + u * (pHigh - pLow)
+        p = Swift.min(Swift.max(p, 1e-300), 1 - 1e-16)
+        var x = PreparedDistribution.inverse(d.kind, p)
+        if let l = d.lower, x < l { x = l }
+        if let h = d.upper, x > h { x = h }
+        return x.isFinite ? x : (d.lower ?? d.upper ?? 0)
+    }
+
+    public var isFixed: Bool { distribution.isFixed }
+
+    /// F(x) of the untruncated law.
+    static func cdf(_ k: Distribution.Kind, _ x: Double) -> Double {
+        switch k {
+        case let .fixed(v): return x >= v ? 1 : 0
+        case let .uniform(a, b): return b > a ? Swift.min(Swift.max((x - a) / (b - a), 0), 1) : (x >= a ? 1 : 0)
+        case let .triangular(a, c, b):
+            if x <= a { return 0 }
+            if x >= b { return 1 }
+            return x <= c ? (x - a) * (x - a) / ((b - a) * (c - a)) : 1 - (b - x) * (b - x) / ((b - a) * (b - c))
+        case let .pert(a, c, b):
+            let (al, be) = pertShape(a, c, b)
+            return gsl_cdf_beta_P(Swift.min(Swift.max((x - a) / (b - a), 0), 1), al, be)
+        case let .normal(m, s): return gsl_cdf_gaussian_P(x - m, s)
+        case let .lognormal(mu, s): return x <= 0 ? 0 : gsl_cdf_lognormal_P(x, mu, s)
+        case let .beta(a, b): return x <= 0 ? 0 : (x >= 1 ? 1 : gsl_cdf_beta_P(x, a, b))
+        case let .gamma(k, t): return x <= 0 ? 0 : gsl_cdf_gamma_P(x, k, t)
+        case let .poisson(m): return x < 0 ? 0 : gsl_cdf_poisson_P(UInt32(Swift.min(x.rounded(.down), 4e9)), m)
+        case let .binomial(n, p): return x < 0 ? 0 : (x >= Double(n) ? 1 : gsl_cdf_binomial_P(UInt32(x.rounded(.down)), p, UInt32(n)))
+        case let .negativeBinomial(n, p): return x < 0 ? 0 : gsl_cdf_negative_binomial_P(UInt32(Swift.min(x.rounded(.down), 4e9)), p, n)
+        case let .empirical(v, w):
+            let tw = w.reduce(0, +)
+            return zip(v, w).filter { $0.0 <= x }.map(\.1).reduce(0, +) / tw
+        }
+    }
+
+    /// P(X < x): for discrete laws the mass strictly below x, so a truncation at `min` keeps `min`.
+    static func cdfBelow(_ k: Distribution.Kind, _ x: Double) -> Double {
+        switch k {
+        case .poisson, .binomial, .negativeBinomial:
+            let c = x.rounded(.up) - 1
+            return c < 0 ? 0 : cdf(k, c)
+        case let .empirical(v, w):
+            let tw = w.reduce(0, +)
+            return zip(v, w).filter { $0.0 < x }.map(\.1).reduce(0, +) / tw
+        case let .fixed(v): return x > v ? 1 : 0
+        default: return cdf(k, x)
+        }
+    }
+
+    static func pertShape(_ a: Double, _ c: Double, _ b: Double) -> (Double, Double) {
+        let r = b - a
+        return (1 + 4 * (c - a) / r, 1 + 4 * (b - c) / r)
+    }
+
+    /// The untruncated law's inverse CDF at p ∈ (0, 1).
+    static func inverse(_ k: Distribution.Kind, _ p: Double) -> Double {
+        switch k {
+        case let .fixed(v): return v
+        case let .uniform(a, b): return a + p * (b - a)
+        case let .triangular(a, c, b):
+            let fc = (c - a) / (b - a)
+            return p < fc ? a + ((b - a) * (c - a) * p).squareRoot() : b - ((b - a) * (b - c) * (1 - p)).squareRoot()
+        case let .pert(a, c, b):
+            let (al, be) = pertShape(a, c, b)
+            return a + (b - a) * gsl_cdf_beta_Pinv(p, al, be)
+        case let .normal(m, s): return m + gsl_cdf_gaussian_Pinv(p, s)
+        case let .lognormal(mu, s): return gsl_cdf_lognormal_Pinv(p, mu, s)
+        case let .beta(a, b): return gsl_cdf_beta_Pinv(p, a, b)
+        case let .gamma(kk, t): return gsl_cdf_gamma_Pinv(p, kk, t)
+        case .poisson, .binomial, .negativeBinomial: return discreteInverse(k, p)
+        case let .empirical(v, w):
+            let tw = w.reduce(0, +)
+            var acc = 0.0
+            for (x, wt) in zip(v, w) {
+                acc += wt / tw
+                if p <= acc { return x }
+            }
+            return v.last ?? 0
+        }
+    }
+
+    /// Smallest k with F(k) ≥ p, searched from a normal approximation.
+    static func discreteInverse(_ k: Distribution.Kind, _ p: Double) -> Double {
+        let mean: Double, sd: Double, top: Double
+        switch k {
+        case let .poisson(m): mean = m; sd = m.squareRoot(); top = 4e9
+        case let .binomial(n, pp): mean = Double(n) * pp; sd = (Double(n) * pp * (1 - pp)).squareRoot(); top = Double(n)
+        case let .negativeBinomial(n, pp): mean = n * (1 - pp) / pp; sd = (n * (1 - pp)).squareRoot() / pp; top = 4e9
+        default: return 0
+        }
+        var x = Swift.max(0, Swift.min(top, (mean + sd * gsl_cdf_ugaussian_Pinv(p)).rounded(.down)))
+        var steps = 0
+        while x > 0, cdf(k, x - 1) >= p, steps < 1_000_000 { x -= 1; steps += 1 }
+        while x < top, cdf(k, x) < p, steps < 2_000_000 { x += 1; steps += 1 }
+        return x
+    }
+
+    /// The truncated law's inverse CDF at u ∈ (0, 1).
+    @inline(__always)
+    public func quantile(_ u: Double) -> Double {
+        switch fast {
+        case .fixed: return a
+        case .uniform where distribution.lower == nil && distribution.upper == nil: return a + u * (b - a)
+        case .triangular:
+            let fc = (c - a) / (b - a)
+            return u < fc ? a + ((b - a) * (c - a) * u).squareRoot() : b - ((b - a) * (b - c) * (1 - u)).squareRoot()
+        case .lognormal where distribution.lower == nil && distribution.upper == nil:
+            return Foundation.exp(a + b * gsl_cdf_ugaussian_Pinv(Swift.min(Swift.max(u, 1e-300), 1 - 1e-16)))
+        case .discrete:
+            // Smallest k with F(k) ≥ p, p = F(lower−) + u·(F(upper) − F(lower−)).
+            let p = pLow + u * (pHigh - pLow)
+            var lo = 0, hi = table.count - 1
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if table[mid] >= p { hi = mid } else { lo = mid + 1 }
+            }
+            return a + Double(lo)
+        case .table where !table.isEmpty:
+            let n = Double(PreparedDistribution.tableSize)
+            let x = u * n
+            guard x >= 1, x < n - 1 else { return exactQuantile(u) }
+            let i = Int(x)
+            let w = x - Double(i)
+            return table[i] + w * (table[i + 1] - table[i])
+        default:
+            return exactQuantile(u)
+        }
+    }
+
+    /// One draw. Untruncated beta, gamma, PERT, normal and discrete laws use GSL's samplers;
+    /// everything else inverts one uniform.
+    @inline(__always)
+    public func sample(_ r: RandomStream) -> Double {
+        let d = distribution
+        if d.lower == nil && d.upper == nil {
+            switch d.kind {
+            case let .fixed(v): return v
+            case let .beta(a, b): return gsl_ran_beta(r.rng, a, b)
+            case let .gamma(k, t): return gsl_ran_gamma(r.rng, k, t)
+            case let .pert(a, c, b):
+                let (al, be) = PreparedDistribution.pertShape(a, c, b)
+                return a + (b - a) * gsl_ran_beta(r.rng, al, be)
+            case let .normal(m, s): return m + gsl_ran_gaussian_ziggurat(r.rng, s)
+            case let .poisson(m): return Double(gsl_ran_poisson(r.rng, m))
+            case let .binomial(n, p): return Double(gsl_ran_binomial(r.rng, p, UInt32(n)))
+            case let .negativeBinomial(n, p): return Double(gsl_ran_negative_binomial(r.rng, p, n))
+            default: break
+            }
+        }
+        return quantile(r.open01())
+    }
+
+    /// Mean of the truncated law, by 4096-point midpoint quadrature on the quantile function
+    /// (exact for fixed; used for `check`'s expectations, not in the trial loop).
+    public var mean: Double {
+        if case let .fixed(v) = distribution.kind { return v }
+        if distribution.lower == nil && distribution.upper == nil, !distribution.isDiscrete { return distribution.untruncatedMean }
+        let n = 4096
+        var s = 0.0
+        for i in 0..<n { s += quantile((Double(i) + 0.5) / Double(n)) }
+        return s / Double(n)
+    }
+}

@@ -1,0 +1,256 @@
+import Dispatch
+import Foundation
+import SubsidyModel
+
+/// Running moments of one quantity over trials (Chan et al.'s pairwise update), merged in
+/// trial order so the result does not depend on how trials were spread over threads.
+public struct Moments: Sendable, Hashable {
+    public var n: Int = 0
+    public var mean: Double = 0
+    public var m2: Double = 0
+
+    public init() {}
+
+    /// Moments of n values given as sums about a shift K: Σ(x−K) and Σ(x−K)².
+    public init(count n: Int, shift: Double, sum s1: Double, sumOfSquares s2: Double) {
+        self.n = n
+        guard n > 0 else { return }
+        mean = shift + s1 / Double(n)
+        m2 = Swift.max(s2 - s1 * s1 / Double(n), 0)
+    }
+
+    @inline(__always)
+    public mutating func add(_ x: Double) {
+        n += 1
+        let d = x - mean
+        mean += d / Double(n)
+        m2 += d * (x - mean)
+    }
+
+    public mutating func merge(_ o: Moments) {
+        guard o.n > 0 else { return }
+        guard n > 0 else { self = o; return }
+        let total = n + o.n
+        let d = o.mean - mean
+        mean += d * Double(o.n) / Double(total)
+        m2 += o.m2 + d * d * Double(n) * Double(o.n) / Double(total)
+        n = total
+    }
+
+    /// Sample standard deviation.
+    public var sd: Double { n > 1 ? (m2 / Double(n - 1)).squareRoot() : 0 }
+    /// Monte Carlo standard error of the mean: sd/√n.
+    public var standardError: Double { n > 0 ? sd / Double(n).squareRoot() : 0 }
+}
+
+/// How to run: trial count, threads, precision target, design of the trial-level inputs.
+public struct RunOptions: Sendable {
+    public var trials: Int
+    public var threads: Int
+    /// Keep adding blocks of trials until the standard error of every variant's headline
+    /// probability, P(total demand > total funding), is below this (never beyond `maxTrials`).
+    public var precision: Double?
+    public var maxTrials: Int
+    public var sampling: SamplingMethod
+    /// Keep each trial's input values (for trials.csv and sensitivity).
+    public var keepInputs: Bool
+
+    public init(trials: Int, threads: Int = ProcessInfo.processInfo.activeProcessorCount, precision: Double? = nil,
+                maxTrials: Int = 10_000_000, sampling: SamplingMethod = .random, keepInputs: Bool = true) {
+        self.trials = trials
+        self.threads = Swift.max(1, threads)
+        self.precision = precision
+        self.maxTrials = maxTrials
+        self.sampling = sampling
+        self.keepInputs = keepInputs
+    }
+}
+
+/// Everything a run produced: moments of every record field, and the stored per-trial columns.
+public struct SimulationResult: Sendable {
+    public let model: CompiledModel
+    public var trials: Int
+    /// [variant][field]: moments over trials.
+    public var moments: [[Moments]]
+    /// [variant][stored field (layout.storedFields order)][trial].
+    public var stored: [[[Double]]]
+    /// [input column (model.inputs order)][trial]; empty when inputs were not kept.
+    public var inputValues: [[Double]]
+    public var wallSeconds: Double
+    public var threads: Int
+
+    public var layout: RecordLayout { model.layout }
+
+    /// The stored per-trial values of record field `field` for variant `v` (must be a stored field).
+    public func column(_ v: Int, _ field: Int) -> [Double] {
+        guard let i = layout.storedFields.firstIndex(of: field) else { return [] }
+        return stored[v][i]
+    }
+}
+
+/// The trial loop. Trials run in fixed chunks of `chunk` trials; each worker thread owns its
+/// kernel and generator; chunk results are merged in chunk order. So the output is byte-identical
+/// for any thread count, and each firm's draws depend only on (seed, trial, batch, firm index).
+public enum Simulator {
+    public static let chunk = 1024
+    /// Trial-level designs (Latin hypercube, Iman–Conover) are built per block of this many trials.
+    public static let designBlock = 8192
+
+    public typealias Progress = @Sendable (_ done: Int, _ planned: Int) -> Void
+
+    /// Runs the model. `design` builds the trial-level uniforms of a block (k columns × len trials).
+    public static func run(_ model: CompiledModel, options: RunOptions, design: TrialDesign,
+                           progress: Progress? = nil) throws -> SimulationResult {
+        let start = Date()
+        let L = model.layout
+        let nv = model.variantCount
+        let k = model.inputs.count
+        let storedFields = L.storedFields
+        var moments = Array(repeating: Array(repeating: Moments(), count: L.count), count: nv)
+        var stored = Array(repeating: Array(repeating: [Double](), count: storedFields.count), count: nv)
+        var inputs = Array(repeating: [Double](), count: options.keepInputs ? k : 0)
+        let reserve = options.precision == nil ? options.trials : Swift.min(options.maxTrials, options.trials * 4)
+        for v in 0..<nv { for f in 0..<storedFields.count { stored[v][f].reserveCapacity(reserve) } }
+        for j in 0..<inputs.count { inputs[j].reserveCapacity(reserve) }
+
+        let threads = options.threads
+        var kernels = (0..<threads).map { _ in TrialKernel(model: model) }
+        var done = 0
+        var target = options.trials
+        var block = 0
+        while done < target {
+            let len = Swift.min(designBlock, target - done)
+            let u = try design.block(index: block, start: done, count: len, model: model)   // [k][len]
+            // Per-block buffers: records of every trial (len × nv × L.count) and input values.
+            let recLen = nv * L.count
+            var records = [Double](repeating: 0, count: len * recLen)
+            var inVals = [Double](repeating: 0, count: len * k)
+            var uRows = [Double](repeating: 0, count: len * k)
+            for j in 0..<k { for t in 0..<len { uRows[t * k + j] = u[j][t] } }
+            let chunks = (len + chunk - 1) / chunk
+            let base = done
+            let fieldCount = L.count
+            // Per chunk and variant, moments of every field: computed by the worker, merged below in chunk order.
+            var chunkMoments = [Moments](repeating: Moments(), count: chunks * nv * fieldCount)
+            records.withUnsafeMutableBufferPointer { rec in
+                inVals.withUnsafeMutableBufferPointer { iv in
+                    uRows.withUnsafeBufferPointer { ur in
+                        kernels.withUnsafeMutableBufferPointer { ks in
+                            chunkMoments.withUnsafeMutableBufferPointer { cm in
+                                let rp = UnsafeSendable(rec), ip = UnsafeSendable(iv), up = UnsafeSendable(ur), kp = UnsafeSendable(ks)
+                                let mp = UnsafeSendable(cm)
+                                let workers = Swift.min(threads, chunks)
+                                DispatchQueue.concurrentPerform(iterations: workers) { w in
+                                    var c = w
+                                    while c < chunks {
+                                        let lo = c * chunk, hi = Swift.min(len, lo + chunk)
+                                        for t in lo..<hi {
+                                            let uRow = UnsafeBufferPointer(rebasing: up.value[(t * k)..<((t + 1) * k)])
+                                            let inRow = UnsafeMutableBufferPointer(rebasing: ip.value[(t * k)..<((t + 1) * k)])
+                                            let out = UnsafeMutableBufferPointer(rebasing: rp.value[(t * recLen)..<((t + 1) * recLen)])
+                                            kp.value[w].evaluate(trial: base + t, u: uRow, inputValues: inRow, out: out)
+                                        }
+                                        for v in 0..<nv {
+                                            let mbase = (c * nv + v) * fieldCount
+                                            let first = lo * recLen + v * fieldCount
+                                            for f in 0..<fieldCount {
+                                                // Shifted sums (shift = the chunk's first value): no division per value.
+                                                let shift = rp.value[first + f]
+                                                var s1 = 0.0, s2 = 0.0
+                                                for t in lo..<hi {
+                                                    let d = rp.value[t * recLen + v * fieldCount + f] - shift
+                                                    s1 += d
+                                                    s2 += d * d
+                                                }
+                                                mp.value[mbase + f] = Moments(count: hi - lo, shift: shift, sum: s1, sumOfSquares: s2)
+                                            }
+                                        }
+                                        c += workers
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            // Reduce in trial order: chunk by chunk.
+            for c in 0..<chunks {
+                for v in 0..<nv {
+                    let mbase = (c * nv + v) * fieldCount
+                    for f in 0..<fieldCount { moments[v][f].merge(chunkMoments[mbase + f]) }
+                }
+            }
+            for v in 0..<nv {
+                for (si, f) in storedFields.enumerated() {
+                    for t in 0..<len { stored[v][si].append(records[t * recLen + v * L.count + f]) }
+                }
+            }
+            if options.keepInputs {
+                for j in 0..<k { for t in 0..<len { inputs[j].append(inVals[t * k + j]) } }
+            }
+            done += len
+            block += 1
+            if let e = options.precision, done >= target {
+                let worst = (0..<nv).map { v -> Double in
+                    let p = moments[v][L.total(.overrun)].mean
+                    return (p * (1 - p) / Double(done)).squareRoot()
+                }.max() ?? 0
+                // A probability of exactly 0 or 1 has zero estimated error: ask for at least 1/E² trials' worth of evidence via Wilson width.
+                let wilsonHalf = (0..<nv).map { v -> Double in
+                    let w = Statistics.wilson(successes: Int((moments[v][L.total(.overrun)].mean * Double(done)).rounded()), trials: done)
+                    return (w.high - w.low) / (2 * 1.959963984540054)
+                }.max() ?? 0
+                if Swift.max(worst, wilsonHalf) > e, done < options.maxTrials {
+                    target = Swift.min(options.maxTrials, done + designBlock)
+                }
+            }
+            progress?(done, target)
+        }
+        return SimulationResult(model: model, trials: done, moments: moments, stored: stored, inputValues: inputs,
+                                wallSeconds: Date().timeIntervalSince(start), threads: threads)
+    }
+
+    /// Evaluates explicit design rows (trial-level uniforms, one row per point) with firm draws
+    /// keyed by `trialIndex[i]`, and returns the chosen record fields: [variant][field][row].
+    /// This is the "evaluate" stage of sensitivity analysis; rows sharing a trial index see the same firms.
+    public static func evaluate(_ model: CompiledModel, rows: [[Double]], trialIndex: [Int], fields: [Int],
+                                threads: Int) -> [[[Double]]] {
+        let L = model.layout
+        let nv = model.variantCount
+        let k = model.inputs.count
+        let n = rows.count
+        let recLen = nv * L.count
+        var flat = [Double](repeating: 0.5, count: n * k)
+        for (i, r) in rows.enumerated() { for j in 0..<Swift.min(k, r.count) { flat[i * k + j] = r[j] } }
+        var records = [Double](repeating: 0, count: n * recLen)
+        var kernels = (0..<Swift.max(1, threads)).map { _ in TrialKernel(model: model) }
+        let chunks = (n + chunk - 1) / chunk
+        let tIdx = trialIndex
+        let workers = Swift.max(1, Swift.min(threads, chunks))
+        records.withUnsafeMutableBufferPointer { rec in
+            flat.withUnsafeBufferPointer { ur in
+                kernels.withUnsafeMutableBufferPointer { ks in
+                    let rp = UnsafeSendable(rec), up = UnsafeSendable(ur), kp = UnsafeSendable(ks)
+                    DispatchQueue.concurrentPerform(iterations: workers) { w in
+                        var c = w
+                        while c < chunks {
+                            for t in (c * chunk)..<Swift.min(n, (c + 1) * chunk) {
+                                let uRow = UnsafeBufferPointer(rebasing: up.value[(t * k)..<((t + 1) * k)])
+                                let out = UnsafeMutableBufferPointer(rebasing: rp.value[(t * recLen)..<((t + 1) * recLen)])
+                                kp.value[w].evaluate(trial: tIdx[t], u: uRow, inputValues: nil, out: out)
+                            }
+                            c += workers
+                        }
+                    }
+                }
+            }
+        }
+        return (0..<nv).map { v in fields.map { f in (0..<n).map { records[$0 * recLen + v * L.count + f] } } }
+    }
+}
+
+/// Wraps a pointer for use inside `concurrentPerform`; each worker touches disjoint parts.
+struct UnsafeSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ v: T) { value = v }
+}

@@ -1,0 +1,170 @@
+import CGSL
+import SubsidyModel
+
+/// Statistics of simulated quantities (the "analyse" stage).
+public enum Statistics {
+    /// 97.5th percentile of the standard normal.
+    public static let z975 = 1.959963984540054
+
+    /// Wilson score interval for a binomial proportion (95% by default): centre
+    /// (p̂ + z²/2n)/(1 + z²/n), half-width z·√(p̂(1−p̂)/n + z²/4n²)/(1 + z²/n). Never outside [0, 1].
+    public static func wilson(successes: Int, trials: Int, z: Double = z975) -> (low: Double, high: Double) {
+        guard trials > 0 else { return (0, 1) }
+        let n = Double(trials), p = Double(successes) / n
+        let z2 = z * z
+        let denom = 1 + z2 / n
+        let centre = (p + z2 / (2 * n)) / denom
+        let half = z * (p * (1 - p) / n + z2 / (4 * n * n)).squareRoot() / denom
+        return (Swift.max(0, centre - half), Swift.min(1, centre + half))
+    }
+
+    /// Exact sample quantiles (linear interpolation between order statistics, Hyndman–Fan type 7,
+    /// as `gsl_stats_quantile_from_sorted_data`). Sorts a copy: O(n log n).
+    public static func quantiles(_ xs: [Double], _ ps: [Double]) -> [Double] {
+        guard !xs.isEmpty else { return ps.map { _ in 0 } }
+        var s = xs
+        s.withUnsafeMutableBufferPointer { gsl_sort($0.baseAddress, 1, $0.count) }
+        return quantilesSorted(s, ps)
+    }
+
+    public static func quantilesSorted(_ s: [Double], _ ps: [Double]) -> [Double] {
+        guard !s.isEmpty else { return ps.map { _ in 0 } }
+        return s.withUnsafeBufferPointer { b in ps.map { gsl_stats_quantile_from_sorted_data(b.baseAddress, 1, b.count, $0) } }
+    }
+}
+
+/// One budget line (or the total) under one variant: what `summary.csv` prints.
+public struct LineSummary: Sendable {
+    public var line: LineID?
+    public var name: String
+    public var clause: String
+    public var budget: Double
+    public var demandMean: Double
+    public var demandSD: Double
+    public var demandSE: Double
+    public var p5: Double
+    public var p50: Double
+    public var p95: Double
+    public var overrunProbability: Double
+    public var overrunLow: Double
+    public var overrunHigh: Double
+    public var overrunSE: Double
+    public var unmetMean: Double
+    public var unspentMean: Double
+    public var payoutRatioMean: Double
+    /// Mean unmet demand given an overrun (万元), 0 when no trial overran.
+    public var unmetGivenOverrun: Double
+}
+
+public struct SourceSummary: Sendable {
+    public var id: String
+    public var name: String
+    public var amount: Double
+    public var usedMean: Double
+    public var unspentMean: Double
+    public var unspentSE: Double
+    public var unspentP5: Double
+    public var unspentP50: Double
+    public var unspentP95: Double
+    public var notFullyUsedProbability: Double
+    public var notFullyUsedLow: Double
+    public var notFullyUsedHigh: Double
+}
+
+public struct GroupSummary: Sendable {
+    public var name: String
+    public var firms: Double
+    public var completed: Double
+    public var accepted: Double
+    public var demand: Double
+    public var paid: Double
+    /// Mean （一） award per accepted firm (ratio of means).
+    public var meanAward: Double
+    /// Share of accepted firms whose award is at the cap.
+    public var atCapShare: Double
+    /// Award ÷ eligible investment over accepted firms.
+    public var effectiveRate: Double
+}
+
+public struct VariantSummary: Sendable {
+    public var id: String
+    public var label: String
+    public var lines: [LineSummary]
+    public var total: LineSummary
+    public var sources: [SourceSummary]
+    public var batches: [GroupSummary]
+    public var segments: [GroupSummary]
+    public var ceilingCutsMean: Double
+    public var benchmarkFirmsMean: Double
+    public var smartFactoriesMean: Double
+    public var cloudFirmsMean: Double
+}
+
+extension SimulationResult {
+    /// Summaries per variant (MODEL.md §8).
+    public func summaries() -> [VariantSummary] {
+        let L = layout
+        return (0..<model.variantCount).map { v in
+            let s = model.scenarios[v]
+            let m = moments[v]
+            func lineSummary(_ i: Int?, name: String, clause: String, budget: Double, demandField: Int, paidField: Int,
+                             overrunField: Int, unmetField: Int, unspentField: Int, payoutField: Int?) -> LineSummary {
+                let col = column(v, demandField)
+                let q = Statistics.quantiles(col, [0.05, 0.5, 0.95])
+                let pOver = m[overrunField].mean
+                let succ = Int((pOver * Double(trials)).rounded())
+                let w = Statistics.wilson(successes: succ, trials: trials)
+                let unmetGiven = pOver > 0 ? m[unmetField].mean / pOver : 0
+                let payout: Double
+                if let payoutField { payout = m[payoutField].mean } else {
+                    payout = m[demandField].mean > 0 ? m[paidField].mean / m[demandField].mean : 1
+                }
+                return LineSummary(line: i.map { L.lines[$0] }, name: name, clause: clause, budget: budget,
+                                   demandMean: m[demandField].mean, demandSD: m[demandField].sd, demandSE: m[demandField].standardError,
+                                   p5: q[0], p50: q[1], p95: q[2], overrunProbability: pOver, overrunLow: w.low, overrunHigh: w.high,
+                                   overrunSE: (pOver * (1 - pOver) / Double(Swift.max(trials, 1))).squareRoot(),
+                                   unmetMean: m[unmetField].mean, unspentMean: m[unspentField].mean, payoutRatioMean: payout,
+                                   unmetGivenOverrun: unmetGiven)
+            }
+            let lines = L.lines.enumerated().map { i, l -> LineSummary in
+                let bl = s.line(l)
+                return lineSummary(i, name: bl?.name ?? l.chineseName, clause: bl?.clause ?? l.clause, budget: bl?.total ?? 0,
+                                   demandField: L.line(i, .demand), paidField: L.line(i, .paid), overrunField: L.line(i, .overrun),
+                                   unmetField: L.line(i, .unmet), unspentField: L.line(i, .unspent), payoutField: L.line(i, .payoutRatio))
+            }
+            let total = lineSummary(nil, name: "合计", clause: "", budget: s.totalFunding, demandField: L.total(.demand),
+                                    paidField: L.total(.paid), overrunField: L.total(.overrun), unmetField: L.total(.unmet),
+                                    unspentField: L.total(.unspent), payoutField: nil)
+            let sources = L.sources.enumerated().map { i, id -> SourceSummary in
+                let src = s.funding.first { $0.id == id }
+                let col = column(v, L.source(i, .unspent))
+                let q = Statistics.quantiles(col, [0.05, 0.5, 0.95])
+                let p = m[L.source(i, .notFullyUsed)].mean
+                let w = Statistics.wilson(successes: Int((p * Double(trials)).rounded()), trials: trials)
+                return SourceSummary(id: id, name: src?.name ?? id, amount: src?.amount ?? 0, usedMean: m[L.source(i, .used)].mean,
+                                     unspentMean: m[L.source(i, .unspent)].mean, unspentSE: m[L.source(i, .unspent)].standardError,
+                                     unspentP5: q[0], unspentP50: q[1], unspentP95: q[2],
+                                     notFullyUsedProbability: p, notFullyUsedLow: w.low, notFullyUsedHigh: w.high)
+            }
+            func ratio(_ a: Double, _ b: Double) -> Double { b > 0 ? a / b : 0 }
+            let batches = (0..<L.batches).map { b -> GroupSummary in
+                let f = { (x: RecordLayout.BatchField) in m[L.batch(b, x)].mean }
+                return GroupSummary(name: b < s.policy.batches.count ? s.policy.batches[b].name : "第\(b + 1)批",
+                                    firms: f(.firms), completed: f(.completed), accepted: f(.accepted), demand: f(.demand), paid: f(.paid),
+                                    meanAward: ratio(f(.demand), f(.accepted)), atCapShare: ratio(f(.atCap), f(.accepted)),
+                                    effectiveRate: ratio(f(.demand), f(.eligible)))
+            }
+            let segments = (0..<L.segments).map { g -> GroupSummary in
+                let f = { (x: RecordLayout.SegmentField) in m[L.segment(g, x)].mean }
+                return GroupSummary(name: g < s.population.segments.count ? s.population.segments[g].name : "segment \(g + 1)",
+                                    firms: f(.firms), completed: 0, accepted: f(.accepted), demand: f(.demand), paid: 0,
+                                    meanAward: ratio(f(.demand), f(.accepted)), atCapShare: ratio(f(.atCap), f(.accepted)),
+                                    effectiveRate: ratio(f(.demand), f(.eligible)))
+            }
+            return VariantSummary(id: model.variantIDs[v], label: model.variantLabels[v], lines: lines, total: total, sources: sources,
+                                  batches: batches, segments: segments, ceilingCutsMean: m[L.misc(.ceilingCuts)].mean,
+                                  benchmarkFirmsMean: m[L.misc(.benchmarkFirms)].mean, smartFactoriesMean: m[L.misc(.smartFactories)].mean,
+                                  cloudFirmsMean: m[L.misc(.cloudFirms)].mean)
+        }
+    }
+}

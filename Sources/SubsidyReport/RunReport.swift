@@ -1,0 +1,195 @@
+import Foundation
+import SubsidyEngine
+import SubsidyModel
+
+/// Everything `subsidysim run` writes, assembled in memory and committed atomically.
+public struct RunReport {
+    public var loaded: LoadedScenario
+    public var result: SimulationResult
+    public var findings: [Finding]
+    public var commandLine: [String]
+    public var startTime: Date
+    public var dumpTrials: Bool
+    public var programVersion: String
+    public var sampling: SamplingMethod
+
+    public init(loaded: LoadedScenario, result: SimulationResult, findings: [Finding], commandLine: [String], startTime: Date,
+                dumpTrials: Bool, programVersion: String, sampling: SamplingMethod) {
+        self.loaded = loaded
+        self.result = result
+        self.findings = findings
+        self.commandLine = commandLine
+        self.startTime = startTime
+        self.dumpTrials = dumpTrials
+        self.programVersion = programVersion
+        self.sampling = sampling
+    }
+
+    static let chartNames = ["total_demand", "exceedance", "lines", "unspent", "variant_difference"]
+
+    /// Writes the folder; returns warnings (charts that did not render).
+    public func write(to path: String) throws -> [String] {
+        let summaries = result.summaries()
+        var folder = OutputFolder(path)
+        folder.add("summary.csv", RunTables.summary(summaries).data)
+        folder.add("sources.csv", RunTables.sources(summaries).data)
+        folder.add("batches.csv", RunTables.batches(summaries).data)
+        folder.add("variants.csv", RunTables.variantDifferences(result).data)
+        folder.add("distribution.csv", RunTables.distribution(result).data)
+        folder.add("exceedance.csv", RunTables.exceedance(result).data)
+        folder.add("chart_lines.csv", RunTables.lineChart(summaries).data)
+        if dumpTrials { folder.add("trials.csv", RunTables.trials(result).data) }
+        let vs = zip(result.model.variantIDs, result.model.variantLabels).map { (id: $0, label: $1) }
+        let title = loaded.scenario.title
+        let budget = loaded.scenario.totalFunding
+        folder.add("charts/total_demand.gp", text: Charts.totalDemand(variants: vs, budget: budget, title: title))
+        folder.add("charts/exceedance.gp", text: Charts.exceedance(variants: vs, budget: budget, title: title))
+        folder.add("charts/lines.gp", text: Charts.lines(variants: vs, lineLabels: result.layout.lines.map { "\($0.clause)\($0.chineseName)" }, title: title))
+        folder.add("chart_unspent.csv", RunTables.unspentChart(summaries).data)
+        folder.add("charts/unspent.gp", text: Charts.unspent(variants: vs, title: title))
+        var scripts = ["total_demand.gp", "exceedance.gp", "lines.gp", "unspent.gp"]
+        if vs.count > 1 {
+            folder.add("variant_difference.csv", RunTables.variantDifferenceHistogram(result).data)
+            folder.add("charts/variant_difference.gp", text: Charts.variantDifference(a: vs[0], b: vs[1], title: title))
+            scripts.append("variant_difference.gp")
+        }
+        folder.add("summary.md", text: markdown(summaries, charts: scripts.map { String($0.dropLast(3)) }))
+        var warnings: [String] = []
+        let files = folder.files.map(\.path)
+        try folder.commit { tmp in
+            warnings = Charts.render(folder: tmp.appendingPathComponent("charts"), scripts: scripts)
+            let manifest = try self.manifest(folder: tmp, files: files, charts: scripts)
+            guard FileManager.default.createFile(atPath: tmp.appendingPathComponent("manifest.json").path, contents: manifest) else {
+                throw OutputFolder.WriteError(description: "cannot write \(tmp.path)/manifest.json")
+            }
+        }
+        return warnings
+    }
+
+    func manifest(folder: URL, files: [String], charts: [String]) throws -> Data {
+        var outputs: [[String: Any]] = []
+        var all = files
+        for c in charts {
+            let base = String(c.dropLast(3))
+            for ext in ["png", "svg"] where FileManager.default.fileExists(atPath: folder.appendingPathComponent("charts/\(base).\(ext)").path) {
+                all.append("charts/\(base).\(ext)")
+            }
+        }
+        for f in all.sorted() {
+            let data = FileManager.default.contents(atPath: folder.appendingPathComponent(f).path) ?? Data()
+            outputs.append(["file": f, "bytes": data.count, "sha256": SHA256.hex(data)])
+        }
+        let iso = ISO8601DateFormatter()
+        let m: [String: Any] = [
+            "program": "subsidysim",
+            "version": programVersion,
+            "scenario": [
+                "file": loaded.file,
+                "files_read": loaded.files,
+                "id": loaded.scenario.id,
+                "sha256_after_base_and_set": loaded.sha256,
+                "overrides": loaded.overrides.map(\.text),
+                "variants": result.model.variantIDs,
+            ] as [String: Any],
+            "seed": String(result.model.seed),
+            "trials": result.trials,
+            "threads": result.threads,
+            "sampling": sampling.rawValue,
+            "generator": "Philox4x32-10 (Random123) as a gsl_rng_type; stream = (seed, domain, trial, batch·2^24 + firm)",
+            "gsl_version": Engine.gslVersion,
+            "command_line": commandLine,
+            "reproduce": reproduceCommand,
+            "start_time": iso.string(from: startTime),
+            "wall_seconds": (Date().timeIntervalSince(startTime) * 1000).rounded() / 1000,
+            "simulation_seconds": (result.wallSeconds * 1000).rounded() / 1000,
+            "units": "money in 万元 (10,000 yuan); rates and probabilities as fractions",
+            "outputs": outputs,
+        ]
+        return try JSONSerialization.data(withJSONObject: m, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+    }
+
+    /// The command that gives byte-identical CSVs.
+    public var reproduceCommand: String {
+        var parts = ["subsidysim", "run"]
+        if loaded.file != LoadedScenario.builtinName { parts.append(shellQuote(loaded.file)) }
+        parts += ["--seed", String(result.model.seed), "--trials", String(result.trials)]
+        for o in loaded.overrides { parts += ["--set", shellQuote(o.text)] }
+        for v in result.model.variantIDs where loaded.scenario.variantSpecs.count != result.model.variantCount {
+            parts += ["--variant", v]
+        }
+        if sampling != .random { parts += ["--sampling", sampling.rawValue] }
+        return parts.joined(separator: " ")
+    }
+
+    func shellQuote(_ s: String) -> String {
+        s.allSatisfy { $0.isLetter || $0.isNumber || "-_./=:[]".contains($0) } ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    func markdown(_ s: [VariantSummary], charts: [String]) -> String {
+        func n(_ x: Double) -> String { CSVTable.fixed(x, 2) }
+        func pct(_ x: Double) -> String { CSVTable.fixed(x * 100, 1) + "%" }
+        let sc = loaded.scenario
+        var md = "# \(sc.title)：资金需求测算\n\n"
+        md += "> 蒙特卡洛模拟 \(result.trials) 次（种子 \(result.model.seed)，\(sampling == .lhs ? "拉丁超立方抽样" : "独立抽样")）；各方案使用同一批模拟企业。"
+        md += "金额单位：万元；比率、概率为小数或百分比。情景：`\(loaded.file)`（SHA-256 `\(loaded.sha256.prefix(12))…`）。\n\n"
+        md += "## 结论\n\n"
+        for v in s {
+            let t = v.total
+            let tr = v.lines.first { $0.line == .transformation }
+            let regional = v.sources.first { $0.id == "regional" } ?? v.sources.first
+            md += "- **\(v.label)**：总需求超过\(n(sc.totalFunding).replacingOccurrences(of: ".00", with: ""))万元的概率为 **\(pct(t.overrunProbability))**（95%区间 \(pct(t.overrunLow))–\(pct(t.overrunHigh))）；"
+            md += "总需求均值 \(n(t.demandMean)) 万元（P5 \(n(t.p5))，P95 \(n(t.p95))）。"
+            if let tr {
+                md += "（一）数字化改造超支概率 \(pct(tr.overrunProbability))（95%区间 \(pct(tr.overrunLow))–\(pct(tr.overrunHigh))），超支时平均缺口 \(n(tr.unmetGivenOverrun)) 万元。"
+            }
+            if let r = regional {
+                md += "\(r.name)未用完的概率 \(pct(r.notFullyUsedProbability))，平均结余 \(n(r.unspentMean)) 万元。"
+            }
+            let short = v.lines.filter { $0.overrunProbability > 0.5 && $0.line != .transformation }
+            if !short.isEmpty {
+                md += "超支可能性大于一半的预算行：" + short.map { "\($0.clause)\($0.line?.chineseName ?? $0.name)（\(pct($0.overrunProbability))）" }.joined(separator: "、") + "。"
+            }
+            md += "\n"
+        }
+        if s.count > 1 {
+            let L = result.layout
+            let a = result.column(0, L.total(.demand)), b = result.column(1, L.total(.demand))
+            let d = zip(b, a).map { $0 - $1 }
+            var m = Moments()
+            d.forEach { m.add($0) }
+            let q = Statistics.quantiles(d, [0.05, 0.95])
+            md += "- **方案差异**：「\(s[1].label)」比「\(s[0].label)」总需求平均\(m.mean < 0 ? "少" : "多") \(n(abs(m.mean))) 万元（逐次试验配对，P5 \(n(q[0]))，P95 \(n(q[1]))）。\n"
+        }
+        md += "\n"
+        for v in s {
+            md += "## 各预算行：\(v.label)\n\n"
+            md += "| 预算行 | 预算 | 需求均值 | P5 | P50 | P95 | 超支概率（95%区间） | 平均缺口 | 平均结余 | 平均兑付率 |\n"
+            md += "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+            for l in v.lines + [v.total] {
+                let name = l.line.map { "\($0.clause)\($0.chineseName)" } ?? "**合计**"
+                md += "| \(name) | \(n(l.budget)) | \(n(l.demandMean)) | \(n(l.p5)) | \(n(l.p50)) | \(n(l.p95)) | \(pct(l.overrunProbability))（\(pct(l.overrunLow))–\(pct(l.overrunHigh))） | \(n(l.unmetMean)) | \(n(l.unspentMean)) | \(pct(l.payoutRatioMean)) |\n"
+            }
+            md += "\n| 资金来源 | 金额 | 平均使用 | 平均结余（P5–P95） | 未用完的概率 |\n|---|---:|---:|---:|---:|\n"
+            for x in v.sources {
+                md += "| \(x.name) | \(n(x.amount)) | \(n(x.usedMean)) | \(n(x.unspentMean))（\(n(x.unspentP5))–\(n(x.unspentP95))） | \(pct(x.notFullyUsedProbability)) |\n"
+            }
+            md += "\n| 批次/行业 | 企业数 | 验收通过 | （一）需求 | 户均补助 | 达上限比例 | 实际补助比例 |\n|---|---:|---:|---:|---:|---:|---:|\n"
+            for g in v.batches + v.segments {
+                md += "| \(g.name) | \(CSVTable.fixed(g.firms, 1)) | \(CSVTable.fixed(g.accepted, 1)) | \(n(g.demand)) | \(n(g.meanAward)) | \(pct(g.atCapShare)) | \(pct(g.effectiveRate)) |\n"
+            }
+            md += "\n"
+        }
+        if !findings.isEmpty {
+            md += "## 草案审查（subsidysim check）\n\n| 级别 | 条款 | 发现 |\n|---|---|---|\n"
+            for f in findings { md += "| \(f.severity.chinese) | \(f.clauses.joined(separator: " ")) | \(f.zh.replacingOccurrences(of: "|", with: "\\|")) |\n" }
+            md += "\n"
+        }
+        let captions = ["total_demand": "总需求分布（竖线为总资金）", "exceedance": "总需求超过某金额的概率",
+                        "lines": "各预算行需求占预算的比例（P5–P50–P95）", "unspent": "各资金来源的结余",
+                        "variant_difference": "两种费率下总需求之差（同一批企业）"]
+        md += "## 图表\n\n"
+        for c in charts { md += "### \(captions[c] ?? c)\n\n![\(captions[c] ?? c)](charts/\(c).png)\n\n" }
+        md += "## 如何重现\n\n```\n\(reproduceCommand)\n```\n\n相同情景、种子与试验次数，任意线程数下 CSV 逐字节相同。`manifest.json` 记录程序版本、情景哈希、种子、线程数、GSL 版本与每个输出文件的 SHA-256。\n"
+        return md
+    }
+}

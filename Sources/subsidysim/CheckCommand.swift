@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import SubsidyEngine
+import SubsidyModel
+import SubsidyReport
+
+/// `subsidysim check`: validate the scenario and audit the draft's own arithmetic.
+struct CheckCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Validate a scenario and audit the draft: budget-table arithmetic, implied counts, contradictions.",
+        discussion: "Exit 0 unless a finding is an error (or the scenario is invalid: 65)."
+    )
+
+    @OptionGroup var scenario: ScenarioOptions
+
+    @Option(help: "text, markdown or json.")
+    var format: String = "text"
+
+    @Option(help: "Worker threads for the quick simulation of expected counts.")
+    var threads: Int?
+
+    func validate() throws {
+        guard ["text", "markdown", "json"].contains(format) else {
+            throw ValidationError("--format must be text, markdown or json (got \(format))")
+        }
+    }
+
+    func run() async throws {
+        do {
+            let loaded = try scenario.load()
+            let e = try Audit.expectations(loaded, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+            let fs = Audit.findings(loaded, expectations: e)
+            print(Audit.render(fs, format: format, lang: scenario.lang, title: loaded.scenario.title), terminator: "")
+            if fs.contains(where: { $0.severity == .error }) { throw ExitCode(1) }
+        } catch {
+            throw Exit.fail(error, lang: scenario.lang)
+        }
+    }
+}

@@ -1,0 +1,131 @@
+import ArgumentParser
+import Foundation
+import SubsidyModel
+
+extension Language: ExpressibleByArgument {}
+extension SamplingMethod: ExpressibleByArgument {}
+
+/// Which scenario, which variants, what overrides, in which language: shared by every subcommand.
+struct ScenarioOptions: ParsableArguments {
+    @Argument(help: "Scenario YAML file (default: the bundled draft, Scenarios/pingluo-draft.yaml).")
+    var scenario: String?
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a value by key path, for every variant (repeatable).",
+                                                         valueName: "KEY=VALUE"))
+    var sets: [String] = []
+
+    @Option(name: .customLong("variant"), help: ArgumentHelp("Only this variant (repeatable; default: all).", valueName: "ID"))
+    var variants: [String] = []
+
+    @Option(help: "Language of messages and reports: zh or en.")
+    var lang: Language = .zh
+
+    /// Loads and validates the scenario; on failure prints every problem and exits 65/66.
+    func load() throws -> LoadedScenario {
+        var overrides: [Override] = []
+        var problems: [Diagnostic] = []
+        for s in sets {
+            switch Override.parse(s) {
+            case let .success(o): overrides.append(o)
+            case let .failure(e): problems += e.diagnostics
+            }
+        }
+        if !problems.isEmpty { throw ScenarioFailure(ScenarioError(.invalid, problems), lang: lang) }
+        do {
+            return try LoadedScenario.load(scenario, overrides: overrides, only: variants)
+        } catch {
+            throw ScenarioFailure(error, lang: lang)
+        }
+    }
+}
+
+/// Seed, trials, threads, output folder: shared by the simulating subcommands.
+struct SimulationOptions: ParsableArguments {
+    @Option(help: "Random seed, 0 to 2^64-1 (default: the scenario's simulation.seed).")
+    var seed: UInt64?
+
+    @Option(help: "Number of trials (default: the scenario's simulation.trials).")
+    var trials: Int?
+
+    @Option(help: "Worker threads (default: all cores). Results are identical for any value.")
+    var threads: Int?
+
+    @Option(name: .shortAndLong, help: "Output folder (default: Output/<scenario id>/...).")
+    var output: String?
+
+    @Option(help: "Trial-level sampling: random or lhs (Latin hypercube per block of 8192 trials).")
+    var sampling: SamplingMethod?
+
+    func validate() throws {
+        if let t = trials, t < 1 || t > 100_000_000 { throw ValidationError("--trials must be from 1 to 100000000 (got \(t))") }
+        if let k = threads, k < 1 || k > 1024 { throw ValidationError("--threads must be from 1 to 1024 (got \(k))") }
+        if let o = output, o.isEmpty { throw ValidationError("--output must not be empty") }
+    }
+
+    var threadCount: Int { threads ?? ProcessInfo.processInfo.activeProcessorCount }
+}
+
+/// A scenario that cannot be used: prints the problems, exits 65 (invalid) or 66 (missing input).
+struct ScenarioFailure: Error, CustomStringConvertible {
+    let error: ScenarioError
+    let lang: Language
+    init(_ e: ScenarioError, lang: Language) { error = e; self.lang = lang }
+    var description: String { error.render(lang) }
+    var exitCode: Int32 { error.kind == .missingInput ? 66 : 65 }
+}
+
+enum Exit {
+    /// Maps an error to its message and exit code (65/66 scenario, 73 output, 70 internal).
+    static func fail(_ error: Error, lang: Language) -> ExitCode {
+        switch error {
+        case let e as ScenarioFailure:
+            printError(e.description)
+            printError(lang == .zh ? "情景有 \(e.error.diagnostics.count) 处问题，未运行。" : "\(e.error.diagnostics.count) problem(s) in the scenario; nothing was run.")
+            return ExitCode(e.exitCode)
+        case let e as OutputFailure:
+            printError(e.message)
+            return ExitCode(73)
+        case let e as ExitCode:
+            return e
+        default:
+            printError((lang == .zh ? "内部错误：" : "internal error: ") + String(describing: error))
+            return ExitCode(70)
+        }
+    }
+}
+
+struct OutputFailure: Error { let message: String }
+
+func printError(_ s: String) {
+    FileHandle.standardError.write(Data((s.hasSuffix("\n") ? s : s + "\n").utf8))
+}
+
+/// A progress bar on stderr, only when stderr is a terminal and the work has run over a second.
+final class ProgressBar: @unchecked Sendable {
+    let start = Date()
+    let enabled: Bool
+    let label: String
+    private var lastDraw = Date.distantPast
+    private var drawn = false
+
+    init(label: String, quiet: Bool) {
+        self.label = label
+        enabled = !quiet && isatty(STDERR_FILENO) != 0
+    }
+
+    func update(_ done: Int, _ total: Int) {
+        guard enabled else { return }
+        let now = Date()
+        guard now.timeIntervalSince(start) > 1, now.timeIntervalSince(lastDraw) > 0.1 || done >= total else { return }
+        lastDraw = now
+        drawn = true
+        let width = 30
+        let frac = total > 0 ? Double(done) / Double(total) : 1
+        let bar = String(repeating: "█", count: Int(frac * Double(width))) + String(repeating: "░", count: width - Int(frac * Double(width)))
+        FileHandle.standardError.write(Data("\r\(label) \(bar) \(done)/\(total)".utf8))
+    }
+
+    func finish() {
+        if drawn { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+}
