@@ -103,11 +103,12 @@ public enum Audit {
         let p = s.policy
         let perFirmFees = p.processManagementFee.amount + p.acceptanceFee.amount + p.auditFee.amount
         if let ps = s.line(.professionalServices), perFirmFees > 0 {
+            let whole = ps.total / perFirmFees
             let implied = (ps.total - p.researchCost) / perFirmFees
-            let sev: Finding.Severity = e.acceptedFirms > implied * 1.0 ? .warning : .note
+            let sev: Finding.Severity = e.acceptedFirms > implied ? .warning : .note
             f(sev, ["（七）", "（八）"],
-              "专业支撑服务 \(n(ps.total)) 万元，扣除路径研究 \(n(p.researchCost)) 万元后按每家 \(n(p.processManagementFee.amount))+\(n(p.acceptanceFee.amount))+\(n(p.auditFee.amount)) = \(n(perFirmFees)) 万元，可覆盖约 \(n(implied, 1)) 家；按情景预期试点 \(n(e.pilotFirms, 1)) 家、完成 \(n(e.completedFirms, 1)) 家、验收通过 \(n(e.acceptedFirms, 1)) 家",
-              "professional services \(n(ps.total)) 万元 less research \(n(p.researchCost)) at \(n(perFirmFees)) 万元 per firm covers about \(n(implied, 1)) firms; the scenario expects \(n(e.pilotFirms, 1)) pilot, \(n(e.completedFirms, 1)) completed, \(n(e.acceptedFirms, 1)) accepted firms")
+              "专业支撑服务 \(n(ps.total)) 万元 ÷ 每家 \(n(p.processManagementFee.amount))+\(n(p.acceptanceFee.amount))+\(n(p.auditFee.amount)) = \(n(perFirmFees)) 万元 ≈ \(n(whole, 1)) 家\(p.researchCost > 0 ? "（扣除路径研究 \(n(p.researchCost)) 万元后约 \(n(implied, 1)) 家）" : "")；按情景预期试点 \(n(e.pilotFirms, 1)) 家、完成 \(n(e.completedFirms, 1)) 家、验收通过 \(n(e.acceptedFirms, 1)) 家\(sev == .warning ? "，服务费预算不足" : "")",
+              "professional services \(n(ps.total)) 万元 at \(n(perFirmFees)) 万元 per firm ≈ \(n(whole, 1)) firms\(p.researchCost > 0 ? " (\(n(implied, 1)) after \(n(p.researchCost)) of research)" : ""); the scenario expects \(n(e.pilotFirms, 1)) pilot, \(n(e.completedFirms, 1)) completed, \(n(e.acceptedFirms, 1)) accepted firms")
         }
         if let t = s.line(.transformation), let cap = p.batches.map(\.cap).max(), cap > 0 {
             f(.note, ["（一）"],

@@ -32,6 +32,7 @@ public struct OutputFolder: Sendable {
         } catch {
             throw WriteError(description: "cannot create \(parent.path): \(error.localizedDescription)")
         }
+        removeStale(in: parent)
         let pid = ProcessInfo.processInfo.processIdentifier
         let tmp = parent.appendingPathComponent(".\(destination.lastPathComponent).tmp-\(pid)-\(UInt32.random(in: 0...UInt32.max))")
         let old = parent.appendingPathComponent(".\(destination.lastPathComponent).old-\(pid)-\(UInt32.random(in: 0...UInt32.max))")
@@ -69,5 +70,22 @@ public struct OutputFolder: Sendable {
             throw WriteError(description: "cannot move output into \(destination.path): \(msg)")
         }
         if existed { try? fm.removeItem(at: old) }
+    }
+
+    /// Removes what a killed run left beside the destination (`.NAME.tmp-PID-…`, `.NAME.old-PID-…`)
+    /// when that process is gone.
+    func removeStale(in parent: URL) {
+        let fm = FileManager.default
+        guard let names = try? fm.contentsOfDirectory(atPath: parent.path) else { return }
+        let name = destination.lastPathComponent
+        for n in names {
+            for kind in [".\(name).tmp-", ".\(name).old-"] where n.hasPrefix(kind) {
+                let rest = n.dropFirst(kind.count)
+                guard let pidText = rest.split(separator: "-").first, let pid = Int32(pidText) else { continue }
+                if kill(pid, 0) != 0 && errno == ESRCH {
+                    try? fm.removeItem(at: parent.appendingPathComponent(n))
+                }
+            }
+        }
     }
 }

@@ -1,0 +1,108 @@
+import Foundation
+import Testing
+@testable import SubsidyEngine
+import SubsidyModel
+
+@Suite("Engine against closed forms and known answers")
+struct EngineTests {
+    /// E[min(rX, c)] for ln X ~ N(μ, σ²): e^{m+σ²/2}·Φ((ln c − m − σ²)/σ) + c·(1 − Φ((ln c − m)/σ)), m = μ + ln r.
+    static func expectedCappedAward(mu: Double, sigma: Double, rate r: Double, cap c: Double) -> Double {
+        let m = mu + log(r)
+        return exp(m + sigma * sigma / 2) * normalCDF((log(c) - m - sigma * sigma) / sigma) + c * (1 - normalCDF((log(c) - m) / sigma))
+    }
+
+    @Test("mean transformation demand = N·p·E[min(rX, c)] within the Hoeffding bound", arguments: [
+        (3.8, 0.9, 0.6, 50.0, 0.9), (3.2, 0.5, 0.5, 40.0, 0.75), (4.5, 1.2, 0.3, 20.0, 1.0),
+    ])
+    func closedForm(mu: Double, sigma: Double, rate: Double, cap: Double, pass: Double) throws {
+        let n = 80
+        let text = Fixture.yaml(firms: ["\(n)"], rates: [(rate, cap)], pass: "\(pass)",
+                                investment: "{dist: lognormal, mu: \(mu), sigma: \(sigma)}")
+        let loaded = try Fixture.load(text)
+        let trials = 4000
+        let r = try Fixture.run(loaded, trials: trials)
+        let L = r.layout
+        let ti = L.lines.firstIndex(of: .transformation)!
+        let estimate = r.moments[0][L.line(ti, .demand)].mean / Double(n)   // mean award per firm-draw
+        let exact = pass * Self.expectedCappedAward(mu: mu, sigma: sigma, rate: rate, cap: cap)
+        let draws = Double(trials * n)
+        let bound = cap * (log(2e6) / (2 * draws)).squareRoot()
+        #expect(abs(estimate - exact) < bound, "estimate \(estimate), exact \(exact), bound \(bound)")
+    }
+
+    @Test("a bounded-support award: hardware trimmed at exactly 30% under trim_total is an identity")
+    func hardwareShareAtLimit() throws {
+        // Hardware share fixed at 0.30: trim_total keeps everything, so award = min(r·X, c) as without hardware.
+        let text = Fixture.yaml(firms: ["50"], rates: [(0.6, 50)], investment: "{dist: lognormal, mu: 3.5, sigma: 0.6}", hardware: "0.3")
+        let base = try Fixture.run(try Fixture.load(text), trials: 500)
+        let none = try Fixture.run(try Fixture.load(Fixture.yaml(firms: ["50"], rates: [(0.6, 50)],
+                                                               investment: "{dist: lognormal, mu: 3.5, sigma: 0.6}", hardware: "0")), trials: 500)
+        let L = base.layout
+        let a = base.column(0, L.line(0, .demand)), b = none.column(0, L.line(0, .demand))
+        for i in a.indices { #expect(abs(a[i] - b[i]) <= 1e-9 * Swift.max(1, b[i])) }
+    }
+
+    @Test("overrun rules on a population with known demand")
+    func overrunRules() throws {
+        // 10 firms per batch, investment 100, no hardware, all accepted: batch 1 awards 50 each (500), batch 2 40 each (400).
+        func run(_ rule: String, transformationCounty: Double = 0, regional: Double = 600, county: Double = 100) throws -> (SimulationResult, RecordLayout) {
+            let text = Fixture.yaml(firms: ["10", "10"], rates: [(0.6, 50), (0.5, 40)], investment: "100",
+                                    regional: regional, county: county, transformationCounty: transformationCounty, overrun: rule)
+            let r = try Fixture.run(try Fixture.load(text), trials: 20)
+            return (r, r.layout)
+        }
+        let (p, L) = try run("prorate")
+        let m = p.moments[0]
+        #expect(abs(m[L.line(0, .demand)].mean - 900) < 1e-9)
+        #expect(abs(m[L.line(0, .paid)].mean - 600) < 1e-9)
+        #expect(abs(m[L.batch(0, .paid)].mean - 500 * 600 / 900) < 1e-9)
+        #expect(abs(m[L.batch(1, .paid)].mean - 400 * 600 / 900) < 1e-9)
+        #expect(m[L.line(0, .overrun)].mean == 1)
+
+        let (bo, _) = try run("batch_order")
+        #expect(abs(bo.moments[0][L.batch(0, .paid)].mean - 500) < 1e-9)
+        #expect(abs(bo.moments[0][L.batch(1, .paid)].mean - 100) < 1e-9)
+
+        let (lo, _) = try run("lottery")
+        let lm = lo.moments[0]
+        #expect(abs(lm[L.line(0, .paid)].mean - 600) < 1e-9)
+        #expect(abs(lm[L.batch(0, .paid)].mean + lm[L.batch(1, .paid)].mean - 600) < 1e-9)
+        // The lottery favours neither batch systematically, but it does pay whole awards: not a proration.
+        #expect(abs(lm[L.batch(0, .paid)].mean - 500 * 600 / 900) > 1e-6)
+
+        // reallocate: county money not needed elsewhere covers （一）'s overrun; regional never leaves （一）.
+        let (ra, _) = try run("reallocate", county: 500)
+        let rm = ra.moments[0]
+        let countyOthers = rm[L.line(5, .demand)].mean + rm[L.line(6, .demand)].mean  // provider + services fees
+        _ = countyOthers
+        #expect(rm[L.line(0, .paid)].mean > 600 + 1e-9)
+        #expect(rm[L.source(0, .unspent)].mean == 0)     // regional fully used on （一）
+        #expect(rm[L.total(.paid)].mean <= 600 + 500 + 1e-9)
+    }
+
+    @Test("regional money pays （一） first; county money is left over")
+    func sourceOrder() throws {
+        // Demand 900 on （一） with 2000 regional + 600 county: regional pays all 900.
+        let text = Fixture.yaml(firms: ["10", "10"], rates: [(0.6, 50), (0.5, 40)], investment: "100")
+        let r = try Fixture.run(try Fixture.load(text), trials: 10)
+        let L = r.layout
+        #expect(abs(r.moments[0][L.source(0, .used)].mean - 900) < 1e-9)
+        #expect(abs(r.moments[0][L.source(0, .unspent)].mean - 1100) < 1e-9)
+        #expect(r.moments[0][L.source(0, .notFullyUsed)].mean == 1)
+    }
+
+    @Test("the per-project ceiling trims chain case first, then transformation")
+    func ceilingInTheLoop() throws {
+        // One firm at cap 50 plus a chain case of 30 held by the top firm, ceiling 70: 80 → 70.
+        let text = Fixture.yaml(firms: ["1"], rates: [(0.6, 50)], investment: "100", chainCases: "1",
+                                extraPolicy: "")
+            .replacingOccurrences(of: "ceiling: {amount: 1000}", with: "ceiling: {amount: 70}")
+            .replacingOccurrences(of: "  chain_cases: 1", with: "  chain_cases: 1\n  chain_case_award: 30\n  chain_case_holder: top_firm")
+        let loaded = try Fixture.load(text)
+        let r = try Fixture.run(loaded, trials: 5)
+        let L = r.layout
+        #expect(abs(r.moments[0][L.line(0, .demand)].mean - 50) < 1e-9)
+        #expect(abs(r.moments[0][L.line(4, .demand)].mean - 20) < 1e-9)
+        #expect(r.moments[0][L.misc(.ceilingCuts)].mean == 1)
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import Testing
+import SubsidyEngine
+import SubsidyModel
+@testable import SubsidyReport
+
+@Suite("CSV, output folders and the run report")
+struct ReportTests {
+    @Test("CSV: BOM, CRLF, RFC 4180 quoting, formula escaping, '.' decimals")
+    func csvFormat() {
+        var t = CSVTable(header: ["名称 name", "金额（万元） amount_wan"])
+        t.add([.text("a,b"), .money(1234.5)])
+        t.add([.text("say \"hi\""), .money(-0.001)])
+        t.add([.text("=SUM(A1)"), .fraction(0.5)])
+        t.add([.text("-5"), .integer(3)])
+        t.add([.text("+x"), .number(2.25, decimals: 1)])
+        let bytes = [UInt8](t.data)
+        #expect(Array(bytes.prefix(3)) == [0xEF, 0xBB, 0xBF])
+        let text = String(decoding: bytes.dropFirst(3), as: UTF8.self)
+        let rows = text.components(separatedBy: "\r\n")
+        #expect(rows[0] == "名称 name,金额（万元） amount_wan")
+        #expect(rows[1] == "\"a,b\",1234.50")
+        #expect(rows[2] == "\"say \"\"hi\"\"\",0.00")
+        #expect(rows[3] == "'=SUM(A1),0.500000")
+        #expect(rows[4] == "-5,3")          // a number stays a number
+        #expect(rows[5] == "'+x,2.2" || rows[5] == "'+x,2.3")
+        #expect(rows.last == "")
+        #expect(!text.replacingOccurrences(of: "\r\n", with: "").contains("\n"))
+    }
+
+    static func write(_ loaded: LoadedScenario, threads: Int, seed: UInt64, to dir: URL) throws {
+        let model = CompiledModel(loaded, seed: seed)
+        let r = try Simulator.run(model, options: RunOptions(trials: 1500, threads: threads), design: TrialDesign(method: .random, seed: seed))
+        let report = RunReport(loaded: loaded, result: r, findings: [], commandLine: ["test"], startTime: Date(), dumpTrials: true,
+                               programVersion: "test", sampling: .random)
+        _ = try report.write(to: dir.path)
+    }
+
+    static func csvs(_ dir: URL) throws -> [String: Data] {
+        var out: [String: Data] = [:]
+        for f in try FileManager.default.contentsOfDirectory(atPath: dir.path) where f.hasSuffix(".csv") {
+            out[f] = FileManager.default.contents(atPath: dir.appendingPathComponent(f).path)
+        }
+        return out
+    }
+
+    @Test("byte-identical CSVs for threads 1, 2 and 8; identical for the same seed; different for another")
+    func byteIdentical() throws {
+        let loaded = try LoadedScenario.load(nil)
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("subsidysim-report-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: base) }
+        try Self.write(loaded, threads: 1, seed: 5, to: base.appendingPathComponent("t1"))
+        try Self.write(loaded, threads: 2, seed: 5, to: base.appendingPathComponent("t2"))
+        try Self.write(loaded, threads: 8, seed: 5, to: base.appendingPathComponent("t8"))
+        try Self.write(loaded, threads: 2, seed: 6, to: base.appendingPathComponent("s6"))
+        let a = try Self.csvs(base.appendingPathComponent("t1"))
+        #expect(a.count >= 8)
+        #expect(a["trials.csv"] != nil)
+        #expect(a == (try Self.csvs(base.appendingPathComponent("t2"))))
+        #expect(a == (try Self.csvs(base.appendingPathComponent("t8"))))
+        #expect(a["summary.csv"] != (try Self.csvs(base.appendingPathComponent("s6")))["summary.csv"])
+        // The folder has the manifest, summary.md and the chart scripts; no temporary debris beside it.
+        let t1 = base.appendingPathComponent("t1")
+        for f in ["manifest.json", "summary.md", "charts/total_demand.gp", "charts/exceedance.gp", "charts/lines.gp", "charts/unspent.gp"] {
+            #expect(FileManager.default.fileExists(atPath: t1.appendingPathComponent(f).path), "missing \(f)")
+        }
+        let debris = try FileManager.default.contentsOfDirectory(atPath: base.path).filter { $0.hasPrefix(".") }
+        #expect(debris.isEmpty)
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: t1.appendingPathComponent("manifest.json"))) as? [String: Any]
+        #expect(manifest?["seed"] as? String == "5")
+        #expect((manifest?["outputs"] as? [[String: Any]])?.contains { $0["file"] as? String == "summary.csv" } == true)
+    }
+
+    @Test("a failed write leaves the previous output untouched and no debris")
+    func failedWrite() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("subsidysim-atomic-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: base) }
+        let dest = base.appendingPathComponent("out")
+        var first = OutputFolder(dest.path)
+        first.add("a.csv", text: "old")
+        try first.commit()
+        var second = OutputFolder(dest.path)
+        second.add("a.csv", text: "new")
+        struct Boom: Error {}
+        #expect(throws: OutputFolder.WriteError.self) { try second.commit { _ in throw Boom() } }
+        #expect(String(decoding: FileManager.default.contents(atPath: dest.appendingPathComponent("a.csv").path) ?? Data(), as: UTF8.self) == "old")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: base.path) == ["out"])
+        // A successful one replaces it whole.
+        var third = OutputFolder(dest.path)
+        third.add("b.csv", text: "b")
+        try third.commit()
+        #expect(!FileManager.default.fileExists(atPath: dest.appendingPathComponent("a.csv").path))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: base.path) == ["out"])
+    }
+
+    @Test("a run killed mid-write leaves the previous output intact; the next run clears its debris")
+    func killedRun() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("subsidysim-kill-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: base) }
+        let dest = base.appendingPathComponent("out")
+        var first = OutputFolder(dest.path)
+        first.add("a.csv", text: "old")
+        try first.commit()
+        // A child process that starts writing the same destination and is killed with SIGKILL inside its write.
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/bin/sh")
+        let tmp = base.appendingPathComponent(".out.tmp-PID-1").path
+        child.arguments = ["-c", "d=$(echo '\(tmp)' | sed \"s/PID/$$/\"); mkdir -p \"$d\"; echo partial > \"$d/a.csv\"; kill -9 $$"]
+        try child.run()
+        child.waitUntilExit()
+        #expect(child.terminationReason == .uncaughtSignal)
+        #expect(String(decoding: FileManager.default.contents(atPath: dest.appendingPathComponent("a.csv").path) ?? Data(), as: UTF8.self) == "old")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: base.path).count == 2)   // out + the dead run's debris
+        var next = OutputFolder(dest.path)
+        next.add("a.csv", text: "new")
+        try next.commit()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: base.path) == ["out"])
+    }
+
+    @Test("check finds the text/table contradiction and the implied counts")
+    func audit() throws {
+        let loaded = try LoadedScenario.load(nil)
+        let e = try Audit.expectations(loaded, trials: 500, threads: 2)
+        let fs = Audit.findings(loaded, expectations: e)
+        #expect(fs.contains { $0.severity == .warning && $0.zh.contains("正文") && $0.zh.contains("概算表") && $0.zh.contains("60.00%") })
+        #expect(fs.contains { $0.clauses.contains("（七）") && $0.zh.contains("≈ 56.1 家") })   // 105 / 1.87
+        #expect(fs.contains { $0.clauses.contains("（三）") && $0.zh.contains("5.0 家") })
+        #expect(fs.contains { $0.clauses.contains("（四）") && $0.zh.contains("15.0 家") })
+        #expect(!fs.contains { $0.severity == .error })
+        #expect(fs.first?.severity == .warning)
+    }
+}
