@@ -1,0 +1,121 @@
+import Foundation
+import SubsidyModel
+import Testing
+
+// Every file in BadScenarios/ is a scenario that is wrong in exactly one way. Its first lines say
+// what the loader must report:
+//
+//     # expect: LINE:COL: KEY: message      first diagnostic, English, file part left out (required)
+//     # kind: missing_input                 ScenarioError.Kind (optional; default invalid)
+//     # in: other.yaml                      the file the diagnostic points into (optional; default this file)
+//     # count: 2                            how many diagnostics (optional; default 1: one mistake, one message)
+//
+// Header lines count as lines of the file: LINE is the line in the file as it is, headers included.
+// `{dir}` in the message stands for the folder holding the bad files (for messages naming a path).
+
+struct HeaderError: Error, Sendable {
+    var message: String
+}
+
+/// The header of a bad scenario file.
+struct BadScenarioExpectation: Sendable {
+    var message: String
+    var kind: ScenarioError.Kind = .invalid
+    var file: String?
+    var count = 1
+
+    /// Reads the `# expect:` header; the rest of the file may be any bytes (not-utf8.yaml).
+    static func read(_ data: Data, name: String) -> Result<BadScenarioExpectation, HeaderError> {
+        var lines: [String] = []
+        for raw in data.split(separator: 0x0A, omittingEmptySubsequences: false) {
+            guard let line = String(data: Data(raw), encoding: .utf8), line.hasPrefix("# ") else { break }
+            lines.append(line)
+        }
+        guard let first = lines.first, first.hasPrefix("# expect: ") else {
+            return .failure(HeaderError(message: "\(name): the first line must be `# expect: LINE:COL: KEY: message`"))
+        }
+        var e = BadScenarioExpectation(message: String(first.dropFirst("# expect: ".count)))
+        for line in lines.dropFirst() {
+            if line.hasPrefix("# kind: ") {
+                switch line.dropFirst("# kind: ".count) {
+                case "invalid": e.kind = .invalid
+                case "missing_input": e.kind = .missingInput
+                default: return .failure(HeaderError(message: "\(name): `# kind:` must be invalid or missing_input"))
+                }
+            } else if line.hasPrefix("# in: ") {
+                e.file = String(line.dropFirst("# in: ".count))
+            } else if line.hasPrefix("# count: ") {
+                guard let n = Int(line.dropFirst("# count: ".count)), n >= 1 else {
+                    return .failure(HeaderError(message: "\(name): `# count:` must be a whole number ≥ 1"))
+                }
+                e.count = n
+            }
+        }
+        return .success(e)
+    }
+}
+
+enum BadScenarios {
+    static let dir: URL? = Bundle.module.url(forResource: "BadScenarios", withExtension: nil)
+
+    static let files: [String] = {
+        guard let dir, let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { return [] }
+        return names.filter { $0.hasSuffix(".yaml") }.sorted()
+    }()
+
+    /// The rendered diagnostic without its file part: `LINE:COL: KEY: message`.
+    static func stripFile(_ d: Diagnostic, _ lang: Language) -> String {
+        let r = d.render(lang)
+        let prefix = d.location.file + ":"
+        guard r.hasPrefix(prefix) else { return r }
+        return String(r.dropFirst(prefix.count)).trimmingCharacters(in: .whitespaces)
+    }
+
+    static func containsChinese(_ s: String) -> Bool {
+        s.unicodeScalars.contains { (0x4E00...0x9FFF).contains($0.value) || (0x3000...0x303F).contains($0.value) || (0xFF00...0xFFEF).contains($0.value) }
+    }
+}
+
+@Suite("Bad scenarios (BadScenarios/*.yaml)")
+struct BadScenarioTests {
+    @Test("there are enough bad scenario files, each with an expectation")
+    func enoughFiles() throws {
+        let dir = try #require(BadScenarios.dir, "BadScenarios is not in the test bundle")
+        #expect(BadScenarios.files.count >= 30)
+        for name in BadScenarios.files {
+            let data = try Data(contentsOf: dir.appendingPathComponent(name))
+            if case let .failure(e) = BadScenarioExpectation.read(data, name: name) { Issue.record(Comment(rawValue: e.message)) }
+        }
+    }
+
+    @Test("bad scenario", arguments: BadScenarios.files)
+    func badScenario(_ name: String) throws {
+        let dir = try #require(BadScenarios.dir)
+        let path = dir.appendingPathComponent(name).path
+        let expected: BadScenarioExpectation
+        switch BadScenarioExpectation.read(try Data(contentsOf: URL(fileURLWithPath: path)), name: name) {
+        case let .success(e): expected = e
+        case let .failure(e): Issue.record(Comment(rawValue: e.message)); return
+        }
+        do {
+            let loaded = try LoadedScenario.load(path)
+            Issue.record("\(name) loaded without an error (\(loaded.variants.count) variants)")
+        } catch {
+            let first = try #require(error.diagnostics.first, "\(name): a ScenarioError without diagnostics")
+            let got = BadScenarios.stripFile(first, .en)
+            let want = expected.message.replacingOccurrences(of: "{dir}", with: dir.path)
+            #expect(got == want, "\(name)")
+            #expect(error.kind == expected.kind, "\(name): kind")
+            let file = (first.location.file as NSString).lastPathComponent
+            #expect(file == (expected.file ?? name), "\(name): the diagnostic points into \(first.location.file)")
+            // A file wrong in one way gets one message: no follow-on noise from the same mistake.
+            #expect(error.diagnostics.count == expected.count,
+                    "\(name): \(error.diagnostics.count) diagnostics:\n\(error.render(.en))")
+            for d in error.diagnostics {
+                // Every problem of a file has a place in a file, and a Chinese text of its own.
+                #expect(d.location.line >= 1 && d.location.column >= 1, "\(name): \(d.render(.en)) has no line:column")
+                #expect(!d.message.en.isEmpty && BadScenarios.containsChinese(d.message.zh), "\(name): \(d.render(.zh))")
+            }
+        }
+    }
+}
