@@ -188,6 +188,11 @@ public struct LoadedScenario: Sendable {
         case let .success(t): tree = t
         case let .failure(e): throw e
         }
+        if tree.isNull {
+            throw ScenarioError(.invalid, [Diagnostic(tree.location, key: "", Message(
+                zh: "文件是空的（或只有注释）：应写出情景（id、funding、lines、policy、population），或写 base: 与要改的键",
+                en: "the file is empty (or only comments): expected a scenario (id, funding, lines, policy, population), or base: and the keys it changes"))])
+        }
         guard let baseNode = tree["base"] else { return tree }
         guard case let .scalar(baseName, _) = baseNode.value, !baseNode.isNull else {
             throw ScenarioError(.invalid, [Diagnostic(baseNode.location, key: "base", Message(

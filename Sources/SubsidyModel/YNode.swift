@@ -135,7 +135,8 @@ enum YAMLReader {
 
         do {
             guard let node = try Yams.compose(yaml: text) else {
-                return .success(YNode(.mapping([]), SourceLocation(file: file, line: 1, column: 1)))
+                // No document (empty, or only comments): a null, so callers can say so.
+                return .success(YNode(.scalar("", plain: true), SourceLocation(file: file, line: 1, column: 1)))
             }
             var diags = DiagnosticBag()
             let tree = convert(node, file: file, diags: &diags)

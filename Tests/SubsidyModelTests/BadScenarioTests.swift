@@ -119,3 +119,55 @@ struct BadScenarioTests {
         }
     }
 }
+
+/// Loader cases that need a file system or the command line rather than a bundled file.
+@Suite("Loading: files and --set")
+struct LoaderEdgeTests {
+    /// A fresh temporary folder for one test.
+    static func tempDir() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("subsidysim-mt-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// Loads and returns the error (nil if it loaded).
+    static func loadError(_ path: String?, overrides: [Override] = []) -> ScenarioError? {
+        do {
+            _ = try LoadedScenario.load(path, overrides: overrides)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test("a 0-byte file says it is empty")
+    func zeroByteFile() throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("empty.yaml").path
+        #expect(FileManager.default.createFile(atPath: path, contents: Data()))
+        let e = try #require(Self.loadError(path))
+        #expect(e.kind == .invalid)
+        #expect(e.render(.en) == "\(path):1:1: the file is empty (or only comments): expected a scenario (id, funding, lines, policy, population), or base: and the keys it changes")
+    }
+
+    @Test("a missing file and a folder are missing input, not invalid")
+    func missingFileAndFolder() throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let missing = dir.appendingPathComponent("nope.yaml").path
+        let e1 = try #require(Self.loadError(missing))
+        #expect(e1.kind == .missingInput)
+        #expect(e1.render(.en) == "\(missing): scenario file not found")
+        let e2 = try #require(Self.loadError(dir.path))
+        #expect(e2.kind == .missingInput)
+        #expect(e2.render(.en) == "\(dir.path): this is a folder, not a scenario file")
+    }
+
+    @Test("--set with an empty value says it found nothing")
+    func setEmptyValue() throws {
+        let o = try Override.parse("policy.overrun=").get()
+        let e = try #require(Self.loadError(nil, overrides: [o]))
+        #expect(e.render(.en) == "--set: policy.overrun: expected text, found nothing")
+    }
+}
