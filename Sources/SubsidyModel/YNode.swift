@@ -139,7 +139,8 @@ enum YAMLReader {
                 return .success(YNode(.scalar("", plain: true), SourceLocation(file: file, line: 1, column: 1)))
             }
             var diags = DiagnosticBag()
-            let tree = convert(node, file: file, diags: &diags)
+            var seen = Set<NodeMark>()
+            let tree = convert(node, file: file, diags: &diags, seen: &seen, aliasAt: nil)
             if !diags.isEmpty { return .failure(ScenarioError(.invalid, diags.sorted)) }
             return .success(tree)
         } catch let error as YamlError {
@@ -222,15 +223,41 @@ enum YAMLReader {
         return nil
     }
 
-    private static func convert(_ node: Node, file: String, diags: inout DiagnosticBag) -> YNode {
+    /// A node's kind and start mark. Yams resolves an alias (`*name`) to the anchored node itself,
+    /// start mark included, so a mark seen twice for the same kind is an alias use.
+    private struct NodeMark: Hashable {
+        var kind: Int
+        var line: Int
+        var column: Int
+    }
+
+    private static func convert(_ node: Node, file: String, diags: inout DiagnosticBag, seen: inout Set<NodeMark>,
+                                aliasAt: SourceLocation?) -> YNode {
         func loc(_ m: Mark?) -> SourceLocation {
             SourceLocation(file: file, line: m?.line ?? 0, column: m?.column ?? 0)
+        }
+        let kind: Int
+        switch node {
+        case .scalar: kind = 0
+        case .mapping: kind = 1
+        case .sequence: kind = 2
+        case .alias: kind = 3
+        }
+        // An empty scalar (`key:` with no value) takes the next token's mark, which another node may share: skip it.
+        let isEmptyScalar = node.scalar.map { $0.string.isEmpty } ?? false
+        if !isEmptyScalar, let m = node.mark, !seen.insert(NodeMark(kind: kind, line: m.line, column: m.column)).inserted {
+            // The alias's own position is lost; point at the key (or list) that holds it.
+            let at = aliasAt ?? loc(m)
+            diags.add(at, "", Message(zh: "不支持 YAML 别名（*name）；请直接写出数值，或用 base: 继承",
+                                      en: "YAML aliases (*name) are not supported; write the value out, or use base:"))
+            return YNode(.scalar("", plain: true), at)
         }
         switch node {
         case let .scalar(s):
             return YNode(.scalar(s.string, plain: s.style == .plain), loc(s.mark))
         case let .sequence(seq):
-            return YNode(.sequence(seq.map { convert($0, file: file, diags: &diags) }), loc(seq.mark))
+            let here = loc(seq.mark)
+            return YNode(.sequence(seq.map { convert($0, file: file, diags: &diags, seen: &seen, aliasAt: here) }), here)
         case let .mapping(map):
             var pairs: [YNode.Pair] = []
             for (k, v) in map {
@@ -238,7 +265,8 @@ enum YAMLReader {
                     diags.add(loc(k.mark), "", Message(zh: "键必须是文字（不能是列表或映射）", en: "a key must be text, not a list or mapping"))
                     continue
                 }
-                pairs.append(YNode.Pair(key: ks.string, keyLocation: loc(ks.mark), value: convert(v, file: file, diags: &diags)))
+                pairs.append(YNode.Pair(key: ks.string, keyLocation: loc(ks.mark),
+                                        value: convert(v, file: file, diags: &diags, seen: &seen, aliasAt: loc(ks.mark))))
             }
             return YNode(.mapping(pairs), loc(map.mark))
         case let .alias(a):
