@@ -280,10 +280,29 @@ enum YAMLReader {
 // MARK: - Merging and overrides
 
 extension YNode {
+    /// Keys that are alternative ways to write the same thing: a child that uses one way drops
+    /// the base's other ways (firm counts per batch or as a total; a lognormal by median/p90 or
+    /// mu/sigma; a beta or gamma by mean/sd, a/b or shape/scale).
+    static let alternativeKeys: [[Set<String>]] = [
+        [["per_batch"], ["total", "batch1_share"]],
+        [["median", "p90"], ["mu", "sigma"]],
+        [["mean", "sd"], ["a", "b"], ["shape", "scale"]],
+    ]
+
     /// `base` with `self` laid over it: mappings merge key by key (recursively); anything else
-    /// in `self` replaces what `base` had (lists are replaced whole).
+    /// in `self` replaces what `base` had (lists are replaced whole). A distribution written
+    /// with `dist:` replaces the base's distribution whole, and a child that writes one of
+    /// `alternativeKeys` drops the base's alternatives, so parameters of two ways never mix.
     func merged(over base: YNode) -> YNode {
         guard case let .mapping(mine) = value, case var .mapping(theirs) = base.value else { return self }
+        if mine.contains(where: { $0.key == "dist" }) { return self }
+        let myKeys = Set(mine.map(\.key))
+        for groups in Self.alternativeKeys {
+            for g in groups where !g.isDisjoint(with: myKeys) {
+                let others = groups.filter { $0 != g }.reduce(into: Set<String>()) { $0.formUnion($1) }
+                theirs.removeAll { others.contains($0.key) && !myKeys.contains($0.key) }
+            }
+        }
         for p in mine {
             if let i = theirs.firstIndex(where: { $0.key == p.key }) {
                 theirs[i] = Pair(key: p.key, keyLocation: p.keyLocation, value: p.value.merged(over: theirs[i].value))

@@ -170,4 +170,30 @@ struct LoaderEdgeTests {
         let e = try #require(Self.loadError(nil, overrides: [o]))
         #expect(e.render(.en) == "--set: policy.overrun: expected text, found nothing")
     }
+
+    @Test("over base:, a what-if may switch firm counts to a total, rewrite a distribution, or tweak one parameter")
+    func mergeAlternatives() throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("what-if.yaml").path
+        try """
+            base: pingluo-draft.yaml
+            population:
+              firms: {total: {dist: triangular, min: 60, mode: 90, max: 150}, batch1_share: 0.55}
+              cloud_uptake: {a: 5, b: 5}
+              chain_cases: {dist: binomial, n: 10, p: 0.2}
+              investment: {median: 50}
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        let p = try LoadedScenario.load(path).scenario.population
+        #expect(p.firms == .total(Distribution(.triangular(min: 60, mode: 90, max: 150)), batch1Share: .fixed(0.55)))
+        // The draft's beta by mean/sd, rewritten by a/b without dist: the same law, the other parameters.
+        #expect(p.cloudUptake == Distribution(.beta(a: 5, b: 5)))
+        // The draft's poisson (mean 1.5, max 50), replaced whole by a binomial.
+        #expect(p.chainCases == Distribution(.binomial(n: 10, p: 0.2)))
+        // Only the median changed: p90 120 and the truncation [10, 400] come from the draft.
+        let sigma = (log(120.0) - log(50.0)) / Distribution.z90
+        guard case let .lognormal(mu, s) = p.investment.kind else { Issue.record("\(p.investment)"); return }
+        #expect(abs(mu - log(50.0)) < 1e-12 && abs(s - sigma) < 1e-12)
+        #expect(p.investment.lower == 10 && p.investment.upper == 400)
+    }
 }
