@@ -198,7 +198,7 @@ struct TreeDecoder {
         }
         if case .scalar = node.value {
             guard let v = parseNumber(node, path) else { return nil }
-            checkRange(v, node.location, path, support: support == .count ? .nonNegative : support)
+            checkRange(v, node.location, path, support: support)
             return .fixed(v)
         }
         guard let pairs = node.pairs else {

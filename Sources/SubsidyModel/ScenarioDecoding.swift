@@ -335,7 +335,10 @@ extension TreeDecoder {
         default: top = .infinity
         }
         if let u = d.upper { top = Swift.min(top, u) }
-        if top > Double(limit) {
+        if case let .fixed(v) = d.kind, v > Double(limit) {
+            bag.add(node.location, path, Message(
+                zh: "数量 \(formatNumber(v)) 超过上限 \(limit)", en: "the count \(formatNumber(v)) is above the limit of \(limit)"))
+        } else if top > Double(limit) {
             bag.add(node.location, path, Message(
                 zh: "数量可能超过 \(limit)（请用 max 截断，或换用有上限的分布）",
                 en: "the count can exceed \(limit) (truncate it with max, or use a bounded distribution)"))
