@@ -82,6 +82,11 @@ struct TreeDecoder {
                                                  en: "expected a fraction, not a percentage (write \(formatNumber(v / 100)) for \(t))"))
             return nil
         }
+        if !plain, Double(t) != nil {
+            bag.add(node.location, path, Message(zh: "应为数字，实际是加了引号的文字 “\(s)”（请去掉引号）",
+                                                 en: "expected a number, found the quoted text \"\(s)\" (remove the quotes)"))
+            return nil
+        }
         guard plain, let v = Double(t), !lower.hasPrefix("0x") else {
             bag.add(node.location, path, Self.expected(Self.aNumber, found: node))
             return nil
