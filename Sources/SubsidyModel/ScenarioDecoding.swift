@@ -351,7 +351,7 @@ extension TreeDecoder {
         guard let m = mapping(node, "simulation", allowed: ["trials", "seed", "sampling"]) else { return nil }
         let trials = integer(m["trials"], "simulation.trials", parent: node, default: def.trials, max: 100_000_000)
         if let t = trials, t < 1, let tn = m["trials"] {
-            bag.add(tn.location, "simulation.trials", Message(zh: "试验次数至少为 1", en: "at least 1 trial"))
+            bag.add(tn.location, "simulation.trials", Message(zh: "试验次数至少为 1（实际 \(t)）", en: "at least 1 trial is needed (found \(t))"))
         }
         var seed = def.seed
         if let sn = m["seed"] {
