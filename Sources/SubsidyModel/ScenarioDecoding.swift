@@ -11,14 +11,17 @@ extension TreeDecoder {
         let source = string(top["source"], "source", parent: root, default: "")
         var funding: [FundingSource]?, lines: [BudgetLine]?, policy: Policy?, population: Population?
         var variants: [VariantSpec] = []
+        let beforeMoney = bag.items.count
         if let n = top["funding"] { funding = fundingSources(n) } else { missing(root, "funding", Self.aList) }
         if let n = top["lines"] { lines = budgetLines(n, funding: funding ?? []) } else { missing(root, "lines", Self.aList) }
+        // Sums are only meaningful when every source and line was read: a bad line would make them disagree too.
+        let moneyRead = bag.items.count == beforeMoney
         if let n = top["policy"] { policy = self.policy(n) } else { missing(root, "policy", Self.aMapping) }
         let nb = policy?.batches.count
         if let n = top["population"] { population = self.population(n, batches: nb) } else { missing(root, "population", Self.aMapping) }
         let simulation = self.simulation(top["simulation"], parent: root)
         if let n = top["variants"] { variants = variantSpecs(n) ?? [] }
-        if let funding, let lines { checkFunding(funding, lines, root: root, top: top) }
+        if moneyRead, let funding, let lines { checkFunding(funding, lines, root: root, top: top) }
         guard bag.isEmpty, let id, let title, let source, let funding, let lines, let policy, let population, let simulation
         else { return nil }
         return Scenario(id: id, title: title, source: source, funding: funding, lines: lines, policy: policy,
@@ -131,7 +134,9 @@ extension TreeDecoder {
                     "services", "ceiling", "overrun"]
         guard let m = mapping(node, "policy", allowed: keys) else { return nil }
         var batches: [BatchPolicy] = []
+        var batchesWritten = 0
         if let bn = m["batches"], let xs = list(bn, "policy.batches") {
+            batchesWritten = Swift.min(xs.count, 8)
             if xs.isEmpty { bag.add(bn.location, "policy.batches", Message(zh: "至少要有一个批次", en: "at least one batch is needed")) }
             if xs.count > 8 { bag.add(bn.location, "policy.batches", Message(zh: "批次最多 8 个", en: "at most 8 batches")) }
             for (i, x) in xs.prefix(8).enumerated() {
@@ -201,7 +206,9 @@ extension TreeDecoder {
         }
         let overrun = enumeration(m["overrun"], "policy.overrun", parent: node, default: OverrunRule.prorate)
         guard let limit, let bCount, let bAmount, let sfAmount, let cloudAmount, let ccCount, let ccAmount, let spCount, let spAmount,
-              let pm, let acc, let audit, let research, let ceiling, !batches.isEmpty else { return nil }
+              let pm, let acc, let audit, let research, let ceiling, !batches.isEmpty,
+              // A batch that could not be read must not shrink the count the population is checked against.
+              batches.count == batchesWritten else { return nil }
         return Policy(batches: batches, hardwareLimit: limit, hardwareRule: rule, benchmarkCount: bCount, benchmarkAmount: bAmount,
                       smartFactoryAmount: sfAmount, cloudAmount: cloudAmount, chainCaseCount: ccCount, chainCaseAmount: ccAmount,
                       serviceProviderCount: spCount, serviceProviderAmount: spAmount, processManagementFee: pm, acceptanceFee: acc,
