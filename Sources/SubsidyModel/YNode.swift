@@ -167,18 +167,32 @@ enum YAMLReader {
     }
 
     private static func diagnostic(for error: YamlError, file: String, text: String) -> Diagnostic {
-        func at(_ mark: Mark, _ problem: String, _ context: String?) -> Diagnostic {
-            let detail = [context, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ", ")
+        func at(_ mark: Mark, _ problem: String, _ context: YamlError.Context?) -> Diagnostic {
+            // libyaml reports where it gave up; say where the construct it was reading began.
+            let ctx = context?.text ?? ""
+            var started = Message(zh: "", en: "")
+            if let c = context, !ctx.isEmpty, c.mark.line != mark.line || c.mark.column != mark.column {
+                started = Message(zh: "（始于第 \(c.mark.line) 行第 \(c.mark.column) 列）", en: " started at \(c.mark.line):\(c.mark.column)")
+            }
+            func detail(_ lang: Language) -> String {
+                [ctx.isEmpty ? "" : ctx + started.text(lang), problem].filter { !$0.isEmpty }.joined(separator: ", ")
+            }
+            var hint = Message(zh: "", en: "")
+            // `{policy.batches[0].cap: 45}`: in a flow mapping a plain key cannot hold [ or ].
+            if ctx.hasPrefix("while parsing a flow mapping"), let ch = character(at: mark, in: text), ch == "[" || ch == "]" {
+                hint = Message(zh: "；在 { } 里，含 [ ] 的键路径要加引号（{\"policy.batches[0].cap\": 45}），或每行写一个键",
+                               en: "; inside { }, a key path with [ ] must be quoted ({\"policy.batches[0].cap\": 45}) or written one key per line")
+            }
             return Diagnostic(SourceLocation(file: file, line: mark.line, column: mark.column), key: "",
-                              Message(zh: "YAML 语法错误：\(detail)", en: "YAML syntax error: \(detail)"))
+                              Message(zh: "YAML 语法错误：\(detail(.zh))\(hint.zh)", en: "YAML syntax error: \(detail(.en))\(hint.en)"))
         }
         switch error {
         case let .scanner(context, problem, mark, _):
-            return at(mark, problem, context?.text)
+            return at(mark, problem, context)
         case let .parser(context, problem, mark, _):
-            return at(mark, problem, context?.text)
+            return at(mark, problem, context)
         case let .composer(context, problem, mark, _):
-            return at(mark, problem, context?.text)
+            return at(mark, problem, context)
         case let .duplicatedKeysInMapping(duplicates, context):
             let key = duplicates.first ?? ""
             let first = context.mark
@@ -199,6 +213,15 @@ enum YAMLReader {
             return Diagnostic(SourceLocation(file: file, line: 1, column: 1), key: "",
                               Message(zh: "YAML 错误：\(error)", en: "YAML error: \(error)"))
         }
+    }
+
+    /// The character at a 1-based line and column (counted in Unicode scalars, as libyaml does).
+    private static func character(at mark: Mark, in text: String) -> Unicode.Scalar? {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard mark.line >= 1, mark.line <= lines.count else { return nil }
+        let scalars = Array(lines[mark.line - 1].unicodeScalars)
+        guard mark.column >= 1, mark.column <= scalars.count else { return nil }
+        return scalars[mark.column - 1]
     }
 
     /// The next place after `first` where `key:` starts at the same column: the duplicate.

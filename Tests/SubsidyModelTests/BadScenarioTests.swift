@@ -196,4 +196,19 @@ struct LoaderEdgeTests {
         #expect(abs(mu - log(50.0)) < 1e-12 && abs(s - sigma) < 1e-12)
         #expect(p.investment.lower == 10 && p.investment.upper == 400)
     }
+
+    @Test("a variant may write key paths with [ ] in { } when they are quoted")
+    func quotedFlowKeys() throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("quoted.yaml").path
+        try """
+            base: pingluo-draft.yaml
+            variants:
+              - {id: low-cap, set: {"policy.batches[0].cap": 45, policy.overrun: lottery}}
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        let v = try #require(try LoadedScenario.load(path).variants.first)
+        #expect(v.id == "low-cap")
+        #expect(v.scenario.policy.batches[0].cap == 45 && v.scenario.policy.overrun == .lottery)
+    }
 }
