@@ -109,8 +109,8 @@ enum YAMLReader {
                 i += len
             }
             return .failure(ScenarioError(.invalid, [Diagnostic(SourceLocation(file: file, line: line, column: col), key: "",
-                Message(zh: "文件不是有效的 UTF-8 文本（应为 UTF-8 编码的 YAML）",
-                        en: "the file is not valid UTF-8 text (expected UTF-8 encoded YAML)"))]))
+                Message(zh: "文件不是有效的 UTF-8 文本（应为 UTF-8 编码的 YAML；若以 GBK/GB18030 保存，请另存为 UTF-8）",
+                        en: "the file is not valid UTF-8 text (expected UTF-8 encoded YAML; if it was saved as GBK/GB18030, save it as UTF-8)"))]))
         }
         if text.unicodeScalars.contains(where: { $0.value == 0 }) {
             return .failure(ScenarioError(.invalid, [Diagnostic(SourceLocation(file: file, line: 1, column: 1), key: "",
