@@ -354,8 +354,9 @@ struct TreeDecoder {
                 else { kind = .poisson(mean: mean) }
             }
         case "binomial":
-            if let n = need("n", .count), let p = need("p", .probability), n >= 0, n == n.rounded(), n <= 1e7, p >= 0, p <= 1 {
-                kind = .binomial(n: Int(n), p: p)
+            if let n = need("n", .count), let p = need("p", .probability), n >= 0, n == n.rounded(), p >= 0, p <= 1 {
+                if n > 1e7 { err("n", "binomial 的 n 最大为 10⁷（实际 \(formatNumber(n))）", "a binomial n must be at most 10⁷ (found \(formatNumber(n)))") }
+                else { kind = .binomial(n: Int(n), p: p) }
             }
         case "negative_binomial":
             if let n = need("n"), let p = need("p") {

@@ -110,7 +110,7 @@ public struct LoadedScenario: Sendable {
         if !bag.isEmpty { throw ScenarioError(.invalid, bag.sorted) }
         var decoder = TreeDecoder()
         let scenario = decoder.scenario(tree)
-        guard let scenario else { throw ScenarioError(.invalid, decoder.bag.sorted) }
+        guard let scenario else { throw ScenarioError(.invalid, orUnexplained(decoder.bag.sorted, tree)) }
 
         var specs = scenario.variantSpecs
         if !only.isEmpty {
@@ -140,7 +140,7 @@ public struct LoadedScenario: Sendable {
             if let s = d.scenario(vt) {
                 variants.append(ResolvedVariant(id: spec.id, label: spec.label, scenario: s))
             } else {
-                for diag in d.bag.items {
+                for diag in orUnexplained(d.bag.items, vt) {
                     // A problem an override caused is reported with the variant that made it.
                     var dd = diag
                     if !decoder.bag.items.contains(diag) {
@@ -151,9 +151,19 @@ public struct LoadedScenario: Sendable {
             }
         }
         if !bag.isEmpty { throw ScenarioError(.invalid, bag.sorted) }
+        if variants.isEmpty { throw ScenarioError(.invalid, orUnexplained([], tree)) }
         let hash = SHA256.hex(Data(tree.canonicalText.utf8))
         return LoadedScenario(file: file, scenario: scenario, variants: variants, sha256: hash, files: files, tree: tree,
                               overrides: overrides, storedBase: base)
+    }
+
+    /// A scenario that failed to decode always says why: a decoder path that gives up without a
+    /// diagnostic is a bug, reported as such rather than as an error with nothing to show.
+    static func orUnexplained(_ diagnostics: [Diagnostic], _ tree: YNode) -> [Diagnostic] {
+        guard diagnostics.isEmpty else { return diagnostics }
+        return [Diagnostic(tree.location, key: "", Message(
+            zh: "情景无法读取，但未能指出原因（这是程序缺陷，请报告并附上情景文件）",
+            en: "the scenario could not be read, and no reason was found (a bug: please report it with the scenario file)"))]
     }
 
     /// Reads a file and, recursively, its `base:` chain; the child is laid over its base.
