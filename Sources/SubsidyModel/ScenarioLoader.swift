@@ -50,11 +50,14 @@ public struct Override: Sendable {
         self.text = text
     }
 
-    /// A numeric override, as sweeps make them.
+    /// A numeric override, as sweeps make them. The value is written so that it reads back as
+    /// exactly `number` (formatNumber keeps 6 significant digits: 0.5234567891 would become
+    /// 0.523457 and 1e-7 would become 0).
     public init(path: KeyPath, number: Double) {
         let loc = SourceLocation(file: "--set", line: 0, column: 0)
-        self.init(path: path, value: YNode(.scalar(formatNumber(number), plain: true), loc),
-                  text: "\(path)=\(formatNumber(number))")
+        let short = formatNumber(number)
+        let text = Double(short) == number ? short : "\(number)"
+        self.init(path: path, value: YNode(.scalar(text, plain: true), loc), text: "\(path)=\(text)")
     }
 }
 

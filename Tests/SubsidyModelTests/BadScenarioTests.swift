@@ -211,4 +211,12 @@ struct LoaderEdgeTests {
         #expect(v.id == "low-cap")
         #expect(v.scenario.policy.batches[0].cap == 45 && v.scenario.policy.overrun == .lottery)
     }
+
+    @Test("a numeric override (sweeps, solve steps) reaches the policy exactly", arguments: [0.6, 0.5234567891, 1e-7, 0.1 + 0.2, 0.44999999999])
+    func numericOverrideIsExact(_ x: Double) throws {
+        let o = Override(path: try #require(KeyPath("policy.batches[0].rate")), number: x)
+        let s = try LoadedScenario.load(nil, overrides: [o])
+        #expect(s.scenario.policy.batches[0].rate == x)
+        #expect(s.variants.allSatisfy { $0.scenario.policy.batches[0].rate == x })
+    }
 }
