@@ -27,4 +27,18 @@ struct DiagnosticsTests {
         let e = Diagnostic(SourceLocation(file: "--set", line: 0, column: 0), key: "", Message(zh: "不对", en: "wrong"))
         #expect(e.render(.en) == "--set: wrong")
     }
+
+    @Test("numbers in messages: plain for ordinary sizes, an exponent for tiny or huge ones")
+    func numbersInMessages() {
+        #expect(formatNumber(45) == "45")
+        #expect(formatNumber(0.6) == "0.6")
+        #expect(formatNumber(-40) == "-40")
+        #expect(formatNumber(0.000123) == "0.000123")
+        #expect(formatNumber(1234567.5) == "1234567.5")
+        #expect(formatNumber(1e12) == "1000000000000")
+        #expect(formatNumber(-1e-9) == "-1e-09")
+        #expect(formatNumber(1.5e20) == "1.5e+20")
+        #expect(formatNumber(1e300) == "1e+300")
+        #expect(formatNumber(.infinity) == "∞")
+    }
 }
