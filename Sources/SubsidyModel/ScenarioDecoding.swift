@@ -13,7 +13,9 @@ extension TreeDecoder {
         var variants: [VariantSpec] = []
         let beforeMoney = bag.items.count
         if let n = top["funding"] { funding = fundingSources(n) } else { missing(root, "funding", Self.aList) }
-        if let n = top["lines"] { lines = budgetLines(n, funding: funding ?? []) } else { missing(root, "lines", Self.aList) }
+        // Budget keys are checked against the sources only when the sources could be read.
+        let sources = bag.items.count == beforeMoney ? funding : nil
+        if let n = top["lines"] { lines = budgetLines(n, funding: sources) } else { missing(root, "lines", Self.aList) }
         // Sums are only meaningful when every source and line was read: a bad line would make them disagree too.
         let moneyRead = bag.items.count == beforeMoney
         if let n = top["policy"] { policy = self.policy(n) } else { missing(root, "policy", Self.aMapping) }
@@ -30,6 +32,7 @@ extension TreeDecoder {
 
     mutating func fundingSources(_ node: YNode) -> [FundingSource]? {
         guard let xs = list(node, "funding") else { return nil }
+        if xs.isEmpty { bag.add(node.location, "funding", Message(zh: "至少要有一个资金来源", en: "at least one funding source is needed")) }
         var out: [FundingSource] = []
         for (i, x) in xs.enumerated() {
             let p = "funding[\(i)]"
@@ -40,6 +43,10 @@ extension TreeDecoder {
             var only: [LineID]?
             if let o = m["only_lines"], let ys = list(o, p + ".only_lines") {
                 only = ys.enumerated().compactMap { j, y in lineID(y, p + ".only_lines[\(j)]") }
+                if ys.isEmpty {
+                    bag.add(o.location, p + ".only_lines", Message(zh: "only_lines 至少要列出一条预算行（资金可用于任何预算行时，不写 only_lines）",
+                                                                 en: "only_lines must name at least one line (leave it out if the money may pay any line)"))
+                }
             }
             if let id, out.contains(where: { $0.id == id }) {
                 bag.add(m["id"]!.location, p + ".id", Message(zh: "资金来源 “\(id)” 重复", en: "funding source '\(id)' appears twice"))
@@ -60,10 +67,11 @@ extension TreeDecoder {
         return nil
     }
 
-    mutating func budgetLines(_ node: YNode, funding: [FundingSource]) -> [BudgetLine]? {
+    /// `funding` nil: the sources could not be read, so budget keys are not checked against them.
+    mutating func budgetLines(_ node: YNode, funding: [FundingSource]?) -> [BudgetLine]? {
         guard let xs = list(node, "lines") else { return nil }
         var out: [BudgetLine] = []
-        let sourceIDs = funding.map(\.id)
+        let sourceIDs = funding?.map(\.id) ?? []
         for (i, x) in xs.enumerated() {
             let p = "lines[\(i)]"
             guard let m = mapping(x, p, allowed: ["id", "name", "clause", "budget"]) else { continue }
@@ -80,11 +88,11 @@ extension TreeDecoder {
                 if case .scalar = b.value {
                     bag.add(b.location, p + ".budget", Message(zh: "应为各资金来源的金额，如 {regional: 2000, county: 600}",
                                                               en: "expected an amount per funding source, e.g. {regional: 2000, county: 600}"))
-                } else if let bm = mapping(b, p + ".budget", allowed: sourceIDs) {
+                } else if let bm = mapping(b, p + ".budget", allowed: funding == nil ? (b.pairs?.map(\.key) ?? []) : sourceIDs) {
                     for (k, v) in bm {
                         if let a = number(v, p + ".budget." + k, parent: b, support: .nonNegative) { budget[k] = a }
                     }
-                    for s in funding {
+                    for s in funding ?? [] {
                         if let only = s.onlyLines, !only.contains(id), let a = budget[s.id], a > 0 {
                             bag.add(bm[s.id]!.location, p + ".budget." + s.id, Message(
                                 zh: "资金来源 “\(s.name)” 只能用于 \(only.map { $0.clause }.joined())，不能安排给 \(id.clause)",

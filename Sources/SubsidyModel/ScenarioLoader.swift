@@ -108,7 +108,7 @@ public struct LoadedScenario: Sendable {
         var bag = DiagnosticBag()
         var tree = base.removingKey("base")
         for o in overrides {
-            if let m = tree.set(o.path, to: o.value) { bag.add(o.value.location, o.path.description, m) }
+            if let m = settable(o.path) ?? tree.set(o.path, to: o.value) { bag.add(o.value.location, o.path.description, m) }
         }
         if !bag.isEmpty { throw ScenarioError(.invalid, bag.sorted) }
         var decoder = TreeDecoder()
@@ -134,7 +134,7 @@ public struct LoadedScenario: Sendable {
         for spec in specs {
             var vt = base.removingKey("base")
             for o in spec.overrides {
-                if let m = vt.set(o.path, to: o.value) { bag.add(o.location, o.path.description, m) }
+                if let m = settable(o.path) ?? vt.set(o.path, to: o.value) { bag.add(o.location, o.path.description, m) }
             }
             for o in overrides {
                 if let m = vt.set(o.path, to: o.value) { bag.add(o.value.location, o.path.description, m) }
@@ -158,6 +158,13 @@ public struct LoadedScenario: Sendable {
         let hash = SHA256.hex(Data(tree.canonicalText.utf8))
         return LoadedScenario(file: file, scenario: scenario, variants: variants, sha256: hash, files: files, tree: tree,
                               overrides: overrides, storedBase: base)
+    }
+
+    /// `base` is resolved when files are read; an override of it would be dropped silently.
+    static func settable(_ path: KeyPath) -> Message? {
+        guard case .key("base")? = path.steps.first else { return nil }
+        return Message(zh: "base 不能用 --set 或方案改写：读取文件时就已确定（请在情景文件中写 base:）",
+                       en: "base cannot be overridden: it is resolved when the file is read (write base: in the scenario file)")
     }
 
     /// A scenario that failed to decode always says why: a decoder path that gives up without a
