@@ -219,4 +219,81 @@ struct LoaderEdgeTests {
         #expect(s.scenario.policy.batches[0].rate == x)
         #expect(s.variants.allSatisfy { $0.scenario.policy.batches[0].rate == x })
     }
+
+    // MARK: --set
+
+    static func set(_ text: String) throws -> Override { try Override.parse(text).get() }
+
+    @Test("--set with a path that does not exist: invalid, with a suggestion")
+    func setBadPath() throws {
+        let e = try #require(Self.loadError(nil, overrides: [Self.set("policy.batchs[0].rate=0.5")]))
+        #expect(e.kind == .invalid)
+        #expect(e.render(.en) == "--set: policy.batchs[0].rate: path policy.batchs does not exist; did you mean 'batches'?")
+        #expect(e.render(.zh) == "--set: policy.batchs[0].rate: 路径 policy.batchs 不存在；是否想写 “batches”？")
+        // A misspelled last key is added, then rejected by the schema.
+        let e2 = try #require(Self.loadError(nil, overrides: [Self.set("policy.overun=lottery")]))
+        #expect(e2.render(.en).hasPrefix("--set: policy.overun: unknown key; did you mean 'overrun'?"))
+        let e3 = try #require(Self.loadError(nil, overrides: [Self.set("policy.batches[2].rate=0.4")]))
+        #expect(e3.render(.en) == "--set: policy.batches[2].rate: path policy.batches[2] does not exist (the list has 2 items, indexed from 0)")
+    }
+
+    @Test("--set with a bad value: invalid, named by the option and the key")
+    func setBadValue() throws {
+        let e = try #require(Self.loadError(nil, overrides: [Self.set("policy.batches[0].rate=1.5")]))
+        #expect(e.kind == .invalid)
+        #expect(e.render(.en) == "--set: policy.batches[0].rate: rate 1.5 is outside [0, 1] (write rates as fractions: 0.60 for 60%)")
+        let e2 = try #require(Self.loadError(nil, overrides: [Self.set("policy.batches[0].rate=60%")]))
+        #expect(e2.render(.en) == "--set: policy.batches[0].rate: expected a fraction, not a percentage (write 0.6 for 60%)")
+        let e3 = try #require(Self.loadError(nil, overrides: [Self.set("population.cloud_uptake={dist: beta, mean: 0.5, sd: 0.6}")]))
+        #expect(e3.render(.en) == "--set: population.cloud_uptake.sd: sd 0.6 is too large for mean 0.5 (a beta needs sd < √(mean·(1−mean)) = 0.5000)")
+        let e4 = try #require(Self.loadError(nil, overrides: [Self.set("base=other.yaml")]))
+        #expect(e4.render(.en) == "--set: base: base cannot be overridden: it is resolved when the file is read (write base: in the scenario file)")
+    }
+
+    @Test("--set text that is not KEY=VALUE, or not a key path, or not YAML")
+    func setUnparsable() {
+        func parseError(_ text: String) -> String? {
+            if case let .failure(e) = Override.parse(text) { return e.render(.en) }
+            return nil
+        }
+        #expect(parseError("policy.overrun") == "--set: policy.overrun: expected KEY=VALUE, e.g. policy.batches[0].cap=45")
+        #expect(parseError("policy..x=1") == "--set: policy..x: 'policy..x' is not a key path (e.g. policy.batches[0].rate)")
+        #expect(parseError("policy.batches[-1].rate=1") == "--set: policy.batches[-1].rate: 'policy.batches[-1].rate' is not a key path (e.g. policy.batches[0].rate)")
+        #expect(parseError("policy.overrun={") == "--set: policy.overrun: YAML syntax error: while parsing a flow node, did not find expected node content")
+    }
+
+    @Test("a good --set changes the policy of the scenario and of every variant, and nothing else")
+    func setGood() throws {
+        let plain = try LoadedScenario.load(nil)
+        let s = try LoadedScenario.load(nil, overrides: [Self.set("policy.batches[0].cap=45"), Self.set("policy.hardware.rule=reject")])
+        #expect(s.scenario.policy.batches.map(\.cap) == [45, 40])
+        #expect(s.scenario.policy.hardwareRule == .reject)
+        let text = try #require(s.variants.first { $0.id == "text" }).scenario.policy
+        let table = try #require(s.variants.first { $0.id == "table" }).scenario.policy
+        // The variants set both caps themselves; --set is laid over them.
+        #expect(text.batches.map(\.cap) == [45, 40] && text.batches.map(\.rate) == [0.60, 0.50])
+        #expect(table.batches.map(\.cap) == [45, 40] && table.batches.map(\.rate) == [0.50, 0.40])
+        #expect(table.hardwareRule == .reject)
+        #expect(s.scenario.population == plain.scenario.population)
+        #expect(s.sha256 != plain.sha256)
+        #expect(s.overrides.map(\.text) == ["policy.batches[0].cap=45", "policy.hardware.rule=reject"])
+        // with(_:) adds overrides to a loaded scenario (sweep points).
+        let swept = try s.with([Override(path: try #require(KeyPath("policy.batches[1].cap")), number: 35)])
+        #expect(swept.variants.map { $0.scenario.policy.batches.map(\.cap) } == [[45, 35], [45, 35]])
+    }
+
+    // MARK: languages
+
+    @Test("one file rendered in full, in English and in Chinese")
+    func renderBothLanguages() throws {
+        let dir = try #require(BadScenarios.dir)
+        let path = dir.appendingPathComponent("rate-percent.yaml").path
+        let e = try #require(Self.loadError(path))
+        #expect(e.render(.en) == "\(path):5:25: policy.batches[0].rate: expected a fraction, not a percentage (write 0.6 for 60%)")
+        #expect(e.render(.zh) == "\(path):5:25: policy.batches[0].rate: 应为小数，不能写百分号（60% 应写成 0.6）")
+        let path2 = dir.appendingPathComponent("unknown-overrun.yaml").path
+        let e2 = try #require(Self.loadError(path2))
+        #expect(e2.render(.en) == "\(path2):4:12: policy.overrun: 'prorata' is not allowed; did you mean 'prorate'? (expected one of: prorate, batch_order, lottery, reallocate)")
+        #expect(e2.render(.zh) == "\(path2):4:12: policy.overrun: “prorata” 不是可用的取值；是否想写 “prorate”？（可用：prorate, batch_order, lottery, reallocate）")
+    }
 }
