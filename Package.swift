@@ -50,7 +50,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SubsidyModelTests",
-            dependencies: ["SubsidyModel"],
+            dependencies: ["SubsidyModel", .product(name: "Yams", package: "Yams")],
             resources: [.copy("Rules"), .copy("BadScenarios")]
         ),
         .testTarget(

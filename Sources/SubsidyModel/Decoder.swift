@@ -82,6 +82,11 @@ struct TreeDecoder {
                                                  en: "expected a fraction, not a percentage (write \(formatNumber(v / 100)) for \(t))"))
             return nil
         }
+        if !plain, Double(t) != nil {
+            bag.add(node.location, path, Message(zh: "应为数字，实际是加了引号的文字 “\(s)”（请去掉引号）",
+                                                 en: "expected a number, found the quoted text \"\(s)\" (remove the quotes)"))
+            return nil
+        }
         guard plain, let v = Double(t), !lower.hasPrefix("0x") else {
             bag.add(node.location, path, Self.expected(Self.aNumber, found: node))
             return nil
@@ -198,7 +203,7 @@ struct TreeDecoder {
         }
         if case .scalar = node.value {
             guard let v = parseNumber(node, path) else { return nil }
-            checkRange(v, node.location, path, support: support == .count ? .nonNegative : support)
+            checkRange(v, node.location, path, support: support)
             return .fixed(v)
         }
         guard let pairs = node.pairs else {
@@ -349,8 +354,9 @@ struct TreeDecoder {
                 else { kind = .poisson(mean: mean) }
             }
         case "binomial":
-            if let n = need("n", .count), let p = need("p", .probability), n >= 0, n == n.rounded(), n <= 1e7, p >= 0, p <= 1 {
-                kind = .binomial(n: Int(n), p: p)
+            if let n = need("n", .count), let p = need("p", .probability), n >= 0, n == n.rounded(), p >= 0, p <= 1 {
+                if n > 1e7 { err("n", "binomial 的 n 最大为 10⁷（实际 \(formatNumber(n))）", "a binomial n must be at most 10⁷ (found \(formatNumber(n)))") }
+                else { kind = .binomial(n: Int(n), p: p) }
             }
         case "negative_binomial":
             if let n = need("n"), let p = need("p") {

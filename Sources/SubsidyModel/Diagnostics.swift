@@ -86,14 +86,15 @@ public struct DiagnosticBag: Sendable {
     public mutating func add(_ d: Diagnostic) {
         if !items.contains(d) { items.append(d) }
     }
-    /// Diagnostics ordered by file, line, column (stable for equal positions).
+    /// Diagnostics ordered by file (in the order files were first reported), line, column;
+    /// stable for equal positions. (Comparing files by report order pairwise is not a strict
+    /// weak order once a file's problems are interleaved with another's, as with base:.)
     public var sorted: [Diagnostic] {
-        items.enumerated().sorted { a, b in
+        var fileRank: [String: Int] = [:]
+        for d in items where fileRank[d.location.file] == nil { fileRank[d.location.file] = fileRank.count }
+        return items.enumerated().sorted { a, b in
             let la = a.element.location, lb = b.element.location
-            if la.file != lb.file { return a.offset < b.offset }
-            if la.line != lb.line { return la.line < lb.line }
-            if la.column != lb.column { return la.column < lb.column }
-            return a.offset < b.offset
+            return (fileRank[la.file] ?? 0, la.line, la.column, a.offset) < (fileRank[lb.file] ?? 0, lb.line, lb.column, b.offset)
         }.map(\.element)
     }
 }

@@ -111,8 +111,10 @@ public func formatNumber(_ x: Double) -> String {
     if x.isInfinite { return x > 0 ? "∞" : "-∞" }
     if x == x.rounded(), abs(x) < 1e15 { return String(Int64(x)) }
     var s = String(format: "%.6g", x)
-    if s.contains("e") { s = String(format: "%.6f", x) }
-    if s.contains(".") {
+    // Plain decimals between 1e-4 and 1e15; beyond, keep the exponent (a plain 1e-9 would read
+    // "0" and 1e300 would take 301 digits).
+    if s.contains("e"), abs(x) >= 1e-4, abs(x) < 1e15 { s = String(format: "%.6f", x) }
+    if s.contains("."), !s.contains("e") {
         while s.hasSuffix("0") { s.removeLast() }
         if s.hasSuffix(".") { s.removeLast() }
     }

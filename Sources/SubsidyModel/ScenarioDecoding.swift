@@ -11,14 +11,19 @@ extension TreeDecoder {
         let source = string(top["source"], "source", parent: root, default: "")
         var funding: [FundingSource]?, lines: [BudgetLine]?, policy: Policy?, population: Population?
         var variants: [VariantSpec] = []
+        let beforeMoney = bag.items.count
         if let n = top["funding"] { funding = fundingSources(n) } else { missing(root, "funding", Self.aList) }
-        if let n = top["lines"] { lines = budgetLines(n, funding: funding ?? []) } else { missing(root, "lines", Self.aList) }
+        // Budget keys are checked against the sources only when the sources could be read.
+        let sources = bag.items.count == beforeMoney ? funding : nil
+        if let n = top["lines"] { lines = budgetLines(n, funding: sources) } else { missing(root, "lines", Self.aList) }
+        // Sums are only meaningful when every source and line was read: a bad line would make them disagree too.
+        let moneyRead = bag.items.count == beforeMoney
         if let n = top["policy"] { policy = self.policy(n) } else { missing(root, "policy", Self.aMapping) }
         let nb = policy?.batches.count
         if let n = top["population"] { population = self.population(n, batches: nb) } else { missing(root, "population", Self.aMapping) }
         let simulation = self.simulation(top["simulation"], parent: root)
         if let n = top["variants"] { variants = variantSpecs(n) ?? [] }
-        if let funding, let lines { checkFunding(funding, lines, root: root, top: top) }
+        if moneyRead, let funding, let lines { checkFunding(funding, lines, root: root, top: top) }
         guard bag.isEmpty, let id, let title, let source, let funding, let lines, let policy, let population, let simulation
         else { return nil }
         return Scenario(id: id, title: title, source: source, funding: funding, lines: lines, policy: policy,
@@ -27,6 +32,7 @@ extension TreeDecoder {
 
     mutating func fundingSources(_ node: YNode) -> [FundingSource]? {
         guard let xs = list(node, "funding") else { return nil }
+        if xs.isEmpty { bag.add(node.location, "funding", Message(zh: "至少要有一个资金来源", en: "at least one funding source is needed")) }
         var out: [FundingSource] = []
         for (i, x) in xs.enumerated() {
             let p = "funding[\(i)]"
@@ -37,6 +43,10 @@ extension TreeDecoder {
             var only: [LineID]?
             if let o = m["only_lines"], let ys = list(o, p + ".only_lines") {
                 only = ys.enumerated().compactMap { j, y in lineID(y, p + ".only_lines[\(j)]") }
+                if ys.isEmpty {
+                    bag.add(o.location, p + ".only_lines", Message(zh: "only_lines 至少要列出一条预算行（资金可用于任何预算行时，不写 only_lines）",
+                                                                 en: "only_lines must name at least one line (leave it out if the money may pay any line)"))
+                }
             }
             if let id, out.contains(where: { $0.id == id }) {
                 bag.add(m["id"]!.location, p + ".id", Message(zh: "资金来源 “\(id)” 重复", en: "funding source '\(id)' appears twice"))
@@ -57,10 +67,11 @@ extension TreeDecoder {
         return nil
     }
 
-    mutating func budgetLines(_ node: YNode, funding: [FundingSource]) -> [BudgetLine]? {
+    /// `funding` nil: the sources could not be read, so budget keys are not checked against them.
+    mutating func budgetLines(_ node: YNode, funding: [FundingSource]?) -> [BudgetLine]? {
         guard let xs = list(node, "lines") else { return nil }
         var out: [BudgetLine] = []
-        let sourceIDs = funding.map(\.id)
+        let sourceIDs = funding?.map(\.id) ?? []
         for (i, x) in xs.enumerated() {
             let p = "lines[\(i)]"
             guard let m = mapping(x, p, allowed: ["id", "name", "clause", "budget"]) else { continue }
@@ -77,11 +88,11 @@ extension TreeDecoder {
                 if case .scalar = b.value {
                     bag.add(b.location, p + ".budget", Message(zh: "应为各资金来源的金额，如 {regional: 2000, county: 600}",
                                                               en: "expected an amount per funding source, e.g. {regional: 2000, county: 600}"))
-                } else if let bm = mapping(b, p + ".budget", allowed: sourceIDs) {
+                } else if let bm = mapping(b, p + ".budget", allowed: funding == nil ? (b.pairs?.map(\.key) ?? []) : sourceIDs) {
                     for (k, v) in bm {
                         if let a = number(v, p + ".budget." + k, parent: b, support: .nonNegative) { budget[k] = a }
                     }
-                    for s in funding {
+                    for s in funding ?? [] {
                         if let only = s.onlyLines, !only.contains(id), let a = budget[s.id], a > 0 {
                             bag.add(bm[s.id]!.location, p + ".budget." + s.id, Message(
                                 zh: "资金来源 “\(s.name)” 只能用于 \(only.map { $0.clause }.joined())，不能安排给 \(id.clause)",
@@ -131,7 +142,9 @@ extension TreeDecoder {
                     "services", "ceiling", "overrun"]
         guard let m = mapping(node, "policy", allowed: keys) else { return nil }
         var batches: [BatchPolicy] = []
+        var batchesWritten = 0
         if let bn = m["batches"], let xs = list(bn, "policy.batches") {
+            batchesWritten = Swift.min(xs.count, 8)
             if xs.isEmpty { bag.add(bn.location, "policy.batches", Message(zh: "至少要有一个批次", en: "at least one batch is needed")) }
             if xs.count > 8 { bag.add(bn.location, "policy.batches", Message(zh: "批次最多 8 个", en: "at most 8 batches")) }
             for (i, x) in xs.prefix(8).enumerated() {
@@ -201,7 +214,9 @@ extension TreeDecoder {
         }
         let overrun = enumeration(m["overrun"], "policy.overrun", parent: node, default: OverrunRule.prorate)
         guard let limit, let bCount, let bAmount, let sfAmount, let cloudAmount, let ccCount, let ccAmount, let spCount, let spAmount,
-              let pm, let acc, let audit, let research, let ceiling, !batches.isEmpty else { return nil }
+              let pm, let acc, let audit, let research, let ceiling, !batches.isEmpty,
+              // A batch that could not be read must not shrink the count the population is checked against.
+              batches.count == batchesWritten else { return nil }
         return Policy(batches: batches, hardwareLimit: limit, hardwareRule: rule, benchmarkCount: bCount, benchmarkAmount: bAmount,
                       smartFactoryAmount: sfAmount, cloudAmount: cloudAmount, chainCaseCount: ccCount, chainCaseAmount: ccAmount,
                       serviceProviderCount: spCount, serviceProviderAmount: spAmount, processManagementFee: pm, acceptanceFee: acc,
@@ -335,7 +350,10 @@ extension TreeDecoder {
         default: top = .infinity
         }
         if let u = d.upper { top = Swift.min(top, u) }
-        if top > Double(limit) {
+        if case let .fixed(v) = d.kind, v > Double(limit) {
+            bag.add(node.location, path, Message(
+                zh: "数量 \(formatNumber(v)) 超过上限 \(limit)", en: "the count \(formatNumber(v)) is above the limit of \(limit)"))
+        } else if top > Double(limit) {
             bag.add(node.location, path, Message(
                 zh: "数量可能超过 \(limit)（请用 max 截断，或换用有上限的分布）",
                 en: "the count can exceed \(limit) (truncate it with max, or use a bounded distribution)"))
@@ -348,7 +366,7 @@ extension TreeDecoder {
         guard let m = mapping(node, "simulation", allowed: ["trials", "seed", "sampling"]) else { return nil }
         let trials = integer(m["trials"], "simulation.trials", parent: node, default: def.trials, max: 100_000_000)
         if let t = trials, t < 1, let tn = m["trials"] {
-            bag.add(tn.location, "simulation.trials", Message(zh: "试验次数至少为 1", en: "at least 1 trial"))
+            bag.add(tn.location, "simulation.trials", Message(zh: "试验次数至少为 1（实际 \(t)）", en: "at least 1 trial is needed (found \(t))"))
         }
         var seed = def.seed
         if let sn = m["seed"] {

@@ -50,11 +50,14 @@ public struct Override: Sendable {
         self.text = text
     }
 
-    /// A numeric override, as sweeps make them.
+    /// A numeric override, as sweeps make them. The value is written so that it reads back as
+    /// exactly `number` (formatNumber keeps 6 significant digits: 0.5234567891 would become
+    /// 0.523457 and 1e-7 would become 0).
     public init(path: KeyPath, number: Double) {
         let loc = SourceLocation(file: "--set", line: 0, column: 0)
-        self.init(path: path, value: YNode(.scalar(formatNumber(number), plain: true), loc),
-                  text: "\(path)=\(formatNumber(number))")
+        let short = formatNumber(number)
+        let text = Double(short) == number ? short : "\(number)"
+        self.init(path: path, value: YNode(.scalar(text, plain: true), loc), text: "\(path)=\(text)")
     }
 }
 
@@ -106,12 +109,12 @@ public struct LoadedScenario: Sendable {
         var bag = DiagnosticBag()
         var tree = base.removingKey("base")
         for o in overrides {
-            if let m = tree.set(o.path, to: o.value) { bag.add(o.value.location, o.path.description, m) }
+            if let m = settable(o.path) ?? tree.set(o.path, to: o.value) { bag.add(o.value.location, o.path.description, m) }
         }
         if !bag.isEmpty { throw ScenarioError(.invalid, bag.sorted) }
         var decoder = TreeDecoder()
         let scenario = decoder.scenario(tree)
-        guard let scenario else { throw ScenarioError(.invalid, decoder.bag.sorted) }
+        guard let scenario else { throw ScenarioError(.invalid, orUnexplained(decoder.bag.sorted, tree)) }
 
         var specs = scenario.variantSpecs
         if !only.isEmpty {
@@ -132,7 +135,7 @@ public struct LoadedScenario: Sendable {
         for spec in specs {
             var vt = base.removingKey("base")
             for o in spec.overrides {
-                if let m = vt.set(o.path, to: o.value) { bag.add(o.location, o.path.description, m) }
+                if let m = settable(o.path) ?? vt.set(o.path, to: o.value) { bag.add(o.location, o.path.description, m) }
             }
             for o in overrides {
                 if let m = vt.set(o.path, to: o.value) { bag.add(o.value.location, o.path.description, m) }
@@ -141,7 +144,7 @@ public struct LoadedScenario: Sendable {
             if let s = d.scenario(vt) {
                 variants.append(ResolvedVariant(id: spec.id, label: spec.label, scenario: s))
             } else {
-                for diag in d.bag.items {
+                for diag in orUnexplained(d.bag.items, vt) {
                     // A problem an override caused is reported with the variant that made it.
                     var dd = diag
                     if !decoder.bag.items.contains(diag) {
@@ -152,9 +155,26 @@ public struct LoadedScenario: Sendable {
             }
         }
         if !bag.isEmpty { throw ScenarioError(.invalid, bag.sorted) }
+        if variants.isEmpty { throw ScenarioError(.invalid, orUnexplained([], tree)) }
         let hash = SHA256.hex(Data(tree.canonicalText.utf8))
         return LoadedScenario(file: file, scenario: scenario, variants: variants, sha256: hash, files: files, tree: tree,
                               overrides: overrides, storedBase: base)
+    }
+
+    /// `base` is resolved when files are read; an override of it would be dropped silently.
+    static func settable(_ path: KeyPath) -> Message? {
+        guard case .key("base")? = path.steps.first else { return nil }
+        return Message(zh: "base 不能用 --set 或方案改写：读取文件时就已确定（请在情景文件中写 base:）",
+                       en: "base cannot be overridden: it is resolved when the file is read (write base: in the scenario file)")
+    }
+
+    /// A scenario that failed to decode always says why: a decoder path that gives up without a
+    /// diagnostic is a bug, reported as such rather than as an error with nothing to show.
+    static func orUnexplained(_ diagnostics: [Diagnostic], _ tree: YNode) -> [Diagnostic] {
+        guard diagnostics.isEmpty else { return diagnostics }
+        return [Diagnostic(tree.location, key: "", Message(
+            zh: "情景无法读取，但未能指出原因（这是程序缺陷，请报告并附上情景文件）",
+            en: "the scenario could not be read, and no reason was found (a bug: please report it with the scenario file)"))]
     }
 
     /// Reads a file and, recursively, its `base:` chain; the child is laid over its base.
@@ -188,6 +208,11 @@ public struct LoadedScenario: Sendable {
         switch YAMLReader.parse(data: data, file: path) {
         case let .success(t): tree = t
         case let .failure(e): throw e
+        }
+        if tree.isNull {
+            throw ScenarioError(.invalid, [Diagnostic(tree.location, key: "", Message(
+                zh: "文件是空的（或只有注释）：应写出情景（id、funding、lines、policy、population），或写 base: 与要改的键",
+                en: "the file is empty (or only comments): expected a scenario (id, funding, lines, policy, population), or base: and the keys it changes"))])
         }
         guard let baseNode = tree["base"] else { return tree }
         guard case let .scalar(baseName, _) = baseNode.value, !baseNode.isNull else {

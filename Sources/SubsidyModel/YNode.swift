@@ -109,8 +109,8 @@ enum YAMLReader {
                 i += len
             }
             return .failure(ScenarioError(.invalid, [Diagnostic(SourceLocation(file: file, line: line, column: col), key: "",
-                Message(zh: "文件不是有效的 UTF-8 文本（应为 UTF-8 编码的 YAML）",
-                        en: "the file is not valid UTF-8 text (expected UTF-8 encoded YAML)"))]))
+                Message(zh: "文件不是有效的 UTF-8 文本（应为 UTF-8 编码的 YAML；若以 GBK/GB18030 保存，请另存为 UTF-8）",
+                        en: "the file is not valid UTF-8 text (expected UTF-8 encoded YAML; if it was saved as GBK/GB18030, save it as UTF-8)"))]))
         }
         if text.unicodeScalars.contains(where: { $0.value == 0 }) {
             return .failure(ScenarioError(.invalid, [Diagnostic(SourceLocation(file: file, line: 1, column: 1), key: "",
@@ -135,10 +135,12 @@ enum YAMLReader {
 
         do {
             guard let node = try Yams.compose(yaml: text) else {
-                return .success(YNode(.mapping([]), SourceLocation(file: file, line: 1, column: 1)))
+                // No document (empty, or only comments): a null, so callers can say so.
+                return .success(YNode(.scalar("", plain: true), SourceLocation(file: file, line: 1, column: 1)))
             }
             var diags = DiagnosticBag()
-            let tree = convert(node, file: file, diags: &diags)
+            var seen = Set<NodeMark>()
+            let tree = convert(node, file: file, diags: &diags, seen: &seen, aliasAt: nil)
             if !diags.isEmpty { return .failure(ScenarioError(.invalid, diags.sorted)) }
             return .success(tree)
         } catch let error as YamlError {
@@ -165,18 +167,32 @@ enum YAMLReader {
     }
 
     private static func diagnostic(for error: YamlError, file: String, text: String) -> Diagnostic {
-        func at(_ mark: Mark, _ problem: String, _ context: String?) -> Diagnostic {
-            let detail = [context, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ", ")
+        func at(_ mark: Mark, _ problem: String, _ context: YamlError.Context?) -> Diagnostic {
+            // libyaml reports where it gave up; say where the construct it was reading began.
+            let ctx = context?.text ?? ""
+            var started = Message(zh: "", en: "")
+            if let c = context, !ctx.isEmpty, c.mark.line != mark.line || c.mark.column != mark.column {
+                started = Message(zh: "（始于第 \(c.mark.line) 行第 \(c.mark.column) 列）", en: " started at \(c.mark.line):\(c.mark.column)")
+            }
+            func detail(_ lang: Language) -> String {
+                [ctx.isEmpty ? "" : ctx + started.text(lang), problem].filter { !$0.isEmpty }.joined(separator: ", ")
+            }
+            var hint = Message(zh: "", en: "")
+            // `{policy.batches[0].cap: 45}`: in a flow mapping a plain key cannot hold [ or ].
+            if ctx.hasPrefix("while parsing a flow mapping"), let ch = character(at: mark, in: text), ch == "[" || ch == "]" {
+                hint = Message(zh: "；在 { } 里，含 [ ] 的键路径要加引号（{\"policy.batches[0].cap\": 45}），或每行写一个键",
+                               en: "; inside { }, a key path with [ ] must be quoted ({\"policy.batches[0].cap\": 45}) or written one key per line")
+            }
             return Diagnostic(SourceLocation(file: file, line: mark.line, column: mark.column), key: "",
-                              Message(zh: "YAML 语法错误：\(detail)", en: "YAML syntax error: \(detail)"))
+                              Message(zh: "YAML 语法错误：\(detail(.zh))\(hint.zh)", en: "YAML syntax error: \(detail(.en))\(hint.en)"))
         }
         switch error {
         case let .scanner(context, problem, mark, _):
-            return at(mark, problem, context?.text)
+            return at(mark, problem, context)
         case let .parser(context, problem, mark, _):
-            return at(mark, problem, context?.text)
+            return at(mark, problem, context)
         case let .composer(context, problem, mark, _):
-            return at(mark, problem, context?.text)
+            return at(mark, problem, context)
         case let .duplicatedKeysInMapping(duplicates, context):
             let key = duplicates.first ?? ""
             let first = context.mark
@@ -197,6 +213,15 @@ enum YAMLReader {
             return Diagnostic(SourceLocation(file: file, line: 1, column: 1), key: "",
                               Message(zh: "YAML 错误：\(error)", en: "YAML error: \(error)"))
         }
+    }
+
+    /// The character at a 1-based line and column (counted in Unicode scalars, as libyaml does).
+    private static func character(at mark: Mark, in text: String) -> Unicode.Scalar? {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard mark.line >= 1, mark.line <= lines.count else { return nil }
+        let scalars = Array(lines[mark.line - 1].unicodeScalars)
+        guard mark.column >= 1, mark.column <= scalars.count else { return nil }
+        return scalars[mark.column - 1]
     }
 
     /// The next place after `first` where `key:` starts at the same column: the duplicate.
@@ -221,15 +246,41 @@ enum YAMLReader {
         return nil
     }
 
-    private static func convert(_ node: Node, file: String, diags: inout DiagnosticBag) -> YNode {
+    /// A node's kind and start mark. Yams resolves an alias (`*name`) to the anchored node itself,
+    /// start mark included, so a mark seen twice for the same kind is an alias use.
+    private struct NodeMark: Hashable {
+        var kind: Int
+        var line: Int
+        var column: Int
+    }
+
+    private static func convert(_ node: Node, file: String, diags: inout DiagnosticBag, seen: inout Set<NodeMark>,
+                                aliasAt: SourceLocation?) -> YNode {
         func loc(_ m: Mark?) -> SourceLocation {
             SourceLocation(file: file, line: m?.line ?? 0, column: m?.column ?? 0)
+        }
+        let kind: Int
+        switch node {
+        case .scalar: kind = 0
+        case .mapping: kind = 1
+        case .sequence: kind = 2
+        case .alias: kind = 3
+        }
+        // An empty scalar (`key:` with no value) takes the next token's mark, which another node may share: skip it.
+        let isEmptyScalar = node.scalar.map { $0.string.isEmpty } ?? false
+        if !isEmptyScalar, let m = node.mark, !seen.insert(NodeMark(kind: kind, line: m.line, column: m.column)).inserted {
+            // The alias's own position is lost; point at the key (or list) that holds it.
+            let at = aliasAt ?? loc(m)
+            diags.add(at, "", Message(zh: "不支持 YAML 别名（*name）；请直接写出数值，或用 base: 继承",
+                                      en: "YAML aliases (*name) are not supported; write the value out, or use base:"))
+            return YNode(.scalar("", plain: true), at)
         }
         switch node {
         case let .scalar(s):
             return YNode(.scalar(s.string, plain: s.style == .plain), loc(s.mark))
         case let .sequence(seq):
-            return YNode(.sequence(seq.map { convert($0, file: file, diags: &diags) }), loc(seq.mark))
+            let here = loc(seq.mark)
+            return YNode(.sequence(seq.map { convert($0, file: file, diags: &diags, seen: &seen, aliasAt: here) }), here)
         case let .mapping(map):
             var pairs: [YNode.Pair] = []
             for (k, v) in map {
@@ -237,7 +288,8 @@ enum YAMLReader {
                     diags.add(loc(k.mark), "", Message(zh: "键必须是文字（不能是列表或映射）", en: "a key must be text, not a list or mapping"))
                     continue
                 }
-                pairs.append(YNode.Pair(key: ks.string, keyLocation: loc(ks.mark), value: convert(v, file: file, diags: &diags)))
+                pairs.append(YNode.Pair(key: ks.string, keyLocation: loc(ks.mark),
+                                        value: convert(v, file: file, diags: &diags, seen: &seen, aliasAt: loc(ks.mark))))
             }
             return YNode(.mapping(pairs), loc(map.mark))
         case let .alias(a):
@@ -251,10 +303,29 @@ enum YAMLReader {
 // MARK: - Merging and overrides
 
 extension YNode {
+    /// Keys that are alternative ways to write the same thing: a child that uses one way drops
+    /// the base's other ways (firm counts per batch or as a total; a lognormal by median/p90 or
+    /// mu/sigma; a beta or gamma by mean/sd, a/b or shape/scale).
+    static let alternativeKeys: [[Set<String>]] = [
+        [["per_batch"], ["total", "batch1_share"]],
+        [["median", "p90"], ["mu", "sigma"]],
+        [["mean", "sd"], ["a", "b"], ["shape", "scale"]],
+    ]
+
     /// `base` with `self` laid over it: mappings merge key by key (recursively); anything else
-    /// in `self` replaces what `base` had (lists are replaced whole).
+    /// in `self` replaces what `base` had (lists are replaced whole). A distribution written
+    /// with `dist:` replaces the base's distribution whole, and a child that writes one of
+    /// `alternativeKeys` drops the base's alternatives, so parameters of two ways never mix.
     func merged(over base: YNode) -> YNode {
         guard case let .mapping(mine) = value, case var .mapping(theirs) = base.value else { return self }
+        if mine.contains(where: { $0.key == "dist" }) { return self }
+        let myKeys = Set(mine.map(\.key))
+        for groups in Self.alternativeKeys {
+            for g in groups where !g.isDisjoint(with: myKeys) {
+                let others = groups.filter { $0 != g }.reduce(into: Set<String>()) { $0.formUnion($1) }
+                theirs.removeAll { others.contains($0.key) && !myKeys.contains($0.key) }
+            }
+        }
         for p in mine {
             if let i = theirs.firstIndex(where: { $0.key == p.key }) {
                 theirs[i] = Pair(key: p.key, keyLocation: p.keyLocation, value: p.value.merged(over: theirs[i].value))
