@@ -15,21 +15,27 @@ public struct CompiledModel: Sendable {
     let groups: [CompiledGroup]
 
     public init(_ loaded: LoadedScenario, seed: UInt64) {
-        let first = loaded.variants[0].scenario
+        self.init(variants: loaded.variants, seed: seed)
+    }
+
+    /// A model over any list of resolved variants (a sweep makes one per point and variant):
+    /// variants with the same population share each trial's firms.
+    public init(variants list: [ResolvedVariant], seed: UInt64) {
+        let first = list[0].scenario
         let layout = RecordLayout(lines: first.lines.map(\.id), sources: first.funding.map(\.id),
-                                  batches: loaded.variants.map { $0.scenario.policy.batches.count }.max() ?? 1,
-                                  segments: loaded.variants.map { $0.scenario.population.segments.count }.max() ?? 1)
+                                  batches: list.map { $0.scenario.policy.batches.count }.max() ?? 1,
+                                  segments: list.map { $0.scenario.population.segments.count }.max() ?? 1)
         self.layout = layout
         self.seed = seed
-        variantIDs = loaded.variants.map(\.id)
-        variantLabels = loaded.variants.map(\.label)
-        scenarios = loaded.variants.map(\.scenario)
-        variants = loaded.variants.map { CompiledVariant($0, layout: layout) }
+        variantIDs = list.map(\.id)
+        variantLabels = list.map(\.label)
+        scenarios = list.map(\.scenario)
+        variants = list.map { CompiledVariant($0, layout: layout) }
 
         var union: [TrialInput] = []
         var groupPops: [Population] = []
         var groupMembers: [[Int]] = []
-        for (i, v) in loaded.variants.enumerated() {
+        for (i, v) in list.enumerated() {
             let p = v.scenario.population
             if let gi = groupPops.firstIndex(of: p) { groupMembers[gi].append(i) } else {
                 groupPops.append(p)
@@ -38,12 +44,13 @@ public struct CompiledModel: Sendable {
             for input in TrialInputs.list(p) where !union.contains(where: { $0.id == input.id }) { union.append(input) }
         }
         inputs = union
+        let variantList = list
         groups = zip(groupPops, groupMembers).map { p, members in
             let list = TrialInputs.list(p)
             var cum: [Double] = []
             var acc = 0.0
             for s in p.segments { acc += s.share; cum.append(acc) }
-            let policies = members.map { loaded.variants[$0].scenario.policy }
+            let policies = members.map { variantList[$0].scenario.policy }
             let depth = policies.map { pol in Swift.max(pol.benchmarkCount, p.chainCaseHolder == .topFirm ? pol.chainCaseCount : 0) }.max() ?? 0
             var perBatch = false
             if case .perBatch = p.firms { perBatch = true }

@@ -54,6 +54,9 @@ public struct RunOptions: Sendable {
     public var sampling: SamplingMethod
     /// Keep each trial's input values (for trials.csv and sensitivity).
     public var keepInputs: Bool
+    /// Record fields kept for every trial (default: `RecordLayout.storedFields`). Sweeps with many
+    /// points keep fewer to bound memory: trials × variants × fields × 8 bytes.
+    public var storedFields: [Int]?
 
     public init(trials: Int, threads: Int = ProcessInfo.processInfo.activeProcessorCount, precision: Double? = nil,
                 maxTrials: Int = 10_000_000, sampling: SamplingMethod = .random, keepInputs: Bool = true) {
@@ -63,6 +66,7 @@ public struct RunOptions: Sendable {
         self.maxTrials = maxTrials
         self.sampling = sampling
         self.keepInputs = keepInputs
+        self.storedFields = nil
     }
 }
 
@@ -72,8 +76,10 @@ public struct SimulationResult: Sendable {
     public var trials: Int
     /// [variant][field]: moments over trials.
     public var moments: [[Moments]]
-    /// [variant][stored field (layout.storedFields order)][trial].
+    /// [variant][stored field (`storedFields` order)][trial].
     public var stored: [[[Double]]]
+    /// Which record fields `stored` holds.
+    public var storedFields: [Int]
     /// [input column (model.inputs order)][trial]; empty when inputs were not kept.
     public var inputValues: [[Double]]
     public var wallSeconds: Double
@@ -83,7 +89,7 @@ public struct SimulationResult: Sendable {
 
     /// The stored per-trial values of record field `field` for variant `v` (must be a stored field).
     public func column(_ v: Int, _ field: Int) -> [Double] {
-        guard let i = layout.storedFields.firstIndex(of: field) else { return [] }
+        guard let i = storedFields.firstIndex(of: field) else { return [] }
         return stored[v][i]
     }
 }
@@ -98,6 +104,14 @@ public enum Simulator {
 
     public typealias Progress = @Sendable (_ done: Int, _ planned: Int) -> Void
 
+    /// Trials per chunk (reduction unit) and per block (design and buffer unit) for a record size.
+    static func lengths(recordDoubles: Int) -> (chunk: Int, block: Int) {
+        var c = chunk
+        while c > 16 && c * recordDoubles * 8 > 2_000_000 { c /= 2 }
+        let block = Swift.max(8 * c, Swift.min(designBlock, (8_000_000 / recordDoubles) / c * c))
+        return (c, block)
+    }
+
     /// Runs the model. `design` builds the trial-level uniforms of a block (k columns × len trials).
     public static func run(_ model: CompiledModel, options: RunOptions, design: TrialDesign,
                            progress: Progress? = nil) throws -> SimulationResult {
@@ -105,7 +119,12 @@ public enum Simulator {
         let L = model.layout
         let nv = model.variantCount
         let k = model.inputs.count
-        let storedFields = L.storedFields
+        let storedFields = options.storedFields ?? L.storedFields
+        // Chunk and block lengths depend on the record size only (never on the thread count, so
+        // results do not either): the per-block record buffer (block × variants × fields) stays near
+        // 64 MB, and a block has at least 8 chunks for the workers to share.
+        let recordDoubles = Swift.max(1, nv * L.count)
+        let (chunkLength, blockLength) = Simulator.lengths(recordDoubles: recordDoubles)
         var moments = Array(repeating: Array(repeating: Moments(), count: L.count), count: nv)
         var stored = Array(repeating: Array(repeating: [Double](), count: storedFields.count), count: nv)
         var inputs = Array(repeating: [Double](), count: options.keepInputs ? k : 0)
@@ -119,7 +138,7 @@ public enum Simulator {
         var target = options.trials
         var block = 0
         while done < target {
-            let len = Swift.min(designBlock, target - done)
+            let len = Swift.min(blockLength, target - done)
             let u = try design.block(index: block, start: done, count: len, model: model)   // [k][len]
             // Per-block buffers: records of every trial (len × nv × L.count) and input values.
             let recLen = nv * L.count
@@ -127,7 +146,7 @@ public enum Simulator {
             var inVals = [Double](repeating: 0, count: len * k)
             var uRows = [Double](repeating: 0, count: len * k)
             for j in 0..<k { for t in 0..<len { uRows[t * k + j] = u[j][t] } }
-            let chunks = (len + chunk - 1) / chunk
+            let chunks = (len + chunkLength - 1) / chunkLength
             let base = done
             let fieldCount = L.count
             // Per chunk and variant, moments of every field: computed by the worker, merged below in chunk order.
@@ -143,7 +162,7 @@ public enum Simulator {
                                 DispatchQueue.concurrentPerform(iterations: workers) { w in
                                     var c = w
                                     while c < chunks {
-                                        let lo = c * chunk, hi = Swift.min(len, lo + chunk)
+                                        let lo = c * chunkLength, hi = Swift.min(len, lo + chunkLength)
                                         for t in lo..<hi {
                                             let uRow = UnsafeBufferPointer(rebasing: up.value[(t * k)..<((t + 1) * k)])
                                             let inRow = UnsafeMutableBufferPointer(rebasing: ip.value[(t * k)..<((t + 1) * k)])
@@ -201,12 +220,12 @@ public enum Simulator {
                     return (w.high - w.low) / (2 * 1.959963984540054)
                 }.max() ?? 0
                 if Swift.max(worst, wilsonHalf) > e, done < options.maxTrials {
-                    target = Swift.min(options.maxTrials, done + designBlock)
+                    target = Swift.min(options.maxTrials, done + blockLength)
                 }
             }
             progress?(done, target)
         }
-        return SimulationResult(model: model, trials: done, moments: moments, stored: stored, inputValues: inputs,
+        return SimulationResult(model: model, trials: done, moments: moments, stored: stored, storedFields: storedFields, inputValues: inputs,
                                 wallSeconds: Date().timeIntervalSince(start), threads: threads)
     }
 

@@ -264,4 +264,10 @@ public struct ResolvedVariant: Sendable {
     public var id: String
     public var label: String
     public var scenario: Scenario
+
+    public init(id: String, label: String, scenario: Scenario) {
+        self.id = id
+        self.label = label
+        self.scenario = scenario
+    }
 }

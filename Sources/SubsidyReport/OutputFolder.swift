@@ -10,6 +10,9 @@ public struct OutputFolder: Sendable {
 
     public let destination: URL
     public private(set) var files: [(path: String, data: Data)] = []
+    /// Subfolders of an existing destination to carry over into the new one (copied, so a failed
+    /// run loses nothing): `run` keeps the sweep-, solve- and sensitivity- folders beside it.
+    public var keepSubfolders: @Sendable (String) -> Bool = { _ in false }
 
     public init(_ path: String) {
         destination = URL(fileURLWithPath: path).standardizedFileURL
@@ -46,6 +49,11 @@ public struct OutputFolder: Sendable {
                 }
             }
             try afterWrite?(tmp)
+            if let old = try? fm.contentsOfDirectory(atPath: destination.path) {
+                for name in old where keepSubfolders(name) && !fm.fileExists(atPath: tmp.appendingPathComponent(name).path) {
+                    try fm.copyItem(at: destination.appendingPathComponent(name), to: tmp.appendingPathComponent(name))
+                }
+            }
         } catch {
             try? fm.removeItem(at: tmp)
             if let e = error as? WriteError { throw e }

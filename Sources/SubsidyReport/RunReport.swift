@@ -31,6 +31,7 @@ public struct RunReport {
     public func write(to path: String) throws -> [String] {
         let summaries = result.summaries()
         var folder = OutputFolder(path)
+        folder.keepSubfolders = { n in ["sweep-", "solve-", "sensitivity-"].contains { n.hasPrefix($0) } }
         folder.add("summary.csv", RunTables.summary(summaries).data)
         folder.add("sources.csv", RunTables.sources(summaries).data)
         folder.add("batches.csv", RunTables.batches(summaries).data)
@@ -55,57 +56,29 @@ public struct RunReport {
         }
         folder.add("summary.md", text: markdown(summaries, charts: scripts.map { String($0.dropLast(3)) }))
         var warnings: [String] = []
-        let files = folder.files.map(\.path)
         try folder.commit { tmp in
             warnings = Charts.render(folder: tmp.appendingPathComponent("charts"), scripts: scripts)
-            let manifest = try self.manifest(folder: tmp, files: files, charts: scripts)
-            guard FileManager.default.createFile(atPath: tmp.appendingPathComponent("manifest.json").path, contents: manifest) else {
-                throw OutputFolder.WriteError(description: "cannot write \(tmp.path)/manifest.json")
-            }
+            try Manifest.write(in: tmp, fields: self.manifestFields())
         }
         return warnings
     }
 
-    func manifest(folder: URL, files: [String], charts: [String]) throws -> Data {
-        var outputs: [[String: Any]] = []
-        var all = files
-        for c in charts {
-            let base = String(c.dropLast(3))
-            for ext in ["png", "svg"] where FileManager.default.fileExists(atPath: folder.appendingPathComponent("charts/\(base).\(ext)").path) {
-                all.append("charts/\(base).\(ext)")
-            }
-        }
-        for f in all.sorted() {
-            let data = FileManager.default.contents(atPath: folder.appendingPathComponent(f).path) ?? Data()
-            outputs.append(["file": f, "bytes": data.count, "sha256": SHA256.hex(data)])
-        }
+    func manifestFields() -> [String: Any] {
         let iso = ISO8601DateFormatter()
-        let m: [String: Any] = [
-            "program": "subsidysim",
+        return [
+            "command": "run",
             "version": programVersion,
-            "scenario": [
-                "file": loaded.file,
-                "files_read": loaded.files,
-                "id": loaded.scenario.id,
-                "sha256_after_base_and_set": loaded.sha256,
-                "overrides": loaded.overrides.map(\.text),
-                "variants": result.model.variantIDs,
-            ] as [String: Any],
+            "scenario": Manifest.scenario(loaded),
             "seed": String(result.model.seed),
             "trials": result.trials,
             "threads": result.threads,
             "sampling": sampling.rawValue,
-            "generator": "Philox4x32-10 (Random123) as a gsl_rng_type; stream = (seed, domain, trial, batch·2^24 + firm)",
-            "gsl_version": Engine.gslVersion,
             "command_line": commandLine,
             "reproduce": reproduceCommand,
             "start_time": iso.string(from: startTime),
             "wall_seconds": (Date().timeIntervalSince(startTime) * 1000).rounded() / 1000,
             "simulation_seconds": (result.wallSeconds * 1000).rounded() / 1000,
-            "units": "money in 万元 (10,000 yuan); rates and probabilities as fractions",
-            "outputs": outputs,
         ]
-        return try JSONSerialization.data(withJSONObject: m, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
     }
 
     /// The command that gives byte-identical CSVs.

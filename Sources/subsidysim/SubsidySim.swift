@@ -16,7 +16,8 @@ struct SubsidySim: AsyncParsableCommand {
         73 cannot write output, 70 internal error.
         """,
         version: version,
-        subcommands: [RunCommand.self, CheckCommand.self, AwardCommand.self],
+        subcommands: [RunCommand.self, CheckCommand.self, AwardCommand.self, SweepCommand.self, SolveCommand.self,
+                      SensitivityCommand.self],
         defaultSubcommand: nil
     )
 }

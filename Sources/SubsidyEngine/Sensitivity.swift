@@ -1,0 +1,161 @@
+import Foundation
+import SubsidyModel
+
+/// Which output sensitivity analysis explains.
+public enum OutputMetric: Sendable, Hashable {
+    case totalDemand
+    case lineDemand(LineID)
+    case regionalUnspent
+
+    public static func parse(_ s: String) -> OutputMetric? {
+        switch s {
+        case "total_demand": return .totalDemand
+        case "regional_unspent": return .regionalUnspent
+        default: return LineID(rawValue: s).map { .lineDemand($0) }
+        }
+    }
+
+    public var id: String {
+        switch self {
+        case .totalDemand: return "total_demand"
+        case .regionalUnspent: return "regional_unspent"
+        case let .lineDemand(l): return l.rawValue
+        }
+    }
+
+    public var label: String {
+        switch self {
+        case .totalDemand: return "总需求（万元）"
+        case .regionalUnspent: return "自治区资金结余（万元）"
+        case let .lineDemand(l): return "\(l.clause)\(l.chineseName)需求（万元）"
+        }
+    }
+
+    func field(_ L: RecordLayout) -> Int {
+        switch self {
+        case .totalDemand: return L.total(.demand)
+        case .regionalUnspent: return L.source(L.sources.firstIndex(of: "regional") ?? 0, .unspent)
+        case let .lineDemand(l): return L.line(L.lines.firstIndex(of: l) ?? 0, .demand)
+        }
+    }
+}
+
+/// Everything `subsidysim sensitivity` reports, for one variant and one output.
+public struct SensitivityResult: Sendable {
+    public struct Tornado: Sendable {
+        public var input: TrialInput
+        /// The input's p10 and p90 values.
+        public var lowValue: Double
+        public var highValue: Double
+        /// Mean output with the input at p10 / p90 and every other input at its median.
+        public var outputLow: Double
+        public var outputHigh: Double
+        public var swing: Double { abs(outputHigh - outputLow) }
+    }
+
+    public var metric: OutputMetric
+    public var variant: String
+    public var variantLabel: String
+    /// The uncertain trial-level inputs analysed, in scenario order.
+    public var inputs: [TrialInput]
+    /// Mean output with every input at its median.
+    public var baseline: Double
+    /// One-at-a-time: sorted by swing, largest first.
+    public var tornado: [Tornado]
+    /// Percentiles of the spider chart (0.1 … 0.9) and the mean output at each, per input.
+    public var spiderPercentiles: [Double]
+    public var spider: [[Double]]
+    /// From the Monte Carlo run: mean output per input decile, and its swing (max − min), per input.
+    public var deciles: [[Double]]
+    /// Spearman rank correlation of each input with the output (Monte Carlo run).
+    public var spearman: [Double]
+    /// Sobol first-order and total indices with bootstrap intervals (Saltelli design).
+    public var sobol: [SobolIndex]
+    public var sobolN: Int
+    public var oatTrials: Int
+    public var mcTrials: Int
+    public var seconds: Double
+}
+
+/// Sensitivity analysis in SALib's three stages: sample (designs of trial-level uniforms),
+/// evaluate (the trial kernel, firm-level variability drawn from each trial's own streams),
+/// analyse (tornado, spider, deciles, Spearman, Sobol). Firm-level variability is held common
+/// across a Sobol row's A, B and ABᵢ evaluations, so indices describe the trial-level inputs;
+/// what they leave unexplained (1 − ΣS1) includes the firm-level noise.
+public enum Sensitivity {
+    public static func analyse(_ loaded: LoadedScenario, variant: Int, metric: OutputMetric, seed: UInt64, threads: Int,
+                               oatTrials: Int = 2000, mcTrials: Int = 20_000, sobolN: Int = 4096, bootstrap: Int = 500) throws -> SensitivityResult {
+        let t0 = Date()
+        let v = loaded.variants[variant]
+        let model = CompiledModel(variants: [v], seed: seed)
+        let L = model.layout
+        let field = metric.field(L)
+        let uncertain = TrialInputs.uncertain(v.scenario.population)
+        let cols = uncertain.compactMap { i in model.inputs.firstIndex { $0.id == i.id } }
+        let k = cols.count
+        let K = model.inputs.count
+        guard k > 0 else {
+            throw AnalysisError("no uncertain trial-level input: every trial-level quantity of the scenario is fixed")
+        }
+        guard k <= Sobol.maxInputs else { throw AnalysisError("at most \(Sobol.maxInputs) uncertain inputs for Sobol indices (found \(k))") }
+        let median = [Double](repeating: 0.5, count: K)
+        func evaluateMean(_ rows: [[Double]], repeats n: Int) -> [Double] {
+            // Each row evaluated on trials 0..<n (the same firms' streams for every row), then averaged.
+            var all: [[Double]] = []
+            var idx: [Int] = []
+            all.reserveCapacity(rows.count * n)
+            for r in rows { for t in 0..<n { all.append(r); idx.append(t) } }
+            let out = Simulator.evaluate(model, rows: all, trialIndex: idx, fields: [field], threads: threads)[0][0]
+            return rows.indices.map { i in out[(i * n)..<((i + 1) * n)].reduce(0, +) / Double(n) }
+        }
+        // One-at-a-time: spider at p10…p90 (includes the tornado's p10 and p90), plus the baseline.
+        let ps = (1...9).map { Double($0) / 10 }
+        var rows: [[Double]] = [median]
+        for c in cols { for p in ps { var r = median; r[c] = p; rows.append(r) } }
+        let means = evaluateMean(rows, repeats: oatTrials)
+        let baseline = means[0]
+        var spider: [[Double]] = []
+        var tornado: [SensitivityResult.Tornado] = []
+        for (j, c) in cols.enumerated() {
+            let s = Array(means[(1 + j * 9)..<(1 + (j + 1) * 9)])
+            spider.append(s)
+            let prep = PreparedDistribution(model.inputs[c].distribution)
+            tornado.append(.init(input: uncertain[j], lowValue: prep.quantile(0.1), highValue: prep.quantile(0.9), outputLow: s[0], outputHigh: s[8]))
+        }
+        // Monte Carlo: deciles and Spearman.
+        var opts = RunOptions(trials: mcTrials, threads: threads, keepInputs: true)
+        opts.storedFields = [field]
+        let mc = try Simulator.run(model, options: opts, design: TrialDesign(method: .random, seed: seed))
+        let y = mc.column(0, field)
+        var deciles: [[Double]] = []
+        var spearman: [Double] = []
+        for c in cols {
+            let x = mc.inputValues[c]
+            spearman.append(Ranks.spearman(x, y))
+            let order = x.indices.sorted { x[$0] < x[$1] || (x[$0] == x[$1] && $0 < $1) }
+            var d: [Double] = []
+            for q in 0..<10 {
+                let lo = q * order.count / 10, hi = (q + 1) * order.count / 10
+                let slice = order[lo..<hi]
+                d.append(slice.isEmpty ? 0 : slice.map { y[$0] }.reduce(0, +) / Double(slice.count))
+            }
+            deciles.append(d)
+        }
+        // Sobol: Saltelli design over the uncertain inputs; row j of A, B and every ABᵢ shares trial j's firm streams.
+        let design = try Sobol.design(n: sobolN, k: k)
+        func expand(_ m: [[Double]]) -> [[Double]] {
+            m.map { row in var r = median; for (j, c) in cols.enumerated() { r[c] = row[j] }; return r }
+        }
+        var sRows = expand(design.a) + expand(design.b)
+        for i in 0..<k { sRows += expand(design.ab(i)) }
+        let sIdx = (0..<(k + 2)).flatMap { _ in 0..<sobolN }
+        let f = Simulator.evaluate(model, rows: sRows, trialIndex: sIdx, fields: [field], threads: threads)[0][0]
+        let fA = Array(f[0..<sobolN]), fB = Array(f[sobolN..<(2 * sobolN)])
+        let fAB = (0..<k).map { i in Array(f[((2 + i) * sobolN)..<((3 + i) * sobolN)]) }
+        let sobol = Sobol.indices(fA: fA, fB: fB, fAB: fAB, bootstrap: bootstrap, seed: seed)
+        return SensitivityResult(metric: metric, variant: v.id, variantLabel: v.label, inputs: uncertain, baseline: baseline,
+                                 tornado: tornado.sorted { $0.swing > $1.swing }, spiderPercentiles: ps, spider: spider, deciles: deciles,
+                                 spearman: spearman, sobol: sobol, sobolN: sobolN, oatTrials: oatTrials, mcTrials: mc.trials,
+                                 seconds: Date().timeIntervalSince(t0))
+    }
+}
