@@ -147,11 +147,11 @@ public struct PreparedDistribution: Sendable {
             return p < fc ? a + ((b - a) * (c - a) * p).squareRoot() : b - ((b - a) * (b - c) * (1 - p)).squareRoot()
         case let .pert(a, c, b):
             let (al, be) = pertShape(a, c, b)
-            return a + (b - a) * gsl_cdf_beta_Pinv(p, al, be)
+            return a + (b - a) * betaInverse(p, al, be)
         case let .normal(m, s): return m + gsl_cdf_gaussian_Pinv(p, s)
         case let .lognormal(mu, s): return gsl_cdf_lognormal_Pinv(p, mu, s)
-        case let .beta(a, b): return gsl_cdf_beta_Pinv(p, a, b)
-        case let .gamma(kk, t): return gsl_cdf_gamma_Pinv(p, kk, t)
+        case let .beta(a, b): return betaInverse(p, a, b)
+        case let .gamma(kk, t): return t * gammaInverse(p, kk)
         case .poisson, .binomial, .negativeBinomial: return discreteInverse(k, p)
         case let .empirical(v, w):
             let tw = w.reduce(0, +)
@@ -162,6 +162,36 @@ public struct PreparedDistribution: Sendable {
             }
             return v.last ?? 0
         }
+    }
+
+    /// Beta inverse CDF. GSL's `gsl_cdf_beta_Pinv` fails to converge (NaN) for small shapes, e.g.
+    /// for about a third of p with beta(3, 0.05) or beta(0.05, 3); then bisect its CDF instead.
+    static func betaInverse(_ p: Double, _ a: Double, _ b: Double) -> Double {
+        let x = gsl_cdf_beta_Pinv(p, a, b)
+        if x.isFinite, x >= 0, x <= 1 { return x }
+        return bisectCDF(p, 0, 1) { gsl_cdf_beta_P($0, a, b) }
+    }
+
+    /// Unit-scale gamma inverse CDF, with the same fallback (GSL fails below p ≈ 0.13 at shape 0.1).
+    static func gammaInverse(_ p: Double, _ k: Double) -> Double {
+        let x = gsl_cdf_gamma_Pinv(p, k, 1)
+        if x.isFinite, x >= 0 { return x }
+        var hi = Swift.max(1, k)
+        while gsl_cdf_gamma_P(hi, k, 1) < p, hi < 1e300 { hi *= 2 }
+        return bisectCDF(p, 0, hi) { gsl_cdf_gamma_P($0, k, 1) }
+    }
+
+    /// Smallest x in (lo, hi] with F(x) ≥ p, to the last bit, for F(lo) < p ≤ F(hi): geometric steps
+    /// while the bracket spans more than a factor 4 (so quantiles like 1e-70 take ~100 CDF calls),
+    /// then halving.
+    static func bisectCDF(_ p: Double, _ lo: Double, _ hi: Double, _ F: (Double) -> Double) -> Double {
+        var a = lo, b = hi
+        for _ in 0..<4000 {
+            let m = a <= 0 ? b * 0x1p-16 : (b > 4 * a ? a.squareRoot() * b.squareRoot() : a + (b - a) / 2)
+            if !(m > a && m < b) { break }
+            if F(m) >= p { b = m } else { a = m }
+        }
+        return b
     }
 
     /// Smallest k with F(k) ≥ p, searched from a normal approximation.
