@@ -216,7 +216,7 @@ public struct PreparedDistribution: Sendable {
         switch fast {
         case .fixed: return a
         case .uniform where distribution.lower == nil && distribution.upper == nil: return a + u * (b - a)
-        case .triangular:
+        case .triangular where distribution.lower == nil && distribution.upper == nil:
             let fc = (c - a) / (b - a)
             return u < fc ? a + ((b - a) * (c - a) * u).squareRoot() : b - ((b - a) * (b - c) * (1 - u)).squareRoot()
         case .lognormal where distribution.lower == nil && distribution.upper == nil:
