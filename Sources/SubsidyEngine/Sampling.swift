@@ -15,7 +15,7 @@ public struct PreparedDistribution: Sendable {
     public let pHigh: Double
 
     /// Fast paths, resolved once: which closed form `quantile` uses without touching `distribution`.
-    enum Fast: Sendable { case fixed, uniform, triangular, lognormal, normal, table, discrete, exact }
+    enum Fast: Sendable { case fixed, uniform, triangular, lognormal, normal, table, discrete, empirical, exact }
     let fast: Fast
     let a: Double, b: Double, c: Double
     /// For laws whose inverse CDF is iterative (beta, PERT, gamma) or discrete: the truncated law's
@@ -24,6 +24,8 @@ public struct PreparedDistribution: Sendable {
     /// (the table holds the step function's values at the grid and a search finishes between them).
     let table: [Double]
     static let tableSize = 8192
+    /// Empirical laws: the distinct values in increasing order; `table` holds F at each.
+    let points: [Double]
 
     public init(_ d: Distribution) {
         // The truncation masses and quantile tables below call GSL, whose default error handler
@@ -47,7 +49,7 @@ public struct PreparedDistribution: Sendable {
         case let .normal(m, sd): fast = .normal; a = m; b = sd
         case .beta, .pert, .gamma: fast = .table
         case .poisson, .binomial, .negativeBinomial: fast = .discrete
-        case .empirical: fast = .exact
+        case .empirical: fast = .empirical
         }
         self.b = b; self.c = c
         var t: [Double] = []
@@ -70,9 +72,22 @@ public struct PreparedDistribution: Sendable {
             }
             if t.isEmpty || k > top && (t.last ?? 0) < hi - 1e-12 { fast = .exact; t = [] }
         }
+        // Empirical laws: F at each distinct value, values sorted (the scenario may list them in
+        // any order, repeat them, or give zero weights); a quantile is a binary search.
+        var pts: [Double] = []
+        if case let .empirical(v, w) = d.kind {
+            let tw = w.reduce(0, +)
+            var acc = 0.0
+            for i in v.indices.sorted(by: { v[$0] < v[$1] }) {
+                acc += w[i]
+                if pts.last == v[i] { t[t.count - 1] = acc / tw } else { pts.append(v[i]); t.append(acc / tw) }
+            }
+            if pHigh <= pLow || pts.isEmpty { fast = .exact; t = []; pts = [] }
+        }
         self.fast = fast
         self.a = a
         table = t
+        points = pts
     }
 
     /// The truncated law's inverse CDF, computed without tables.
@@ -154,13 +169,15 @@ public struct PreparedDistribution: Sendable {
         case let .gamma(kk, t): return t * gammaInverse(p, kk)
         case .poisson, .binomial, .negativeBinomial: return discreteInverse(k, p)
         case let .empirical(v, w):
+            // Smallest value x with F(x) ≥ p, walking the values in increasing order.
             let tw = w.reduce(0, +)
             var acc = 0.0
-            for (x, wt) in zip(v, w) {
-                acc += wt / tw
-                if p <= acc { return x }
+            let order = v.indices.sorted { v[$0] < v[$1] }
+            for i in order {
+                acc += w[i]
+                if p <= acc / tw { return v[i] }
             }
-            return v.last ?? 0
+            return order.last.map { v[$0] } ?? 0
         }
     }
 
@@ -230,6 +247,14 @@ public struct PreparedDistribution: Sendable {
                 if table[mid] >= p { hi = mid } else { lo = mid + 1 }
             }
             return a + Double(lo)
+        case .empirical:
+            let p = pLow + u * (pHigh - pLow)
+            var lo = 0, hi = table.count - 1
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if table[mid] >= p { hi = mid } else { lo = mid + 1 }
+            }
+            return points[lo]
         case .table where !table.isEmpty:
             let n = Double(PreparedDistribution.tableSize)
             let x = u * n
