@@ -15,7 +15,7 @@ public struct PreparedDistribution: Sendable {
     public let pHigh: Double
 
     /// Fast paths, resolved once: which closed form `quantile` uses without touching `distribution`.
-    enum Fast: Sendable { case fixed, uniform, triangular, lognormal, normal, table, discrete, exact }
+    enum Fast: Sendable { case fixed, uniform, triangular, lognormal, normal, table, discrete, empirical, exact }
     let fast: Fast
     let a: Double, b: Double, c: Double
     /// For laws whose inverse CDF is iterative (beta, PERT, gamma) or discrete: the truncated law's
@@ -24,8 +24,15 @@ public struct PreparedDistribution: Sendable {
     /// (the table holds the step function's values at the grid and a search finishes between them).
     let table: [Double]
     static let tableSize = 8192
+    /// Empirical laws: the distinct values in increasing order; `table` holds F at each.
+    let points: [Double]
 
     public init(_ d: Distribution) {
+        // The truncation masses and quantile tables below call GSL, whose default error handler
+        // aborts the process (e.g. `gsl_cdf_beta_Pinv` does not converge at p = 1e-300 for
+        // beta(0.5, 0.5), nor `gsl_cdf_gamma_Pinv` below p ≈ 0.13 for shape 0.1). A model is
+        // compiled before any `RandomStream` exists, so switch the handler off here too.
+        ss_gsl_errors_off()
         distribution = d
         var lo = 0.0, hi = 1.0
         if let l = d.lower { lo = PreparedDistribution.cdfBelow(d.kind, l) }
@@ -42,7 +49,7 @@ public struct PreparedDistribution: Sendable {
         case let .normal(m, sd): fast = .normal; a = m; b = sd
         case .beta, .pert, .gamma: fast = .table
         case .poisson, .binomial, .negativeBinomial: fast = .discrete
-        case .empirical: fast = .exact
+        case .empirical: fast = .empirical
         }
         self.b = b; self.c = c
         var t: [Double] = []
@@ -65,9 +72,22 @@ public struct PreparedDistribution: Sendable {
             }
             if t.isEmpty || k > top && (t.last ?? 0) < hi - 1e-12 { fast = .exact; t = [] }
         }
+        // Empirical laws: F at each distinct value, values sorted (the scenario may list them in
+        // any order, repeat them, or give zero weights); a quantile is a binary search.
+        var pts: [Double] = []
+        if case let .empirical(v, w) = d.kind {
+            let tw = w.reduce(0, +)
+            var acc = 0.0
+            for i in v.indices.sorted(by: { v[$0] < v[$1] }) {
+                acc += w[i]
+                if pts.last == v[i] { t[t.count - 1] = acc / tw } else { pts.append(v[i]); t.append(acc / tw) }
+            }
+            if pHigh <= pLow || pts.isEmpty { fast = .exact; t = []; pts = [] }
+        }
         self.fast = fast
         self.a = a
         table = t
+        points = pts
     }
 
     /// The truncated law's inverse CDF, computed without tables.
@@ -142,21 +162,53 @@ public struct PreparedDistribution: Sendable {
             return p < fc ? a + ((b - a) * (c - a) * p).squareRoot() : b - ((b - a) * (b - c) * (1 - p)).squareRoot()
         case let .pert(a, c, b):
             let (al, be) = pertShape(a, c, b)
-            return a + (b - a) * gsl_cdf_beta_Pinv(p, al, be)
+            return a + (b - a) * betaInverse(p, al, be)
         case let .normal(m, s): return m + gsl_cdf_gaussian_Pinv(p, s)
         case let .lognormal(mu, s): return gsl_cdf_lognormal_Pinv(p, mu, s)
-        case let .beta(a, b): return gsl_cdf_beta_Pinv(p, a, b)
-        case let .gamma(kk, t): return gsl_cdf_gamma_Pinv(p, kk, t)
+        case let .beta(a, b): return betaInverse(p, a, b)
+        case let .gamma(kk, t): return t * gammaInverse(p, kk)
         case .poisson, .binomial, .negativeBinomial: return discreteInverse(k, p)
         case let .empirical(v, w):
+            // Smallest value x with F(x) ≥ p, walking the values in increasing order.
             let tw = w.reduce(0, +)
             var acc = 0.0
-            for (x, wt) in zip(v, w) {
-                acc += wt / tw
-                if p <= acc { return x }
+            let order = v.indices.sorted { v[$0] < v[$1] }
+            for i in order {
+                acc += w[i]
+                if p <= acc / tw { return v[i] }
             }
-            return v.last ?? 0
+            return order.last.map { v[$0] } ?? 0
         }
+    }
+
+    /// Beta inverse CDF. GSL's `gsl_cdf_beta_Pinv` fails to converge (NaN) for small shapes, e.g.
+    /// for about a third of p with beta(3, 0.05) or beta(0.05, 3); then bisect its CDF instead.
+    static func betaInverse(_ p: Double, _ a: Double, _ b: Double) -> Double {
+        let x = gsl_cdf_beta_Pinv(p, a, b)
+        if x.isFinite, x >= 0, x <= 1 { return x }
+        return bisectCDF(p, 0, 1) { gsl_cdf_beta_P($0, a, b) }
+    }
+
+    /// Unit-scale gamma inverse CDF, with the same fallback (GSL fails below p ≈ 0.13 at shape 0.1).
+    static func gammaInverse(_ p: Double, _ k: Double) -> Double {
+        let x = gsl_cdf_gamma_Pinv(p, k, 1)
+        if x.isFinite, x >= 0 { return x }
+        var hi = Swift.max(1, k)
+        while gsl_cdf_gamma_P(hi, k, 1) < p, hi < 1e300 { hi *= 2 }
+        return bisectCDF(p, 0, hi) { gsl_cdf_gamma_P($0, k, 1) }
+    }
+
+    /// Smallest x in (lo, hi] with F(x) ≥ p, to the last bit, for F(lo) < p ≤ F(hi): geometric steps
+    /// while the bracket spans more than a factor 4 (so quantiles like 1e-70 take ~100 CDF calls),
+    /// then halving.
+    static func bisectCDF(_ p: Double, _ lo: Double, _ hi: Double, _ F: (Double) -> Double) -> Double {
+        var a = lo, b = hi
+        for _ in 0..<4000 {
+            let m = a <= 0 ? b * 0x1p-16 : (b > 4 * a ? a.squareRoot() * b.squareRoot() : a + (b - a) / 2)
+            if !(m > a && m < b) { break }
+            if F(m) >= p { b = m } else { a = m }
+        }
+        return b
     }
 
     /// Smallest k with F(k) ≥ p, searched from a normal approximation.
@@ -181,7 +233,7 @@ public struct PreparedDistribution: Sendable {
         switch fast {
         case .fixed: return a
         case .uniform where distribution.lower == nil && distribution.upper == nil: return a + u * (b - a)
-        case .triangular:
+        case .triangular where distribution.lower == nil && distribution.upper == nil:
             let fc = (c - a) / (b - a)
             return u < fc ? a + ((b - a) * (c - a) * u).squareRoot() : b - ((b - a) * (b - c) * (1 - u)).squareRoot()
         case .lognormal where distribution.lower == nil && distribution.upper == nil:
@@ -195,6 +247,14 @@ public struct PreparedDistribution: Sendable {
                 if table[mid] >= p { hi = mid } else { lo = mid + 1 }
             }
             return a + Double(lo)
+        case .empirical:
+            let p = pLow + u * (pHigh - pLow)
+            var lo = 0, hi = table.count - 1
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if table[mid] >= p { hi = mid } else { lo = mid + 1 }
+            }
+            return points[lo]
         case .table where !table.isEmpty:
             let n = Double(PreparedDistribution.tableSize)
             let x = u * n

@@ -15,7 +15,8 @@ public enum Statistics {
         let denom = 1 + z2 / n
         let centre = (p + z2 / (2 * n)) / denom
         let half = z * (p * (1 - p) / n + z2 / (4 * n * n)).squareRoot() / denom
-        return (Swift.max(0, centre - half), Swift.min(1, centre + half))
+        // At 0 (or n) successes the bound is exactly 0 (or 1); centre ∓ half only rounds to it.
+        return (successes <= 0 ? 0 : Swift.max(0, centre - half), successes >= trials ? 1 : Swift.min(1, centre + half))
     }
 
     /// Exact sample quantiles (linear interpolation between order statistics, Hyndman–Fan type 7,
