@@ -20,10 +20,14 @@ public struct PreparedDistribution: Sendable {
     let a: Double, b: Double, c: Double
     /// For laws whose inverse CDF is iterative (beta, PERT, gamma) or discrete: the truncated law's
     /// quantile at u = i/`tableSize`, i = 0…tableSize. Continuous laws interpolate linearly inside
-    /// [1/tableSize, 1 − 1/tableSize] and compute the tails exactly; discrete laws are exact
+    /// [tableTail, 1 − tableTail] and compute the tails exactly; discrete laws are exact
     /// (the table holds the step function's values at the grid and a search finishes between them).
     let table: [Double]
     static let tableSize = 8192
+    /// Below this u (and above 1 − it) the inverse is computed exactly: linear interpolation loses
+    /// accuracy where the quantile function curves sharply (measured: worst 1.1e-1 relative for
+    /// beta(0.5, 0.5) at u ≈ 2e-4, under 1e-6 beyond u = 0.061). Cost: ~2 µs for 14% of trial-level draws.
+    static let tableTail = 0.07
     /// Empirical laws: the distinct values in increasing order; `table` holds F at each.
     let points: [Double]
 
@@ -258,7 +262,7 @@ public struct PreparedDistribution: Sendable {
         case .table where !table.isEmpty:
             let n = Double(PreparedDistribution.tableSize)
             let x = u * n
-            guard x >= 1, x < n - 1 else { return exactQuantile(u) }
+            guard u >= PreparedDistribution.tableTail, u <= 1 - PreparedDistribution.tableTail else { return exactQuantile(u) }
             let i = Int(x)
             let w = x - Double(i)
             return table[i] + w * (table[i + 1] - table[i])
