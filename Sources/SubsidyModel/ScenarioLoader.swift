@@ -97,8 +97,9 @@ public struct LoadedScenario: Sendable {
 
     /// Re-resolves the same scenario with more overrides (sweep points, solve steps).
     public func with(_ more: [Override]) throws(ScenarioError) -> LoadedScenario {
+        // The same variants as before; a scenario without variants has only the implicit `base`.
         try LoadedScenario.resolve(tree: baseTree, file: file, files: files, overrides: overrides + more,
-                                   only: variants.map(\.id), keepIDs: true)
+                                   only: scenario.variantSpecs.isEmpty ? [] : variants.map(\.id), keepIDs: true)
     }
 
     private var baseTree: YNode { storedBase }

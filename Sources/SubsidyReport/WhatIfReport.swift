@@ -194,7 +194,7 @@ public enum SolveReport {
         set title "\(Charts.q(title))\\n\(Charts.q(what))随 \(Charts.q(key)) 变化；目标 ≤ \(CSVTable.fixed(target * 100, 1))%" font ",18"
         set xlabel "\(Charts.q(key))"
         set ylabel "概率（%）"
-        set yrange [0:100]
+        set yrange [0:*]
         set key top left
         set arrow 1 from graph 0, first \(target * 100) to graph 1, first \(target * 100) nohead ls 9
 
@@ -276,7 +276,7 @@ public enum SensitivityReport {
         set style fill solid 0.7 border -1
         set key bottom right
         set arrow 1 from \(r.baseline), graph 0 to \(r.baseline), graph 1 nohead ls 9
-        set label 1 "基准 \(CSVTable.fixed(r.baseline, 1))" at \(r.baseline), graph 1 offset 0.5,-1 tc rgb "#444444"
+        set label 1 "基准 \(CSVTable.fixed(r.baseline, 1))" at \(r.baseline), graph 1 offset -3,0.8 tc rgb "#444444"
 
         """
         if deciles {
@@ -299,7 +299,7 @@ public enum SensitivityReport {
 
         """
         let plots = r.inputs.enumerated().map { i, inp in
-            (i == 0 ? "'../spider.csv'" : "''") + " skip 1 using 1:\(i + 2) with linespoints lw 2 pt 7 title \"\(Charts.q(inp.label))\""
+            (i == 0 ? "'../spider.csv'" : "''") + " skip 1 using 1:\(i + 2) with linespoints lw 2 pt \(5 + i % 4) dt \(1 + i / 8) title \"\(Charts.q(inp.label))\""
         }
         s += "plot " + plots.joined(separator: ", \\\n     ") + "\n"
         return s + Charts.tail("spider")
