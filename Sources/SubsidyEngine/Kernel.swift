@@ -123,6 +123,10 @@ struct TrialKernel {
     var demand: [Double] = []
     var paid: [Double] = []
     var used: [Double] = []
+    /// Policy-free per-trial tallies (firms, completed, accepted, investment per batch; firms and
+    /// accepted per segment) and the record fields they go to.
+    var groupCounts: [Double] = []
+    let countFields: [Int]
 
     init(model: CompiledModel) {
         self.model = model
@@ -130,6 +134,10 @@ struct TrialKernel {
         demand = [Double](repeating: 0, count: model.layout.lines.count)
         paid = demand
         used = [Double](repeating: 0, count: model.layout.sources.count)
+        let L = model.layout
+        countFields = (0..<L.batches).flatMap { b in [L.batch(b, .firms), L.batch(b, .completed), L.batch(b, .accepted), L.batch(b, .investment)] }
+            + (0..<L.segments).flatMap { s in [L.segment(s, .firms), L.segment(s, .accepted)] }
+        groupCounts = [Double](repeating: 0, count: countFields.count)
     }
 
     /// Evaluates trial `t` with trial-level design point `u` (one uniform per design column) and
@@ -246,6 +254,23 @@ struct TrialKernel {
         }
         completedCount = completed
         acceptedCount = accepted
+        let L = model.layout
+        let segBase = L.batches * 4
+        firms.withUnsafeBufferPointer { F in
+            groupCounts.withUnsafeMutableBufferPointer { G in
+                for i in 0..<G.count { G[i] = 0 }
+                for f in 0..<n {
+                    let row = f * FirmRow.width
+                    let b = Int(F[row + FirmRow.batch]), s = Int(F[row + FirmRow.segment])
+                    let done = F[row + FirmRow.completed] > 0, ok = done && F[row + FirmRow.passes] > 0
+                    G[b * 4] += 1
+                    if done { G[b * 4 + 1] += 1 }
+                    if ok { G[b * 4 + 2] += 1; G[segBase + s * 2 + 1] += 1 }
+                    G[b * 4 + 3] += F[row + FirmRow.investment]
+                    G[segBase + s * 2] += 1
+                }
+            }
+        }
     }
 
     /// Accepted firms by score, deep enough for every variant's benchmark count (policy-free).
@@ -335,15 +360,9 @@ struct TrialKernel {
                         sums.t += a.transformation; sums.b += a.benchmark; sums.s += a.smartFactory
                         sums.c += a.cloud; sums.cc += a.chainCase
 
-                        r[L.batch(b, .firms)] += 1
-                        if isCompleted { r[L.batch(b, .completed)] += 1 }
-                        r[L.batch(b, .investment)] += inv
-                        r[L.segment(s, .firms)] += 1
                         if accepted {
-                            r[L.batch(b, .accepted)] += 1
                             r[L.batch(b, .demand)] += a.transformation
                             r[L.batch(b, .eligible)] += eligible
-                            r[L.segment(s, .accepted)] += 1
                             r[L.segment(s, .demand)] += a.transformation
                             r[L.segment(s, .eligible)] += eligible
                             if a.transformation > 0 { r[L.batch(b, .awarded)] += 1 }
@@ -356,6 +375,8 @@ struct TrialKernel {
                 }
             }
         }
+        // Policy-free counts, tallied once per trial in `drawFirms`.
+        for (i, x) in groupCounts.enumerated() { r[countFields[i]] = x }
         r[L.misc(.ceilingCuts)] = misc.cuts
         r[L.misc(.ceilingCutAmount)] = misc.cutAmount
         r[L.misc(.benchmarkFirms)] = misc.bench

@@ -23,9 +23,9 @@ public enum Statistics {
     /// as `gsl_stats_quantile_from_sorted_data`). Sorts a copy: O(n log n).
     public static func quantiles(_ xs: [Double], _ ps: [Double]) -> [Double] {
         guard !xs.isEmpty else { return ps.map { _ in 0 } }
-        var s = xs
-        s.withUnsafeMutableBufferPointer { gsl_sort($0.baseAddress, 1, $0.count) }
-        return quantilesSorted(s, ps)
+        // Swift's sort (introsort) is several times faster than gsl_sort (heapsort) on 10⁵–10⁶ values;
+        // the interpolation between order statistics is GSL's.
+        return quantilesSorted(xs.sorted(), ps)
     }
 
     public static func quantilesSorted(_ s: [Double], _ ps: [Double]) -> [Double] {

@@ -114,7 +114,7 @@ public enum Rules {
     }
 
     /// The same rule with the covered lines as flags (the engine's hot loop).
-    @inlinable
+    @inlinable @inline(__always)
     public static func applyCeiling(_ a: inout FirmLevelAwards, ceiling: Double, counts c: CeilingLines) -> Double {
         var total = 0.0
         if c.transformation { total += a.transformation }

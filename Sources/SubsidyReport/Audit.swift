@@ -32,10 +32,18 @@ public enum Audit {
         public var trials: Int
     }
 
+    /// Expected counts from a short simulation (what `check` runs).
     public static func expectations(_ loaded: LoadedScenario, trials: Int = 4000, threads: Int) throws -> Expectations {
         let model = CompiledModel(loaded, seed: loaded.scenario.simulation.seed)
-        let r = try Simulator.run(model, options: RunOptions(trials: trials, threads: threads, keepInputs: false),
-                                  design: TrialDesign(method: .random, seed: loaded.scenario.simulation.seed))
+        var opts = RunOptions(trials: trials, threads: threads, keepInputs: false)
+        opts.storedFields = []
+        let r = try Simulator.run(model, options: opts, design: TrialDesign(method: .random, seed: loaded.scenario.simulation.seed))
+        return expectations(from: r, loaded: loaded)
+    }
+
+    /// Expected counts from a finished run (what `run` reports, without simulating again).
+    public static func expectations(from r: SimulationResult, loaded: LoadedScenario) -> Expectations {
+        let model = r.model
         let L = model.layout
         let m = r.moments[0]
         var pilot = 0.0, accepted = 0.0, completed = 0.0
@@ -51,7 +59,7 @@ public enum Audit {
         let cases = PreparedDistribution(loaded.scenario.population.chainCases).mean
         return Expectations(pilotFirms: pilot, acceptedFirms: accepted, completedFirms: completed,
                             cloudFirms: m[L.misc(.cloudFirms)].mean, smartFactories: m[L.misc(.smartFactories)].mean,
-                            chainCases: cases, transformationDemand: demand, trials: trials)
+                            chainCases: cases, transformationDemand: demand, trials: r.trials)
     }
 
     public static func findings(_ loaded: LoadedScenario, expectations e: Expectations) -> [Finding] {
@@ -116,8 +124,8 @@ public enum Audit {
               "transformation \(n(t.total)) 万元 at the highest cap \(n(cap)) covers \(n(t.total / cap, 1)) firms; \(n(e.acceptedFirms, 1)) accepted firms expected")
             for d in e.transformationDemand {
                 f(d.pOverrun > 0.05 ? .warning : .note, ["（一）"],
-                  "方案 \(d.label)：（一）预期需求 \(n(d.mean)) 万元，预算 \(n(t.total)) 万元，超支概率约 \(pct(d.pOverrun))（\(e.trials) 次快速模拟；详见 run）",
-                  "variant \(d.id): expected （一） demand \(n(d.mean)) 万元 against \(n(t.total)); overrun probability about \(pct(d.pOverrun)) (\(e.trials)-trial quick run; see run)")
+                  "方案 \(d.label)：（一）预期需求 \(n(d.mean)) 万元，预算 \(n(t.total)) 万元，超支概率约 \(pct(d.pOverrun))（\(e.trials) 次模拟）",
+                  "variant \(d.id): expected （一） demand \(n(d.mean)) 万元 against \(n(t.total)); overrun probability about \(pct(d.pOverrun)) (\(e.trials) trials)")
             }
         }
         if let sf = s.line(.smartFactory), p.smartFactoryAmount > 0 {

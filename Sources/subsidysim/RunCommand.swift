@@ -47,7 +47,7 @@ struct RunCommand: AsyncParsableCommand {
                                      sampling: design.method, keepInputs: true)
             let result = try Simulator.run(model, options: options, design: design) { done, total in bar.update(done, total) }
             bar.finish()
-            let findings = Audit.findings(loaded, expectations: try Audit.expectations(loaded, threads: simulation.threadCount))
+            let findings = Audit.findings(loaded, expectations: Audit.expectations(from: result, loaded: loaded))
             let report = RunReport(loaded: loaded, result: result, findings: findings, commandLine: CommandLine.arguments,
                                    startTime: start, dumpTrials: dumpTrials, programVersion: SubsidySim.version, sampling: design.method)
             let out = simulation.output ?? "Output/\(sc.id)"
