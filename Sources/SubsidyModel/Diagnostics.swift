@@ -121,5 +121,8 @@ public func suggestion(for word: String, in candidates: [String]) -> String? {
     let scored = candidates.map { ($0, editDistance(word.lowercased(), $0.lowercased())) }
     guard let best = scored.min(by: { $0.1 < $1.1 }) else { return nil }
     let limit = Swift.max(2, word.count / 3)
-    return best.1 <= limit ? best.0 : nil
+    if best.1 <= limit { return best.0 }
+    // A typo that starts like a known key ("captial" for "cap"): the longest such key.
+    let w = word.lowercased()
+    return candidates.filter { $0.count >= 3 && w.hasPrefix($0.lowercased()) }.max { $0.count < $1.count }
 }

@@ -40,3 +40,23 @@ for (trials, threads) in cases {
     line(String(format: "run default               %8d  %7d   %7.3f   %13.0f   %9.0f   %10.1f",
                 trials, threads, wall, firmTrials / wall, Double(trials) / wall, peakRSSMiB()))
 }
+
+if !quick && !args.contains("--trials") {
+    // Issue targets: an 11 × 11 cap × rate sweep at 20k trials per point; Sobol at N = 2^12.
+    do {
+        let axes = [try SweepAxis.parse("policy.batches[0].cap=30:60:3").get(), try SweepAxis.parse("policy.batches[0].rate=0.4:0.7:0.03").get()]
+        let t0 = Date()
+        let s = try WhatIf.sweep(loaded, axes: axes, lines: [.transformation], trials: 20_000, seed: model.seed, threads: cores, design: design)
+        let wall = Date().timeIntervalSince(t0)
+        line(String(format: "sweep 11×11 cap×rate          %8d  %7d   %7.3f   %13.0f   %9.0f   %10.1f",
+                    20_000, cores, wall, 100 * 20_000 / wall, Double(s.points.count * 20_000) / wall, peakRSSMiB()))
+        let t1 = Date()
+        let r = try Sensitivity.analyse(loaded, variant: 0, metric: .totalDemand, seed: model.seed, threads: cores, sobolN: 4096)
+        let wall1 = Date().timeIntervalSince(t1)
+        line(String(format: "sensitivity (Sobol N=4096, k=%d) %5d  %7d   %7.3f   %13@   %9@   %10.1f",
+                    r.inputs.count, (r.inputs.count + 2) * 4096, cores, wall1, "-" as NSString, "-" as NSString, peakRSSMiB()))
+    } catch {
+        print("bench failed: \(error)")
+        exit(70)
+    }
+}

@@ -9,7 +9,7 @@ struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Validate a scenario and audit the draft: budget-table arithmetic, implied counts, contradictions.",
-        discussion: "Exit 0 unless a finding is an error (or the scenario is invalid: 65)."
+        discussion: "Exit 0 unless a finding is an error or the scenario is invalid (65)."
     )
 
     @OptionGroup var scenario: ScenarioOptions
@@ -32,7 +32,7 @@ struct CheckCommand: AsyncParsableCommand {
             let e = try Audit.expectations(loaded, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
             let fs = Audit.findings(loaded, expectations: e)
             print(Audit.render(fs, format: format, lang: scenario.lang, title: loaded.scenario.title), terminator: "")
-            if fs.contains(where: { $0.severity == .error }) { throw ExitCode(1) }
+            if fs.contains(where: { $0.severity == .error }) { throw ExitCode(65) }
         } catch {
             throw Exit.fail(error, lang: scenario.lang)
         }
