@@ -20,7 +20,7 @@ test: bootstrap
 	$(SWIFT) test
 
 bench: bootstrap
-	$(SWIFT) build -c release --product subsidysim-bench --product subsidysim
+	$(SWIFT) build -c release --product subsidysim-bench
 	$(SWIFT) run -c release --skip-build subsidysim-bench
 
 clean:

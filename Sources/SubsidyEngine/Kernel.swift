@@ -127,10 +127,20 @@ struct TrialKernel {
     /// accepted per segment) and the record fields they go to.
     var groupCounts: [Double] = []
     let countFields: [Int]
+    /// Accepted firms rated 先进级, and firms deploying cloud, in the current trial (policy-free).
+    var smartAccepted = 0
+    var cloudFirms = 0
+    /// Sorted eligible investments per batch × segment, per hardware rule seen in this trial.
+    struct Cell { var sorted: [Double] = []; var prefix: [Double] = [0]; var positive = 0 }
+    var cellKeys: [(limit: Double, rule: HardwareRule)] = []
+    var cellSets: [[Cell]] = []
+    /// Tests set this to check the cell computation against the firm loop.
+    var forceFirmLoop = false
 
     init(model: CompiledModel) {
         self.model = model
         stream = RandomStream(seed: model.seed)
+        forceFirmLoop = model.forceFirmLoop
         demand = [Double](repeating: 0, count: model.layout.lines.count)
         paid = demand
         used = [Double](repeating: 0, count: model.layout.sources.count)
@@ -256,6 +266,7 @@ struct TrialKernel {
         acceptedCount = accepted
         let L = model.layout
         let segBase = L.batches * 4
+        var smart = 0, cloud = 0
         firms.withUnsafeBufferPointer { F in
             groupCounts.withUnsafeMutableBufferPointer { G in
                 for i in 0..<G.count { G[i] = 0 }
@@ -268,9 +279,14 @@ struct TrialKernel {
                     if ok { G[b * 4 + 2] += 1; G[segBase + s * 2 + 1] += 1 }
                     G[b * 4 + 3] += F[row + FirmRow.investment]
                     G[segBase + s * 2] += 1
+                    if ok && F[row + FirmRow.smart] > 0 { smart += 1 }
+                    if F[row + FirmRow.cloud] > 0 { cloud += 1 }
                 }
             }
         }
+        smartAccepted = smart
+        cloudFirms = cloud
+        cellKeys.removeAll(keepingCapacity: true)
     }
 
     /// Accepted firms by score, deep enough for every variant's benchmark count (policy-free).
@@ -321,6 +337,11 @@ struct TrialKernel {
         }
         var sums = (t: 0.0, b: 0.0, s: 0.0, c: 0.0, cc: outsideChain)
         var misc = (cuts: 0.0, cutAmount: 0.0, bench: 0.0, smart: 0.0, cloud: 0.0)
+        if canSkipFirms(cv, group: g, funded: funded) {
+            applyByCells(cv, group: g, funded: funded, sums: &sums, misc: &misc, record: r)
+            finish(cv, group: g, funded: funded, sums: sums, misc: misc, record: r)
+            return
+        }
         let nb = cv.rates.count
         let benchAmount = cv.policy.benchmarkAmount, smartAmount = cv.policy.smartFactoryAmount
         let cloudAmount = cv.policy.cloudAmount, chainAmount = cv.policy.chainCaseAmount
@@ -375,6 +396,112 @@ struct TrialKernel {
                 }
             }
         }
+        finish(cv, group: g, funded: funded, sums: sums, misc: misc, record: r)
+    }
+
+    /// True when no firm's awards can reach the per-project ceiling and no payment needs per-firm
+    /// awards (lottery): then a line's demand depends on the firms only through sums, and
+    /// `applyByCells` computes it without visiting firms. Sweeps over caps and rates live here.
+    func canSkipFirms(_ cv: CompiledVariant, group g: CompiledGroup, funded: Int) -> Bool {
+        guard !forceFirmLoop, cv.overrun != .lottery else { return false }
+        let c = cv.ceilingLines, p = cv.policy
+        var most = 0.0
+        if c.transformation { most += cv.caps.max() ?? 0 }
+        if c.benchmark && cv.benchmarkCount > 0 { most += p.benchmarkAmount }
+        if c.smartFactory { most += p.smartFactoryAmount }
+        if c.cloud { most += p.cloudAmount }
+        if c.chainCase && g.holderIsTopFirm && funded > 0 { most += Swift.min(Swift.max(caseAwards[0], 0), p.chainCaseAmount) }
+        return most <= cv.ceiling
+    }
+
+    /// （一）–（五） demand without a pass over the firms: per batch × segment cell, accepted firms'
+    /// eligible investments sorted once per trial (per hardware rule), so Σ min(rate·e, cap) =
+    /// rate·(sum of e below cap/rate) + cap·(count at or above it), found by binary search.
+    /// Cost O(cells · log n) per variant instead of O(n).
+    mutating func applyByCells(_ cv: CompiledVariant, group g: CompiledGroup, funded: Int,
+                               sums: inout (t: Double, b: Double, s: Double, c: Double, cc: Double),
+                               misc: inout (cuts: Double, cutAmount: Double, bench: Double, smart: Double, cloud: Double),
+                               record r: UnsafeMutableBufferPointer<Double>) {
+        let L = model.layout
+        let ci = cellIndex(limit: cv.hardwareLimit, rule: cv.hardwareRule)
+        let cells = cellSets[ci]   // a reference to the same storage: no copy
+        let ns = L.segments
+        for b in 0..<Swift.min(cv.rates.count, L.batches) {
+            let rate = cv.rates[b], cap = cv.caps[b]
+            for sg in 0..<ns {
+                let cell = cells[b * ns + sg]
+                let e = cell.sorted, n = e.count
+                guard n > 0 else { continue }
+                // idx = number of firms with rate·e < cap (below the cap).
+                var lo = 0, hi = n
+                while lo < hi {
+                    let mid = (lo + hi) / 2
+                    if rate * e[mid] < cap { lo = mid + 1 } else { hi = mid }
+                }
+                let demand = rate * cell.prefix[lo] + cap * Double(n - lo)
+                let atCap = Double(n - lo)
+                sums.t += demand
+                r[L.batch(b, .demand)] += demand
+                r[L.batch(b, .eligible)] += cell.prefix[n]
+                r[L.segment(sg, .demand)] += demand
+                r[L.segment(sg, .eligible)] += cell.prefix[n]
+                if rate > 0 && cap > 0 { r[L.batch(b, .awarded)] += Double(cell.positive) }
+                r[L.batch(b, .atCap)] += atCap
+                r[L.segment(sg, .atCap)] += atCap
+            }
+        }
+        let p = cv.policy
+        let bench = Swift.min(cv.benchmarkCount, rank.count)
+        if p.benchmarkAmount > 0 { misc.bench = Double(bench); sums.b = Double(bench) * p.benchmarkAmount }
+        if p.smartFactoryAmount > 0 { misc.smart = Double(smartAccepted); sums.s = Double(smartAccepted) * p.smartFactoryAmount }
+        if p.cloudAmount > 0 { misc.cloud = Double(cloudFirms); sums.c = Double(cloudFirms) * p.cloudAmount }
+        if g.holderIsTopFirm {
+            for i in 0..<Swift.min(funded, rank.count) { sums.cc += Swift.min(Swift.max(caseAwards[i], 0), p.chainCaseAmount) }
+        }
+    }
+
+    /// The cells for a hardware rule, built on first use in the trial (buffers reused across trials).
+    mutating func cellIndex(limit: Double, rule: HardwareRule) -> Int {
+        if let i = cellKeys.firstIndex(where: { $0.limit == limit && $0.rule == rule }) { return i }
+        let L = model.layout
+        let ns = L.segments
+        let k = cellKeys.count
+        if cellSets.count <= k { cellSets.append([Cell](repeating: Cell(), count: L.batches * ns)) }
+        for c in cellSets[k].indices {
+            cellSets[k][c].sorted.removeAll(keepingCapacity: true)
+            cellSets[k][c].prefix.removeAll(keepingCapacity: true)
+        }
+        firms.withUnsafeBufferPointer { F in
+            for f in 0..<firmCount {
+                let row = f * FirmRow.width
+                guard F[row + FirmRow.completed] > 0, F[row + FirmRow.passes] > 0 else { continue }
+                let inv = F[row + FirmRow.investment], hs = F[row + FirmRow.hardware]
+                guard let e = Rules.eligibleInvestment(software: inv * (1 - hs), hardware: inv * hs, limit: limit, rule: rule) else { continue }
+                cellSets[k][Int(F[row + FirmRow.batch]) * ns + Int(F[row + FirmRow.segment])].sorted.append(e)
+            }
+        }
+        for c in cellSets[k].indices {
+            cellSets[k][c].sorted.sort()
+            var acc = 0.0, positive = 0
+            cellSets[k][c].prefix.append(0)
+            for x in cellSets[k][c].sorted {
+                acc += x
+                cellSets[k][c].prefix.append(acc)
+                if x > 0 { positive += 1 }
+            }
+            cellSets[k][c].positive = positive
+        }
+        cellKeys.append((limit, rule))
+        return k
+    }
+
+    /// Policy-free counts, misc fields, line demands, then payment.
+    mutating func finish(_ cv: CompiledVariant, group g: CompiledGroup, funded: Int,
+                         sums: (t: Double, b: Double, s: Double, c: Double, cc: Double),
+                         misc: (cuts: Double, cutAmount: Double, bench: Double, smart: Double, cloud: Double),
+                         record r: UnsafeMutableBufferPointer<Double>) {
+        let L = model.layout
+        let n = firmCount
         // Policy-free counts, tallied once per trial in `drawFirms`.
         for (i, x) in groupCounts.enumerated() { r[countFields[i]] = x }
         r[L.misc(.ceilingCuts)] = misc.cuts

@@ -13,6 +13,8 @@ public struct CompiledModel: Sendable {
     public let seed: UInt64
     let variants: [CompiledVariant]
     let groups: [CompiledGroup]
+    /// Tests: evaluate every variant with the per-firm loop, never by cells.
+    var forceFirmLoop = false
 
     public init(_ loaded: LoadedScenario, seed: UInt64) {
         self.init(variants: loaded.variants, seed: seed)

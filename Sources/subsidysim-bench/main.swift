@@ -48,8 +48,8 @@ if !quick && !args.contains("--trials") {
         let t0 = Date()
         let s = try WhatIf.sweep(loaded, axes: axes, lines: [.transformation], trials: 20_000, seed: model.seed, threads: cores, design: design)
         let wall = Date().timeIntervalSince(t0)
-        line(String(format: "sweep 11×11 cap×rate          %8d  %7d   %7.3f   %13.0f   %9.0f   %10.1f",
-                    20_000, cores, wall, 100 * 20_000 / wall, Double(s.points.count * 20_000) / wall, peakRSSMiB()))
+        line(String(format: "sweep 11×11 cap×rate          %8d  %7d   %7.3f   %13@   %9.0f   %10.1f   (trials/s = point-trials per second)",
+                    20_000, cores, wall, "-" as NSString, Double(s.points.count * 20_000) / wall, peakRSSMiB()))
         let t1 = Date()
         let r = try Sensitivity.analyse(loaded, variant: 0, metric: .totalDemand, seed: model.seed, threads: cores, sobolN: 4096)
         let wall1 = Date().timeIntervalSince(t1)

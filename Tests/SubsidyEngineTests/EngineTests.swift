@@ -106,3 +106,35 @@ struct EngineTests {
         #expect(r.moments[0][L.misc(.ceilingCuts)].mean == 1)
     }
 }
+
+@Suite("The cell shortcut agrees with the per-firm loop")
+struct CellShortcutTests {
+    static func compare(_ loaded: LoadedScenario, trials: Int = 400) throws {
+        let fast = CompiledModel(loaded, seed: 17)
+        var slow = fast
+        slow.forceFirmLoop = true
+        let design = TrialDesign(method: .random, seed: 17)
+        let a = try Simulator.run(fast, options: RunOptions(trials: trials, threads: 2), design: design)
+        let b = try Simulator.run(slow, options: RunOptions(trials: trials, threads: 2), design: design)
+        for v in a.moments.indices {
+            for f in a.moments[v].indices {
+                let x = a.moments[v][f].mean, y = b.moments[v][f].mean
+                #expect(abs(x - y) <= 1e-9 * Swift.max(1, abs(y)), "variant \(v) field \(f): \(x) vs \(y)")
+            }
+            for (c, col) in a.stored[v].enumerated() {
+                for i in col.indices { #expect(abs(col[i] - b.stored[v][c][i]) <= 1e-9 * Swift.max(1, abs(b.stored[v][c][i]))) }
+            }
+        }
+    }
+
+    @Test("the draft, both variants")
+    func draft() throws { try Self.compare(try LoadedScenario.load(nil)) }
+
+    @Test("reject rule, trim_eligible, batch_order, reallocate, top-firm chain cases, zero rate", arguments: [
+        "policy.hardware.rule=reject", "policy.hardware.rule=trim_eligible", "policy.overrun=batch_order", "policy.overrun=reallocate",
+        "population.chain_case_holder=top_firm", "policy.batches[1].rate=0", "policy.batches[0].cap=0", "policy.benchmark.count=0",
+    ])
+    func variants(_ set: String) throws {
+        try Self.compare(try LoadedScenario.load(nil, overrides: [try Override.parse(set).get()]))
+    }
+}
