@@ -133,19 +133,22 @@ public enum SweepReport {
         set datafile separator whitespace
         set view map
         set pm3d map interpolate 0,0
-        set palette defined (0 "#f7fbff", 0.05 "#c6dbef", 0.2 "#6baed6", 0.5 "#fd8d3c", 1 "#a50f15")
-        set cbrange [0:1]
-        set cblabel "超支概率"
+        set palette defined (0 "#f7fbff", 0.3 "#9ecae1", 0.6 "#fd8d3c", 1 "#a50f15")
+        set cbrange [0:*]
+        set cblabel "超支概率（%）"
+        set tmargin 3
+        set size ratio 0.55
         set contour base
-        set cntrparam levels discrete 0.05, 0.5
-        set cntrlabel onecolor
+        set cntrparam levels discrete 5, 50
+        set cntrlabel onecolor format "%.0f%%" start 5 interval 30 font ",13"
         unset key
 
         """
         if let dx = draft.0, let dy = draft.1 {
             s += "set label 10 \"草案\" at \(dx),\(dy),1 point pt 7 ps 2 lc rgb \"black\" offset 1,1 front tc rgb \"black\"\n"
         }
-        s += "splot '../\(name).dat' using 1:2:3 with pm3d, '' using 1:2:3 with lines nosurface lc rgb \"black\" lw 2\n"
+        s += "splot '../\(name).dat' using 1:2:($3*100) with pm3d notitle, '' using 1:2:($3*100) with lines nosurface lc rgb \"black\" lw 2.5 notitle, " +
+            "'' using 1:2:($3*100) with labels boxed nosurface notitle\n"
         return s + Charts.tail(name)
     }
 
