@@ -524,16 +524,39 @@ struct TrialKernel {
                 demand[i] = Rules.professionalServices(pilot: n, completed: completedCount, accepted: acceptedCount, policy: cv.policy)
             }
         }
-        pay(cv, record: r)
+        pay(cv, group: g, record: r)
     }
 
     /// Pays every line under the overrun rule and books the money to its sources (MODEL.md §4).
-    mutating func pay(_ cv: CompiledVariant, record r: UnsafeMutableBufferPointer<Double>) {
+    ///
+    /// - prorate: paid = min(demand, budget), every award scaled alike;
+    /// - batch_order: the same line totals, （一） paid to batch 1 first;
+    /// - lottery: on firm-level lines, whole awards in the trial's random order until one does not
+    ///   fit; that firm and everyone after it wait (the rest of the money stays unspent);
+    /// - reallocate: county money unspent on other lines (clause order) covers overruns; each
+    ///   donor line's unspent money shrinks by what it gave. Regional money never leaves （一）.
+    mutating func pay(_ cv: CompiledVariant, group g: CompiledGroup, record r: UnsafeMutableBufferPointer<Double>) {
         let L = model.layout
         let nL = L.lines.count, nS = L.sources.count
         for i in 0..<nL { paid[i] = Swift.min(demand[i], cv.lineTotal[i]) }
+        if cv.overrun == .lottery {
+            for (i, l) in L.lines.enumerated() where demand[i] > cv.lineTotal[i] {
+                guard let k = LineID.firmLevel.firstIndex(of: l), l != .chainCase || g.holderIsTopFirm else { continue }
+                var sum = 0.0
+                for f in order {
+                    let a = awards[f * 5 + k]
+                    guard a > 0 else { continue }
+                    if sum + a > cv.lineTotal[i] + 1e-9 { break }
+                    sum += a
+                    if k == 0 { r[L.batch(Int(firms[f * FirmRow.width + FirmRow.batch]), .paid)] += a }
+                }
+                paid[i] = sum
+            }
+        }
         for s in 0..<nS { used[s] = 0 }
-        // Within each line's own allocation, restricted money pays first (regional pays （一） first).
+        // Within each line's own allocation, restricted money pays first (regional pays （一） first);
+        // what each line leaves of unrestricted (county) money can be reallocated.
+        var spare = [Double](repeating: 0, count: nL)
         for i in 0..<nL {
             var rest = paid[i]
             for pass in [true, false] {
@@ -541,26 +564,29 @@ struct TrialKernel {
                     let take = Swift.min(rest, cv.budget[i][s])
                     used[s] += take
                     rest -= take
+                    if !pass { spare[i] += cv.budget[i][s] - take }
                 }
             }
         }
         if cv.overrun == .reallocate {
-            // County money unspent anywhere covers overruns, in clause order; regional never moves.
-            var pool = 0.0
-            for s in 0..<nS where !cv.restricted[s] { pool += cv.sourceAmount[s] - used[s] }
-            for i in 0..<nL where demand[i] > paid[i] && pool > 0 {
-                let extra = Swift.min(demand[i] - paid[i], pool)
-                paid[i] += extra
-                pool -= extra
-                var rest = extra
-                for s in 0..<nS where !cv.restricted[s] {
-                    let take = Swift.min(rest, cv.sourceAmount[s] - used[s])
-                    used[s] += take
-                    rest -= take
+            for i in 0..<nL where demand[i] > paid[i] {
+                var need = demand[i] - paid[i]
+                for j in 0..<nL where j != i && spare[j] > 0 && need > 0 {
+                    let give = Swift.min(spare[j], need)
+                    spare[j] -= give
+                    need -= give
+                    paid[i] += give
+                    r[L.line(j, .reallocated)] += give
+                    var rest = give
+                    for s in 0..<nS where !cv.restricted[s] {
+                        let take = Swift.min(rest, cv.budget[j][s])
+                        used[s] += take
+                        rest -= take
+                    }
                 }
             }
         }
-        // How （一）'s payment splits over batches.
+        // How （一）'s payment splits over batches (lottery booked it above).
         if let ti = cv.transformationIndex {
             let nb = L.batches
             switch cv.overrun {
@@ -571,37 +597,38 @@ struct TrialKernel {
                     r[L.batch(b, .paid)] = p
                     left -= p
                 }
-            case .lottery where demand[ti] > paid[ti]:
-                var left = paid[ti]
-                for f in order {
-                    let a = awards[f * 5]
-                    guard a > 0 else { continue }
-                    let p = Swift.min(a, left)
-                    r[L.batch(Int(firms[f * FirmRow.width + FirmRow.batch]), .paid)] += p
-                    left -= p
-                    if left <= 0 { break }
-                }
+            case .lottery where demand[ti] > cv.lineTotal[ti]:
+                break
             default:
                 let ratio = demand[ti] > 0 ? paid[ti] / demand[ti] : 1
                 for b in 0..<nb { r[L.batch(b, .paid)] = r[L.batch(b, .demand)] * ratio }
             }
         }
-        var tot = (d: 0.0, p: 0.0)
+        var tot = (d: 0.0, p: 0.0, short: 0.0, unspent: 0.0)
         for i in 0..<nL {
+            let over = demand[i] > cv.lineTotal[i] + 1e-9
+            let unmet = Swift.max(demand[i] - paid[i], 0)
+            let unspent = Swift.max(cv.lineTotal[i] - paid[i] - r[L.line(i, .reallocated)], 0)
             r[L.line(i, .demand)] = demand[i]
             r[L.line(i, .paid)] = paid[i]
-            r[L.line(i, .unmet)] = Swift.max(demand[i] - paid[i], 0)
-            r[L.line(i, .unspent)] = Swift.max(cv.lineTotal[i] - paid[i], 0)
+            r[L.line(i, .unmet)] = unmet
+            r[L.line(i, .unspent)] = unspent
             r[L.line(i, .payoutRatio)] = demand[i] > 0 ? paid[i] / demand[i] : 1
-            r[L.line(i, .overrun)] = demand[i] > cv.lineTotal[i] + 1e-9 ? 1 : 0
+            r[L.line(i, .overrun)] = over ? 1 : 0
+            r[L.line(i, .unmetIfOverrun)] = over ? unmet : 0
+            if over { tot.short = 1 }
             tot.d += demand[i]
             tot.p += paid[i]
+            tot.unspent += unspent
         }
+        let over = tot.d > cv.totalFunding + 1e-9
         r[L.total(.demand)] = tot.d
         r[L.total(.paid)] = tot.p
         r[L.total(.unmet)] = Swift.max(tot.d - tot.p, 0)
         r[L.total(.unspent)] = Swift.max(cv.totalFunding - tot.p, 0)
-        r[L.total(.overrun)] = tot.d > cv.totalFunding + 1e-9 ? 1 : 0
+        r[L.total(.overrun)] = over ? 1 : 0
+        r[L.total(.gapIfOverrun)] = over ? tot.d - cv.totalFunding : 0
+        r[L.total(.anyLineShort)] = tot.short
         for s in 0..<nS {
             let u = Swift.max(cv.sourceAmount[s] - used[s], 0)
             r[L.source(s, .used)] = used[s]

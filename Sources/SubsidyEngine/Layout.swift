@@ -8,15 +8,17 @@ public struct RecordLayout: Sendable, Hashable {
     public let batches: Int
     public let segments: Int
 
-    public static let perLine = 6
-    public enum LineField: Int, CaseIterable, Sendable { case demand, paid, unmet, unspent, payoutRatio, overrun }
+    public static let perLine = 8
+    /// `unmetIfOverrun` = unmet when demand > budget, else 0; `reallocated` = county money this line gave to others (reallocate rule).
+    public enum LineField: Int, CaseIterable, Sendable { case demand, paid, unmet, unspent, payoutRatio, overrun, unmetIfOverrun, reallocated }
     public static let perSource = 3
     public enum SourceField: Int, CaseIterable, Sendable { case used, unspent, notFullyUsed }
     public static let perBatch = 9
     public enum BatchField: Int, CaseIterable, Sendable { case firms, completed, accepted, demand, paid, atCap, eligible, investment, awarded }
     public static let perSegment = 5
     public enum SegmentField: Int, CaseIterable, Sendable { case firms, accepted, demand, atCap, eligible }
-    public enum TotalField: Int, CaseIterable, Sendable { case demand, paid, unmet, unspent, overrun }
+    /// `gapIfOverrun` = total demand − total funding when positive (the pooled gap); `anyLineShort` = 1 when some line's demand exceeds its budget.
+    public enum TotalField: Int, CaseIterable, Sendable { case demand, paid, unmet, unspent, overrun, gapIfOverrun, anyLineShort }
     public enum MiscField: Int, CaseIterable, Sendable { case ceilingCuts, ceilingCutAmount, benchmarkFirms, smartFactories, cloudFirms, chainCasesFunded }
 
     public init(lines: [LineID], sources: [String], batches: Int, segments: Int) {

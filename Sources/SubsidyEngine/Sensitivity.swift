@@ -72,6 +72,15 @@ public struct SensitivityResult: Sendable {
     /// Sobol first-order and total indices with bootstrap intervals (Saltelli design).
     public var sobol: [SobolIndex]
     public var sobolN: Int
+    /// Standard deviation of the output over the Monte Carlo run (0: the output never varies).
+    public var outputSD: Double
+    public var outputMean: Double
+    /// The decile tornado's noise floor: the range of ten decile means expected from Monte Carlo
+    /// noise alone (≈ 3.08 standard errors of a decile mean); swings below it mean nothing.
+    public var decileNoise: Double
+    /// True when the scenario correlates trial-level inputs: the Monte Carlo part (deciles,
+    /// Spearman) uses them; one-at-a-time and Sobol treat the inputs as independent.
+    public var correlated: Bool
     public var oatTrials: Int
     public var mcTrials: Int
     public var seconds: Double
@@ -84,7 +93,8 @@ public struct SensitivityResult: Sendable {
 /// what they leave unexplained (1 − ΣS1) includes the firm-level noise.
 public enum Sensitivity {
     public static func analyse(_ loaded: LoadedScenario, variant: Int, metric: OutputMetric, seed: UInt64, threads: Int,
-                               oatTrials: Int = 2000, mcTrials: Int = 20_000, sobolN: Int = 4096, bootstrap: Int = 500) throws -> SensitivityResult {
+                               oatTrials: Int = 2000, mcTrials: Int = 20_000, sobolN: Int = 4096, bootstrap: Int = 500,
+                               design mcDesign: TrialDesign? = nil) throws -> SensitivityResult {
         let t0 = Date()
         let v = loaded.variants[variant]
         let model = CompiledModel(variants: [v], seed: seed)
@@ -120,13 +130,22 @@ public enum Sensitivity {
             let s = Array(means[(1 + j * 9)..<(1 + (j + 1) * 9)])
             spider.append(s)
             let prep = PreparedDistribution(model.inputs[c].distribution)
-            tornado.append(.init(input: uncertain[j], lowValue: prep.quantile(0.1), highValue: prep.quantile(0.9), outputLow: s[0], outputHigh: s[8]))
+            // Counts are used rounded (firms, cases, providers): show them as the model uses them.
+            let isCount = ["firms_b", "firms_total", "chain_cases", "service_providers"].contains { uncertain[j].id.hasPrefix($0) }
+            let lv = prep.quantile(0.1), hv = prep.quantile(0.9)
+            tornado.append(.init(input: uncertain[j], lowValue: isCount ? lv.rounded() : lv, highValue: isCount ? hv.rounded() : hv,
+                                 outputLow: s[0], outputHigh: s[8]))
         }
         // Monte Carlo: deciles and Spearman.
         var opts = RunOptions(trials: mcTrials, threads: threads, keepInputs: true)
         opts.storedFields = [field]
-        let mc = try Simulator.run(model, options: opts, design: TrialDesign(method: .random, seed: seed))
+        // The scenario's design (correlations) only if it was built for the same inputs as this model.
+        let usable = mcDesign.flatMap { d in d.correlation == nil || d.correlation?.count == K ? d : nil }
+        let mc = try Simulator.run(model, options: opts, design: usable ?? TrialDesign(method: .random, seed: seed))
         let y = mc.column(0, field)
+        var ym = Moments()
+        y.forEach { ym.add($0) }
+        let decileNoise = 3.078 * ym.sd / (Double(Swift.max(y.count, 10)) / 10).squareRoot()
         var deciles: [[Double]] = []
         var spearman: [Double] = []
         for c in cols {
@@ -155,7 +174,8 @@ public enum Sensitivity {
         let sobol = Sobol.indices(fA: fA, fB: fB, fAB: fAB, bootstrap: bootstrap, seed: seed)
         return SensitivityResult(metric: metric, variant: v.id, variantLabel: v.label, inputs: uncertain, baseline: baseline,
                                  tornado: tornado.sorted { $0.swing > $1.swing }, spiderPercentiles: ps, spider: spider, deciles: deciles,
-                                 spearman: spearman, sobol: sobol, sobolN: sobolN, oatTrials: oatTrials, mcTrials: mc.trials,
+                                 spearman: spearman, sobol: sobol, sobolN: sobolN, outputSD: ym.sd, outputMean: ym.mean, decileNoise: decileNoise,
+                                 correlated: usable?.correlation != nil, oatTrials: oatTrials, mcTrials: mc.trials,
                                  seconds: Date().timeIntervalSince(t0))
     }
 }

@@ -95,6 +95,12 @@ public struct VariantSummary: Sendable {
     public var sources: [SourceSummary]
     public var batches: [GroupSummary]
     public var segments: [GroupSummary]
+    /// P(at least one budget line's demand exceeds its budget), with its 95% Wilson interval.
+    public var anyLineShort: Double
+    public var anyLineShortLow: Double
+    public var anyLineShortHigh: Double
+    /// Mean county money each line gave to others under `reallocate` (万元), in line order.
+    public var reallocatedMean: [Double]
     public var ceilingCutsMean: Double
     public var benchmarkFirmsMean: Double
     public var smartFactoriesMean: Double
@@ -109,17 +115,16 @@ extension SimulationResult {
             let s = model.scenarios[v]
             let m = moments[v]
             func lineSummary(_ i: Int?, name: String, clause: String, budget: Double, demandField: Int, paidField: Int,
-                             overrunField: Int, unmetField: Int, unspentField: Int, payoutField: Int?) -> LineSummary {
+                             overrunField: Int, unmetField: Int, unspentField: Int, unmetIfOverrunField: Int) -> LineSummary {
                 let col = column(v, demandField)
                 let q = Statistics.quantiles(col, [0.05, 0.5, 0.95])
                 let pOver = m[overrunField].mean
                 let succ = Int((pOver * Double(trials)).rounded())
                 let w = Statistics.wilson(successes: succ, trials: trials)
-                let unmetGiven = pOver > 0 ? m[unmetField].mean / pOver : 0
-                let payout: Double
-                if let payoutField { payout = m[payoutField].mean } else {
-                    payout = m[demandField].mean > 0 ? m[paidField].mean / m[demandField].mean : 1
-                }
+                // Mean unmet demand in the trials that overran: E[unmet·1{overrun}] / P(overrun).
+                let unmetGiven = pOver > 0 ? m[unmetIfOverrunField].mean / pOver : 0
+                // Payout ratio as a ratio of means (paid over demand), the same for lines and total.
+                let payout = m[demandField].mean > 0 ? m[paidField].mean / m[demandField].mean : 1
                 return LineSummary(line: i.map { L.lines[$0] }, name: name, clause: clause, budget: budget,
                                    demandMean: m[demandField].mean, demandSD: m[demandField].sd, demandSE: m[demandField].standardError,
                                    p5: q[0], p50: q[1], p95: q[2], overrunProbability: pOver, overrunLow: w.low, overrunHigh: w.high,
@@ -131,11 +136,11 @@ extension SimulationResult {
                 let bl = s.line(l)
                 return lineSummary(i, name: bl?.name ?? l.chineseName, clause: bl?.clause ?? l.clause, budget: bl?.total ?? 0,
                                    demandField: L.line(i, .demand), paidField: L.line(i, .paid), overrunField: L.line(i, .overrun),
-                                   unmetField: L.line(i, .unmet), unspentField: L.line(i, .unspent), payoutField: L.line(i, .payoutRatio))
+                                   unmetField: L.line(i, .unmet), unspentField: L.line(i, .unspent), unmetIfOverrunField: L.line(i, .unmetIfOverrun))
             }
             let total = lineSummary(nil, name: "合计", clause: "", budget: s.totalFunding, demandField: L.total(.demand),
                                     paidField: L.total(.paid), overrunField: L.total(.overrun), unmetField: L.total(.unmet),
-                                    unspentField: L.total(.unspent), payoutField: nil)
+                                    unspentField: L.total(.unspent), unmetIfOverrunField: L.total(.gapIfOverrun))
             let sources = L.sources.enumerated().map { i, id -> SourceSummary in
                 let src = s.funding.first { $0.id == id }
                 let col = column(v, L.source(i, .unspent))
@@ -162,8 +167,12 @@ extension SimulationResult {
                                     meanAward: ratio(f(.demand), f(.accepted)), atCapShare: ratio(f(.atCap), f(.accepted)),
                                     effectiveRate: ratio(f(.demand), f(.eligible)))
             }
+            let pAny = m[L.total(.anyLineShort)].mean
+            let wAny = Statistics.wilson(successes: Int((pAny * Double(trials)).rounded()), trials: trials)
             return VariantSummary(id: model.variantIDs[v], label: model.variantLabels[v], lines: lines, total: total, sources: sources,
-                                  batches: batches, segments: segments, ceilingCutsMean: m[L.misc(.ceilingCuts)].mean,
+                                  batches: batches, segments: segments, anyLineShort: pAny, anyLineShortLow: wAny.low, anyLineShortHigh: wAny.high,
+                                  reallocatedMean: L.lines.indices.map { m[L.line($0, .reallocated)].mean },
+                                  ceilingCutsMean: m[L.misc(.ceilingCuts)].mean,
                                   benchmarkFirmsMean: m[L.misc(.benchmarkFirms)].mean, smartFactoriesMean: m[L.misc(.smartFactories)].mean,
                                   cloudFirmsMean: m[L.misc(.cloudFirms)].mean)
         }

@@ -113,7 +113,9 @@ public enum WhatIf {
     }
 
     public struct SolveAnswer: Sendable {
-        public enum Status: String, Sendable { case found, allFeasible = "all_feasible", noneFeasible = "none_feasible" }
+        /// found: the boundary lies inside the interval; atBound: the feasible side reaches the end of
+        /// the interval asked for (the answer is that end); allFeasible / noneFeasible: every / no point met the target.
+        public enum Status: String, Sendable { case found, atBound = "at_bound", allFeasible = "all_feasible", noneFeasible = "none_feasible" }
         public var variant: String
         public var label: String
         public var status: Status
@@ -187,7 +189,7 @@ public enum WhatIf {
             // New brackets around the boundary between feasible and infeasible points.
             for v in 0..<nv {
                 let pts = evaluated[v].values.sorted { $0.x < $1.x }
-                let ok = pts.map { $0.p <= target }
+                let ok = pts.map { $0.p <= target + 1e-12 }
                 if minimize {
                     if let i = ok.firstIndex(of: true), i > 0 { brackets[v] = (pts[i - 1].x, pts[i].x) } else { brackets[v] = (low, low) }
                 } else {
@@ -198,18 +200,34 @@ public enum WhatIf {
         }
         return (0..<nv).map { v in
             let pts = evaluated[v].values.sorted { $0.x < $1.x }
-            let feasible = pts.filter { $0.p <= target }
+            let feasible = pts.filter { $0.p <= target + 1e-12 }
             let best = minimize ? feasible.first : feasible.last
             var status = SolveAnswer.Status.found
             if feasible.isEmpty { status = .noneFeasible } else if feasible.count == pts.count { status = .allFeasible }
-            // Interval: surely feasible (upper bound of P ≤ target) to not surely infeasible (lower bound ≤ target).
+            else if let b = best, b.x == (minimize ? low : high) { status = .atBound }
+            // Interval for the boundary: where the Wilson upper and lower bounds of P cross the target,
+            // interpolated linearly between neighbouring evaluated points (P is monotone in x).
+            func crossing(_ value: (SolvePoint) -> Double) -> Double? {
+                guard pts.count > 1 else { return nil }
+                for i in 0..<(pts.count - 1) {
+                    let a = value(pts[i]) - target, b = value(pts[i + 1]) - target
+                    if a == 0 { return pts[i].x }
+                    if (a < 0) != (b < 0) {
+                        return pts[i].x + (pts[i + 1].x - pts[i].x) * (-a) / (b - a)
+                    }
+                }
+                return nil
+            }
             var xLow: Double?, xHigh: Double?
-            if minimize {
-                xLow = pts.first { $0.low <= target }?.x
-                xHigh = pts.first { $0.high <= target }?.x
-            } else {
-                xLow = pts.last { $0.high <= target }?.x
-                xHigh = pts.first { $0.x >= (best?.x ?? low) && $0.low > target }?.x ?? pts.last { $0.low <= target }?.x
+            if status == .found, let b = best {
+                let c1 = crossing { $0.high }, c2 = crossing { $0.low }
+                let ends = [c1, c2].compactMap { $0 }
+                xLow = Swift.min(ends.min() ?? b.x, b.x)
+                xHigh = Swift.max(ends.max() ?? b.x, b.x)
+                if integer { xLow = xLow.map { $0.rounded(.down) }; xHigh = xHigh.map { $0.rounded(.up) } }
+            } else if let b = best {
+                xLow = b.x
+                xHigh = b.x
             }
             return SolveAnswer(variant: loaded.variants[v].id, label: loaded.variants[v].label, status: status, x: best?.x, p: best?.p,
                                pLow: best?.low, pHigh: best?.high, xLow: xLow, xHigh: xHigh, points: pts)

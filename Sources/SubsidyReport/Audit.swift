@@ -69,7 +69,8 @@ public enum Audit {
             out.append(Finding(severity: sev, clauses: clauses, zh: zh, en: en))
         }
         func n(_ x: Double, _ d: Int = 2) -> String { CSVTable.fixed(x, d) }
-        func pct(_ x: Double) -> String { n(x * 100, 2) + "%" }
+        /// Percent with two decimals, rounded half away from zero as the draft's table does (13.125 → 13.13).
+        func pct(_ x: Double) -> String { n(((x * 10_000) + (x >= 0 ? 1e-9 : -1e-9)).rounded() / 100, 2) + "%" }
 
         // 1. Budget table arithmetic.
         for src in s.funding {
@@ -101,6 +102,19 @@ public enum Audit {
                 f(.note, ["概算表"],
                   "\(src.name)各行比例逐项四舍五入后相加（一、\(n(ra))%，二、\(n(rb))%）与小计比例（\(n(sa))%、\(n(sb))%）差 0.01 个百分点：属舍入差，建议表注说明",
                   "\(src.id): shares rounded one by one add to \(n(ra))% and \(n(rb))%, against subtotals \(n(sa))% and \(n(sb))%: a rounding difference worth a footnote")
+            }
+        }
+        // The total column (总资金预算): shares of 2800 rounded one by one against the rounded subtotal.
+        if total > 0 {
+            func rounded(_ x: Double) -> Double { (x / total * 10_000 + 1e-9).rounded() / 100 }
+            let amounts: [Double] = groupA.compactMap { s.line($0)?.total }
+            let a: Double = amounts.reduce(0, +)
+            let ra: Double = amounts.map(rounded).reduce(0, +)
+            let sa: Double = rounded(a)
+            if abs(ra - sa) > 0.001 {
+                f(.note, ["概算表"],
+                  "总资金列（一）至（四）比例逐项四舍五入后相加为 \(n(ra))%，与小计 \(n(sa))% 相差 \(n(abs(ra - sa)))个百分点：属舍入差，建议表注说明",
+                  "total column: shares of part 1 rounded one by one add to \(n(ra))%, against the subtotal \(n(sa))%: a rounding difference")
             }
         }
         let all = s.lines.map(\.total).reduce(0, +)
@@ -185,6 +199,17 @@ public enum Audit {
           "'hardware ≤ 30% of the project total' has three readings; this scenario uses \(p.hardwareRule.rawValue)")
         f(.note, ["末段"], "“同一项目享受数转供给质效奖补资金不超过\(n(p.ceiling, 0))万元”未写明计入哪些条款，本情景计入：\(p.ceilingLines.map { $0.clause }.joined())",
           "the per-project ceiling does not say which clauses count; this scenario counts \(p.ceilingLines.map(\.rawValue).joined(separator: ", "))")
+        let covered = CeilingLines(p.ceilingLines)
+        var most = covered.transformation ? (p.batches.map(\.cap).max() ?? 0) : 0
+        if covered.benchmark && p.benchmarkCount > 0 { most += p.benchmarkAmount }
+        if covered.smartFactory { most += p.smartFactoryAmount }
+        if covered.cloud { most += p.cloudAmount }
+        if covered.chainCase && s.population.chainCaseHolder == .topFirm { most += p.chainCaseAmount }
+        if most <= p.ceiling {
+            f(.note, ["末段"],
+              "按本情景，一家企业计入上限的奖补最多 \(n(most)) 万元（最高补助上限\(s.population.chainCaseHolder == .topFirm ? "＋链式案例" : "")＋标杆＋智能工厂＋上云），达不到 \(n(p.ceiling, 0)) 万元上限：该条款在本情景下不起作用\(s.population.chainCaseHolder == .outside ? "（若链式案例奖励给试点企业，见 population.chain_case_holder: top_firm，则可能起作用）" : "")",
+              "a firm can get at most \(n(most)) 万元 under the ceiling's lines, below the \(n(p.ceiling, 0)) ceiling: the clause never binds in this scenario")
+        }
         if p.researchCost > 0 {
             f(.note, ["概算表"], "路径研究费用草案未列金额，本情景假设 \(n(p.researchCost)) 万元", "the draft gives no amount for path research; this scenario assumes \(n(p.researchCost)) 万元")
         }

@@ -137,7 +137,7 @@ public enum Charts {
         set ylabel "概率密度（每万元）"
         set style fill transparent solid 0.35 noborder
         set arrow 1 from 0, graph 0 to 0, graph 1 nohead ls 9
-        plot '../variant_difference.csv' skip 1 using 3:4 with filledcurves y1=0 ls 4 title "\(q(b.id)) − \(q(a.id))", \\
+        plot '../variant_difference.csv' skip 1 using 3:4 with filledcurves y1=0 ls 4 title "B − A：\(q(b.id)) − \(q(a.id))", \\
              '' skip 1 using 3:4 with lines ls 4 notitle
 
         """

@@ -98,23 +98,36 @@ public struct RunReport {
         s.allSatisfy { $0.isLetter || $0.isNumber || "-_./=:[]".contains($0) } ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
+    func overrunText(_ r: OverrunRule) -> String {
+        switch r {
+        case .prorate: return "按比例兑付（prorate）"
+        case .batchOrder: return "先兑付第一批（batch_order）"
+        case .lottery: return "随机顺序整额兑付（lottery）"
+        case .reallocate: return "县级结余资金调剂（reallocate）"
+        }
+    }
+
     func markdown(_ s: [VariantSummary], charts: [String]) -> String {
         func n(_ x: Double) -> String { CSVTable.fixed(x, 2) }
-        func pct(_ x: Double) -> String { CSVTable.fixed(x * 100, 1) + "%" }
+        func pct(_ x: Double) -> String { percentText(x) }
         let sc = loaded.scenario
         var md = "# \(sc.title)：资金需求测算\n\n"
         md += "> 蒙特卡洛模拟 \(result.trials) 次（种子 \(result.model.seed)，\(sampling == .lhs ? "拉丁超立方抽样" : "独立抽样")）；各方案使用同一批模拟企业。"
-        md += "金额单位：万元；比率、概率为小数或百分比。情景：`\(loaded.file)`（SHA-256 `\(loaded.sha256.prefix(12))…`）。\n\n"
+        md += "金额单位：万元；比率、概率为小数或百分比。情景：`\(loaded.file)`（SHA-256 `\(loaded.sha256.prefix(12))…`）"
+        md += loaded.overrides.isEmpty ? "。\n\n" : "，并按命令行修改：" + loaded.overrides.map { "`\($0.text)`" }.joined(separator: "、") + "（方案名称仍为原名）。\n\n"
+        md += "> 自治区资金只能用于（一），各预算行按“\(overrunText(sc.policy.overrun))”处理超支；因此“总需求超过总资金”的概率只在资金可以统筹时才有意义，请先看各预算行。\n\n"
         md += "## 结论\n\n"
         for v in s {
             let t = v.total
             let tr = v.lines.first { $0.line == .transformation }
             let regional = v.sources.first { $0.id == "regional" } ?? v.sources.first
-            md += "- **\(v.label)**：总需求超过\(n(sc.totalFunding).replacingOccurrences(of: ".00", with: ""))万元的概率为 **\(pct(t.overrunProbability))**（95%区间 \(pct(t.overrunLow))–\(pct(t.overrunHigh))）；"
-            md += "总需求均值 \(n(t.demandMean)) 万元（P5 \(n(t.p5))，P95 \(n(t.p95))）。"
+            md += "- **\(v.label)**："
             if let tr {
-                md += "（一）数字化改造超支概率 \(pct(tr.overrunProbability))（95%区间 \(pct(tr.overrunLow))–\(pct(tr.overrunHigh))），超支时平均缺口 \(n(tr.unmetGivenOverrun)) 万元。"
+                md += "（一）数字化改造资金不足的概率为 **\(pct(tr.overrunProbability))**（95%区间 \(pct(tr.overrunLow))–\(pct(tr.overrunHigh))），不足时平均缺口 \(n(tr.unmetGivenOverrun)) 万元；"
             }
+            md += "至少一条预算行资金不足的概率为 \(pct(v.anyLineShort))。"
+            md += "若\(n(sc.totalFunding).replacingOccurrences(of: ".00", with: ""))万元可全部统筹使用（各行之间、自治区与县级资金之间可调剂），总需求超过\(n(sc.totalFunding).replacingOccurrences(of: ".00", with: ""))万元的概率为 **\(pct(t.overrunProbability))**（95%区间 \(pct(t.overrunLow))–\(pct(t.overrunHigh))）；"
+            md += "总需求均值 \(n(t.demandMean)) 万元（P5 \(n(t.p5))，P95 \(n(t.p95))）。"
             if let r = regional {
                 md += "\(r.name)未用完的概率 \(pct(r.notFullyUsedProbability))，平均结余 \(n(r.unspentMean)) 万元。"
             }
@@ -136,7 +149,7 @@ public struct RunReport {
         md += "\n"
         for v in s {
             md += "## 各预算行：\(v.label)\n\n"
-            md += "| 预算行 | 预算 | 需求均值 | P5 | P50 | P95 | 超支概率（95%区间） | 平均缺口 | 平均结余 | 平均兑付率 |\n"
+            md += "| 预算行 | 预算 | 需求均值 | P5 | P50 | P95 | 不足概率（95%区间） | 平均缺口 | 平均结余 | 兑付率 |\n"
             md += "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
             for l in v.lines + [v.total] {
                 let name = l.line.map { "\($0.clause)\($0.chineseName)" } ?? "**合计**"
@@ -165,4 +178,11 @@ public struct RunReport {
         md += "## 如何重现\n\n```\n\(reproduceCommand)\n```\n\n相同情景、种子与试验次数，任意线程数下 CSV 逐字节相同。`manifest.json` 记录程序版本、情景哈希、种子、线程数、GSL 版本与每个输出文件的 SHA-256。\n"
         return md
     }
+}
+
+/// A probability as a percentage with one decimal; "<0.1%" / ">99.9%" where one decimal would show 0.0% or 100.0%.
+public func percentText(_ x: Double) -> String {
+    if x > 0 && x < 0.0005 { return "<0.1%" }
+    if x < 1 && x > 0.9995 { return ">99.9%" }
+    return CSVTable.fixed(x * 100, 1) + "%"
 }

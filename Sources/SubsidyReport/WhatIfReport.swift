@@ -57,8 +57,13 @@ public enum SweepReport {
             folder.add("charts/overrun.gp", text: overrunChart(vs, key: keyText, line: lineLabel, title: title))
             scripts = ["band.gp", "overrun.gp"]
         } else if r.axes.count == 2, let xs = r.axes[0].numbers, let ys = r.axes[1].numbers {
-            let draft = r.axes.map { loaded.tree.get($0.path).flatMap { $0.scalar }.flatMap(Double.init) }
             for (vi, v) in vs.enumerated() {
+                // The variant's own value of each key: its override if it sets one, else the scenario's.
+                let spec = loaded.scenario.variantSpecs.first { $0.id == v.id }
+                let draft = r.axes.map { a -> Double? in
+                    let node = spec?.overrides.last { $0.path == a.path }?.value ?? loaded.tree.get(a.path)
+                    return node?.scalar.flatMap(Double.init)
+                }
                 var dat = "# \(r.axes[0].path) \(r.axes[1].path) p_overrun(\(line))\n"
                 for (xi, x) in xs.enumerated() {
                     for (yi, y) in ys.enumerated() {
@@ -167,7 +172,8 @@ public enum SweepReport {
             }
             md += "\n"
         }
-        for c in charts { md += "![\(c)](charts/\(c.dropLast(3)).png)\n\n" }
+        let captions = ["band.gp": "需求带", "overrun.gp": "超支概率"]
+        for c in charts { md += "![\(captions[c] ?? "超支概率热图")](charts/\(c.dropLast(3)).png)\n\n" }
         return md
     }
 }
@@ -220,7 +226,7 @@ public enum SensitivityReport {
         var folder = OutputFolder(path)
         let byID = Dictionary(uniqueKeysWithValues: r.inputs.enumerated().map { ($1.id, $0) })
         var tor = CSVTable(header: ["输入 input", "名称 label", "P10取值 p10_value", "P90取值 p90_value", "P10时输出均值 output_at_p10",
-                                    "P90时输出均值 output_at_p90", "摆幅 swing", "十分位摆幅 decile_swing", "Spearman秩相关 spearman",
+                                    "P90时输出均值 output_at_p90", "摆幅 swing", "十分位摆幅 decile_swing", "十分位噪声水平 decile_noise", "Spearman秩相关 spearman",
                                     "一阶Sobol S1", "S1下限 s1_low", "S1上限 s1_high", "总Sobol ST", "ST下限 st_low", "ST上限 st_high"])
         for t in r.tornado {
             let j = byID[t.input.id] ?? 0
@@ -228,7 +234,7 @@ public enum SensitivityReport {
             let sob = j < r.sobol.count ? r.sobol[j] : SobolIndex(s1: 0, s1Low: 0, s1High: 0, st: 0, stLow: 0, stHigh: 0)
             tor.add([.text(t.input.id), .text(t.input.label), .number(t.lowValue, decimals: 4), .number(t.highValue, decimals: 4),
                      .money(t.outputLow), .money(t.outputHigh), .money(t.swing), .money((d.max() ?? 0) - (d.min() ?? 0)),
-                     .fraction(r.spearman[j]), .fraction(sob.s1), .fraction(sob.s1Low), .fraction(sob.s1High),
+                     .money(r.decileNoise), .fraction(r.spearman[j]), .fraction(sob.s1), .fraction(sob.s1Low), .fraction(sob.s1High),
                      .fraction(sob.st), .fraction(sob.stLow), .fraction(sob.stHigh)])
         }
         folder.add("sensitivity.csv", tor.data)
@@ -328,6 +334,9 @@ public enum SensitivityReport {
 
     /// The paragraph a reviewer reads: which inputs matter, in Chinese.
     public static func paragraph(_ r: SensitivityResult) -> String {
+        if r.outputSD <= 1e-9 * Swift.max(1, abs(r.outputMean)) {
+            return "对「\(r.variantLabel)」而言，\(r.metric.label)在所有试验中都等于 \(CSVTable.fixed(r.outputMean, 2))，不随任何输入变化；敏感性指标没有意义。"
+        }
         let order = r.inputs.indices.sorted { r.sobol[$0].st > r.sobol[$1].st }
         let top = order.prefix(3).filter { r.sobol[$0].st > 0.05 }
         let explained = r.sobol.map(\.s1).reduce(0, +)
@@ -345,6 +354,8 @@ public enum SensitivityReport {
         p += "各一阶指数之和为 \(CSVTable.fixed(explained, 2))，其余 \(CSVTable.fixed(Swift.max(0, 1 - explained), 2)) 来自输入间的交互作用和企业层面的随机差异（投资额、硬件占比、验收结果等）。"
         let small = order.filter { r.sobol[$0].st < 0.01 }.map { r.inputs[$0].label }
         if !small.isEmpty { p += "影响可以忽略（ST < 0.01）的输入：\(small.joined(separator: "、"))。" }
+        p += "十分位摆幅小于噪声水平 \(CSVTable.fixed(r.decileNoise, 1)) 万元的输入，其摆幅主要来自抽样误差。"
+        if r.correlated { p += "情景设定了输入间的相关性：十分位与 Spearman 已按相关抽样；单因素分析与 Sobol 指数按输入相互独立计算。" }
         return p
     }
 
@@ -358,10 +369,11 @@ public enum SensitivityReport {
         for t in r.tornado {
             let j = byID[t.input.id] ?? 0
             let d = r.deciles[j], s = r.sobol[j]
-            md += "| \(t.input.label) | \(CSVTable.fixed(t.lowValue, 3)) → \(CSVTable.fixed(t.highValue, 3)) | \(CSVTable.fixed(t.outputLow, 1)) / \(CSVTable.fixed(t.outputHigh, 1)) | \(CSVTable.fixed(t.swing, 1)) | \(CSVTable.fixed((d.max() ?? 0) - (d.min() ?? 0), 1)) | \(CSVTable.fixed(r.spearman[j], 3)) | \(CSVTable.fixed(s.s1, 3))（\(CSVTable.fixed(s.s1Low, 3))–\(CSVTable.fixed(s.s1High, 3))） | \(CSVTable.fixed(s.st, 3))（\(CSVTable.fixed(s.stLow, 3))–\(CSVTable.fixed(s.stHigh, 3))） |\n"
+            md += "| \(t.input.label) | \(CSVTable.fixed(t.lowValue, 3)) → \(CSVTable.fixed(t.highValue, 3)) | \(CSVTable.fixed(t.outputLow, 1)) / \(CSVTable.fixed(t.outputHigh, 1)) | \(CSVTable.fixed(t.swing, 1)) | \(CSVTable.fixed((d.max() ?? 0) - (d.min() ?? 0), 1)) | \(CSVTable.fixed(r.spearman[j], 3)) | \(CSVTable.fixed(s.s1, 3))（\(CSVTable.fixed(s.s1Low, 3)) 至 \(CSVTable.fixed(s.s1High, 3))） | \(CSVTable.fixed(s.st, 3))（\(CSVTable.fixed(s.stLow, 3)) 至 \(CSVTable.fixed(s.stHigh, 3))） |\n"
         }
         md += "\n"
-        for c in charts { md += "![\(c)](charts/\(c.dropLast(3)).png)\n\n" }
+        let captions = ["tornado.gp": "龙卷风图（P10/P90）", "tornado_deciles.gp": "十分位龙卷风图", "spider.gp": "蛛网图", "sobol.gp": "Sobol 指数"]
+        for c in charts { md += "![\(captions[c] ?? c)](charts/\(c.dropLast(3)).png)\n\n" }
         return md
     }
 }

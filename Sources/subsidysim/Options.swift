@@ -17,7 +17,7 @@ struct ScenarioOptions: ParsableArguments {
     @Option(name: .customLong("variant"), help: ArgumentHelp("Only this variant (repeatable; default: all).", valueName: "ID"))
     var variants: [String] = []
 
-    @Option(help: "Language of messages and reports: zh or en.")
+    @Option(help: "Language of messages and of the terminal summary: zh or en (summary.md and charts are in Chinese).")
     var lang: Language = .zh
 
     /// Loads and validates the scenario; on failure prints every problem and exits 65/66.
@@ -71,7 +71,12 @@ struct ScenarioFailure: Error, CustomStringConvertible {
     let lang: Language
     init(_ e: ScenarioError, lang: Language) { error = e; self.lang = lang }
     var description: String { error.render(lang) }
-    var exitCode: Int32 { error.kind == .missingInput ? 66 : 65 }
+    /// 66 missing input; 64 when the only problem is an unknown `--variant` (a usage error); else 65.
+    var exitCode: Int32 {
+        if error.kind == .missingInput { return 66 }
+        if !error.diagnostics.isEmpty && error.diagnostics.allSatisfy({ $0.location.file == "--variant" }) { return 64 }
+        return 65
+    }
 }
 
 enum Exit {

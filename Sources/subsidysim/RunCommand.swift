@@ -84,10 +84,13 @@ func terminalSummary(_ r: SimulationResult, out: String, lang: Language, seconds
     var t = ""
     for v in s {
         let tot = v.total
+        let tr = v.lines.first { $0.line == .transformation }
         if lang == .zh {
-            t += "\(v.label)：总需求均值 \(CSVTable.fixed(tot.demandMean, 2)) 万元，超过 \(CSVTable.fixed(tot.budget, 0)) 万元的概率 \(CSVTable.fixed(tot.overrunProbability * 100, 1))%（95%区间 \(CSVTable.fixed(tot.overrunLow * 100, 1))–\(CSVTable.fixed(tot.overrunHigh * 100, 1))%）\n"
+            t += "\(v.label)：（一）资金不足的概率 \(percentText(tr?.overrunProbability ?? 0))；至少一条预算行不足 \(percentText(v.anyLineShort))；"
+            t += "总需求均值 \(CSVTable.fixed(tot.demandMean, 2)) 万元，若资金可统筹，超过 \(CSVTable.fixed(tot.budget, 0)) 万元的概率 \(percentText(tot.overrunProbability))（95%区间 \(percentText(tot.overrunLow))–\(percentText(tot.overrunHigh))）\n"
         } else {
-            t += "\(v.id): mean total demand \(CSVTable.fixed(tot.demandMean, 2)) 万元; P(demand > \(CSVTable.fixed(tot.budget, 0))) = \(CSVTable.fixed(tot.overrunProbability * 100, 1))% (95% CI \(CSVTable.fixed(tot.overrunLow * 100, 1))–\(CSVTable.fixed(tot.overrunHigh * 100, 1))%)\n"
+            t += "\(v.id): P(（一） short) = \(percentText(tr?.overrunProbability ?? 0)); P(some line short) = \(percentText(v.anyLineShort)); "
+            t += "mean total demand \(CSVTable.fixed(tot.demandMean, 2)) 万元; if all money were pooled, P(demand > \(CSVTable.fixed(tot.budget, 0))) = \(percentText(tot.overrunProbability)) (95% CI \(percentText(tot.overrunLow))–\(percentText(tot.overrunHigh)))\n"
         }
     }
     t += lang == .zh ? "\(r.trials) 次试验，\(r.threads) 线程，用时 \(CSVTable.fixed(seconds, 2)) 秒；输出：\(out)/summary.md"

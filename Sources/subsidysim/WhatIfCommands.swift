@@ -166,8 +166,10 @@ struct SolveCommand: AsyncParsableCommand {
                 throw ExitCode(64)
             }
             let bounds = interval.split(separator: ":").map { Double($0)! }
-            let currentIsWhole = node.scalar.flatMap(Double.init).map { $0 == $0.rounded() } ?? false
-            let whole = integer || (bounds.allSatisfy { $0 == $0.rounded() } && currentIsWhole && vary.contains("firms"))
+            _ = node
+            // Counts are searched as whole numbers: firm counts, award counts, case and provider counts.
+            let countKeys = ["population.firms", "population.chain_cases", "population.service_providers"]
+            let whole = integer || countKeys.contains { vary.hasPrefix($0) } || vary.hasSuffix(".count")
             let sc = loaded.scenario
             let seed = simulation.seed ?? sc.simulation.seed
             let trials = simulation.trials ?? Swift.min(sc.simulation.trials, 20_000)
@@ -194,7 +196,12 @@ struct SolveCommand: AsyncParsableCommand {
                     text += lang == .zh ? "\(a.label)：区间 \(interval) 内没有满足目标的取值（\(what)始终高于 \(CSVTable.fixed(target * 100, 1))%）\n"
                                         : "\(a.variant): no value in \(interval) meets the target\n"
                 default:
-                    let edge = a.status == .allFeasible ? (lang == .zh ? "（整个区间都满足目标，答案为区间端点）" : " (the whole interval meets the target; the answer is its end)") : ""
+                    let edge: String
+                    switch a.status {
+                    case .allFeasible: edge = lang == .zh ? "（整个区间都满足目标，答案为区间端点）" : " (the whole interval meets the target; the answer is its end)"
+                    case .atBound: edge = lang == .zh ? "（满足目标的一侧延伸到区间端点，答案为端点；可放宽 --in 再求）" : " (the feasible side reaches the end of --in; the answer is that end)"
+                    default: edge = ""
+                    }
                     text += lang == .zh
                         ? "\(a.label)：\(vary) \(minimize ? "最小" : "最大")取 \(n(a.x))\(edge)，此时\(what)为 \(CSVTable.fixed((a.p ?? 0) * 100, 2))%（95%区间 \(CSVTable.fixed((a.pLow ?? 0) * 100, 2))–\(CSVTable.fixed((a.pHigh ?? 0) * 100, 2))%）；答案区间约 [\(n(a.xLow)), \(n(a.xHigh))]\n"
                         : "\(a.variant): \(minimize ? "smallest" : "largest") \(vary) = \(n(a.x))\(edge), P = \(CSVTable.fixed((a.p ?? 0) * 100, 2))% (95% CI \(CSVTable.fixed((a.pLow ?? 0) * 100, 2))–\(CSVTable.fixed((a.pHigh ?? 0) * 100, 2))%); answer interval about [\(n(a.xLow)), \(n(a.xHigh))]\n"
@@ -263,12 +270,13 @@ struct SensitivityCommand: AsyncParsableCommand {
             let seed = simulation.seed ?? sc.simulation.seed
             let metric = OutputMetric.parse(outputMetric)!
             let mcTrials = simulation.trials ?? 20_000
+            let (mcDesign, _) = try designFor(CompiledModel(loaded, seed: seed), sc, seed: seed, sampling: simulation.sampling)
             var written: [String] = []
             for v in loaded.variants.indices {
                 let r: SensitivityResult
                 do {
                     r = try Sensitivity.analyse(loaded, variant: v, metric: metric, seed: seed, threads: simulation.threadCount,
-                                                oatTrials: oatTrials, mcTrials: mcTrials, sobolN: sobolN)
+                                                oatTrials: oatTrials, mcTrials: mcTrials, sobolN: sobolN, design: mcDesign)
                 } catch let e as AnalysisError {
                     printError(e.description)
                     throw ExitCode(65)

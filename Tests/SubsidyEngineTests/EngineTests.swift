@@ -63,12 +63,23 @@ struct EngineTests {
         #expect(abs(bo.moments[0][L.batch(0, .paid)].mean - 500) < 1e-9)
         #expect(abs(bo.moments[0][L.batch(1, .paid)].mean - 100) < 1e-9)
 
-        let (lo, _) = try run("lottery")
+        // Lottery: whole awards (50 or 40) in random order until one does not fit; the rest wait.
+        let lotteryText = Fixture.yaml(firms: ["10", "10"], rates: [(0.6, 50), (0.5, 40)], investment: "100",
+                                       regional: 600, county: 100, transformationCounty: 0, overrun: "lottery")
+        let lotteryModel = CompiledModel(try Fixture.load(lotteryText), seed: 7)
+        var lotteryOptions = RunOptions(trials: 20, threads: 2)
+        lotteryOptions.storedFields = [L.line(0, .paid)]
+        let lo = try Simulator.run(lotteryModel, options: lotteryOptions, design: TrialDesign(method: .random, seed: 7))
+        let paidColumn = lo.column(0, L.line(0, .paid))
+        #expect(paidColumn.count == lo.trials)
+        for t in paidColumn.indices {
+            let paid = paidColumn[t]
+            #expect(paid <= 600 + 1e-9 && paid > 600 - 50 - 1e-9, "trial \(t): paid \(paid)")
+            #expect((0...12).contains { i in (0...15).contains { j in abs(Double(i) * 50 + Double(j) * 40 - paid) < 1e-9 } })
+        }
         let lm = lo.moments[0]
-        #expect(abs(lm[L.line(0, .paid)].mean - 600) < 1e-9)
-        #expect(abs(lm[L.batch(0, .paid)].mean + lm[L.batch(1, .paid)].mean - 600) < 1e-9)
-        // The lottery favours neither batch systematically, but it does pay whole awards: not a proration.
-        #expect(abs(lm[L.batch(0, .paid)].mean - 500 * 600 / 900) > 1e-6)
+        #expect(abs(lm[L.batch(0, .paid)].mean + lm[L.batch(1, .paid)].mean - lm[L.line(0, .paid)].mean) < 1e-9)
+        #expect(abs(lm[L.line(0, .unspent)].mean - (600 - lm[L.line(0, .paid)].mean)) < 1e-9)
 
         // reallocate: county money not needed elsewhere covers （一）'s overrun; regional never leaves （一）.
         let (ra, _) = try run("reallocate", county: 500)
@@ -78,6 +89,12 @@ struct EngineTests {
         #expect(rm[L.line(0, .paid)].mean > 600 + 1e-9)
         #expect(rm[L.source(0, .unspent)].mean == 0)     // regional fully used on （一）
         #expect(rm[L.total(.paid)].mean <= 600 + 500 + 1e-9)
+        // Money moved is booked against the lines that gave it: line unspent adds up to total unspent.
+        let lineUnspent = L.lines.indices.map { rm[L.line($0, .unspent)].mean }.reduce(0, +)
+        #expect(abs(lineUnspent - rm[L.total(.unspent)].mean) < 1e-9)
+        #expect(L.lines.indices.map { rm[L.line($0, .reallocated)].mean }.reduce(0, +) > 0)
+        // The total row's gap given an overrun is the pooled gap, never more than demand − funding.
+        #expect(rm[L.total(.gapIfOverrun)].mean <= Swift.max(rm[L.total(.demand)].mean - 1100, 0) + 1e-9)
     }
 
     @Test("regional money pays （一） first; county money is left over")
