@@ -48,7 +48,8 @@ public struct RunOptions: Sendable {
     public var trials: Int
     public var threads: Int
     /// Keep adding blocks of trials until the standard error of every variant's headline
-    /// probability, P(total demand > total funding), is below this (never beyond `maxTrials`).
+    /// probabilities — P(（一） short) and P(total demand > total funding) — is below this
+    /// (never beyond `maxTrials`).
     public var precision: Double?
     public var maxTrials: Int
     public var sampling: SamplingMethod
@@ -210,16 +211,15 @@ public enum Simulator {
             done += len
             block += 1
             if let e = options.precision, done >= target {
-                let worst = (0..<nv).map { v -> Double in
-                    let p = moments[v][L.total(.overrun)].mean
-                    return (p * (1 - p) / Double(done)).squareRoot()
-                }.max() ?? 0
-                // A probability of exactly 0 or 1 has zero estimated error: ask for at least 1/E² trials' worth of evidence via Wilson width.
-                let wilsonHalf = (0..<nv).map { v -> Double in
-                    let w = Statistics.wilson(successes: Int((moments[v][L.total(.overrun)].mean * Double(done)).rounded()), trials: done)
-                    return (w.high - w.low) / (2 * 1.959963984540054)
-                }.max() ?? 0
-                if Swift.max(worst, wilsonHalf) > e, done < options.maxTrials {
+                // Headline probabilities: （一）'s shortfall and the pooled total, per variant. Their
+                // Wilson half-width / 1.96 is the standard error, and stays positive at 0 and 1.
+                let ti = L.lines.firstIndex(of: .transformation)
+                let fields = [L.total(.overrun)] + (ti.map { [L.line($0, .overrun)] } ?? [])
+                let worst = (0..<nv).flatMap { v in fields.map { f -> Double in
+                    let w = Statistics.wilson(successes: Int((moments[v][f].mean * Double(done)).rounded()), trials: done)
+                    return (w.high - w.low) / (2 * Statistics.z975)
+                } }.max() ?? 0
+                if worst > e, done < options.maxTrials {
                     target = Swift.min(options.maxTrials, done + blockLength)
                 }
             }
