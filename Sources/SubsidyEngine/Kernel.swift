@@ -131,8 +131,11 @@ struct TrialKernel {
     var smartAccepted = 0
     var cloudFirms = 0
     /// Sorted eligible investments per batch × segment, per hardware rule seen in this trial.
-    struct Cell { var sorted: [Double] = []; var prefix: [Double] = [0]; var positive = 0 }
+    /// `sorted` holds the eligible investments (sorted, with prefix sums, only when many variants share the cell).
+    struct Cell { var sorted: [Double] = []; var prefix: [Double] = [0]; var positive = 0; var isSorted = false; var total = 0.0 }
     var cellKeys: [(limit: Double, rule: HardwareRule)] = []
+    /// Variants sharing the current group's firms (decides whether cells are sorted).
+    var variantsSharing = 0
     var cellSets: [[Cell]] = []
     /// Tests set this to check the cell computation against the firm loop.
     var forceFirmLoop = false
@@ -163,6 +166,7 @@ struct TrialKernel {
                 for (k, c) in g.designColumn.enumerated() { inputValues[c] = values[k] }
             }
             drawFirms(trial: t, group: g)
+            variantsSharing = g.variants.count
             rankFirms(g)
             drawCases(trial: t, group: g)
             if g.needsLottery { lotteryOrder(trial: t) }
@@ -432,19 +436,28 @@ struct TrialKernel {
                 let cell = cells[b * ns + sg]
                 let e = cell.sorted, n = e.count
                 guard n > 0 else { continue }
-                // idx = number of firms with rate·e < cap (below the cap).
-                var lo = 0, hi = n
-                while lo < hi {
-                    let mid = (lo + hi) / 2
-                    if rate * e[mid] < cap { lo = mid + 1 } else { hi = mid }
+                var demand = 0.0, atCap = 0.0
+                if cell.isSorted {
+                    // idx = number of firms with rate·e < cap (below the cap).
+                    var lo = 0, hi = n
+                    while lo < hi {
+                        let mid = (lo + hi) / 2
+                        if rate * e[mid] < cap { lo = mid + 1 } else { hi = mid }
+                    }
+                    demand = rate * cell.prefix[lo] + cap * Double(n - lo)
+                    atCap = Double(n - lo)
+                } else {
+                    // Few variants share these firms: a straight pass is cheaper than sorting.
+                    for x in e {
+                        let a = rate * x
+                        if a < cap { demand += a } else { demand += cap; atCap += 1 }
+                    }
                 }
-                let demand = rate * cell.prefix[lo] + cap * Double(n - lo)
-                let atCap = Double(n - lo)
                 sums.t += demand
                 r[L.batch(b, .demand)] += demand
-                r[L.batch(b, .eligible)] += cell.prefix[n]
+                r[L.batch(b, .eligible)] += cell.total
                 r[L.segment(sg, .demand)] += demand
-                r[L.segment(sg, .eligible)] += cell.prefix[n]
+                r[L.segment(sg, .eligible)] += cell.total
                 if rate > 0 && cap > 0 { r[L.batch(b, .awarded)] += Double(cell.positive) }
                 r[L.batch(b, .atCap)] += atCap
                 r[L.segment(sg, .atCap)] += atCap
@@ -480,16 +493,20 @@ struct TrialKernel {
                 cellSets[k][Int(F[row + FirmRow.batch]) * ns + Int(F[row + FirmRow.segment])].sorted.append(e)
             }
         }
+        // Sorting pays off only when many variants (sweep points) query the same cells.
+        let sort = variantsSharing > 4
         for c in cellSets[k].indices {
-            cellSets[k][c].sorted.sort()
+            if sort { cellSets[k][c].sorted.sort() }
             var acc = 0.0, positive = 0
             cellSets[k][c].prefix.append(0)
             for x in cellSets[k][c].sorted {
                 acc += x
-                cellSets[k][c].prefix.append(acc)
+                if sort { cellSets[k][c].prefix.append(acc) }
                 if x > 0 { positive += 1 }
             }
             cellSets[k][c].positive = positive
+            cellSets[k][c].isSorted = sort
+            cellSets[k][c].total = acc
         }
         cellKeys.append((limit, rule))
         return k

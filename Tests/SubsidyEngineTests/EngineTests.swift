@@ -127,7 +127,10 @@ struct EngineTests {
 @Suite("The cell shortcut agrees with the per-firm loop")
 struct CellShortcutTests {
     static func compare(_ loaded: LoadedScenario, trials: Int = 400) throws {
-        let fast = CompiledModel(loaded, seed: 17)
+        try compare(CompiledModel(loaded, seed: 17), trials: trials)
+    }
+
+    static func compare(_ fast: CompiledModel, trials: Int = 400) throws {
         var slow = fast
         slow.forceFirmLoop = true
         let design = TrialDesign(method: .random, seed: 17)
@@ -146,6 +149,14 @@ struct CellShortcutTests {
 
     @Test("the draft, both variants")
     func draft() throws { try Self.compare(try LoadedScenario.load(nil)) }
+
+    @Test("many variants on one population (sorted cells, binary search)")
+    func sweepPoints() throws {
+        let loaded = try LoadedScenario.load(nil)
+        let axis = try SweepAxis.parse("policy.batches[0].cap=20,35,50,65").get()
+        let (_, variants) = try WhatIf.resolve(loaded, axes: [axis])
+        try Self.compare(CompiledModel(variants: variants, seed: 17), trials: 300)
+    }
 
     @Test("reject rule, trim_eligible, batch_order, reallocate, top-firm chain cases, zero rate", arguments: [
         "policy.hardware.rule=reject", "policy.hardware.rule=trim_eligible", "policy.overrun=batch_order", "policy.overrun=reallocate",
