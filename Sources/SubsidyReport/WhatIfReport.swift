@@ -50,7 +50,7 @@ public enum SweepReport {
         let vs = zip(r.variantIDs, r.variantLabels).map { (id: $0, label: $1) }
         var scripts: [String] = []
         let title = loaded.scenario.title
-        let keyText = r.axes.map(\.path.description).joined(separator: " × ")
+        let keyText = r.axes.map { keyLabel($0.path.description) }.joined(separator: " × ")
         if r.axes.count == 1, r.axes[0].numbers != nil {
             folder.add("sweep_chart.csv", chartTable(r, lineIndex: lineIndex).data)
             folder.add("charts/band.gp", text: bandChart(vs, key: keyText, line: lineLabel, title: title))
@@ -73,7 +73,7 @@ public enum SweepReport {
                     dat += "\n"
                 }
                 folder.add("heatmap_\(v.id).dat", text: dat)
-                folder.add("charts/heatmap_\(v.id).gp", text: heatmap(v, x: r.axes[0].path.description, y: r.axes[1].path.description, line: lineLabel,
+                folder.add("charts/heatmap_\(v.id).gp", text: heatmap(v, x: keyLabel(r.axes[0].path.description), y: keyLabel(r.axes[1].path.description), line: lineLabel,
                                                                     draft: (draft[0], draft[1]), title: title))
                 scripts.append("heatmap_\(v.id).gp")
             }
@@ -200,8 +200,8 @@ public enum SolveReport {
     public static func chart(_ answers: [WhatIf.SolveAnswer], key: String, target: Double, what: String, title: String) -> String {
         var s = Charts.head("solve", title: "求解 / goal seek")
         s += """
-        set title "\(Charts.q(title))\\n\(Charts.q(what))随 \(Charts.q(key)) 变化；目标 ≤ \(CSVTable.fixed(target * 100, 1))%" font ",18"
-        set xlabel "\(Charts.q(key))"
+        set title "\(Charts.q(title))\\n\(Charts.q(what))随 \(Charts.q(keyLabel(key))) 变化；目标 ≤ \(CSVTable.fixed(target * 100, 1))%" font ",18"
+        set xlabel "\(Charts.q(keyLabel(key)))"
         set ylabel "概率（%）"
         set yrange [0:*]
         set key top left
