@@ -222,6 +222,9 @@ struct TrialKernel {
         let lower = inv.lower ?? -.infinity, upper = inv.upper ?? .infinity
         var completed = 0, accepted = 0
         let stream = self.stream
+        // Locals, so the loop does not retain and release the group's arrays on every access.
+        let hardware = g.hardware, score = g.score, smartP = g.segmentSmart
+        let normal = PreparedDistribution.standardNormal
         let pcs = (0..<nb).map { Swift.min(Swift.max(value(g.index.completion[$0]), 0), 1) }
         let pps = (0..<nb).map { Swift.min(Swift.max(value(g.index.pass[$0]), 0), 1) }
         firms.withUnsafeMutableBufferPointer { F in
@@ -240,7 +243,7 @@ struct TrialKernel {
                         p = Swift.min(Swift.max(p, 1e-300), 1 - 1e-16)
                         var x: Double
                         if isLognormal {
-                            x = scale[s] * Foundation.exp(lnMu + lnSigma * gsl_cdf_ugaussian_Pinv(p))
+                            x = scale[s] * Foundation.exp(lnMu + lnSigma * normal.quantile(p))
                         } else if high[s] <= low[s] {
                             x = inv.lower ?? inv.upper ?? 0
                         } else {
@@ -256,10 +259,10 @@ struct TrialKernel {
                         F[row + FirmRow.completed] = isCompleted ? 1 : 0
                         F[row + FirmRow.passes] = isPassed ? 1 : 0
                         F[row + FirmRow.cloud] = ucl < cloudP ? 1 : 0
-                        F[row + FirmRow.smart] = usf < g.segmentSmart[s] ? 1 : 0
-                        F[row + FirmRow.score] = g.score.quantile(usc)
+                        F[row + FirmRow.smart] = usf < smartP[s] ? 1 : 0
+                        F[row + FirmRow.score] = score.quantile(usc)
                         // Variable-length draws last, so they never shift the fixed ones.
-                        F[row + FirmRow.hardware] = Swift.min(Swift.max(g.hardware.sample(stream), 0), 1)
+                        F[row + FirmRow.hardware] = Swift.min(Swift.max(hardware.sample(stream), 0), 1)
                         if isCompleted { completed += 1; if isPassed { accepted += 1 } }
                         f += 1
                     }

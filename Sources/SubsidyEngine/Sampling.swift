@@ -40,7 +40,7 @@ public struct PreparedDistribution: Sendable {
     let highTail: [Double]
     let lowEnd: Double?
     let highEnd: Double?
-    static let tailSize = 2048
+    static let tailSize = 4096
     static let tailMin = 1e-10
 
     /// Prepared distributions are immutable and their tables cost ~10⁴ inverse-CDF calls, so one
@@ -94,7 +94,7 @@ public struct PreparedDistribution: Sendable {
         case let .uniform(x, y): fast = .uniform; a = x; b = y
         case let .triangular(x, m, y): fast = .triangular; a = x; b = y; c = m
         case let .lognormal(mu, sigma): fast = .lognormal; a = mu; b = sigma
-        case let .normal(m, sd): fast = .normal; a = m; b = sd
+        case let .normal(m, sd): fast = .table; a = m; b = sd
         case .beta, .pert, .gamma: fast = .table
         case .poisson, .binomial, .negativeBinomial: fast = .discrete
         case .empirical: fast = .empirical
@@ -112,6 +112,7 @@ public struct PreparedDistribution: Sendable {
             switch d.kind {
             case .beta: natural = (0, 1)
             case let .pert(mn, _, mx): natural = (mn, mx)
+            case .normal: natural = (-.infinity, .infinity)
             default: natural = (0, .infinity)
             }
             if let l = d.lower { natural.0 = Swift.max(natural.0, l) }
@@ -372,7 +373,10 @@ public struct PreparedDistribution: Sendable {
         return lowEnd.map { $0 + Foundation.exp(v) } ?? v
     }
 
-    /// One draw, from exactly one uniform wherever the law has a quantile table (beta, PERT,
+    /// The standard normal's quantile function, tabulated once (Φ⁻¹ for the lognormal investment draw).
+    public static let standardNormal = PreparedDistribution(Distribution(.normal(mean: 0, sd: 1)))
+
+    /// One draw, from exactly one uniform wherever the law has a quantile table (normal, beta, PERT,
     /// gamma, discrete laws: tables built from GSL's inverse CDFs, see `table`), so a firm's later
     /// draws never shift when a parameter changes; an untruncated normal uses GSL's ziggurat;
     /// anything else inverts one uniform exactly. (GSL's `gsl_ran_beta` costs two gamma variates,

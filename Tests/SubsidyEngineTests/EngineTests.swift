@@ -166,3 +166,31 @@ struct CellShortcutTests {
         try Self.compare(try LoadedScenario.load(nil, overrides: [try Override.parse(set).get()]))
     }
 }
+
+@Suite("Quantiles by selection")
+struct QuantileTests {
+    @Test("selection quantiles equal GSL's on sorted data, with ties and odd sizes")
+    func matchesSorted() {
+        let r = RandomStream(seed: 3)
+        for n in [1, 2, 3, 10, 101, 1000, 4097] {
+            r.select(.bootstrap, trial: n, id: 0)
+            let xs = (0..<n).map { i in (r.open01() * 50).rounded() + (i % 7 == 0 ? 0.5 : 0) }   // many ties
+            let ps = [0, 0.05, 0.25, 0.5, 0.95, 0.999, 1]
+            let a = Statistics.quantiles(xs, ps), b = Statistics.quantilesSorted(xs.sorted(), ps)
+            #expect(a.map(\.bitPattern) == b.map(\.bitPattern), "n = \(n): \(a) vs \(b)")
+        }
+    }
+}
+
+extension QuantileTests {
+    @Test("the tabulated standard normal quantile agrees with GSL's Φ⁻¹ within 1e-6 (absolute) from 1e-10 to 1 − 1e-10")
+    func normalTable() {
+        let t = PreparedDistribution.standardNormal
+        var us: [Double] = [1e-10, 3e-9, 1e-7, 1e-5, 1e-3, 0.0699, 0.07, 0.0701, 0.3, 0.5, 0.7, 0.93, 0.999, 1 - 1e-7, 1 - 1e-10]
+        us += (1..<2000).map { Double($0) / 2000 + 1.0 / 7919 }
+        for u in us where u < 1 {
+            let a = t.quantile(u), b = t.exactQuantile(u)
+            #expect(abs(a - b) <= 1e-6, "u = \(u): \(a) vs \(b)")
+        }
+    }
+}
