@@ -123,6 +123,8 @@ struct TrialKernel {
     var demand: [Double] = []
     var paid: [Double] = []
     var used: [Double] = []
+    /// County money each line leaves unused (reallocate), reused across trials.
+    var spare: [Double] = []
     /// Policy-free per-trial tallies (firms, completed, accepted, investment per batch; firms and
     /// accepted per segment) and the record fields they go to.
     var groupCounts: [Double] = []
@@ -576,10 +578,11 @@ struct TrialKernel {
         for s in 0..<nS { used[s] = 0 }
         // Within each line's own allocation, restricted money pays first (regional pays （一） first);
         // what each line leaves of unrestricted (county) money can be reallocated.
-        var spare = [Double](repeating: 0, count: nL)
+        if spare.count != nL { spare = [Double](repeating: 0, count: nL) } else { for i in 0..<nL { spare[i] = 0 } }
         for i in 0..<nL {
             var rest = paid[i]
-            for pass in [true, false] {
+            for round in 0..<2 {
+                let pass = round == 0
                 for s in 0..<nS where cv.restricted[s] == pass {
                     let take = Swift.min(rest, cv.budget[i][s])
                     used[s] += take
