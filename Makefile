@@ -4,24 +4,36 @@
 #   make bench  release-mode benchmark (throughput, wall time, peak RSS)
 SWIFT ?= swift
 RUN_ARGS ?=
+BIN := .build/release/subsidysim
+BENCH := .build/release/subsidysim-bench
+SOURCES := Package.swift $(shell find Sources -type f 2>/dev/null)
 
 .PHONY: run test bench build bootstrap clean
 
 bootstrap:
 	@scripts/bootstrap
 
-build: bootstrap
+# Rebuilt only when a source changed, so `make run` after a build costs the run alone.
+$(BIN): $(SOURCES)
+	@scripts/bootstrap
 	$(SWIFT) build -c release --product subsidysim
+	@touch $@
 
-run: build
-	$(SWIFT) run -c release --skip-build subsidysim run $(RUN_ARGS)
+$(BENCH): $(SOURCES)
+	@scripts/bootstrap
+	$(SWIFT) build -c release --product subsidysim-bench
+	@touch $@
+
+build: $(BIN)
+
+run: bootstrap $(BIN)
+	$(BIN) run $(RUN_ARGS)
 
 test: bootstrap
 	$(SWIFT) test
 
-bench: bootstrap
-	$(SWIFT) build -c release --product subsidysim-bench
-	$(SWIFT) run -c release --skip-build subsidysim-bench
+bench: bootstrap $(BENCH)
+	$(BENCH)
 
 clean:
 	rm -rf .build
