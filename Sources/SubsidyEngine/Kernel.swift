@@ -134,11 +134,22 @@ struct TrialKernel {
     var cloudFirms = 0
     /// Sorted eligible investments per batch × segment, per hardware rule seen in this trial.
     /// `sorted` holds the eligible investments (sorted, with prefix sums, only when many variants share the cell).
-    struct Cell { var sorted: [Double] = []; var prefix: [Double] = [0]; var positive = 0; var isSorted = false; var total = 0.0 }
+    /// All cells of one hardware rule in flat buffers: cell c holds `values[offsets[c]..<offsets[c+1]]`
+    /// (sorted when `isSorted`), `prefix[i]` = sum of `values[0..<i]`; `positive[c]` counts e > 0.
+    struct CellSet {
+        var values: [Double] = []
+        var offsets: [Int] = []
+        var prefix: [Double] = []
+        var positive: [Int] = []
+        var total: [Double] = []
+        var isSorted = false
+    }
+    var cellOf: [Int] = []
+    var cellValue: [Double] = []
     var cellKeys: [(limit: Double, rule: HardwareRule)] = []
     /// Variants sharing the current group's firms (decides whether cells are sorted).
     var variantsSharing = 0
-    var cellSets: [[Cell]] = []
+    var cellSets: [CellSet] = []
     /// Tests set this to check the cell computation against the firm loop.
     var forceFirmLoop = false
 
@@ -433,39 +444,43 @@ struct TrialKernel {
                                record r: UnsafeMutableBufferPointer<Double>) {
         let L = model.layout
         let ci = cellIndex(limit: cv.hardwareLimit, rule: cv.hardwareRule)
-        let cells = cellSets[ci]   // a reference to the same storage: no copy
+        let set = cellSets[ci]   // shares storage with the kernel's buffers: no copy
         let ns = L.segments
-        for b in 0..<Swift.min(cv.rates.count, L.batches) {
-            let rate = cv.rates[b], cap = cv.caps[b]
-            for sg in 0..<ns {
-                let cell = cells[b * ns + sg]
-                let e = cell.sorted, n = e.count
-                guard n > 0 else { continue }
-                var demand = 0.0, atCap = 0.0
-                if cell.isSorted {
-                    // idx = number of firms with rate·e < cap (below the cap).
-                    var lo = 0, hi = n
-                    while lo < hi {
-                        let mid = (lo + hi) / 2
-                        if rate * e[mid] < cap { lo = mid + 1 } else { hi = mid }
-                    }
-                    demand = rate * cell.prefix[lo] + cap * Double(n - lo)
-                    atCap = Double(n - lo)
-                } else {
-                    // Few variants share these firms: a straight pass is cheaper than sorting.
-                    for x in e {
-                        let a = rate * x
-                        if a < cap { demand += a } else { demand += cap; atCap += 1 }
+        set.values.withUnsafeBufferPointer { e in
+            set.prefix.withUnsafeBufferPointer { pre in
+                for b in 0..<Swift.min(cv.rates.count, L.batches) {
+                    let rate = cv.rates[b], cap = cv.caps[b]
+                    for sg in 0..<ns {
+                        let c = b * ns + sg
+                        let o1 = set.offsets[c], o2 = set.offsets[c + 1], n = o2 - o1
+                        guard n > 0 else { continue }
+                        var demand = 0.0, atCap = 0.0
+                        if set.isSorted {
+                            // lo = number of firms with rate·e < cap (below the cap).
+                            var lo = o1, hi = o2
+                            while lo < hi {
+                                let mid = (lo + hi) / 2
+                                if rate * e[mid] < cap { lo = mid + 1 } else { hi = mid }
+                            }
+                            demand = rate * (pre[lo] - pre[o1]) + cap * Double(o2 - lo)
+                            atCap = Double(o2 - lo)
+                        } else {
+                            // Few variants share these firms: a straight pass is cheaper than sorting.
+                            for i in o1..<o2 {
+                                let a = rate * e[i]
+                                if a < cap { demand += a } else { demand += cap; atCap += 1 }
+                            }
+                        }
+                        sums.t += demand
+                        r[L.batch(b, .demand)] += demand
+                        r[L.batch(b, .eligible)] += set.total[c]
+                        r[L.segment(sg, .demand)] += demand
+                        r[L.segment(sg, .eligible)] += set.total[c]
+                        if rate > 0 && cap > 0 { r[L.batch(b, .awarded)] += Double(set.positive[c]) }
+                        r[L.batch(b, .atCap)] += atCap
+                        r[L.segment(sg, .atCap)] += atCap
                     }
                 }
-                sums.t += demand
-                r[L.batch(b, .demand)] += demand
-                r[L.batch(b, .eligible)] += cell.total
-                r[L.segment(sg, .demand)] += demand
-                r[L.segment(sg, .eligible)] += cell.total
-                if rate > 0 && cap > 0 { r[L.batch(b, .awarded)] += Double(cell.positive) }
-                r[L.batch(b, .atCap)] += atCap
-                r[L.segment(sg, .atCap)] += atCap
             }
         }
         let p = cv.policy
@@ -478,41 +493,66 @@ struct TrialKernel {
         }
     }
 
-    /// The cells for a hardware rule, built on first use in the trial (buffers reused across trials).
+    /// The cells for a hardware rule, built on first use in the trial (buffers reused across trials):
+    /// a counting sort of accepted firms' eligible investments by batch × segment.
     mutating func cellIndex(limit: Double, rule: HardwareRule) -> Int {
         if let i = cellKeys.firstIndex(where: { $0.limit == limit && $0.rule == rule }) { return i }
         let L = model.layout
-        let ns = L.segments
+        let ns = L.segments, cells = L.batches * ns
         let k = cellKeys.count
-        if cellSets.count <= k { cellSets.append([Cell](repeating: Cell(), count: L.batches * ns)) }
-        for c in cellSets[k].indices {
-            cellSets[k][c].sorted.removeAll(keepingCapacity: true)
-            cellSets[k][c].prefix.removeAll(keepingCapacity: true)
-        }
+        if cellSets.count <= k { cellSets.append(CellSet()) }
+        let n = firmCount
+        if cellOf.count < n { cellOf = [Int](repeating: -1, count: Swift.max(n, 64) * 2); cellValue = [Double](repeating: 0, count: Swift.max(n, 64) * 2) }
+        var counts = [Int](repeating: 0, count: cells + 1)
+        var kept = 0
         firms.withUnsafeBufferPointer { F in
-            for f in 0..<firmCount {
+            for f in 0..<n {
+                cellOf[f] = -1
                 let row = f * FirmRow.width
                 guard F[row + FirmRow.completed] > 0, F[row + FirmRow.passes] > 0 else { continue }
                 let inv = F[row + FirmRow.investment], hs = F[row + FirmRow.hardware]
                 guard let e = Rules.eligibleInvestment(software: inv * (1 - hs), hardware: inv * hs, limit: limit, rule: rule) else { continue }
-                cellSets[k][Int(F[row + FirmRow.batch]) * ns + Int(F[row + FirmRow.segment])].sorted.append(e)
+                let c = Int(F[row + FirmRow.batch]) * ns + Int(F[row + FirmRow.segment])
+                cellOf[f] = c
+                cellValue[f] = e
+                counts[c + 1] += 1
+                kept += 1
             }
         }
+        for c in 0..<cells { counts[c + 1] += counts[c] }
         // Sorting pays off only when many variants (sweep points) query the same cells.
         let sort = variantsSharing > 4
-        for c in cellSets[k].indices {
-            if sort { cellSets[k][c].sorted.sort() }
-            var acc = 0.0, positive = 0
-            cellSets[k][c].prefix.append(0)
-            for x in cellSets[k][c].sorted {
-                acc += x
-                if sort { cellSets[k][c].prefix.append(acc) }
-                if x > 0 { positive += 1 }
-            }
-            cellSets[k][c].positive = positive
-            cellSets[k][c].isSorted = sort
-            cellSets[k][c].total = acc
+        var set = cellSets[k]
+        cellSets[k] = CellSet()   // take the buffers, so writes below do not copy them
+        set.offsets = counts
+        if set.values.count < kept { set.values = [Double](repeating: 0, count: Swift.max(kept, 64) * 2) }
+        var fill = counts
+        for f in 0..<n where cellOf[f] >= 0 {
+            let c = cellOf[f]
+            set.values[fill[c]] = cellValue[f]
+            fill[c] += 1
         }
+        if set.positive.count != cells { set.positive = [Int](repeating: 0, count: cells); set.total = [Double](repeating: 0, count: cells) }
+        if set.prefix.count < kept + 1 { set.prefix = [Double](repeating: 0, count: Swift.max(kept, 64) * 2 + 1) }
+        for c in 0..<cells {
+            let o1 = counts[c], o2 = counts[c + 1]
+            if sort && o2 - o1 > 1 { set.values[o1..<o2].sort() }
+            var acc = 0.0, positive = 0
+            set.prefix[o1] = 0
+            for i in o1..<o2 {
+                acc += set.values[i]
+                if set.values[i] > 0 { positive += 1 }
+            }
+            set.positive[c] = positive
+            set.total[c] = acc
+        }
+        if sort {
+            var acc = 0.0
+            set.prefix[0] = 0
+            for i in 0..<kept { acc += set.values[i]; set.prefix[i + 1] = acc }
+        }
+        set.isSorted = sort
+        cellSets[k] = set
         cellKeys.append((limit, rule))
         return k
     }
