@@ -129,9 +129,11 @@ public struct LoadedScenario: Sendable {
             if !bag.isEmpty { throw ScenarioError(.invalid, bag.items) }
             specs = only.compactMap { id in specs.first { $0.id == id } }
         }
+        // A label names the variant as the file defines it; say so when the command line changed it.
+        let changed = overrides.isEmpty ? "" : "（已按 --set 修改）"
         var variants: [ResolvedVariant] = []
         if specs.isEmpty {
-            variants = [ResolvedVariant(id: "base", label: scenario.title, scenario: scenario)]
+            variants = [ResolvedVariant(id: "base", label: scenario.title + changed, scenario: scenario)]
         }
         for spec in specs {
             var vt = base.removingKey("base")
@@ -143,7 +145,7 @@ public struct LoadedScenario: Sendable {
             }
             var d = TreeDecoder()
             if let s = d.scenario(vt) {
-                variants.append(ResolvedVariant(id: spec.id, label: spec.label, scenario: s))
+                variants.append(ResolvedVariant(id: spec.id, label: spec.label + changed, scenario: s))
             } else {
                 for diag in orUnexplained(d.bag.items, vt) {
                     // A problem an override caused is reported with the variant that made it.

@@ -114,7 +114,7 @@ public struct RunReport {
         var md = "# \(sc.title)：资金需求测算\n\n"
         md += "> 蒙特卡洛模拟 \(result.trials) 次（种子 \(result.model.seed)，\(sampling == .lhs ? "拉丁超立方抽样" : "独立抽样")）；各方案使用同一批模拟企业。"
         md += "金额单位：万元；比率、概率为小数或百分比。情景：`\(loaded.file)`（SHA-256 `\(loaded.sha256.prefix(12))…`）"
-        md += loaded.overrides.isEmpty ? "。\n\n" : "，并按命令行修改：" + loaded.overrides.map { "`\($0.text)`" }.joined(separator: "、") + "（方案名称仍为原名）。\n\n"
+        md += loaded.overrides.isEmpty ? "。\n\n" : "，并按命令行修改：" + loaded.overrides.map { "`\($0.text)`" }.joined(separator: "、") + "；方案名称后注“已按 --set 修改”。\n\n"
         md += "> 自治区资金只能用于（一），各预算行按“\(overrunText(sc.policy.overrun))”处理超支；因此“总需求超过总资金”的概率只在资金可以统筹时才有意义，请先看各预算行。\n\n"
         md += "## 结论\n\n"
         for v in s {
