@@ -424,14 +424,8 @@ struct TrialKernel {
     /// `applyByCells` computes it without visiting firms. Sweeps over caps and rates live here.
     func canSkipFirms(_ cv: CompiledVariant, group g: CompiledGroup, funded: Int) -> Bool {
         guard !forceFirmLoop, cv.overrun != .lottery else { return false }
-        let c = cv.ceilingLines, p = cv.policy
-        var most = 0.0
-        if c.transformation { most += cv.caps.max() ?? 0 }
-        if c.benchmark && cv.benchmarkCount > 0 { most += p.benchmarkAmount }
-        if c.smartFactory { most += p.smartFactoryAmount }
-        if c.cloud { most += p.cloudAmount }
-        if c.chainCase && g.holderIsTopFirm && funded > 0 { most += Swift.min(Swift.max(caseAwards[0], 0), p.chainCaseAmount) }
-        return most <= cv.ceiling
+        let chain = g.holderIsTopFirm && funded > 0 ? caseAwards[0] : 0
+        return Rules.mostUnderCeiling(policy: cv.policy, chainCase: chain) <= cv.ceiling
     }
 
     /// （一）–（五） demand without a pass over the firms: per batch × segment cell, accepted firms'

@@ -330,21 +330,9 @@ public struct PreparedDistribution: Sendable {
             return Foundation.exp(a + b * gsl_cdf_ugaussian_Pinv(Swift.min(Swift.max(u, 1e-300), 1 - 1e-16)))
         case .discrete:
             // Smallest k with F(k) ≥ p, p = F(lower−) + u·(F(upper) − F(lower−)).
-            let p = pLow + u * (pHigh - pLow)
-            var lo = 0, hi = table.count - 1
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                if table[mid] >= p { hi = mid } else { lo = mid + 1 }
-            }
-            return a + Double(lo)
+            return a + Double(firstAtLeast(pLow + u * (pHigh - pLow)))
         case .empirical:
-            let p = pLow + u * (pHigh - pLow)
-            var lo = 0, hi = table.count - 1
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                if table[mid] >= p { hi = mid } else { lo = mid + 1 }
-            }
-            return points[lo]
+            return points[firstAtLeast(pLow + u * (pHigh - pLow))]
         case .table where !table.isEmpty:
             let n = Double(PreparedDistribution.tableSize)
             let x = u * n
@@ -357,6 +345,17 @@ public struct PreparedDistribution: Sendable {
         default:
             return exactQuantile(u)
         }
+    }
+
+    /// The first index whose cumulative probability in `table` reaches p (the last when none does).
+    @inline(__always)
+    func firstAtLeast(_ p: Double) -> Int {
+        var lo = 0, hi = Swift.max(table.count - 1, 0)
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if table[mid] >= p { hi = mid } else { lo = mid + 1 }
+        }
+        return lo
     }
 
     /// A tail quantile from the log-spaced tail table; `e` is u (lower) or 1 − u (upper).

@@ -113,6 +113,20 @@ public enum Rules {
         applyCeiling(&awards, ceiling: policy.ceiling, counts: CeilingLines(policy.ceilingLines))
     }
 
+    /// The most one firm can receive on the lines the ceiling covers: the largest batch cap, a
+    /// benchmark award (when any are given), a smart-factory and a cloud award, and `chainCase`
+    /// (what a chain case held by a pilot firm can bring; 0 when cases are held outside the pilot).
+    /// When this is within the ceiling, the ceiling can never cut anything.
+    public static func mostUnderCeiling(policy p: Policy, chainCase: Double) -> Double {
+        let c = CeilingLines(p.ceilingLines)
+        var most = c.transformation ? (p.batches.map(\.cap).max() ?? 0) : 0
+        if c.benchmark && p.benchmarkCount > 0 { most += p.benchmarkAmount }
+        if c.smartFactory { most += p.smartFactoryAmount }
+        if c.cloud { most += p.cloudAmount }
+        if c.chainCase { most += Swift.min(Swift.max(chainCase, 0), p.chainCaseAmount) }
+        return most
+    }
+
     /// The same rule with the covered lines as flags (the engine's hot loop).
     @inlinable @inline(__always)
     public static func applyCeiling(_ a: inout FirmLevelAwards, ceiling: Double, counts c: CeilingLines) -> Double {

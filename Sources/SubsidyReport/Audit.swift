@@ -199,12 +199,7 @@ public enum Audit {
           "'hardware ≤ 30% of the project total' has three readings; this scenario uses \(p.hardwareRule.rawValue)")
         f(.note, ["末段"], "“同一项目享受数转供给质效奖补资金不超过\(n(p.ceiling, 0))万元”未写明计入哪些条款，本情景计入：\(p.ceilingLines.map { $0.clause }.joined())",
           "the per-project ceiling does not say which clauses count; this scenario counts \(p.ceilingLines.map(\.rawValue).joined(separator: ", "))")
-        let covered = CeilingLines(p.ceilingLines)
-        var most = covered.transformation ? (p.batches.map(\.cap).max() ?? 0) : 0
-        if covered.benchmark && p.benchmarkCount > 0 { most += p.benchmarkAmount }
-        if covered.smartFactory { most += p.smartFactoryAmount }
-        if covered.cloud { most += p.cloudAmount }
-        if covered.chainCase && s.population.chainCaseHolder == .topFirm { most += p.chainCaseAmount }
+        let most = Rules.mostUnderCeiling(policy: p, chainCase: s.population.chainCaseHolder == .topFirm ? p.chainCaseAmount : 0)
         if most <= p.ceiling {
             f(.note, ["末段"],
               "按本情景，一家企业计入上限的奖补最多 \(n(most)) 万元（最高补助上限\(s.population.chainCaseHolder == .topFirm ? "＋链式案例" : "")＋标杆＋智能工厂＋上云），达不到 \(n(p.ceiling, 0)) 万元上限：该条款在本情景下不起作用\(s.population.chainCaseHolder == .outside ? "（若链式案例奖励给试点企业，见 population.chain_case_holder: top_firm，则可能起作用）" : "")",
