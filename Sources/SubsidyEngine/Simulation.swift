@@ -135,6 +135,7 @@ public enum Simulator {
 
         let threads = options.threads
         var kernels = (0..<threads).map { _ in TrialKernel(model: model) }
+        var records: [Double] = [], inVals: [Double] = [], uRows: [Double] = []
         var done = 0
         var target = options.trials
         var block = 0
@@ -143,9 +144,11 @@ public enum Simulator {
             let u = try design.block(index: block, start: done, count: len, model: model)   // [k][len]
             // Per-block buffers: records of every trial (len × nv × L.count) and input values.
             let recLen = nv * L.count
-            var records = [Double](repeating: 0, count: len * recLen)
-            var inVals = [Double](repeating: 0, count: len * k)
-            var uRows = [Double](repeating: 0, count: len * k)
+            // Buffers are allocated once and reused: every record field is written before it is read.
+            if records.count < len * recLen { records = [Double](repeating: 0, count: blockLength * recLen) }
+            if inVals.count < len * k { inVals = [Double](repeating: 0, count: blockLength * k) }
+            for i in 0..<(len * k) { inVals[i] = 0 }   // inputs only some populations have stay 0
+            if uRows.count < len * k { uRows = [Double](repeating: 0, count: blockLength * k) }
             for j in 0..<k { for t in 0..<len { uRows[t * k + j] = u[j][t] } }
             let chunks = (len + chunkLength - 1) / chunkLength
             let base = done
