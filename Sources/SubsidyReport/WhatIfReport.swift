@@ -197,7 +197,9 @@ public enum SolveReport {
         return t
     }
 
-    public static func chart(_ answers: [WhatIf.SolveAnswer], key: String, target: Double, what: String, title: String) -> String {
+    /// `draft`: each variant's own value of the key (its override, else the scenario's), marked on the chart.
+    public static func chart(_ answers: [WhatIf.SolveAnswer], key: String, target: Double, what: String, title: String,
+                             draft: [Double?] = []) -> String {
         var s = Charts.head("solve", title: "求解 / goal seek")
         s += """
         set title "\(Charts.q(title))\\n\(Charts.q(what))随 \(Charts.q(keyLabel(key))) 变化；目标 ≤ \(CSVTable.fixed(target * 100, 1))%" font ",18"
@@ -214,6 +216,9 @@ public enum SolveReport {
         }
         for (i, a) in answers.enumerated() {
             if let x = a.x { s += "set arrow \(10 + i) from \(x), graph 0 to \(x), graph 1 nohead ls \(i + 1) dt 3\n" }
+            if i < draft.count, let d = draft[i], !draft[..<i].contains(d) {
+                s += "set label \(20 + i) \"草案 \(formatNumber(d))\" at \(d), graph \(0.9 - 0.06 * Double(i)) point pt 9 ps 1.8 lc rgb \"black\" offset 1,0 front\n"
+            }
         }
         s += "plot " + plots.joined(separator: ", \\\n     ") + "\n"
         return s + Charts.tail("solve")
@@ -278,7 +283,7 @@ public enum SensitivityReport {
         var s = Charts.head(name, title: "龙卷风图 / tornado")
         let n = r.tornado.count
         s += """
-        set title "\(Charts.q(title))\\n\(deciles ? "按输入十分位的输出均值范围（其他输入不固定）" : "各输入取 P10 与 P90、其余取中位数时的输出均值")：\(Charts.q(r.metric.label))，\(Charts.q(r.variantLabel))" font ",18"
+        set title "\(Charts.q(title))\\n\(deciles ? "按输入十分位的输出均值范围（其他输入不固定；噪声水平约 \(CSVTable.fixed(r.decileNoise, 1)) 万元）" : "各输入取 P10 与 P90、其余取中位数时的输出均值")：\(Charts.q(r.metric.label))，\(Charts.q(r.variantLabel))" font ",18"
         set xlabel "\(Charts.q(r.metric.label))"
         set ytics nomirror
         set yrange [-0.7:\(Double(n) - 0.3)]

@@ -187,7 +187,11 @@ struct SolveCommand: AsyncParsableCommand {
             var folder = OutputFolder(out)
             folder.add("solve.csv", SolveReport.table(answers, key: vary).data)
             folder.add("points.csv", SolveReport.points(answers).data)
-            folder.add("charts/solve.gp", text: SolveReport.chart(answers, key: vary, target: target, what: what, title: sc.title))
+            let draft = loaded.variants.map { v -> Double? in
+                let spec = sc.variantSpecs.first { $0.id == v.id }
+                return (spec?.overrides.last { $0.path == path }?.value ?? loaded.tree.get(path))?.scalar.flatMap(Double.init)
+            }
+            folder.add("charts/solve.gp", text: SolveReport.chart(answers, key: vary, target: target, what: what, title: sc.title, draft: draft))
             var text = ""
             for a in answers {
                 let n = { (x: Double?) in x.map { formatNumber(($0 * 10_000).rounded() / 10_000) } ?? "—" }
