@@ -173,19 +173,28 @@ public enum Simulator {
                                             let out = UnsafeMutableBufferPointer(rebasing: rp.value[(t * recLen)..<((t + 1) * recLen)])
                                             kp.value[w].evaluate(trial: base + t, u: uRow, inputValues: inRow, out: out)
                                         }
+                                        // Shifted sums per field (shift = the chunk's first value: no division per
+                                        // value), accumulated trial by trial so records are read in memory order;
+                                        // each field still sums its values in trial order.
+                                        var s1 = [Double](repeating: 0, count: fieldCount), s2 = s1
                                         for v in 0..<nv {
                                             let mbase = (c * nv + v) * fieldCount
                                             let first = lo * recLen + v * fieldCount
-                                            for f in 0..<fieldCount {
-                                                // Shifted sums (shift = the chunk's first value): no division per value.
-                                                let shift = rp.value[first + f]
-                                                var s1 = 0.0, s2 = 0.0
-                                                for t in lo..<hi {
-                                                    let d = rp.value[t * recLen + v * fieldCount + f] - shift
-                                                    s1 += d
-                                                    s2 += d * d
+                                            s1.withUnsafeMutableBufferPointer { S1 in
+                                                s2.withUnsafeMutableBufferPointer { S2 in
+                                                    for f in 0..<fieldCount { S1[f] = 0; S2[f] = 0 }
+                                                    for t in lo..<hi {
+                                                        let off = t * recLen + v * fieldCount
+                                                        for f in 0..<fieldCount {
+                                                            let d = rp.value[off + f] - rp.value[first + f]
+                                                            S1[f] += d
+                                                            S2[f] += d * d
+                                                        }
+                                                    }
                                                 }
-                                                mp.value[mbase + f] = Moments(count: hi - lo, shift: shift, sum: s1, sumOfSquares: s2)
+                                            }
+                                            for f in 0..<fieldCount {
+                                                mp.value[mbase + f] = Moments(count: hi - lo, shift: rp.value[first + f], sum: s1[f], sumOfSquares: s2[f])
                                             }
                                         }
                                         c += workers
