@@ -228,7 +228,7 @@ public enum Simulator {
                 let ti = L.lines.firstIndex(of: .transformation)
                 let fields = [L.total(.overrun)] + (ti.map { [L.line($0, .overrun)] } ?? [])
                 let worst = (0..<nv).flatMap { v in fields.map { f -> Double in
-                    let w = Statistics.wilson(successes: Int((moments[v][f].mean * Double(done)).rounded()), trials: done)
+                    let w = Statistics.wilson(proportion: moments[v][f].mean, trials: done)
                     return (w.high - w.low) / (2 * Statistics.z975)
                 } }.max() ?? 0
                 if worst > e, done < options.maxTrials {

@@ -19,6 +19,11 @@ public enum Statistics {
         return (successes <= 0 ? 0 : Swift.max(0, centre - half), successes >= trials ? 1 : Swift.min(1, centre + half))
     }
 
+    /// The Wilson interval of a proportion estimated as a mean of 0/1 values over `trials`.
+    public static func wilson(proportion p: Double, trials: Int) -> (low: Double, high: Double) {
+        wilson(successes: Int((p * Double(trials)).rounded()), trials: trials)
+    }
+
     /// Exact sample quantiles (linear interpolation between order statistics, Hyndman–Fan type 7,
     /// as `gsl_stats_quantile_from_sorted_data`). Sorts a copy: O(n log n).
     public static func quantiles(_ xs: [Double], _ ps: [Double]) -> [Double] {
@@ -180,7 +185,7 @@ extension SimulationResult {
                 let col = column(v, L.source(i, .unspent))
                 let q = Statistics.quantiles(col, [0.05, 0.5, 0.95])
                 let p = m[L.source(i, .notFullyUsed)].mean
-                let w = Statistics.wilson(successes: Int((p * Double(trials)).rounded()), trials: trials)
+                let w = Statistics.wilson(proportion: p, trials: trials)
                 return SourceSummary(id: id, name: src?.name ?? id, amount: src?.amount ?? 0, usedMean: m[L.source(i, .used)].mean,
                                      unspentMean: m[L.source(i, .unspent)].mean, unspentSE: m[L.source(i, .unspent)].standardError,
                                      unspentP5: q[0], unspentP50: q[1], unspentP95: q[2],
@@ -202,7 +207,7 @@ extension SimulationResult {
                                     effectiveRate: ratio(f(.demand), f(.eligible)))
             }
             let pAny = m[L.total(.anyLineShort)].mean
-            let wAny = Statistics.wilson(successes: Int((pAny * Double(trials)).rounded()), trials: trials)
+            let wAny = Statistics.wilson(proportion: pAny, trials: trials)
             return VariantSummary(id: model.variantIDs[v], label: model.variantLabels[v], lines: lines, total: total, sources: sources,
                                   batches: batches, segments: segments, anyLineShort: pAny, anyLineShortLow: wAny.low, anyLineShortHigh: wAny.high,
                                   reallocatedMean: L.lines.indices.map { m[L.line($0, .reallocated)].mean },

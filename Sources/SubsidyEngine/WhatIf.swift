@@ -90,7 +90,7 @@ public enum WhatIf {
         let m = r.moments[v]
         let q = Statistics.quantiles(r.column(v, demand), [0.05, 0.5, 0.95])
         let p = m[overrun].mean
-        let w = Statistics.wilson(successes: Int((p * Double(r.trials)).rounded()), trials: r.trials)
+        let w = Statistics.wilson(proportion: p, trials: r.trials)
         return PointLineStats(line: name, budget: budget, mean: m[demand].mean, sd: m[demand].sd, p5: q[0], p50: q[1], p95: q[2],
                               pOverrun: p, low: w.low, high: w.high, unspentMean: m[unspent].mean)
     }
@@ -182,7 +182,7 @@ public enum WhatIf {
                         let col = r.column(vi, field)
                         p = Double(col.filter { $0 > (1 - fraction) * amount + 1e-9 }.count) / Double(Swift.max(col.count, 1))
                     }
-                    let w = Statistics.wilson(successes: Int((p * Double(r.trials)).rounded()), trials: r.trials)
+                    let w = Statistics.wilson(proportion: p, trials: r.trials)
                     evaluated[v][x] = SolvePoint(x: x, p: p, low: w.low, high: w.high)
                 }
             }

@@ -95,6 +95,14 @@ public struct LoadedScenario: Sendable {
         return try resolve(tree: tree, file: path ?? builtinName, files: files, overrides: overrides, only: only)
     }
 
+    /// The number at `path` as variant `id` sees it in the file: the variant's own override if it
+    /// sets one, else the scenario's value (before `--set`). Nil when absent or not a number.
+    public func number(at path: KeyPath, variant id: String) -> Double? {
+        let spec = scenario.variantSpecs.first { $0.id == id }
+        let node = spec?.overrides.last { $0.path == path }?.value ?? tree.get(path)
+        return node?.scalar.flatMap(Double.init)
+    }
+
     /// Re-resolves the same scenario with more overrides (sweep points, solve steps).
     public func with(_ more: [Override]) throws(ScenarioError) -> LoadedScenario {
         // The same variants as before; a scenario without variants has only the implicit `base`.

@@ -58,12 +58,7 @@ public enum SweepReport {
             scripts = ["band.gp", "overrun.gp"]
         } else if r.axes.count == 2, let xs = r.axes[0].numbers, let ys = r.axes[1].numbers {
             for (vi, v) in vs.enumerated() {
-                // The variant's own value of each key: its override if it sets one, else the scenario's.
-                let spec = loaded.scenario.variantSpecs.first { $0.id == v.id }
-                let draft = r.axes.map { a -> Double? in
-                    let node = spec?.overrides.last { $0.path == a.path }?.value ?? loaded.tree.get(a.path)
-                    return node?.scalar.flatMap(Double.init)
-                }
+                let draft = r.axes.map { loaded.number(at: $0.path, variant: v.id) }
                 var dat = "# \(r.axes[0].path) \(r.axes[1].path) p_overrun(\(line))\n"
                 for (xi, x) in xs.enumerated() {
                     for (yi, y) in ys.enumerated() {

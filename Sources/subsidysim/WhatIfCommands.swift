@@ -187,10 +187,7 @@ struct SolveCommand: AsyncParsableCommand {
             var folder = OutputFolder(out)
             folder.add("solve.csv", SolveReport.table(answers, key: vary).data)
             folder.add("points.csv", SolveReport.points(answers).data)
-            let draft = loaded.variants.map { v -> Double? in
-                let spec = sc.variantSpecs.first { $0.id == v.id }
-                return (spec?.overrides.last { $0.path == path }?.value ?? loaded.tree.get(path))?.scalar.flatMap(Double.init)
-            }
+            let draft = loaded.variants.map { loaded.number(at: path, variant: $0.id) }
             folder.add("charts/solve.gp", text: SolveReport.chart(answers, key: vary, target: target, what: what, title: sc.title, draft: draft))
             var text = ""
             for a in answers {
