@@ -96,10 +96,16 @@ struct CompiledGroup: Sendable {
     let needsLottery: Bool
 }
 
-/// Per-firm facts of a trial, one row of `FirmRow.width` doubles per firm.
-enum FirmRow {
-    static let width = 9
-    static let batch = 0, segment = 1, investment = 2, hardware = 3, completed = 4, passes = 5, cloud = 6, smart = 7, score = 8
+/// Per-firm facts of a trial, column by column: firm f's investment is `real[investment * capacity + f]`,
+/// its batch `small[batch * capacity + f]`, its yes/no facts bits of `flags[f]`. Columns keep the
+/// per-firm passes (tallies, ranking, cells) to the bytes they read.
+enum FirmColumn {
+    /// `real` columns: investment (万元), hardware share (fraction), score.
+    static let investment = 0, hardware = 1, score = 2, realCount = 3
+    /// `small` columns: batch index, segment index.
+    static let batch = 0, segment = 1, smallCount = 2
+    /// `flags` bits.
+    static let completed: UInt8 = 1, passes: UInt8 = 2, cloud: UInt8 = 4, smart: UInt8 = 8
 }
 
 /// Evaluates trials: draws each trial's firms once per population, then applies every variant
@@ -107,8 +113,19 @@ enum FirmRow {
 struct TrialKernel {
     let model: CompiledModel
     let stream: RandomStream
-    /// n × FirmRow.width.
-    var firms: [Double] = []
+    /// Firm columns (see `FirmColumn`), `firmCapacity` firms deep.
+    var real: [Double] = []
+    var small: [Int32] = []
+    var flags: [UInt8] = []
+    var firmCapacity = 0
+    /// Accepted firms (completed and passed) in firm order.
+    var acceptedFirms: [Int32] = []
+    /// Eight Philox outputs per firm (scratch for `drawFirms`).
+    var words: [UInt32] = []
+    /// Per-trial scratch of `drawFirms`: firms per batch; per segment scale, truncation masses; per batch completion and pass probabilities.
+    var perBatch: [Int] = []
+    var segScale: [Double] = [], segLow: [Double] = [], segHigh: [Double] = []
+    var batchCompletion: [Double] = [], batchPass: [Double] = []
     var firmCount = 0
     var completedCount = 0
     var acceptedCount = 0
@@ -200,112 +217,151 @@ struct TrialKernel {
     }
 
     /// Step 2 of MODEL.md §6: every firm's facts, from its own stream (seed, trial, batch, index).
-    /// The number and order of draws never depend on the policy.
+    /// The number and order of draws never depend on the policy: a firm's stream gives, in order,
+    /// segment, investment, completion, pass, cloud, smart-factory and score uniforms, then the
+    /// hardware share (one uniform for every law with a quantile table; GSL's own samplers, which
+    /// may take more, read the same stream from there). The first eight outputs of every firm's
+    /// stream come from one vectorised Philox call per batch.
+    ///
+    /// Also tallies the policy-free counts (firms, completed, accepted, investment per batch; firms
+    /// and accepted per segment; accepted smart factories; cloud firms) and lists accepted firms.
+    /// Cost: ~O(n) with one `exp` and two table look-ups per firm.
     mutating func drawFirms(trial t: Int, group g: CompiledGroup) {
         let nb = g.batches
-        var perBatch = [Int](repeating: 0, count: nb)
+        if perBatch.count != nb { perBatch = [Int](repeating: 0, count: nb) }
         if g.perBatchCounts {
             for b in 0..<nb { perBatch[b] = count(value(g.index.firms[b])) }
         } else {
             let total = count(value(g.index.total))
             let share = Swift.min(Swift.max(value(g.index.share, 1), 0), 1)
+            for b in 0..<nb { perBatch[b] = 0 }
             if nb == 1 { perBatch[0] = total } else {
                 perBatch[0] = Swift.min(total, count(Double(total) * share))
                 perBatch[1] = total - perBatch[0]
             }
         }
-        let n = perBatch.reduce(0, +)
-        if firms.count < n * FirmRow.width { firms = [Double](repeating: 0, count: Swift.max(n, 64) * FirmRow.width * 2) }
+        var n = 0
+        for b in 0..<nb { n += perBatch[b] }
+        if firmCapacity < n {
+            firmCapacity = Swift.max(n, 64) * 2
+            real = [Double](repeating: 0, count: firmCapacity * FirmColumn.realCount)
+            small = [Int32](repeating: 0, count: firmCapacity * FirmColumn.smallCount)
+            flags = [UInt8](repeating: 0, count: firmCapacity)
+            words = [UInt32](repeating: 0, count: firmCapacity * 8)
+            acceptedFirms.reserveCapacity(firmCapacity)
+        }
         firmCount = n
+        acceptedFirms.removeAll(keepingCapacity: true)
         let price = value(g.index.price, 1)
         let cloudP = value(g.index.cloud)
         // Investment of a firm of segment s: X = f_s·price·Y, Y ~ the investment law, X truncated to
         // [min, max]: Y = F⁻¹(F(min/scale) + u·(F(max/scale) − F(min/scale))).
         let inv = g.investment
         let ns = g.segmentFactor.count
-        var scale = [Double](repeating: 1, count: ns), low = [Double](repeating: 0, count: ns), high = [Double](repeating: 1, count: ns)
+        if segScale.count != ns {
+            segScale = [Double](repeating: 1, count: ns); segLow = [Double](repeating: 0, count: ns); segHigh = segScale
+        }
         for s in 0..<ns {
             let sc = Swift.max(g.segmentFactor[s] * price, 1e-300)
-            scale[s] = sc
-            if let l = inv.lower { low[s] = PreparedDistribution.cdfBelow(inv.kind, l / sc) }
-            if let h = inv.upper { high[s] = PreparedDistribution.cdf(inv.kind, h / sc) }
+            segScale[s] = sc
+            segLow[s] = inv.lower.map { PreparedDistribution.cdfBelow(inv.kind, $0 / sc) } ?? 0
+            segHigh[s] = inv.upper.map { PreparedDistribution.cdf(inv.kind, $0 / sc) } ?? 1
+        }
+        if batchCompletion.count != nb { batchCompletion = [Double](repeating: 0, count: nb); batchPass = batchCompletion }
+        for b in 0..<nb {
+            batchCompletion[b] = Swift.min(Swift.max(value(g.index.completion[b]), 0), 1)
+            batchPass[b] = Swift.min(Swift.max(value(g.index.pass[b]), 0), 1)
         }
         var lnMu = 0.0, lnSigma = 0.0, isLognormal = false
         if case let .lognormal(mu, sigma) = inv.kind { lnMu = mu; lnSigma = sigma; isLognormal = true }
         let lower = inv.lower ?? -.infinity, upper = inv.upper ?? .infinity
-        var completed = 0, accepted = 0
-        let stream = self.stream
+        let fallbackInvestment = inv.lower ?? inv.upper ?? 0
         // Locals, so the loop does not retain and release the group's arrays on every access.
         let hardware = g.hardware, score = g.score, smartP = g.segmentSmart
+        let hardwareFromWord = !hardware.usesGSLSampler
         let normal = PreparedDistribution.standardNormal
-        let pcs = (0..<nb).map { Swift.min(Swift.max(value(g.index.completion[$0]), 0), 1) }
-        let pps = (0..<nb).map { Swift.min(Swift.max(value(g.index.pass[$0]), 0), 1) }
-        firms.withUnsafeMutableBufferPointer { F in
-            g.segmentCumulative.withUnsafeBufferPointer { cum in
-                var f = 0
-                for b in 0..<nb {
-                    let pc = pcs[b], pp = pps[b]
-                    for i in 0..<perBatch[b] {
-                        stream.select(.firm, trial: t, id: UInt32(b) << 24 | UInt32(i))
-                        let us = stream.open01()
-                        var s = 0
-                        while s < ns - 1 && us > cum[s] { s += 1 }
-                        let ui = stream.open01(), uc = stream.open01(), up = stream.open01()
-                        let ucl = stream.open01(), usf = stream.open01(), usc = stream.open01()
-                        var p = low[s] + ui * (high[s] - low[s])
-                        p = Swift.min(Swift.max(p, 1e-300), 1 - 1e-16)
-                        var x: Double
-                        if isLognormal {
-                            x = scale[s] * Foundation.exp(lnMu + lnSigma * normal.quantile(p))
-                        } else if high[s] <= low[s] {
-                            x = inv.lower ?? inv.upper ?? 0
-                        } else {
-                            x = scale[s] * PreparedDistribution.inverse(inv.kind, p)
-                        }
-                        if !(x >= lower) { x = lower.isFinite ? lower : 0 }
-                        if x > upper { x = upper }
-                        let row = f * FirmRow.width
-                        let isCompleted = uc < pc, isPassed = up < pp
-                        F[row + FirmRow.batch] = Double(b)
-                        F[row + FirmRow.segment] = Double(s)
-                        F[row + FirmRow.investment] = x
-                        F[row + FirmRow.completed] = isCompleted ? 1 : 0
-                        F[row + FirmRow.passes] = isPassed ? 1 : 0
-                        F[row + FirmRow.cloud] = ucl < cloudP ? 1 : 0
-                        F[row + FirmRow.smart] = usf < smartP[s] ? 1 : 0
-                        F[row + FirmRow.score] = score.quantile(usc)
-                        // Variable-length draws last, so they never shift the fixed ones.
-                        F[row + FirmRow.hardware] = Swift.min(Swift.max(hardware.sample(stream), 0), 1)
-                        if isCompleted { completed += 1; if isPassed { accepted += 1 } }
-                        f += 1
-                    }
-                }
-            }
-        }
-        completedCount = completed
-        acceptedCount = accepted
+        let stream = self.stream
+        let (c2, c3) = RandomStream.counters(.firm, trial: t)
         let L = model.layout
         let segBase = L.batches * 4
-        var smart = 0, cloud = 0
-        firms.withUnsafeBufferPointer { F in
-            groupCounts.withUnsafeMutableBufferPointer { G in
-                for i in 0..<G.count { G[i] = 0 }
-                for f in 0..<n {
-                    let row = f * FirmRow.width
-                    let b = Int(F[row + FirmRow.batch]), s = Int(F[row + FirmRow.segment])
-                    let done = F[row + FirmRow.completed] > 0, ok = done && F[row + FirmRow.passes] > 0
-                    G[b * 4] += 1
-                    if done { G[b * 4 + 1] += 1 }
-                    if ok { G[b * 4 + 2] += 1; G[segBase + s * 2 + 1] += 1 }
-                    G[b * 4 + 3] += F[row + FirmRow.investment]
-                    G[segBase + s * 2] += 1
-                    if ok && F[row + FirmRow.smart] > 0 { smart += 1 }
-                    if F[row + FirmRow.cloud] > 0 { cloud += 1 }
-                }
+        for i in 0..<groupCounts.count { groupCounts[i] = 0 }
+        var completed = 0, smartCount = 0, cloudCount = 0
+        let cap = firmCapacity
+        words.withUnsafeMutableBufferPointer { W in
+            var f0 = 0
+            for b in 0..<nb where perBatch[b] > 0 {
+                ss_philox_fill8(stream.key, UInt32(b) << 24, c2, c3, Int32(perBatch[b]), W.baseAddress! + 8 * f0)
+                f0 += perBatch[b]
             }
         }
-        smartAccepted = smart
-        cloudFirms = cloud
+        words.withUnsafeBufferPointer { W in
+        real.withUnsafeMutableBufferPointer { R in
+        small.withUnsafeMutableBufferPointer { S in
+        flags.withUnsafeMutableBufferPointer { FL in
+        groupCounts.withUnsafeMutableBufferPointer { G in
+        g.segmentCumulative.withUnsafeBufferPointer { cum in
+        segScale.withUnsafeBufferPointer { scale in
+        segLow.withUnsafeBufferPointer { low in
+        segHigh.withUnsafeBufferPointer { high in
+            var f = 0
+            for b in 0..<nb {
+                let pc = batchCompletion[b], pp = batchPass[b]
+                for i in 0..<perBatch[b] {
+                    let w = 8 * f
+                    @inline(__always) func open(_ k: Int) -> Double { (Double(W[w + k]) + 0.5) * 0x1.0p-32 }
+                    let us = open(0)
+                    var s = 0
+                    while s < ns - 1 && us > cum[s] { s += 1 }
+                    let ui = open(1), uc = open(2), up = open(3), ucl = open(4), usf = open(5), usc = open(6)
+                    var p = low[s] + ui * (high[s] - low[s])
+                    p = Swift.min(Swift.max(p, 1e-300), 1 - 1e-16)
+                    var x: Double
+                    if isLognormal {
+                        x = scale[s] * Foundation.exp(lnMu + lnSigma * normal.fastQuantile(p))
+                    } else if high[s] <= low[s] {
+                        x = fallbackInvestment
+                    } else {
+                        x = scale[s] * PreparedDistribution.inverse(inv.kind, p)
+                    }
+                    if !(x >= lower) { x = lower.isFinite ? lower : 0 }
+                    if x > upper { x = upper }
+                    let isCompleted = uc < pc, isAccepted = isCompleted && up < pp
+                    var bits: UInt8 = isCompleted ? FirmColumn.completed : 0
+                    if up < pp { bits |= FirmColumn.passes }
+                    if ucl < cloudP { bits |= FirmColumn.cloud; cloudCount += 1 }
+                    if usf < smartP[s] { bits |= FirmColumn.smart; if isAccepted { smartCount += 1 } }
+                    FL[f] = bits
+                    S[FirmColumn.batch * cap + f] = Int32(b)
+                    S[FirmColumn.segment * cap + f] = Int32(s)
+                    R[FirmColumn.investment * cap + f] = x
+                    R[FirmColumn.score * cap + f] = score.fastQuantile(usc)
+                    let h: Double
+                    if hardwareFromWord {
+                        h = hardware.quantile(open(7))
+                    } else {
+                        // Variable-length draws: the same stream, after the seven fixed uniforms.
+                        stream.select(.firm, trial: t, id: UInt32(b) << 24 | UInt32(i))
+                        for _ in 0..<7 { _ = stream.open01() }
+                        h = hardware.sample(stream)
+                    }
+                    R[FirmColumn.hardware * cap + f] = Swift.min(Swift.max(h, 0), 1)
+                    G[b * 4] += 1
+                    G[b * 4 + 3] += x
+                    G[segBase + s * 2] += 1
+                    if isCompleted { completed += 1; G[b * 4 + 1] += 1 }
+                    if isAccepted {
+                        G[b * 4 + 2] += 1
+                        G[segBase + s * 2 + 1] += 1
+                        acceptedFirms.append(Int32(f))
+                    }
+                    f += 1
+                }
+            }
+        } } } } } } } } }
+        completedCount = completed
+        acceptedCount = acceptedFirms.count
+        smartAccepted = smartCount
+        cloudFirms = cloudCount
         cellKeys.removeAll(keepingCapacity: true)
     }
 
@@ -317,13 +373,13 @@ struct TrialKernel {
         for f in 0..<n { rankOf[f] = -1 }
         guard g.rankDepth > 0 else { return }
         let depth = g.rankDepth
-        firms.withUnsafeBufferPointer { F in
-            for f in 0..<n {
-                let row = f * FirmRow.width
-                guard F[row + FirmRow.completed] > 0, F[row + FirmRow.passes] > 0 else { continue }
-                let sc = F[row + FirmRow.score]
+        let base = FirmColumn.score * firmCapacity
+        real.withUnsafeBufferPointer { R in
+            for f32 in acceptedFirms {
+                let f = Int(f32)
+                let sc = R[base + f]
                 var pos = rank.count
-                while pos > 0 && F[rank[pos - 1] * FirmRow.width + FirmRow.score] < sc { pos -= 1 }
+                while pos > 0 && R[base + rank[pos - 1]] < sc { pos -= 1 }
                 if pos < depth {
                     rank.insert(f, at: pos)
                     if rank.count > depth { rank.removeLast() }
@@ -365,15 +421,18 @@ struct TrialKernel {
         let nb = cv.rates.count
         let benchAmount = cv.policy.benchmarkAmount, smartAmount = cv.policy.smartFactoryAmount
         let cloudAmount = cv.policy.cloudAmount, chainAmount = cv.policy.chainCaseAmount
-        firms.withUnsafeBufferPointer { F in
+        let cap = firmCapacity
+        real.withUnsafeBufferPointer { R in
+        small.withUnsafeBufferPointer { S in
+        flags.withUnsafeBufferPointer { FL in
             awards.withUnsafeMutableBufferPointer { A in
                 rankOf.withUnsafeBufferPointer { RK in
                     for f in 0..<n {
-                        let row = f * FirmRow.width
-                        let b = Int(F[row + FirmRow.batch]), s = Int(F[row + FirmRow.segment])
-                        let inv = F[row + FirmRow.investment], hs = F[row + FirmRow.hardware]
-                        let isCompleted = F[row + FirmRow.completed] > 0
-                        let accepted = isCompleted && F[row + FirmRow.passes] > 0
+                        let b = Int(S[FirmColumn.batch * cap + f]), s = Int(S[FirmColumn.segment * cap + f])
+                        let inv = R[FirmColumn.investment * cap + f], hs = R[FirmColumn.hardware * cap + f]
+                        let bits = FL[f]
+                        let isCompleted = bits & FirmColumn.completed != 0
+                        let accepted = isCompleted && bits & FirmColumn.passes != 0
                         var a = FirmLevelAwards()
                         var eligible = 0.0
                         var atCap = false
@@ -386,10 +445,10 @@ struct TrialKernel {
                         if accepted {
                             let pos = Int(RK[f])
                             if pos >= 0 && pos < cv.benchmarkCount { a.benchmark = benchAmount }
-                            if F[row + FirmRow.smart] > 0 { a.smartFactory = smartAmount }
+                            if bits & FirmColumn.smart != 0 { a.smartFactory = smartAmount }
                             if g.holderIsTopFirm, pos >= 0, pos < funded { a.chainCase = Swift.min(Swift.max(caseAwards[pos], 0), chainAmount) }
                         }
-                        if F[row + FirmRow.cloud] > 0 { a.cloud = cloudAmount }
+                        if bits & FirmColumn.cloud != 0 { a.cloud = cloudAmount }
                         let cut = Rules.applyCeiling(&a, ceiling: cv.ceiling, counts: cv.ceilingLines)
                         if cut > 0 { misc.cuts += 1; misc.cutAmount += cut }
                         if a.benchmark > 0 { misc.bench += 1 }
@@ -415,7 +474,7 @@ struct TrialKernel {
                     }
                 }
             }
-        }
+        } } }
         finish(cv, group: g, funded: funded, sums: sums, misc: misc, record: r)
     }
 
@@ -499,20 +558,20 @@ struct TrialKernel {
         if cellOf.count < n { cellOf = [Int](repeating: -1, count: Swift.max(n, 64) * 2); cellValue = [Double](repeating: 0, count: Swift.max(n, 64) * 2) }
         var counts = [Int](repeating: 0, count: cells + 1)
         var kept = 0
-        firms.withUnsafeBufferPointer { F in
-            for f in 0..<n {
-                cellOf[f] = -1
-                let row = f * FirmRow.width
-                guard F[row + FirmRow.completed] > 0, F[row + FirmRow.passes] > 0 else { continue }
-                let inv = F[row + FirmRow.investment], hs = F[row + FirmRow.hardware]
+        let cap = firmCapacity
+        real.withUnsafeBufferPointer { R in
+        small.withUnsafeBufferPointer { S in
+            for f32 in acceptedFirms {
+                let f = Int(f32)
+                let inv = R[FirmColumn.investment * cap + f], hs = R[FirmColumn.hardware * cap + f]
                 guard let e = Rules.eligibleInvestment(software: inv * (1 - hs), hardware: inv * hs, limit: limit, rule: rule) else { continue }
-                let c = Int(F[row + FirmRow.batch]) * ns + Int(F[row + FirmRow.segment])
-                cellOf[f] = c
-                cellValue[f] = e
+                let c = Int(S[FirmColumn.batch * cap + f]) * ns + Int(S[FirmColumn.segment * cap + f])
+                cellOf[kept] = c
+                cellValue[kept] = e
                 counts[c + 1] += 1
                 kept += 1
             }
-        }
+        } }
         for c in 0..<cells { counts[c + 1] += counts[c] }
         // Sorting pays off only when many variants (sweep points) query the same cells.
         let sort = variantsSharing > 4
@@ -521,9 +580,9 @@ struct TrialKernel {
         set.offsets = counts
         if set.values.count < kept { set.values = [Double](repeating: 0, count: Swift.max(kept, 64) * 2) }
         var fill = counts
-        for f in 0..<n where cellOf[f] >= 0 {
-            let c = cellOf[f]
-            set.values[fill[c]] = cellValue[f]
+        for j in 0..<kept {
+            let c = cellOf[j]
+            set.values[fill[c]] = cellValue[j]
             fill[c] += 1
         }
         if set.positive.count != cells { set.positive = [Int](repeating: 0, count: cells); set.total = [Double](repeating: 0, count: cells) }
@@ -604,7 +663,7 @@ struct TrialKernel {
                     guard a > 0 else { continue }
                     if sum + a > cv.lineTotal[i] + 1e-9 { break }
                     sum += a
-                    if k == 0 { r[L.batch(Int(firms[f * FirmRow.width + FirmRow.batch]), .paid)] += a }
+                    if k == 0 { r[L.batch(Int(small[FirmColumn.batch * firmCapacity + f]), .paid)] += a }
                 }
                 paid[i] = sum
             }

@@ -31,11 +31,18 @@ public final class RandomStream: @unchecked Sendable {
 
     deinit { gsl_rng_free(rng) }
 
+    /// Counter words 2 and 3 of the streams of (domain, trial): trial mod 2³², trial >> 32 | domain << 16.
+    @inline(__always)
+    public static func counters(_ domain: StreamDomain, trial: Int) -> (UInt32, UInt32) {
+        let t = UInt64(truncatingIfNeeded: trial)
+        return (UInt32(truncatingIfNeeded: t), UInt32(truncatingIfNeeded: t >> 32) & 0xFFFF | domain.rawValue << 16)
+    }
+
     /// Points the generator at the start of stream (domain, trial, id).
     @inline(__always)
     public func select(_ domain: StreamDomain, trial: Int, id: UInt32) {
-        let t = UInt64(truncatingIfNeeded: trial)
-        ss_philox_stream(rng, key, id, UInt32(truncatingIfNeeded: t), UInt32(truncatingIfNeeded: t >> 32) & 0xFFFF | domain.rawValue << 16)
+        let (c2, c3) = RandomStream.counters(domain, trial: trial)
+        ss_philox_stream(rng, key, id, c2, c3)
     }
 
     /// A uniform on the open interval (0, 1): (k + ½)/2³², never exactly 0 or 1.

@@ -372,6 +372,36 @@ public struct PreparedDistribution: Sendable {
         return lowEnd.map { $0 + Foundation.exp(v) } ?? v
     }
 
+    /// `quantile(u)` with the common cases inline (the centre of a table, an untruncated uniform);
+    /// the same arithmetic, so the same result. For per-firm draws in the trial loop.
+    @inline(__always)
+    func fastQuantile(_ u: Double) -> Double {
+        if fast == .table, u >= PreparedDistribution.tableTail, u <= 1 - PreparedDistribution.tableTail, !table.isEmpty {
+            let x = u * Double(PreparedDistribution.tableSize)
+            let i = Int(x)
+            let w = x - Double(i)
+            return table.withUnsafeBufferPointer { t in t[i] + w * (t[i + 1] - t[i]) }
+        }
+        if fast == .uniform, distribution.lower == nil, distribution.upper == nil { return a + u * (b - a) }
+        return quantile(u)
+    }
+
+    /// True when `sample` uses one of GSL's samplers, which may draw any number of uniforms;
+    /// otherwise `sample(r)` is `quantile` of one uniform from `r` (or of none, for a fixed value).
+    var usesGSLSampler: Bool {
+        switch fast {
+        case .fixed: return false
+        case .table where !table.isEmpty, .discrete where !table.isEmpty: return false
+        case .normal where distribution.lower == nil && distribution.upper == nil: return true
+        default:
+            guard distribution.lower == nil && distribution.upper == nil else { return false }
+            switch distribution.kind {
+            case .beta, .gamma, .poisson, .binomial, .negativeBinomial: return true
+            default: return false
+            }
+        }
+    }
+
     /// The standard normal's quantile function, tabulated once (Φ⁻¹ for the lognormal investment draw).
     public static let standardNormal = PreparedDistribution(Distribution(.normal(mean: 0, sd: 1)))
 
