@@ -15,18 +15,30 @@ public struct TrialDesign: Sendable {
         self.seed = seed
     }
 
+    /// True when a trial's uniforms depend on that trial alone (independent draws, no induced
+    /// correlation): the trial loop's workers then draw them with `row`, in parallel.
+    public var isPerTrial: Bool { method == .random && correlation == nil }
+
+    /// Column `j` of trial `t` in an independent design: the first uniform of stream (trialInput, t, j).
+    @inline(__always)
+    static func uniform(trial t: Int, column j: Int, stream r: RandomStream) -> Double {
+        r.select(.trialInput, trial: t, id: UInt32(j))
+        return r.open01()
+    }
+
+    /// Trial `t`'s row of a per-trial design (`isPerTrial`): the numbers `block` gives for it.
+    /// `stream` must be a stream of this design's seed.
+    func row(trial t: Int, stream r: RandomStream, into out: UnsafeMutableBufferPointer<Double>) {
+        for j in out.indices { out[j] = TrialDesign.uniform(trial: t, column: j, stream: r) }
+    }
+
     public func block(index: Int, start: Int, count: Int, model: CompiledModel) throws -> [[Double]] {
         let k = model.inputs.count
         var cols: [[Double]]
         switch method {
         case .random:
             let r = RandomStream(seed: seed)
-            cols = (0..<k).map { j in
-                (0..<count).map { t in
-                    r.select(.trialInput, trial: start + t, id: UInt32(j))
-                    return r.open01()
-                }
-            }
+            cols = (0..<k).map { j in (0..<count).map { t in TrialDesign.uniform(trial: start + t, column: j, stream: r) } }
         case .lhs:
             cols = DesignSupport.latinHypercube(n: count, k: k, seed: seed, stream: UInt32(truncatingIfNeeded: index))
         }

@@ -24,6 +24,10 @@ struct CompiledVariant: Sendable {
     let totalFunding: Double
     /// Layout index of （一）, if the scenario has it.
     let transformationIndex: Int?
+    /// `Rules.mostUnderCeiling` without a chain case, and whether the ceiling counts （五）: the
+    /// trial loop adds the chain case's part itself instead of re-deriving the rest every trial.
+    let mostUnderCeilingWithoutChain: Double
+    let ceilingCountsChain: Bool
 
     init(_ v: ResolvedVariant, layout: RecordLayout) {
         let s = v.scenario
@@ -47,6 +51,14 @@ struct CompiledVariant: Sendable {
         restricted = layout.sources.map { id in s.funding.first { $0.id == id }?.onlyLines != nil }
         totalFunding = sourceAmount.reduce(0, +)
         transformationIndex = layout.lines.firstIndex(of: .transformation)
+        mostUnderCeilingWithoutChain = Rules.mostUnderCeiling(policy: s.policy, chainCase: 0)
+        ceilingCountsChain = CeilingLines(s.policy.ceilingLines).chainCase
+    }
+
+    /// `Rules.mostUnderCeiling(policy:chainCase:)` for this variant's policy.
+    @inline(__always)
+    func mostUnderCeiling(chainCase: Double) -> Double {
+        mostUnderCeilingWithoutChain + (ceilingCountsChain ? Swift.min(Swift.max(chainCase, 0), policy.chainCaseAmount) : 0)
     }
 }
 
@@ -310,8 +322,9 @@ struct TrialKernel {
                     let w = 8 * f
                     @inline(__always) func open(_ k: Int) -> Double { (Double(W[w + k]) + 0.5) * 0x1.0p-32 }
                     let us = open(0)
+                    // The first segment whose cumulative share reaches us (cum increases: a count, no branches).
                     var s = 0
-                    while s < ns - 1 && us > cum[s] { s += 1 }
+                    for k in 0..<Swift.max(ns - 1, 0) { s &+= us > cum[k] ? 1 : 0 }
                     let ui = open(1), uc = open(2), up = open(3), ucl = open(4), usf = open(5), usc = open(6)
                     var p = low[s] + ui * (high[s] - low[s])
                     p = Swift.min(Swift.max(p, 1e-300), 1 - 1e-16)
@@ -337,7 +350,7 @@ struct TrialKernel {
                     R[FirmColumn.score * cap + f] = score.fastQuantile(usc)
                     let h: Double
                     if hardwareFromWord {
-                        h = hardware.quantile(open(7))
+                        h = hardware.fastQuantile(open(7))
                     } else {
                         // Variable-length draws: the same stream, after the seven fixed uniforms.
                         stream.select(.firm, trial: t, id: UInt32(b) << 24 | UInt32(i))
@@ -484,7 +497,7 @@ struct TrialKernel {
     func canSkipFirms(_ cv: CompiledVariant, group g: CompiledGroup, funded: Int) -> Bool {
         guard !forceFirmLoop, cv.overrun != .lottery else { return false }
         let chain = g.holderIsTopFirm && funded > 0 ? caseAwards[0] : 0
-        return Rules.mostUnderCeiling(policy: cv.policy, chainCase: chain) <= cv.ceiling
+        return cv.mostUnderCeiling(chainCase: chain) <= cv.ceiling
     }
 
     /// （一）–（五） demand without a pass over the firms: per batch × segment cell, accepted firms'

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 import SubsidyModel
 
 /// Running moments of one quantity over trials (Chan et al.'s pairwise update), merged in
@@ -135,43 +136,61 @@ public enum Simulator {
 
         let threads = options.threads
         var kernels = (0..<threads).map { _ in TrialKernel(model: model) }
+        // Per-trial designs are drawn by the workers, each with its own stream of the design's seed.
+        let designStreams = (0..<threads).map { _ in RandomStream(seed: design.seed) }
+        let perTrialDesign = design.isPerTrial
+        let nsf = storedFields.count
         var records: [Double] = [], inVals: [Double] = [], uRows: [Double] = []
+        // Stored fields and input values of a block, column by column, so they append as runs.
+        var storedBlock: [Double] = [], inputBlock: [Double] = []
         var done = 0
         var target = options.trials
         var block = 0
         while done < target {
             let len = Swift.min(blockLength, target - done)
-            let u = try design.block(index: block, start: done, count: len, model: model)   // [k][len]
             // Per-block buffers: records of every trial (len × nv × L.count) and input values.
             let recLen = nv * L.count
             // Buffers are allocated once and reused: every record field is written before it is read.
             if records.count < len * recLen { records = [Double](repeating: 0, count: blockLength * recLen) }
             if inVals.count < len * k { inVals = [Double](repeating: 0, count: blockLength * k) }
-            for i in 0..<(len * k) { inVals[i] = 0 }   // inputs only some populations have stay 0
             if uRows.count < len * k { uRows = [Double](repeating: 0, count: blockLength * k) }
-            for j in 0..<k { for t in 0..<len { uRows[t * k + j] = u[j][t] } }
+            if storedBlock.count < blockLength * nv * nsf { storedBlock = [Double](repeating: 0, count: blockLength * nv * nsf) }
+            if inputBlock.count < blockLength * k { inputBlock = [Double](repeating: 0, count: blockLength * k) }
+            if !perTrialDesign {
+                let u = try design.block(index: block, start: done, count: len, model: model)   // [k][len]
+                for j in 0..<k { for t in 0..<len { uRows[t * k + j] = u[j][t] } }
+            }
             let chunks = (len + chunkLength - 1) / chunkLength
             let base = done
             let fieldCount = L.count
+            let keepInputs = options.keepInputs
             // Per chunk and variant, moments of every field: computed by the worker, merged below in chunk order.
             var chunkMoments = [Moments](repeating: Moments(), count: chunks * nv * fieldCount)
+            // Workers claim chunks in turn (a slow worker never holds up the others); each chunk's
+            // results go to fixed places, so the output does not depend on who ran what.
+            let nextChunk = Atomic<Int>(0)
             records.withUnsafeMutableBufferPointer { rec in
                 inVals.withUnsafeMutableBufferPointer { iv in
-                    uRows.withUnsafeBufferPointer { ur in
+                    uRows.withUnsafeMutableBufferPointer { ur in
                         kernels.withUnsafeMutableBufferPointer { ks in
                             chunkMoments.withUnsafeMutableBufferPointer { cm in
+                                storedBlock.withUnsafeMutableBufferPointer { sb in
+                                    inputBlock.withUnsafeMutableBufferPointer { ib in
                                 let rp = UnsafeSendable(rec), ip = UnsafeSendable(iv), up = UnsafeSendable(ur), kp = UnsafeSendable(ks)
-                                let mp = UnsafeSendable(cm)
+                                let mp = UnsafeSendable(cm), sp = UnsafeSendable(sb), bp = UnsafeSendable(ib)
                                 let workers = Swift.min(threads, chunks)
                                 DispatchQueue.concurrentPerform(iterations: workers) { w in
-                                    var c = w
-                                    while c < chunks {
+                                    while true {
+                                        let c = nextChunk.wrappingAdd(1, ordering: .relaxed).oldValue
+                                        guard c < chunks else { break }
                                         let lo = c * chunkLength, hi = Swift.min(len, lo + chunkLength)
                                         for t in lo..<hi {
-                                            let uRow = UnsafeBufferPointer(rebasing: up.value[(t * k)..<((t + 1) * k)])
                                             let inRow = UnsafeMutableBufferPointer(rebasing: ip.value[(t * k)..<((t + 1) * k)])
+                                            let uRowM = UnsafeMutableBufferPointer(rebasing: up.value[(t * k)..<((t + 1) * k)])
+                                            if perTrialDesign { design.row(trial: base + t, stream: designStreams[w], into: uRowM) }
+                                            for j in 0..<k { inRow[j] = 0 }   // inputs only some populations have stay 0
                                             let out = UnsafeMutableBufferPointer(rebasing: rp.value[(t * recLen)..<((t + 1) * recLen)])
-                                            kp.value[w].evaluate(trial: base + t, u: uRow, inputValues: inRow, out: out)
+                                            kp.value[w].evaluate(trial: base + t, u: UnsafeBufferPointer(uRowM), inputValues: inRow, out: out)
                                         }
                                         // Shifted sums per field (shift = the chunk's first value: no division per
                                         // value), accumulated trial by trial so records are read in memory order;
@@ -196,8 +215,17 @@ public enum Simulator {
                                             for f in 0..<fieldCount {
                                                 mp.value[mbase + f] = Moments(count: hi - lo, shift: rp.value[first + f], sum: s1[f], sumOfSquares: s2[f])
                                             }
+                                            // Stored fields, column by column.
+                                            for (si, f) in storedFields.enumerated() {
+                                                let col = (v * nsf + si) * blockLength
+                                                for t in lo..<hi { sp.value[col + t] = rp.value[t * recLen + v * fieldCount + f] }
+                                            }
                                         }
-                                        c += workers
+                                        if keepInputs {
+                                            for j in 0..<k { for t in lo..<hi { bp.value[j * blockLength + t] = ip.value[t * k + j] } }
+                                        }
+                                    }
+                                }
                                     }
                                 }
                             }
@@ -212,13 +240,18 @@ public enum Simulator {
                     for f in 0..<fieldCount { moments[v][f].merge(chunkMoments[mbase + f]) }
                 }
             }
-            for v in 0..<nv {
-                for (si, f) in storedFields.enumerated() {
-                    for t in 0..<len { stored[v][si].append(records[t * recLen + v * L.count + f]) }
+            storedBlock.withUnsafeBufferPointer { sb in
+                for v in 0..<nv {
+                    for si in 0..<nsf {
+                        let col = (v * nsf + si) * blockLength
+                        stored[v][si].append(contentsOf: UnsafeBufferPointer(rebasing: sb[col..<(col + len)]))
+                    }
                 }
             }
             if options.keepInputs {
-                for j in 0..<k { for t in 0..<len { inputs[j].append(inVals[t * k + j]) } }
+                inputBlock.withUnsafeBufferPointer { ib in
+                    for j in 0..<k { inputs[j].append(contentsOf: UnsafeBufferPointer(rebasing: ib[(j * blockLength)..<(j * blockLength + len)])) }
+                }
             }
             done += len
             block += 1

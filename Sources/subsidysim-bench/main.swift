@@ -27,7 +27,12 @@ let design = TrialDesign(method: .random, seed: model.seed)
 line("subsidysim bench — bundled draft scenario, \(model.variantCount) variants (common random numbers), \(cores) cores, GSL \(Engine.gslVersion)")
 line("case                          trials    threads   wall s    firm-trials/s   trials/s    peak RSS MiB")
 var cases: [(Int, Int)] = quick ? [(20_000, 1), (20_000, cores)] : [(100_000, 1), (100_000, cores), (1_000_000, cores)]
-if let i = args.firstIndex(of: "--trials"), i + 1 < args.count, let n = Int(args[i + 1]) { cases = [(n, 1)] }
+// `--trials N [--threads K]`: one case only (for A/B comparisons of a change).
+if let i = args.firstIndex(of: "--trials"), i + 1 < args.count, let n = Int(args[i + 1]) {
+    var k = 1
+    if let j = args.firstIndex(of: "--threads"), j + 1 < args.count, let t = Int(args[j + 1]) { k = Swift.max(1, t) }
+    cases = [(n, k)]
+}
 for (trials, threads) in cases {
     let t0 = Date()
     guard let r = try? Simulator.run(model, options: RunOptions(trials: trials, threads: threads, keepInputs: true), design: design) else {
