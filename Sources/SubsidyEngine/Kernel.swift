@@ -98,6 +98,9 @@ struct CompiledGroup: Sendable {
     let segmentFactor: [Double]
     let segmentSmart: [Double]
     let investment: Distribution
+    /// The investment law untruncated (truncation and segment scale are applied per firm), with its
+    /// quantile function tabulated: Y = F⁻¹(p) by one look-up.
+    let investmentLaw: PreparedDistribution
     let hardware: PreparedDistribution
     let score: PreparedDistribution
     let chainAward: PreparedDistribution
@@ -237,7 +240,7 @@ struct TrialKernel {
     ///
     /// Also tallies the policy-free counts (firms, completed, accepted, investment per batch; firms
     /// and accepted per segment; accepted smart factories; cloud firms) and lists accepted firms.
-    /// Cost: ~O(n) with one `exp` and two table look-ups per firm.
+    /// Cost: O(n), three table look-ups per firm.
     mutating func drawFirms(trial t: Int, group g: CompiledGroup) {
         let nb = g.batches
         if perBatch.count != nb { perBatch = [Int](repeating: 0, count: nb) }
@@ -284,14 +287,12 @@ struct TrialKernel {
             batchCompletion[b] = Swift.min(Swift.max(value(g.index.completion[b]), 0), 1)
             batchPass[b] = Swift.min(Swift.max(value(g.index.pass[b]), 0), 1)
         }
-        var lnMu = 0.0, lnSigma = 0.0, isLognormal = false
-        if case let .lognormal(mu, sigma) = inv.kind { lnMu = mu; lnSigma = sigma; isLognormal = true }
         let lower = inv.lower ?? -.infinity, upper = inv.upper ?? .infinity
         let fallbackInvestment = inv.lower ?? inv.upper ?? 0
         // Locals, so the loop does not retain and release the group's arrays on every access.
         let hardware = g.hardware, score = g.score, smartP = g.segmentSmart
         let hardwareFromWord = !hardware.usesGSLSampler
-        let normal = PreparedDistribution.standardNormal
+        let law = g.investmentLaw
         let stream = self.stream
         let (c2, c3) = RandomStream.counters(.firm, trial: t)
         let L = model.layout
@@ -328,14 +329,7 @@ struct TrialKernel {
                     let ui = open(1), uc = open(2), up = open(3), ucl = open(4), usf = open(5), usc = open(6)
                     var p = low[s] + ui * (high[s] - low[s])
                     p = Swift.min(Swift.max(p, 1e-300), 1 - 1e-16)
-                    var x: Double
-                    if isLognormal {
-                        x = scale[s] * Foundation.exp(lnMu + lnSigma * normal.fastQuantile(p))
-                    } else if high[s] <= low[s] {
-                        x = fallbackInvestment
-                    } else {
-                        x = scale[s] * PreparedDistribution.inverse(inv.kind, p)
-                    }
+                    var x = high[s] > low[s] ? scale[s] * law.fastQuantile(p) : fallbackInvestment
                     if !(x >= lower) { x = lower.isFinite ? lower : 0 }
                     if x > upper { x = upper }
                     let isCompleted = uc < pc, isAccepted = isCompleted && up < pp

@@ -61,7 +61,8 @@ public struct CompiledModel: Sendable {
                 designColumn: list.map { i in union.firstIndex { $0.id == i.id }! },
                 index: InputIndex(list, batches: p.batches.count), batches: p.batches.count, perBatchCounts: perBatch,
                 segmentCumulative: cum, segmentFactor: p.segments.map(\.investmentFactor), segmentSmart: p.segments.map(\.smartFactory),
-                investment: p.investment, hardware: PreparedDistribution(p.hardwareShare),
+                investment: p.investment, investmentLaw: PreparedDistribution(Distribution(p.investment.kind), tabulate: true),
+                hardware: PreparedDistribution(p.hardwareShare),
                 score: PreparedDistribution(p.score), chainAward: PreparedDistribution(p.chainCaseAward),
                 holderIsTopFirm: p.chainCaseHolder == .topFirm,
                 variants: members, rankDepth: depth, needsLottery: policies.contains { $0.overrun == .lottery })

@@ -46,18 +46,23 @@ public struct PreparedDistribution: Sendable {
     /// Prepared distributions are immutable and their tables cost ~10⁴ inverse-CDF calls, so one
     /// process keeps one per distinct distribution (runs, the audit's quick run, sweep points and
     /// solve rounds compile the same laws again and again).
-    private static let cache = Mutex<[Distribution: PreparedDistribution]>([:])
+    private struct CacheKey: Hashable { let distribution: Distribution; let tabulate: Bool }
+    private static let cache = Mutex<[CacheKey: PreparedDistribution]>([:])
 
-    public init(_ d: Distribution) {
-        if let hit = PreparedDistribution.cache.withLock({ $0[d] }) {
+    /// - Parameter tabulate: also tabulate a lognormal's quantile function (instead of
+    ///   exp(μ + σ·Φ⁻¹(u)) per draw): for the per-firm investment draw, where an `exp` per firm
+    ///   cost more than a table look-up. Interpolation error below 2·10⁻⁷ relative (see `table`).
+    public init(_ d: Distribution, tabulate: Bool = false) {
+        let key = CacheKey(distribution: d, tabulate: tabulate)
+        if let hit = PreparedDistribution.cache.withLock({ $0[key] }) {
             self = hit
             return
         }
-        self.init(building: d)
+        self.init(building: d, tabulate: tabulate)
         let made = self
         PreparedDistribution.cache.withLock { c in
             if c.count > 4096 { c.removeAll() }
-            c[d] = made
+            c[key] = made
         }
     }
 
@@ -75,7 +80,7 @@ public struct PreparedDistribution: Sendable {
         return out
     }
 
-    private init(building d: Distribution) {
+    private init(building d: Distribution, tabulate: Bool) {
         // The truncation masses and quantile tables below call GSL, whose default error handler
         // aborts the process (e.g. `gsl_cdf_beta_Pinv` does not converge at p = 1e-300 for
         // beta(0.5, 0.5), nor `gsl_cdf_gamma_Pinv` below p ≈ 0.13 for shape 0.1). A model is
@@ -93,7 +98,7 @@ public struct PreparedDistribution: Sendable {
         case let .fixed(v): fast = .fixed; a = v
         case let .uniform(x, y): fast = .uniform; a = x; b = y
         case let .triangular(x, m, y): fast = .triangular; a = x; b = y; c = m
-        case let .lognormal(mu, sigma): fast = .lognormal; a = mu; b = sigma
+        case let .lognormal(mu, sigma): fast = tabulate ? .table : .lognormal; a = mu; b = sigma
         case let .normal(m, sd): fast = .table; a = m; b = sd
         case .beta, .pert, .gamma: fast = .table
         case .poisson, .binomial, .negativeBinomial: fast = .discrete
@@ -402,8 +407,6 @@ public struct PreparedDistribution: Sendable {
         }
     }
 
-    /// The standard normal's quantile function, tabulated once (Φ⁻¹ for the lognormal investment draw).
-    public static let standardNormal = PreparedDistribution(Distribution(.normal(mean: 0, sd: 1)))
 
     /// One draw, from exactly one uniform wherever the law has a quantile table (normal, beta, PERT,
     /// gamma, discrete laws: tables built from GSL's inverse CDFs, see `table`), so a firm's later
