@@ -160,7 +160,7 @@ struct TrialKernel {
     var small: [Int32] = []
     var flags: [UInt8] = []
     var firmCapacity = 0
-    /// Accepted firms (completed and passed) in firm order.
+    /// Accepted firms (completed and passed) in firm order: the first `acceptedCount`.
     var acceptedFirms: [Int32] = []
     /// Eight Philox outputs per firm (scratch for `drawFirms`).
     var words: [UInt32] = []
@@ -205,6 +205,9 @@ struct TrialKernel {
     }
     var cellOf: [Int] = []
     var cellValue: [Double] = []
+    /// Counting-sort scratch: firms per cell (then offsets), and each cell's next free slot.
+    var cellCounts: [Int] = []
+    var cellFill: [Int] = []
     var cellKeys: [(limit: Double, rule: HardwareRule)] = []
     /// Variants sharing the current group's firms (decides whether cells are sorted).
     var variantsSharing = 0
@@ -290,10 +293,9 @@ struct TrialKernel {
             small = [Int32](repeating: 0, count: firmCapacity * FirmColumn.smallCount)
             flags = [UInt8](repeating: 0, count: firmCapacity)
             words = [UInt32](repeating: 0, count: firmCapacity * 8)
-            acceptedFirms.reserveCapacity(firmCapacity)
+            acceptedFirms = [Int32](repeating: 0, count: firmCapacity)
         }
         firmCount = n
-        acceptedFirms.removeAll(keepingCapacity: true)
         let price = value(g.index.price, 1)
         let cloudP = value(g.index.cloud)
         // Investment of a firm of segment s: X = f_s·price·Y, Y ~ the investment law, X truncated to
@@ -334,66 +336,91 @@ struct TrialKernel {
                 f0 += perBatch[b]
             }
         }
+        // Pass by pass over all firms (short loops with independent iterations: table look-ups
+        // overlap, no loop-carried branches). The first eight outputs of firm f's stream are
+        // words 8f…8f+7: segment, investment, completion, pass, cloud, smart factory, score, hardware.
+        @inline(__always) func open(_ w: UInt32) -> Double { (Double(w) + 0.5) * 0x1.0p-32 }
+        var accepted = 0
         words.withUnsafeBufferPointer { W in
         real.withUnsafeMutableBufferPointer { R in
         small.withUnsafeMutableBufferPointer { S in
         flags.withUnsafeMutableBufferPointer { FL in
+        acceptedFirms.withUnsafeMutableBufferPointer { AC in
         groupCounts.withUnsafeMutableBufferPointer { G in
         g.segmentCumulative.withUnsafeBufferPointer { cum in
         segScale.withUnsafeBufferPointer { scale in
         segLow.withUnsafeBufferPointer { low in
         segHigh.withUnsafeBufferPointer { high in
+            let investment = R.baseAddress! + FirmColumn.investment * cap
+            let hardwareShare = R.baseAddress! + FirmColumn.hardware * cap
+            let scores = R.baseAddress! + FirmColumn.score * cap
+            let batchOf = S.baseAddress! + FirmColumn.batch * cap
+            let segmentOf = S.baseAddress! + FirmColumn.segment * cap
+            // Segment: how many cumulative shares lie below the uniform (shares are ≥ 0, so cum
+            // increases); the sign bit of cum − u counts without a branch. Investment probability
+            // p inside the segment's truncation range.
+            for f in 0..<n {
+                let us = open(W[8 * f])
+                var s = 0
+                for k in 0..<Swift.max(ns - 1, 0) { s &+= Int(truncatingIfNeeded: (cum[k] - us).bitPattern >> 63) }
+                segmentOf[f] = Int32(truncatingIfNeeded: s)
+                let p = low[s] + open(W[8 * f + 1]) * (high[s] - low[s])
+                investment[f] = Swift.min(Swift.max(p, 1e-300), 1 - 1e-16)
+            }
+            // Investment X = scale_s · F⁻¹(p), clamped to [min, max].
+            for f in 0..<n {
+                let s = Int(segmentOf[f])
+                var x = high[s] > low[s] ? scale[s] * law.fastQuantile(investment[f]) : fallbackInvestment
+                if !(x >= lower) { x = lower.isFinite ? lower : 0 }
+                if x > upper { x = upper }
+                investment[f] = x
+            }
+            for f in 0..<n { scores[f] = score.fastQuantile(open(W[8 * f + 6])) }
+            if hardwareFromWord {
+                for f in 0..<n { hardwareShare[f] = Swift.min(Swift.max(hardware.fastQuantile(open(W[8 * f + 7])), 0), 1) }
+            } else {
+                // Variable-length draws: the same stream, after the seven fixed uniforms.
+                var f = 0
+                for b in 0..<nb {
+                    for i in 0..<perBatch[b] {
+                        stream.select(.firm, trial: t, id: UInt32(b) << 24 | UInt32(i))
+                        for _ in 0..<7 { _ = stream.open01() }
+                        hardwareShare[f] = Swift.min(Swift.max(hardware.sample(stream), 0), 1)
+                        f += 1
+                    }
+                }
+            }
+            // Yes/no facts and the policy-free tallies.
             var f = 0
             for b in 0..<nb {
                 let pc = batchCompletion[b], pp = batchPass[b]
-                for i in 0..<perBatch[b] {
+                for _ in 0..<perBatch[b] {
                     let w = 8 * f
-                    @inline(__always) func open(_ k: Int) -> Double { (Double(W[w + k]) + 0.5) * 0x1.0p-32 }
-                    let us = open(0)
-                    // The first segment whose cumulative share reaches us (cum increases: a count, no branches).
-                    var s = 0
-                    for k in 0..<Swift.max(ns - 1, 0) { s &+= us > cum[k] ? 1 : 0 }
-                    let ui = open(1), uc = open(2), up = open(3), ucl = open(4), usf = open(5), usc = open(6)
-                    var p = low[s] + ui * (high[s] - low[s])
-                    p = Swift.min(Swift.max(p, 1e-300), 1 - 1e-16)
-                    var x = high[s] > low[s] ? scale[s] * law.fastQuantile(p) : fallbackInvestment
-                    if !(x >= lower) { x = lower.isFinite ? lower : 0 }
-                    if x > upper { x = upper }
-                    let isCompleted = uc < pc, isAccepted = isCompleted && up < pp
+                    let s = Int(segmentOf[f])
+                    let isCompleted = open(W[w + 2]) < pc, passes = open(W[w + 3]) < pp
+                    let isAccepted = isCompleted && passes
                     var bits: UInt8 = isCompleted ? FirmColumn.completed : 0
-                    if up < pp { bits |= FirmColumn.passes }
-                    if ucl < cloudP { bits |= FirmColumn.cloud; cloudCount += 1 }
-                    if usf < smartP[s] { bits |= FirmColumn.smart; if isAccepted { smartCount += 1 } }
+                    if passes { bits |= FirmColumn.passes }
+                    if open(W[w + 4]) < cloudP { bits |= FirmColumn.cloud; cloudCount += 1 }
+                    if open(W[w + 5]) < smartP[s] { bits |= FirmColumn.smart; if isAccepted { smartCount += 1 } }
                     FL[f] = bits
-                    S[FirmColumn.batch * cap + f] = Int32(b)
-                    S[FirmColumn.segment * cap + f] = Int32(s)
-                    R[FirmColumn.investment * cap + f] = x
-                    R[FirmColumn.score * cap + f] = score.fastQuantile(usc)
-                    let h: Double
-                    if hardwareFromWord {
-                        h = hardware.fastQuantile(open(7))
-                    } else {
-                        // Variable-length draws: the same stream, after the seven fixed uniforms.
-                        stream.select(.firm, trial: t, id: UInt32(b) << 24 | UInt32(i))
-                        for _ in 0..<7 { _ = stream.open01() }
-                        h = hardware.sample(stream)
-                    }
-                    R[FirmColumn.hardware * cap + f] = Swift.min(Swift.max(h, 0), 1)
+                    batchOf[f] = Int32(truncatingIfNeeded: b)
                     G[b * 4] += 1
-                    G[b * 4 + 3] += x
+                    G[b * 4 + 3] += investment[f]
                     G[segBase + s * 2] += 1
                     if isCompleted { completed += 1; G[b * 4 + 1] += 1 }
                     if isAccepted {
                         G[b * 4 + 2] += 1
                         G[segBase + s * 2 + 1] += 1
-                        acceptedFirms.append(Int32(f))
+                        AC[accepted] = Int32(truncatingIfNeeded: f)
+                        accepted += 1
                     }
                     f += 1
                 }
             }
-        } } } } } } } } }
+        } } } } } } } } } }
+        acceptedCount = accepted
         completedCount = completed
-        acceptedCount = acceptedFirms.count
         smartAccepted = smartCount
         cloudFirms = cloudCount
         cellKeys.removeAll(keepingCapacity: true)
@@ -409,8 +436,8 @@ struct TrialKernel {
         let depth = g.rankDepth
         let base = FirmColumn.score * firmCapacity
         real.withUnsafeBufferPointer { R in
-            for f32 in acceptedFirms {
-                let f = Int(f32)
+            for j in 0..<acceptedCount {
+                let f = Int(acceptedFirms[j])
                 let sc = R[base + f]
                 var pos = rank.count
                 while pos > 0 && R[base + rank[pos - 1]] < sc { pos -= 1 }
@@ -590,39 +617,40 @@ struct TrialKernel {
         if cellSets.count <= k { cellSets.append(CellSet()) }
         let n = firmCount
         if cellOf.count < n { cellOf = [Int](repeating: -1, count: Swift.max(n, 64) * 2); cellValue = [Double](repeating: 0, count: Swift.max(n, 64) * 2) }
-        var counts = [Int](repeating: 0, count: cells + 1)
+        if cellCounts.count != cells + 1 { cellCounts = [Int](repeating: 0, count: cells + 1); cellFill = cellCounts }
+        for c in 0...cells { cellCounts[c] = 0 }
         var kept = 0
         let cap = firmCapacity
         real.withUnsafeBufferPointer { R in
         small.withUnsafeBufferPointer { S in
-            for f32 in acceptedFirms {
-                let f = Int(f32)
+            for j in 0..<acceptedCount {
+                let f = Int(acceptedFirms[j])
                 let inv = R[FirmColumn.investment * cap + f], hs = R[FirmColumn.hardware * cap + f]
                 guard let e = Rules.eligibleInvestment(software: inv * (1 - hs), hardware: inv * hs, limit: limit, rule: rule) else { continue }
                 let c = Int(S[FirmColumn.batch * cap + f]) * ns + Int(S[FirmColumn.segment * cap + f])
                 cellOf[kept] = c
                 cellValue[kept] = e
-                counts[c + 1] += 1
+                cellCounts[c + 1] += 1
                 kept += 1
             }
         } }
-        for c in 0..<cells { counts[c + 1] += counts[c] }
+        for c in 0..<cells { cellCounts[c + 1] += cellCounts[c] }
         // Sorting pays off only when many variants (sweep points) query the same cells.
         let sort = variantsSharing > 4
         var set = cellSets[k]
         cellSets[k] = CellSet()   // take the buffers, so writes below do not copy them
-        set.offsets = counts
+        if set.offsets.count != cells + 1 { set.offsets = [Int](repeating: 0, count: cells + 1) }
+        for c in 0...cells { set.offsets[c] = cellCounts[c]; cellFill[c] = cellCounts[c] }
         if set.values.count < kept { set.values = [Double](repeating: 0, count: Swift.max(kept, 64) * 2) }
-        var fill = counts
         for j in 0..<kept {
             let c = cellOf[j]
-            set.values[fill[c]] = cellValue[j]
-            fill[c] += 1
+            set.values[cellFill[c]] = cellValue[j]
+            cellFill[c] += 1
         }
         if set.positive.count != cells { set.positive = [Int](repeating: 0, count: cells); set.total = [Double](repeating: 0, count: cells) }
         if set.prefix.count < kept + 1 { set.prefix = [Double](repeating: 0, count: Swift.max(kept, 64) * 2 + 1) }
         for c in 0..<cells {
-            let o1 = counts[c], o2 = counts[c + 1]
+            let o1 = cellCounts[c], o2 = cellCounts[c + 1]
             if sort && o2 - o1 > 1 { set.values[o1..<o2].sort() }
             var acc = 0.0, positive = 0
             set.prefix[o1] = 0
