@@ -390,31 +390,31 @@ struct TrialKernel {
                     }
                 }
             }
-            // Yes/no facts and the policy-free tallies.
+            // Yes/no facts and the policy-free tallies, without branches (cloud uptake near 50%
+            // makes a branch a coin toss): `below(u, p)` is 1 when u < p (the sign of u − p).
+            @inline(__always) func below(_ u: Double, _ p: Double) -> Int { Int(truncatingIfNeeded: (u - p).bitPattern >> 63) }
             var f = 0
             for b in 0..<nb {
                 let pc = batchCompletion[b], pp = batchPass[b]
                 for _ in 0..<perBatch[b] {
                     let w = 8 * f
                     let s = Int(segmentOf[f])
-                    let isCompleted = open(W[w + 2]) < pc, passes = open(W[w + 3]) < pp
-                    let isAccepted = isCompleted && passes
-                    var bits: UInt8 = isCompleted ? FirmColumn.completed : 0
-                    if passes { bits |= FirmColumn.passes }
-                    if open(W[w + 4]) < cloudP { bits |= FirmColumn.cloud; cloudCount += 1 }
-                    if open(W[w + 5]) < smartP[s] { bits |= FirmColumn.smart; if isAccepted { smartCount += 1 } }
-                    FL[f] = bits
+                    let done = below(open(W[w + 2]), pc), passes = below(open(W[w + 3]), pp)
+                    let cloud = below(open(W[w + 4]), cloudP), smart = below(open(W[w + 5]), smartP[s])
+                    let ok = done & passes
+                    FL[f] = UInt8(truncatingIfNeeded: done | passes << 1 | cloud << 2 | smart << 3)
                     batchOf[f] = Int32(truncatingIfNeeded: b)
+                    completed += done
+                    cloudCount += cloud
+                    smartCount += smart & ok
                     G[b * 4] += 1
+                    G[b * 4 + 1] += Double(done)
+                    G[b * 4 + 2] += Double(ok)
                     G[b * 4 + 3] += investment[f]
                     G[segBase + s * 2] += 1
-                    if isCompleted { completed += 1; G[b * 4 + 1] += 1 }
-                    if isAccepted {
-                        G[b * 4 + 2] += 1
-                        G[segBase + s * 2 + 1] += 1
-                        AC[accepted] = Int32(truncatingIfNeeded: f)
-                        accepted += 1
-                    }
+                    G[segBase + s * 2 + 1] += Double(ok)
+                    AC[accepted] = Int32(truncatingIfNeeded: f)
+                    accepted += ok
                     f += 1
                 }
             }
