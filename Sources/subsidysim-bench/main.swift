@@ -21,10 +21,13 @@ do { loaded = try LoadedScenario.load(nil) } catch {
     print("cannot load the bundled scenario: \(error.render(.en))")
     exit(70)
 }
+let compileStart = Date()
 let model = CompiledModel(loaded, seed: loaded.scenario.simulation.seed)
+let compileSeconds = Date().timeIntervalSince(compileStart)
 let design = TrialDesign(method: .random, seed: model.seed)
 
 line("subsidysim bench — bundled draft scenario, \(model.variantCount) variants (common random numbers), \(cores) cores, GSL \(Engine.gslVersion)")
+line(String(format: "compile (quantile tables, all cores): %.3f s", compileSeconds))
 line("case                          trials    threads   wall s    firm-trials/s   trials/s    peak RSS MiB")
 var cases: [(Int, Int)] = quick ? [(20_000, 1), (20_000, cores)] : [(100_000, 1), (100_000, cores), (1_000_000, cores)]
 // `--trials N [--threads K]`: one case only (for A/B comparisons of a change).
