@@ -323,7 +323,6 @@ struct TrialKernel {
         let hardwareFromWord = !hardware.usesGSLSampler
         let law = g.investmentLaw
         let stream = self.stream
-        let (c2, c3) = RandomStream.counters(.firm, trial: t)
         let L = model.layout
         let segBase = L.batches * 4
         for i in 0..<groupCounts.count { groupCounts[i] = 0 }
@@ -332,14 +331,14 @@ struct TrialKernel {
         words.withUnsafeMutableBufferPointer { W in
             var f0 = 0
             for b in 0..<nb where perBatch[b] > 0 {
-                ss_philox_fill8(stream.key, UInt32(b) << 24, c2, c3, Int32(perBatch[b]), W.baseAddress! + 8 * f0)
+                stream.firstEight(.firm, trial: t, firstID: UInt32(b) << 24, count: perBatch[b], into: W.baseAddress! + 8 * f0)
                 f0 += perBatch[b]
             }
         }
         // Pass by pass over all firms (short loops with independent iterations: table look-ups
         // overlap, no loop-carried branches). The first eight outputs of firm f's stream are
         // words 8f…8f+7: segment, investment, completion, pass, cloud, smart factory, score, hardware.
-        @inline(__always) func open(_ w: UInt32) -> Double { (Double(w) + 0.5) * 0x1.0p-32 }
+        @inline(__always) func open(_ w: UInt32) -> Double { RandomStream.open(w) }
         var accepted = 0
         words.withUnsafeBufferPointer { W in
         real.withUnsafeMutableBufferPointer { R in

@@ -45,9 +45,23 @@ public final class RandomStream: @unchecked Sendable {
         ss_philox_stream(rng, key, id, c2, c3)
     }
 
+    /// The first eight 32-bit outputs of streams (domain, trial, firstID + i), i = 0..<count, into
+    /// `out[8i ..< 8i + 8]`: what `select` and eight draws give for each stream, in one vectorised
+    /// call (~9 ns per stream). `firstID + count` must not pass 2³².
+    @inline(__always)
+    public func firstEight(_ domain: StreamDomain, trial: Int, firstID: UInt32, count: Int, into out: UnsafeMutablePointer<UInt32>) {
+        guard count > 0 else { return }
+        let (c2, c3) = RandomStream.counters(domain, trial: trial)
+        ss_philox_fill8(key, firstID, c2, c3, Int32(count), out)
+    }
+
+    /// A uniform on (0, 1) from a raw 32-bit output k: (k + ½)/2³² (what `open01` returns).
+    @inline(__always)
+    public static func open(_ k: UInt32) -> Double { (Double(k) + 0.5) * 0x1.0p-32 }
+
     /// A uniform on the open interval (0, 1): (k + ½)/2³², never exactly 0 or 1.
     @inline(__always)
     public func open01() -> Double {
-        (Double(ss_philox_get(rng.pointee.state)) + 0.5) * 0x1.0p-32
+        RandomStream.open(UInt32(truncatingIfNeeded: ss_philox_get(rng.pointee.state)))
     }
 }
