@@ -428,9 +428,10 @@ struct TrialKernel {
     /// Accepted firms by score, deep enough for every variant's benchmark count (policy-free).
     mutating func rankFirms(_ g: CompiledGroup) {
         let n = firmCount
+        // rankOf is -1 everywhere but at the ranked firms: undo the last ranking only.
+        for f in rank { rankOf[f] = -1 }
         rank.removeAll(keepingCapacity: true)
         if rankOf.count < n { rankOf = [Int32](repeating: -1, count: Swift.max(n, 64) * 2) }
-        for f in 0..<n { rankOf[f] = -1 }
         guard g.rankDepth > 0 else { return }
         let depth = g.rankDepth
         let base = FirmColumn.score * firmCapacity
@@ -619,20 +620,25 @@ struct TrialKernel {
         if cellCounts.count != cells + 1 { cellCounts = [Int](repeating: 0, count: cells + 1); cellFill = cellCounts }
         for c in 0...cells { cellCounts[c] = 0 }
         var kept = 0
-        let cap = firmCapacity
+        let cap = firmCapacity, accepted = acceptedCount
+        // Buffer pointers throughout: a store into an array property costs a uniqueness check.
         real.withUnsafeBufferPointer { R in
         small.withUnsafeBufferPointer { S in
-            for j in 0..<acceptedCount {
-                let f = Int(acceptedFirms[j])
+        acceptedFirms.withUnsafeBufferPointer { AC in
+        cellOf.withUnsafeMutableBufferPointer { cellOf in
+        cellValue.withUnsafeMutableBufferPointer { cellValue in
+        cellCounts.withUnsafeMutableBufferPointer { counts in
+            for j in 0..<accepted {
+                let f = Int(AC[j])
                 let inv = R[FirmColumn.investment * cap + f], hs = R[FirmColumn.hardware * cap + f]
                 guard let e = Rules.eligibleInvestment(software: inv * (1 - hs), hardware: inv * hs, limit: limit, rule: rule) else { continue }
                 let c = Int(S[FirmColumn.batch * cap + f]) * ns + Int(S[FirmColumn.segment * cap + f])
                 cellOf[kept] = c
                 cellValue[kept] = e
-                cellCounts[c + 1] += 1
+                counts[c + 1] += 1
                 kept += 1
             }
-        } }
+        } } } } } }
         for c in 0..<cells { cellCounts[c + 1] += cellCounts[c] }
         // Sorting pays off only when many variants (sweep points) query the same cells.
         let sort = variantsSharing > 4
@@ -641,25 +647,32 @@ struct TrialKernel {
         if set.offsets.count != cells + 1 { set.offsets = [Int](repeating: 0, count: cells + 1) }
         for c in 0...cells { set.offsets[c] = cellCounts[c]; cellFill[c] = cellCounts[c] }
         if set.values.count < kept { set.values = [Double](repeating: 0, count: Swift.max(kept, 64) * 2) }
-        for j in 0..<kept {
-            let c = cellOf[j]
-            set.values[cellFill[c]] = cellValue[j]
-            cellFill[c] += 1
-        }
         if set.positive.count != cells { set.positive = [Int](repeating: 0, count: cells); set.total = [Double](repeating: 0, count: cells) }
         if set.prefix.count < kept + 1 { set.prefix = [Double](repeating: 0, count: Swift.max(kept, 64) * 2 + 1) }
-        for c in 0..<cells {
-            let o1 = cellCounts[c], o2 = cellCounts[c + 1]
-            if sort && o2 - o1 > 1 { set.values[o1..<o2].sort() }
-            var acc = 0.0, positive = 0
-            set.prefix[o1] = 0
-            for i in o1..<o2 {
-                acc += set.values[i]
-                if set.values[i] > 0 { positive += 1 }
+        set.values.withUnsafeMutableBufferPointer { values in
+        cellOf.withUnsafeBufferPointer { cellOf in
+        cellValue.withUnsafeBufferPointer { cellValue in
+        cellCounts.withUnsafeBufferPointer { counts in
+        cellFill.withUnsafeMutableBufferPointer { fill in
+        set.positive.withUnsafeMutableBufferPointer { positive in
+        set.total.withUnsafeMutableBufferPointer { total in
+            for j in 0..<kept {
+                let c = cellOf[j]
+                values[fill[c]] = cellValue[j]
+                fill[c] += 1
             }
-            set.positive[c] = positive
-            set.total[c] = acc
-        }
+            for c in 0..<cells {
+                let o1 = counts[c], o2 = counts[c + 1]
+                if sort && o2 - o1 > 1 { var run = UnsafeMutableBufferPointer(rebasing: values[o1..<o2]); run.sort() }
+                var acc = 0.0, n = 0
+                for i in o1..<o2 {
+                    acc += values[i]
+                    if values[i] > 0 { n += 1 }
+                }
+                positive[c] = n
+                total[c] = acc
+            }
+        } } } } } } }
         if sort {
             var acc = 0.0
             set.prefix[0] = 0
