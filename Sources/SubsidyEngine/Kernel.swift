@@ -287,7 +287,8 @@ struct TrialKernel {
         }
         var n = 0
         for b in 0..<nb { n += perBatch[b] }
-        if firmCapacity < n {
+        // Never empty, so the column buffers below always have a base address (a trial may have no firms).
+        if firmCapacity < Swift.max(n, 1) {
             firmCapacity = Swift.max(n, 64) * 2
             real = [Double](repeating: 0, count: firmCapacity * FirmColumn.realCount)
             small = [Int32](repeating: 0, count: firmCapacity * FirmColumn.smallCount)

@@ -27,11 +27,13 @@ struct StreamContractTests {
         }
     }
 
-    @Test("every firm's facts follow from its own stream", arguments: ["draft", "gamma investment, triangular hardware, one segment"])
+    @Test("every firm's facts follow from its own stream", arguments: ["draft", "gamma investment, triangular hardware, one segment", "no firms"])
     func firmFactsFromOwnStream(case name: String) throws {
         let loaded: LoadedScenario
         if name == "draft" {
             loaded = try LoadedScenario.load(nil)
+        } else if name == "no firms" {
+            loaded = try Fixture.load(Fixture.yaml(firms: ["0", "0"], rates: [(0.6, 50), (0.5, 40)]))
         } else {
             loaded = try Fixture.load(Fixture.yaml(firms: ["{dist: poisson, mean: 40, max: 200}", "{dist: poisson, mean: 30, max: 200}"], rates: [(0.6, 50), (0.5, 40)],
                                                    completion: "{dist: beta, mean: 0.8, sd: 0.1}", pass: "0.9",
