@@ -339,14 +339,10 @@ public struct PreparedDistribution: Sendable {
         case .empirical:
             return points[firstAtLeast(pLow + u * (pHigh - pLow))]
         case .table where !table.isEmpty:
-            let n = Double(PreparedDistribution.tableSize)
-            let x = u * n
             let tail = PreparedDistribution.tableTail
             if u < tail { return tailQuantile(u, upper: false) }
             if u > 1 - tail { return tailQuantile(1 - u, upper: true) }
-            let i = Int(x)
-            let w = x - Double(i)
-            return table[i] + w * (table[i + 1] - table[i])
+            return tableCentre(u)
         default:
             return exactQuantile(u)
         }
@@ -377,15 +373,21 @@ public struct PreparedDistribution: Sendable {
         return lowEnd.map { $0 + Foundation.exp(v) } ?? v
     }
 
+    /// Linear interpolation in `table` at u (for u in [tableTail, 1 − tableTail]).
+    @inline(__always)
+    private func tableCentre(_ u: Double) -> Double {
+        let x = u * Double(PreparedDistribution.tableSize)
+        let i = Int(x)
+        let w = x - Double(i)
+        return table.withUnsafeBufferPointer { t in t[i] + w * (t[i + 1] - t[i]) }
+    }
+
     /// `quantile(u)` with the common cases inline (the centre of a table, an untruncated uniform);
     /// the same arithmetic, so the same result. For per-firm draws in the trial loop.
     @inline(__always)
     func fastQuantile(_ u: Double) -> Double {
         if fast == .table, u >= PreparedDistribution.tableTail, u <= 1 - PreparedDistribution.tableTail, !table.isEmpty {
-            let x = u * Double(PreparedDistribution.tableSize)
-            let i = Int(x)
-            let w = x - Double(i)
-            return table.withUnsafeBufferPointer { t in t[i] + w * (t[i + 1] - t[i]) }
+            return tableCentre(u)
         }
         if fast == .uniform, distribution.lower == nil, distribution.upper == nil { return a + u * (b - a) }
         return quantile(u)
@@ -415,24 +417,16 @@ public struct PreparedDistribution: Sendable {
     /// ~170 ns here, against ~10 ns for the table.)
     @inline(__always)
     public func sample(_ r: RandomStream) -> Double {
-        switch fast {
-        case .fixed: return a
-        case .table where !table.isEmpty, .discrete where !table.isEmpty:
-            return quantile(r.open01())
-        case .normal where distribution.lower == nil && distribution.upper == nil:
-            return a + gsl_ran_gaussian_ziggurat(r.rng, b)
-        default:
-            if distribution.lower == nil && distribution.upper == nil {
-                switch distribution.kind {
-                case let .beta(x, y): return gsl_ran_beta(r.rng, x, y)
-                case let .gamma(k, t): return gsl_ran_gamma(r.rng, k, t)
-                case let .poisson(m): return Double(gsl_ran_poisson(r.rng, m))
-                case let .binomial(n, p): return Double(gsl_ran_binomial(r.rng, p, UInt32(n)))
-                case let .negativeBinomial(n, p): return Double(gsl_ran_negative_binomial(r.rng, p, n))
-                default: break
-                }
-            }
-            return quantile(r.open01())
+        if fast == .fixed { return a }
+        guard usesGSLSampler else { return quantile(r.open01()) }
+        switch distribution.kind {
+        case let .normal(m, sd): return m + gsl_ran_gaussian_ziggurat(r.rng, sd)
+        case let .beta(x, y): return gsl_ran_beta(r.rng, x, y)
+        case let .gamma(k, t): return gsl_ran_gamma(r.rng, k, t)
+        case let .poisson(m): return Double(gsl_ran_poisson(r.rng, m))
+        case let .binomial(n, p): return Double(gsl_ran_binomial(r.rng, p, UInt32(n)))
+        case let .negativeBinomial(n, p): return Double(gsl_ran_negative_binomial(r.rng, p, n))
+        default: return quantile(r.open01())
         }
     }
 
