@@ -43,7 +43,7 @@ public enum WhatIf {
         for (pi, p) in points.enumerated() {
             let overrides = zip(axes, p).map { $0.override($1) }
             let l = try loaded.with(overrides)
-            for v in l.variants { out.append(ResolvedVariant(id: "\(v.id)@\(pi)", label: v.label, scenario: v.scenario)) }
+            for v in l.variants { out.append(v.renamed("\(v.id)@\(pi)")) }
         }
         return (points, out)
     }
@@ -82,7 +82,7 @@ public enum WhatIf {
             stats.append(pv)
             reg.append(pr)
         }
-        return SweepResult(axes: axes, points: points, variantIDs: loaded.variants.map(\.id), variantLabels: loaded.variants.map(\.label),
+        return SweepResult(axes: axes, points: points, variantIDs: loaded.variants.map(\.id), variantLabels: loaded.variants.map { $0.label(omitting: Set(axes.map(\.path.description))) },
                            stats: stats, regional: reg, trials: r.trials, seconds: Date().timeIntervalSince(t0), populations: model.groups.count)
     }
 

@@ -70,8 +70,19 @@ public struct ScenarioError: Error, Sendable {
     }
 
     public func render(_ lang: Language) -> String {
-        diagnostics.map { $0.render(lang) }.joined(separator: "\n")
+        var text = diagnostics.map { $0.render(lang) }.joined(separator: "\n")
+        if diagnostics.contains(where: { $0.location.file == LoadedScenario.builtinName }) {
+            text += "\n" + Self.builtinHint.text(lang)
+        }
+        return text
     }
+
+    /// Said under any problem that points into the bundled draft, which the user cannot open as a file.
+    public static let builtinHint = Message(
+        zh: "（\(LoadedScenario.builtinName) 是程序内置的征求意见稿情景：用 subsidysim scenario show 打印它的全文；"
+            + "用 subsidysim new 文件名.yaml 写一个以它为基础的what-if文件）",
+        en: "(\(LoadedScenario.builtinName) is the draft scenario built into the program: subsidysim scenario show prints it; "
+            + "subsidysim new NAME.yaml writes a what-if file based on it)")
 }
 
 /// Collects diagnostics while a scenario is decoded, so all problems are reported at once.

@@ -261,13 +261,36 @@ public struct VariantSpec: Sendable {
 
 /// A scenario with one variant applied.
 public struct ResolvedVariant: Sendable {
-    public var id: String
-    public var label: String
-    public var scenario: Scenario
+    /// One value that this variant (its own `set:`) or the command line laid over the file.
+    public struct Change: Sendable {
+        public var path: KeyPath
+        public var value: YNode
+        public init(path: KeyPath, value: YNode) { self.path = path; self.value = value }
+    }
 
-    public init(id: String, label: String, scenario: Scenario) {
+    public var id: String
+    /// The name as the file writes it (`label:`), or the scenario's title for the implicit `base` variant.
+    public var name: String
+    /// What the variant's own `set:` and then the command line changed, in that order.
+    public var changes: [Change]
+    public var scenario: Scenario
+    /// What was evaluated, in words: the name, the batch terms of the resolved policy, and every
+    /// other change (`label(omitting: [])`). Never a value that was not the one run.
+    public var label: String
+
+    public init(id: String, name: String, changes: [Change], scenario: Scenario) {
         self.id = id
-        self.label = label
+        self.name = name
+        self.changes = changes
         self.scenario = scenario
+        self.label = ""
+        self.label = label(omitting: [])
+    }
+
+    /// The same variant under another id (sweep points).
+    public func renamed(_ newID: String) -> ResolvedVariant {
+        var v = self
+        v.id = newID
+        return v
     }
 }

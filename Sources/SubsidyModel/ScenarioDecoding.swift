@@ -405,7 +405,7 @@ extension TreeDecoder {
                 } else {
                     bag.add(sn.location, p + ".set", Self.expected(Self.aMapping, found: sn))
                 }
-            } else { missing(x, p + ".set", Self.aMapping) }
+            }   // no set: the variant is the file's own policy (e.g. the draft's text reading)
             if let id, let label { out.append(VariantSpec(id: id, label: label, overrides: overrides)) }
         }
         return out

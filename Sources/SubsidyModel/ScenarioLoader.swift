@@ -77,6 +77,9 @@ public struct LoadedScenario: Sendable {
     /// The merged tree with `--set` applied, for sweeps that override further.
     public var tree: YNode
     public var overrides: [Override]
+    /// Located warnings from loading (e.g. a value this file changes that an inherited variant
+    /// sets back): printed by every command, listed by `check` and in the run's findings.
+    public var warnings: [Diagnostic] = []
 
     /// The bundled draft scenario (`Scenarios/pingluo-draft.yaml`, embedded at build time).
     public static let builtinName = "builtin:pingluo-draft"
@@ -91,8 +94,11 @@ public struct LoadedScenario: Sendable {
     /// variants named in `only` (all when empty), and validates it all.
     public static func load(_ path: String?, overrides: [Override] = [], only: [String] = []) throws(ScenarioError) -> LoadedScenario {
         var files: [String] = []
-        let tree = try readMerged(path ?? builtinName, chain: [], files: &files)
-        return try resolve(tree: tree, file: path ?? builtinName, files: files, overrides: overrides, only: only)
+        var warnings: [Diagnostic] = []
+        let tree = try readMerged(path ?? builtinName, chain: [], files: &files, warnings: &warnings)
+        var l = try resolve(tree: tree, file: path ?? builtinName, files: files, overrides: overrides, only: only)
+        l.warnings = warnings
+        return l
     }
 
     /// The number at `path` as variant `id` sees it in the file: the variant's own override if it
@@ -106,8 +112,10 @@ public struct LoadedScenario: Sendable {
     /// Re-resolves the same scenario with more overrides (sweep points, solve steps).
     public func with(_ more: [Override]) throws(ScenarioError) -> LoadedScenario {
         // The same variants as before; a scenario without variants has only the implicit `base`.
-        try LoadedScenario.resolve(tree: baseTree, file: file, files: files, overrides: overrides + more,
-                                   only: scenario.variantSpecs.isEmpty ? [] : variants.map(\.id), keepIDs: true)
+        var l = try LoadedScenario.resolve(tree: baseTree, file: file, files: files, overrides: overrides + more,
+                                           only: scenario.variantSpecs.isEmpty ? [] : variants.map(\.id), keepIDs: true)
+        l.warnings = warnings
+        return l
     }
 
     private var baseTree: YNode { storedBase }
@@ -137,11 +145,12 @@ public struct LoadedScenario: Sendable {
             if !bag.isEmpty { throw ScenarioError(.invalid, bag.items) }
             specs = only.compactMap { id in specs.first { $0.id == id } }
         }
-        // A label names the variant as the file defines it; say so when the command line changed it.
-        let changed = overrides.isEmpty ? "" : "（已按 --set 修改）"
+        // A variant's label is generated from what it evaluates (ResolvedVariant.label), so a
+        // change made by the file, a variant or the command line always shows in it.
+        let commandLine = overrides.map { ResolvedVariant.Change(path: $0.path, value: $0.value) }
         var variants: [ResolvedVariant] = []
         if specs.isEmpty {
-            variants = [ResolvedVariant(id: "base", label: scenario.title + changed, scenario: scenario)]
+            variants = [ResolvedVariant(id: "base", name: scenario.title, changes: commandLine, scenario: scenario)]
         }
         for spec in specs {
             var vt = base.removingKey("base")
@@ -153,7 +162,8 @@ public struct LoadedScenario: Sendable {
             }
             var d = TreeDecoder()
             if let s = d.scenario(vt) {
-                variants.append(ResolvedVariant(id: spec.id, label: spec.label + changed, scenario: s))
+                let own = spec.overrides.map { ResolvedVariant.Change(path: $0.path, value: $0.value) }
+                variants.append(ResolvedVariant(id: spec.id, name: spec.label, changes: own + commandLine, scenario: s))
             } else {
                 for diag in orUnexplained(d.bag.items, vt) {
                     // A problem an override caused is reported with the variant that made it.
@@ -189,7 +199,7 @@ public struct LoadedScenario: Sendable {
     }
 
     /// Reads a file and, recursively, its `base:` chain; the child is laid over its base.
-    static func readMerged(_ path: String, chain: [String], files: inout [String]) throws(ScenarioError) -> YNode {
+    static func readMerged(_ path: String, chain: [String], files: inout [String], warnings: inout [Diagnostic]) throws(ScenarioError) -> YNode {
         let data: Data
         let canonical: String
         if path == builtinName {
@@ -240,14 +250,15 @@ public struct LoadedScenario: Sendable {
         } else {
             basePath = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(baseName).path
         }
-        // A what-if file may name the draft by file name even where it is not beside it.
-        if !basePath.hasPrefix("builtin:"), !FileManager.default.fileExists(atPath: basePath),
-           (baseName as NSString).lastPathComponent == "pingluo-draft.yaml" {
-            basePath = builtinName
-        }
-        if basePath != builtinName && !basePath.hasPrefix("builtin:") && !FileManager.default.fileExists(atPath: basePath) {
+        // Never a silent fallback: a base that is not where the file says is an error. The bundled
+        // draft is named explicitly (`base: builtin:pingluo-draft`).
+        if !basePath.hasPrefix("builtin:") && !FileManager.default.fileExists(atPath: basePath) {
+            let draftHint = (baseName as NSString).lastPathComponent == "pingluo-draft.yaml"
             throw ScenarioError(.missingInput, [Diagnostic(baseNode.location, key: "base", Message(
-                zh: "找不到 base 文件 \(basePath)", en: "base file \(basePath) not found"))])
+                zh: "找不到 base 文件 \(basePath)（base 的路径相对于本文件所在的文件夹）"
+                    + (draftHint ? "；要以程序内置的征求意见稿为基础，请写 base: \(builtinName)" : ""),
+                en: "base file \(basePath) not found (a base path is relative to this file's folder)"
+                    + (draftHint ? "; to build on the bundled draft, write base: \(builtinName)" : "")))])
         }
         if basePath.hasPrefix("builtin:") && basePath != builtinName {
             throw ScenarioError(.missingInput, [Diagnostic(baseNode.location, key: "base", Message(
@@ -264,8 +275,39 @@ public struct LoadedScenario: Sendable {
             throw ScenarioError(.invalid, [Diagnostic(baseNode.location, key: "base", Message(
                 zh: "base 层数超过 16", en: "more than 16 levels of base"))])
         }
-        let parent = try readMerged(basePath, chain: newChain, files: &files)
-        return tree.removingKey("base").merged(over: parent.removingKey("base"))
+        let parent = try readMerged(basePath, chain: newChain, files: &files, warnings: &warnings).removingKey("base")
+        let own = tree.removingKey("base")
+        let merged = own.merged(over: parent)
+        if own["variants"] == nil {
+            warnings += undoneChanges(merged: merged, parent: parent, file: path, baseFile: basePath)
+        }
+        return merged
+    }
+
+    /// Values this file changes that a variant it inherits sets back: the variant would run with
+    /// its own value and the file's change would never reach a trial. One located warning each,
+    /// naming the file, the key, the variant, and the two ways out.
+    static func undoneChanges(merged: YNode, parent: YNode, file: String, baseFile: String) -> [Diagnostic] {
+        guard case let .sequence(vs)? = parent["variants"]?.value else { return [] }
+        var out: [Diagnostic] = []
+        let baseName = (baseFile as NSString).lastPathComponent
+        for v in vs {
+            guard let id = v["id"]?.scalar, let pairs = v["set"]?.pairs else { continue }
+            for pair in pairs {
+                guard let kp = KeyPath(pair.key), let now = merged.get(kp), let before = parent.get(kp),
+                      now.canonicalText != before.canonicalText, now.location.file == file else { continue }
+                let f = FieldInfo.of(kp)
+                out.append(Diagnostic(now.location, key: kp.description, Message(
+                    zh: "本文件把\(f.name)改为 \(f.format(now))，但从 \(baseName) 继承的方案 “\(id)” 把它设为 \(f.format(pair.value))，"
+                        + "该方案运行时用的是后者，本文件的改动不起作用。可以：① 在本文件中写出 variants（重写各方案及其 set）；"
+                        + "或 ② 写 variants: []，不用继承的方案，只算本文件的政策",
+                    en: "this file changes \(kp) to \(now.flowText), but variant '\(id)' inherited from \(baseName) sets it to "
+                        + "\(pair.value.flowText), so that variant runs with its own value and this change has no effect. Either "
+                        + "(1) write variants: in this file (restate each variant and its set), or (2) write variants: [] to drop "
+                        + "the inherited variants and run this file's policy alone")))
+            }
+        }
+        return out
     }
 }
 

@@ -61,6 +61,15 @@ public struct YNode: Sendable {
         }
     }
 
+    /// The tree on one line in YAML flow style (`{dist: beta, mean: 0.5, sd: 0.1}`), for messages and labels.
+    public var flowText: String {
+        switch value {
+        case let .scalar(s, _): return s
+        case let .mapping(ps): return "{" + ps.map { $0.key + ": " + $0.value.flowText }.joined(separator: ", ") + "}"
+        case let .sequence(xs): return "[" + xs.map(\.flowText).joined(separator: ", ") + "]"
+        }
+    }
+
     /// Canonical text of the tree (sorted by nothing: key order kept), used for the scenario hash.
     public var canonicalText: String {
         var out = ""

@@ -72,6 +72,11 @@ public enum Audit {
         /// Percent with two decimals, rounded half away from zero as the draft's table does (13.125 → 13.13).
         func pct(_ x: Double) -> String { n(((x * 10_000) + (x >= 0 ? 1e-9 : -1e-9)).rounded() / 100, 2) + "%" }
 
+        // 0. What the loader warned about (a change in a what-if file that an inherited variant undoes …).
+        for w in loaded.warnings {
+            f(.warning, [], w.render(.zh), w.render(.en))
+        }
+
         // 1. Budget table arithmetic.
         for src in s.funding {
             let sum = s.lines.map { $0.budget[src.id] ?? 0 }.reduce(0, +)

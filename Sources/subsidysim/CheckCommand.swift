@@ -28,7 +28,7 @@ struct CheckCommand: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let loaded = try scenario.load()
+            let loaded = try scenario.load(printWarnings: false)
             let e = try Audit.expectations(loaded, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
             let fs = Audit.findings(loaded, expectations: e)
             print(Audit.render(fs, format: format, lang: scenario.lang, title: loaded.scenario.title), terminator: "")

@@ -21,7 +21,9 @@ struct ScenarioOptions: ParsableArguments {
     var lang: Language = .zh
 
     /// Loads and validates the scenario; on failure prints every problem and exits 65/66.
-    func load() throws -> LoadedScenario {
+    /// Loader warnings (a change an inherited variant undoes …) go to stderr unless `check`
+    /// lists them itself.
+    func load(printWarnings: Bool = true) throws -> LoadedScenario {
         var overrides: [Override] = []
         var problems: [Diagnostic] = []
         for s in sets {
@@ -32,7 +34,11 @@ struct ScenarioOptions: ParsableArguments {
         }
         if !problems.isEmpty { throw ScenarioFailure(ScenarioError(.invalid, problems), lang: lang) }
         do {
-            return try LoadedScenario.load(scenario, overrides: overrides, only: variants)
+            let l = try LoadedScenario.load(scenario, overrides: overrides, only: variants)
+            if printWarnings {
+                for w in l.warnings { printError((lang == .zh ? "警告：" : "warning: ") + w.render(lang)) }
+            }
+            return l
         } catch {
             throw ScenarioFailure(error, lang: lang)
         }

@@ -177,7 +177,7 @@ struct LoaderEdgeTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("what-if.yaml").path
         try """
-            base: pingluo-draft.yaml
+            base: builtin:pingluo-draft
             population:
               firms: {total: {dist: triangular, min: 60, mode: 90, max: 150}, batch1_share: 0.55}
               cloud_uptake: {a: 5, b: 5}
@@ -203,7 +203,7 @@ struct LoaderEdgeTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("quoted.yaml").path
         try """
-            base: pingluo-draft.yaml
+            base: builtin:pingluo-draft
             variants:
               - {id: low-cap, set: {"policy.batches[0].cap": 45, policy.overrun: lottery}}
             """.write(toFile: path, atomically: true, encoding: .utf8)

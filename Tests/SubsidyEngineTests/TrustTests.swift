@@ -1,0 +1,129 @@
+import Foundation
+import Testing
+@testable import SubsidyEngine
+import SubsidyModel
+
+/// What-ifs a planner can trust: a change in a what-if file reaches the trials, labels state what
+/// was evaluated, and nothing falls back silently.
+@Suite("What-ifs a planner can trust")
+struct TrustTests {
+    static let draft = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Scenarios/pingluo-draft.yaml")
+
+    /// A folder with a copy of the draft and `files` beside it.
+    static func folder(_ files: [String: String]) throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("subsidysim-trust-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try Data(contentsOf: draft).write(to: dir.appendingPathComponent("pingluo-draft.yaml"))   // Scenarios/ holds a symlink
+        for (name, text) in files { try Data(text.utf8).write(to: dir.appendingPathComponent(name)) }
+        return dir
+    }
+
+    static let trap = """
+    base: pingluo-draft.yaml
+    id: trap
+    title: 第一批上限降到30万
+    policy:
+      batches:
+        - {name: 第一批, rate: 0.60, cap: 30}
+        - {name: 第二批, rate: 0.50, cap: 30}
+    """
+
+    static func meanTransformation(_ l: LoadedScenario, trials: Int = 3000) throws -> [Double] {
+        let r = try Fixture.run(l, trials: trials, seed: 11)
+        return r.summaries().map { $0.lines.first { $0.line == .transformation }!.demandMean }
+    }
+
+    @Test("trap.yaml: lowering both caps to 30 reaches every inherited variant and lowers （一） demand; no warning")
+    func trap() throws {
+        let dir = try Self.folder(["trap.yaml": Self.trap])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let trap = try LoadedScenario.load(dir.appendingPathComponent("trap.yaml").path)
+        let draft = try LoadedScenario.load(dir.appendingPathComponent("pingluo-draft.yaml").path)
+        #expect(trap.warnings.isEmpty, "\(trap.warnings.map { $0.render(.en) })")
+        #expect(trap.variants.map(\.id) == ["text", "table"])
+        for v in trap.variants { #expect(v.scenario.policy.batches.map(\.cap) == [30, 30]) }
+        #expect(trap.variants[1].scenario.policy.batches.map(\.rate) == [0.50, 0.40])
+        #expect(trap.variants[0].label == "正文费率（第一批60%/30万，第二批50%/30万）")
+        #expect(trap.variants[1].label == "概算表费率（第一批50%/30万，第二批40%/30万）")
+        let lowered = try Self.meanTransformation(trap), before = try Self.meanTransformation(draft)
+        for (a, b) in zip(lowered, before) { #expect(a < b - 50, "（一） demand \(a) not below the draft's \(b)") }
+    }
+
+    @Test("a file that changes a key an inherited variant sets back gets a located warning naming key, variant and the two ways out")
+    func undoneChangeWarns() throws {
+        let text = """
+        base: pingluo-draft.yaml
+        id: undone
+        policy:
+          batches:
+            - {name: 第一批, rate: 0.55, cap: 50}
+            - {name: 第二批, rate: 0.50, cap: 40}
+        """
+        let dir = try Self.folder(["undone.yaml": text])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("undone.yaml").path
+        let l = try LoadedScenario.load(path)
+        #expect(l.warnings.count == 1)
+        let w = try #require(l.warnings.first)
+        #expect(w.location.file == path && w.location.line == 5)
+        #expect(w.key == "policy.batches[0].rate")
+        #expect(w.message.zh.contains("“table”") && w.message.zh.contains("55%") && w.message.zh.contains("50%"))
+        #expect(w.message.zh.contains("variants: []") && w.message.zh.contains("写出 variants"))
+        #expect(w.message.en.contains("'table'"))
+        // The text variant runs the file's 55%; the table variant its own 50%, as the warning says.
+        #expect(l.variants.map { $0.scenario.policy.batches[0].rate } == [0.55, 0.50])
+        // Way (2): no inherited variants, the file's policy alone, and no warning.
+        try Data((text + "\nvariants: []\n").utf8).write(to: URL(fileURLWithPath: path))
+        let alone = try LoadedScenario.load(path)
+        #expect(alone.warnings.isEmpty && alone.variants.map(\.id) == ["base"])
+        #expect(alone.variants[0].scenario.policy.batches[0].rate == 0.55)
+    }
+
+    @Test("labels state the values evaluated after --set, never the words --set")
+    func labelsAfterSet() throws {
+        let o = try Override.parse("policy.batches[0].rate=0.55").get()
+        let l = try LoadedScenario.load(nil, overrides: [o])
+        #expect(l.variants.map(\.label) == ["正文费率（第一批55%/50万，第二批50%/40万）", "概算表费率（第一批55%/50万，第二批40%/40万）"])
+        let h = try Override.parse("policy.hardware.rule=reject").get()
+        let l2 = try LoadedScenario.load(nil, overrides: [h])
+        #expect(l2.variants[0].label == "正文费率（第一批60%/50万，第二批50%/40万；硬件超限的处理改为硬件超限的项目不予补助）")
+        for v in l.variants + l2.variants { #expect(!v.label.contains("--set")) }
+        // A sweep axis is left out of the label of the curve it draws.
+        #expect(l.variants[0].label(omitting: ["policy.batches[0].cap"]) == "正文费率（第一批55%，第二批50%/40万）")
+    }
+
+    @Test("a base that is not beside the file is an error (66), never the bundled draft; builtin:pingluo-draft names it")
+    func baseNeverFallsBack() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("subsidysim-base-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let missing = dir.appendingPathComponent("w.yaml")
+        try Data(Self.trap.utf8).write(to: missing)
+        do {
+            _ = try LoadedScenario.load(missing.path)
+            Issue.record("a missing base loaded")
+        } catch {
+            #expect(error.kind == .missingInput)
+            #expect(error.diagnostics.first?.location.line == 1)
+            #expect(error.render(.zh).contains("base: builtin:pingluo-draft"))
+        }
+        try Data(Self.trap.replacingOccurrences(of: "base: pingluo-draft.yaml", with: "base: builtin:pingluo-draft").utf8).write(to: missing)
+        let l = try LoadedScenario.load(missing.path)
+        #expect(l.files == [missing.path, LoadedScenario.builtinName])
+        #expect(l.variants.allSatisfy { $0.scenario.policy.batches.map(\.cap) == [30, 30] })
+    }
+
+    @Test("an error inside the bundled draft says so and how to print it")
+    func builtinHint() throws {
+        let o = try Override.parse("policy.batches[0].rate=2").get()
+        // An override is located at --set; a bad value in the draft itself points into builtin:pingluo-draft.
+        let e = ScenarioError(.invalid, [Diagnostic(SourceLocation(file: LoadedScenario.builtinName, line: 3, column: 1), key: "x",
+                                                    Message(zh: "坏", en: "bad"))])
+        #expect(e.render(.zh).contains("subsidysim scenario show"))
+        #expect(e.render(.en).contains("subsidysim scenario show"))
+        do { _ = try LoadedScenario.load(nil, overrides: [o]); Issue.record("rate 2 loaded") } catch {
+            #expect(!error.render(.zh).contains("scenario show"))   // the problem is the --set, not the draft
+        }
+    }
+}
