@@ -130,7 +130,13 @@ public struct VariantSummary: Sendable {
     public var id: String
     public var label: String
     public var lines: [LineSummary]
+    /// The total as if all money could be pooled (moved freely between lines and sources): every
+    /// figure answers that question — P(total demand > total funding), the pooled gap
+    /// E[max(0, D − F)], the pooled unspent E[max(0, F − D)], the pooled payout ratio.
     public var total: LineSummary
+    /// The total as the measure runs, line by line under its overrun rule: P(some line runs short),
+    /// the sum of the lines' gaps and unspent money, paid over demand.
+    public var allLines: LineSummary
     public var sources: [SourceSummary]
     public var batches: [GroupSummary]
     public var segments: [GroupSummary]
@@ -177,9 +183,19 @@ extension SimulationResult {
                                    demandField: L.line(i, .demand), paidField: L.line(i, .paid), overrunField: L.line(i, .overrun),
                                    unmetField: L.line(i, .unmet), unspentField: L.line(i, .unspent), unmetIfOverrunField: L.line(i, .unmetIfOverrun))
             }
-            let total = lineSummary(nil, name: "合计", clause: "", budget: s.totalFunding, demandField: L.total(.demand),
-                                    paidField: L.total(.paid), overrunField: L.total(.overrun), unmetField: L.total(.unmet),
+            // Two totals, each row answering one question (see VariantSummary.total and .allLines).
+            var total = lineSummary(nil, name: "合计（若资金可统筹使用）", clause: "", budget: s.totalFunding, demandField: L.total(.demand),
+                                    paidField: L.total(.paid), overrunField: L.total(.overrun), unmetField: L.total(.gapIfOverrun),
                                     unspentField: L.total(.unspent), unmetIfOverrunField: L.total(.gapIfOverrun))
+            // max(0, F − D) = F − D + max(0, D − F); min(D, F) = D − max(0, D − F).
+            let gap = m[L.total(.gapIfOverrun)].mean, demand = m[L.total(.demand)].mean
+            total.unspentMean = s.totalFunding - demand + gap
+            total.payoutRatioMean = demand > 0 ? (demand - gap) / demand : 1
+            var allLines = lineSummary(nil, name: "合计（各预算行分别执行）", clause: "", budget: s.totalFunding, demandField: L.total(.demand),
+                                       paidField: L.total(.paid), overrunField: L.total(.anyLineShort), unmetField: L.total(.unmet),
+                                       unspentField: L.total(.unspent), unmetIfOverrunField: L.total(.unmet))
+            // Unmet demand is positive only in trials where some line ran short, so E[unmet | short] = E[unmet] / P(short).
+            allLines.unmetGivenOverrun = allLines.overrunProbability > 0 ? allLines.unmetMean / allLines.overrunProbability : 0
             let sources = L.sources.enumerated().map { i, id -> SourceSummary in
                 let src = s.funding.first { $0.id == id }
                 let col = column(v, L.source(i, .unspent))
@@ -208,7 +224,7 @@ extension SimulationResult {
             }
             let pAny = m[L.total(.anyLineShort)].mean
             let wAny = Statistics.wilson(proportion: pAny, trials: trials)
-            return VariantSummary(id: model.variantIDs[v], label: model.variantLabels[v], lines: lines, total: total, sources: sources,
+            return VariantSummary(id: model.variantIDs[v], label: model.variantLabels[v], lines: lines, total: total, allLines: allLines, sources: sources,
                                   batches: batches, segments: segments, anyLineShort: pAny, anyLineShortLow: wAny.low, anyLineShortHigh: wAny.high,
                                   reallocatedMean: L.lines.indices.map { m[L.line($0, .reallocated)].mean },
                                   ceilingCutsMean: m[L.misc(.ceilingCuts)].mean,

@@ -151,10 +151,12 @@ public struct RunReport {
             md += "## 各预算行：\(v.label)\n\n"
             md += "| 预算行 | 预算 | 需求均值 | P5 | P50 | P95 | 不足概率（95%区间） | 平均缺口 | 平均结余 | 兑付率 |\n"
             md += "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
-            for l in v.lines + [v.total] {
-                let name = l.line.map { "\($0.clause)\($0.chineseName)" } ?? "**合计**"
+            for l in v.lines + [v.total, v.allLines] {
+                let name = l.line.map { "\($0.clause)\($0.chineseName)" } ?? "**\(l.name)**"
                 md += "| \(name) | \(n(l.budget)) | \(n(l.demandMean)) | \(n(l.p5)) | \(n(l.p50)) | \(n(l.p95)) | \(pct(l.overrunProbability))（\(pct(l.overrunLow))–\(pct(l.overrunHigh))） | \(n(l.unmetMean)) | \(n(l.unspentMean)) | \(pct(l.payoutRatioMean)) |\n"
             }
+            md += "\n合计两行各答一个问题：“\(v.total.name)”一行是总需求超过总资金的概率，以及统筹后的缺口与结余；"
+            md += "“\(v.allLines.name)”一行是至少一条预算行不足的概率，以及各行缺口、结余之和。\n"
             md += "\n| 资金来源 | 金额 | 平均使用 | 平均结余（P5–P95） | 未用完的概率 |\n|---|---:|---:|---:|---:|\n"
             for x in v.sources {
                 md += "| \(x.name) | \(n(x.amount)) | \(n(x.usedMean)) | \(n(x.unspentMean))（\(n(x.unspentP5))–\(n(x.unspentP95))） | \(pct(x.notFullyUsedProbability)) |\n"

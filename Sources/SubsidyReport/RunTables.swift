@@ -10,13 +10,17 @@ public enum RunTables {
             "需求均值（万元） demand_mean_wan", "需求标准差（万元） demand_sd_wan", "均值标准误（万元） demand_mean_se_wan",
             "需求P5（万元） demand_p5_wan", "需求P50（万元） demand_p50_wan", "需求P95（万元） demand_p95_wan",
             "超支概率 p_overrun", "超支概率95%下限 p_overrun_low95", "超支概率95%上限 p_overrun_high95", "超支概率标准误 p_overrun_se",
-            "平均缺口（万元） unmet_mean_wan", "超支时平均缺口（万元；合计行为统筹后的缺口） unmet_given_overrun_wan", "平均结余（万元） unspent_mean_wan",
+            "平均缺口（万元） unmet_mean_wan", "不足时平均缺口（万元） unmet_given_overrun_wan", "平均结余（万元） unspent_mean_wan",
             "兑付率（兑付均值÷需求均值） payout_ratio", "调剂给其他行（万元） reallocated_out_wan",
         ])
         for v in s {
-            for (i, l) in (v.lines + [v.total]).enumerated() {
+            // Two total rows, each answering one question: all money pooled (total_pooled: P(total
+            // demand > funding), pooled gap and unspent) and line by line (total_lines: P(some line
+            // short), the lines' gaps and unspent money summed).
+            let rows = v.lines.map { ($0, $0.line!.rawValue) } + [(v.total, "total_pooled"), (v.allLines, "total_lines")]
+            for (i, (l, id)) in rows.enumerated() {
                 let given = i < v.reallocatedMean.count ? v.reallocatedMean[i] : v.reallocatedMean.reduce(0, +)
-                t.add([.text(v.id), .text(v.label), .text(l.line?.rawValue ?? "total"), .text(l.clause), .text(l.name), .money(l.budget),
+                t.add([.text(v.id), .text(v.label), .text(id), .text(l.clause), .text(l.name), .money(l.budget),
                        .money(l.demandMean), .money(l.demandSD), .money(l.demandSE), .money(l.p5), .money(l.p50), .money(l.p95),
                        .fraction(l.overrunProbability), .fraction(l.overrunLow), .fraction(l.overrunHigh), .fraction(l.overrunSE),
                        .money(l.unmetMean), .money(l.unmetGivenOverrun), .money(l.unspentMean), .fraction(l.payoutRatioMean), .money(given)])

@@ -127,3 +127,28 @@ struct TrustTests {
         }
     }
 }
+
+@Suite("Total rows that do not contradict themselves")
+struct TotalRowTests {
+    @Test("under reject, the pooled row has P≈0 and no gap, the line-by-line row has P(some line short) and the lines' gaps")
+    func totalsUnderReject() throws {
+        let l = try LoadedScenario.load(nil, overrides: [try Override.parse("policy.hardware.rule=reject").get()])
+        let r = try Fixture.run(l, trials: 3000, seed: 5)
+        for v in r.summaries() {
+            for row in [v.total, v.allLines] {
+                // Every figure in a row answers the row's question: a gap only where the probability is positive.
+                if row.overrunProbability == 0 { #expect(row.unmetMean == 0 && row.unmetGivenOverrun == 0, "\(row.name)") }
+                if row.unmetMean > 0 { #expect(row.overrunProbability > 0, "\(row.name)") }
+                #expect(row.unmetGivenOverrun >= row.unmetMean - 1e-9)
+            }
+            #expect(v.total.overrunProbability < 0.01)
+            #expect(v.allLines.overrunProbability == v.anyLineShort)
+            #expect(v.allLines.overrunProbability > 0.9)
+            let sumGaps = v.lines.map(\.unmetMean).reduce(0, +), sumUnspent = v.lines.map(\.unspentMean).reduce(0, +)
+            #expect(abs(v.allLines.unmetMean - sumGaps) < 1e-6 * max(1, sumGaps))
+            #expect(abs(v.allLines.unspentMean - sumUnspent) < 1e-6 * max(1, sumUnspent))
+            // Pooled: unspent = F − E[D] + E[gap], payout = 1 − E[gap]/E[D].
+            #expect(abs(v.total.unspentMean - (v.total.budget - v.total.demandMean + v.total.unmetMean)) < 1e-6)
+        }
+    }
+}
