@@ -28,6 +28,28 @@ struct ReportTests {
         #expect(!text.replacingOccurrences(of: "\r\n", with: "").contains("\n"))
     }
 
+    @Test("the fast fixed-point formatter prints exactly what Foundation's String(format:locale:) printed")
+    func fixedMatchesFoundation() {
+        func reference(_ x: Double, _ d: Int) -> String {
+            let s = String(format: "%.\(d)f", locale: Locale(identifier: "en_US_POSIX"), x)
+            if s.hasPrefix("-"), s.dropFirst().allSatisfy({ $0 == "0" || $0 == "." }) { return String(s.dropFirst()) }
+            return s
+        }
+        var xs: [Double] = [0, -0.0, 0.125, 206.705, 2.675, 1.005, 39.495, 0.375, 1e-7, 123456.785, 0.005, 9.995, 99.995, -0.004,
+                            -0.005, -2.675, 1e15, 1.234e20, 5e-324, 0.9999995, 1234567.8901234, 2800, 0.05]
+        var state: UInt64 = 0x9E3779B97F4A7C15
+        func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 11 }
+        for _ in 0..<6000 {
+            let m = Double(next()) / Double(1 << 53) * 2 - 1
+            xs.append(m * pow(10, Double(Int(next() % 21) - 8)))
+            xs.append((Double(Int(next() % 200_001) - 100_000) + 0.5) / pow(10, Double(next() % 7)))
+        }
+        var bad: [String] = []
+        for x in xs { for d in [0, 1, 2, 6] where CSVTable.fixed(x, d) != reference(x, d) { bad.append("\(x) %.\(d)f") } }
+        #expect(bad.isEmpty, "\(bad.prefix(10))")
+        #expect(CSVTable.fixed(.nan, 2) == "" && CSVTable.fixed(-0.001, 2) == "0.00")
+    }
+
     static func write(_ loaded: LoadedScenario, threads: Int, seed: UInt64, to dir: URL) throws {
         let model = CompiledModel(loaded, seed: seed)
         let r = try Simulator.run(model, options: RunOptions(trials: 1500, threads: threads), design: TrialDesign(method: .random, seed: seed))
