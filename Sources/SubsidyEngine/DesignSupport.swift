@@ -22,19 +22,14 @@ extension TrialDesign {
         guard !cs.isEmpty else { return (TrialDesign(method: method, seed: seed), nil) }
         let ids = model.inputs.map(\.id)
         var m = (0..<ids.count).map { i in (0..<ids.count).map { j in i == j ? 1.0 : 0.0 } }
-        var bag = DiagnosticBag()
-        for (n, c) in cs.enumerated() {
-            for (key, id) in [("a", c.a), ("b", c.b)] where !ids.contains(id) {
-                let hint = suggestion(for: id, in: ids)
-                bag.add(c.location, "population.correlations[\(n)].\(key)", Message(
-                    zh: "没有这个试验级输入 “\(id)”\(hint.map { "；是否想写 “\($0)”？" } ?? "")（可用：\(ids.joined(separator: ", "))）",
-                    en: "no trial-level input '\(id)'\(hint.map { "; did you mean '\($0)'?" } ?? "") (expected one of: \(ids.joined(separator: ", ")))"))
-            }
+        // Unknown ids were rejected by the loader (TrialInputs.correlationProblems); the same check stays here for scenarios built in code.
+        let problems = TrialInputs.correlationProblems(scenario.population)
+        if !problems.isEmpty { throw ScenarioError(.invalid, problems) }
+        for c in cs {
             guard let i = ids.firstIndex(of: c.a), let j = ids.firstIndex(of: c.b) else { continue }
             m[i][j] = c.rho
             m[j][i] = c.rho
         }
-        if !bag.isEmpty { throw ScenarioError(.invalid, bag.items) }
         // Check positive definiteness up front, on a small design, so the user hears it before the run.
         var repaired: [[Double]]?
         do {

@@ -21,11 +21,16 @@ public struct RecordLayout: Sendable, Hashable {
     public enum TotalField: Int, CaseIterable, Sendable { case demand, paid, unmet, unspent, overrun, gapIfOverrun, anyLineShort }
     public enum MiscField: Int, CaseIterable, Sendable { case ceilingCuts, ceilingCutAmount, benchmarkFirms, smartFactories, cloudFirms, chainCasesFunded }
 
-    public init(lines: [LineID], sources: [String], batches: Int, segments: Int) {
+    /// The source whose use the reports headline ("regional" in the draft): the one that
+    /// `funding[].only_lines` restricts, else the first. Found from the data, never by id.
+    public let restrictedSource: Int
+
+    public init(lines: [LineID], sources: [String], batches: Int, segments: Int, restrictedSource: Int = 0) {
         self.lines = lines
         self.sources = sources
         self.batches = batches
         self.segments = segments
+        self.restrictedSource = restrictedSource
     }
 
     public var totalOffset: Int { lines.count * Self.perLine }

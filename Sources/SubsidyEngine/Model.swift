@@ -26,7 +26,8 @@ public struct CompiledModel: Sendable {
         let first = list[0].scenario
         let layout = RecordLayout(lines: first.lines.map(\.id), sources: first.funding.map(\.id),
                                   batches: list.map { $0.scenario.policy.batches.count }.max() ?? 1,
-                                  segments: list.map { $0.scenario.population.segments.count }.max() ?? 1)
+                                  segments: list.map { $0.scenario.population.segments.count }.max() ?? 1,
+                                  restrictedSource: first.funding.firstIndex { $0.onlyLines != nil } ?? 0)
         self.layout = layout
         self.seed = seed
         variantIDs = list.map(\.id)

@@ -34,7 +34,7 @@ public enum OutputMetric: Sendable, Hashable {
     func field(_ L: RecordLayout) -> Int {
         switch self {
         case .totalDemand: return L.total(.demand)
-        case .regionalUnspent: return L.source(L.sources.firstIndex(of: "regional") ?? 0, .unspent)
+        case .regionalUnspent: return L.source(L.restrictedSource, .unspent)
         case let .lineDemand(l): return L.line(L.lines.firstIndex(of: l) ?? 0, .demand)
         }
     }

@@ -55,7 +55,7 @@ public enum WhatIf {
         let model = CompiledModel(variants: variants, seed: seed)
         let L = model.layout
         let lineIdx = lines.compactMap { L.lines.firstIndex(of: $0) }
-        let regional = L.sources.firstIndex(of: "regional") ?? 0
+        let regional = L.restrictedSource
         var opts = RunOptions(trials: trials, threads: threads, sampling: design.method, keepInputs: false)
         opts.storedFields = lineIdx.map { L.line($0, .demand) } + [L.total(.demand)]
         let r = try Simulator.run(model, options: opts, design: design, progress: progress)
@@ -101,8 +101,8 @@ public enum WhatIf {
     public enum SolveMetric: Sendable {
         /// P(line demand > line budget); nil line = total demand against total funding.
         case overrun(LineID?)
-        /// P(regional money used < fraction × regional amount).
-        case underuse(fraction: Double)
+        /// P(money of `source` used < fraction × its amount).
+        case underuse(source: String, fraction: Double)
     }
 
     public struct SolvePoint: Sendable {
@@ -113,49 +113,96 @@ public enum WhatIf {
     }
 
     public struct SolveAnswer: Sendable {
-        /// found: the boundary lies inside the interval; atBound: the feasible side reaches the end of
-        /// the interval asked for (the answer is that end); allFeasible / noneFeasible: every / no point met the target.
-        public enum Status: String, Sendable { case found, atBound = "at_bound", allFeasible = "all_feasible", noneFeasible = "none_feasible" }
+        /// - found: the estimate crosses the target inside the range, and so do both ends of its 95% interval;
+        /// - atBound: every value of the range meets the target, even at the upper end of the
+        ///   interval: the answer is the end of the range (widen `--in` to learn more);
+        /// - undetermined: from `xLow` to the end of the range the chance stays within Monte Carlo
+        ///   error of the target, so the parameter does not determine the answer there;
+        /// - noneFeasible: no value of the range meets the target.
+        public enum Status: String, Sendable { case found, atBound = "at_bound", undetermined, noneFeasible = "none_feasible" }
         public var variant: String
         public var label: String
         public var status: Status
-        /// The extreme feasible value found (nil when none is feasible).
+        /// The extreme value on the search lattice whose estimated probability meets the target (nil when none does).
         public var x: Double?
         public var p: Double?
         public var pLow: Double?
         public var pHigh: Double?
-        /// An interval for the answer: from the probability's 95% interval at the evaluated points.
+        /// Where the answer lies given Monte Carlo error: from the last value whose 95% upper bound
+        /// meets the target to the last value whose 95% lower bound does (towards the end searched).
+        /// Nil ends: no evaluated value is that sure (`xLow`), or the interval reaches the range's end (`xHigh` = that end).
         public var xLow: Double?
         public var xHigh: Double?
+        /// The lattice step: every evaluated and reported value is a multiple of it (caps 0.1万, rates 0.1 point, counts 1).
+        public var step: Double
         public var points: [SolvePoint]
     }
 
-    /// Finds, per variant, the largest (or with `minimize` the smallest) x in [low, high] with
-    /// P(metric) ≤ target, assuming P is monotone in x. Each round evaluates `perRound` points of
-    /// every variant's bracket at once, on common random numbers; `rounds` rounds narrow the
-    /// bracket by a factor of (perRound + 1) each. Integer keys search whole numbers only.
-    public static func solve(_ loaded: LoadedScenario, path: KeyPath, low: Double, high: Double, integer: Bool, metric: SolveMetric,
+    /// The lattice step for a key: the precision a policy text states it at (caps and awards 0.1万元,
+    /// rates 0.1 percentage point, counts whole), else a round step about 1/1000 of the range.
+    public static func solveStep(for path: KeyPath, low: Double, high: Double, integer: Bool) -> Double {
+        if integer { return 1 }
+        if let r = FieldInfo.of(path).resolution { return r }
+        let raw = (high - low) / 1000
+        return pow(10, (log10(raw)).rounded(.down))
+    }
+
+    /// Finds, per variant, the largest (or with `minimize` the smallest) x on the lattice
+    /// {k·step} ∩ [low, high] with P(metric) ≤ target, assuming P is monotone in x (true per trial on
+    /// common random numbers for rates, caps, awards and pilot sizes). Three boundaries are searched
+    /// together — of the estimate and of both ends of its 95% Wilson interval — each round
+    /// evaluating `perRound` points inside every open bracket, all on the same trials. Each value is
+    /// applied as a numeric override that reads back exactly, so the value reported is the value run.
+    /// Cost: about log_{perRound+1}(range/step) rounds of one simulation each.
+    public static func solve(_ loaded: LoadedScenario, path: KeyPath, low: Double, high: Double, step: Double, metric: SolveMetric,
                              target: Double, minimize: Bool, trials: Int, seed: UInt64, threads: Int, design: TrialDesign,
-                             rounds: Int = 4, perRound: Int = 9) throws -> [SolveAnswer] {
+                             maxRounds: Int = 12, perRound: Int = 9) throws -> [SolveAnswer] {
         let nv = loaded.variants.count
-        var evaluated = Array(repeating: [Double: SolvePoint](), count: nv)
-        var brackets = Array(repeating: (low, high), count: nv)
-        func norm(_ x: Double) -> Double { integer ? x.rounded() : x }
-        for round in 0..<rounds {
-            // Candidate xs per variant: the bracket's ends (first round) and perRound interior points.
-            var wanted = Set<Double>()
-            var perVariant: [[Double]] = []
+        // The lattice: x(k) = (k0 + k)·step for k = 0…n, rounded to 12 significant digits so 0.1 steps stay tidy.
+        let k0 = (low / step - 1e-9).rounded(.up), k1 = (high / step + 1e-9).rounded(.down)
+        guard k1 >= k0, k1 - k0 <= 10_000_000 else {
+            throw ScenarioError(.invalid, [Diagnostic(SourceLocation(file: "--in", line: 0, column: 0), key: path.description, Message(
+                zh: "区间 [\(formatNumber(low)), \(formatNumber(high))] 内按步长 \(formatNumber(step)) 没有可取的值，或取值多于 10⁷ 个",
+                en: "the range [\(formatNumber(low)), \(formatNumber(high))] holds no value at step \(formatNumber(step)), or more than 10⁷"))])
+        }
+        let n = Int(k1 - k0)
+        func x(_ k: Int) -> Double {
+            let v = (k0 + Double(minimize ? n - k : k)) * step
+            return Double(String(format: "%.12g", v)) ?? v
+        }
+        // Searched in "maximise" orientation: index k runs towards the end searched for.
+        var evaluated = Array(repeating: [Int: SolvePoint](), count: nv)
+        let bounds: [(SolvePoint) -> Double] = [{ $0.p }, { $0.high }, { $0.low }]
+        func ok(_ pt: SolvePoint, _ j: Int) -> Bool { bounds[j](pt) <= target + 1e-12 }
+        /// For boundary j of variant v: (a, b) with ok at a, not ok at b; -1 / n+1 where not known.
+        func bracket(_ v: Int, _ j: Int) -> (Int, Int) {
+            let ks = evaluated[v].keys.sorted()
+            let a = ks.last { ok(evaluated[v][$0]!, j) } ?? -1
+            let b = ks.first { $0 > a && !ok(evaluated[v][$0]!, j) } ?? n + 1
+            return (a, b)
+        }
+        for round in 0..<maxRounds {
+            var wanted = Set<Int>()
+            var perVariant = Array(repeating: Set<Int>(), count: nv)
             for v in 0..<nv {
-                let (a, b) = brackets[v]
-                var xs = round == 0 ? [a, b] : []
-                for i in 1...perRound { xs.append(norm(a + (b - a) * Double(i) / Double(perRound + 1))) }
-                xs = Array(Set(xs.filter { $0 >= low && $0 <= high && evaluated[v][$0] == nil })).sorted()
-                perVariant.append(xs)
-                wanted.formUnion(xs)
+                var ks = Set<Int>()
+                if round == 0 { ks = [0, n] }
+                else {
+                    for j in bounds.indices {
+                        let (a, b) = bracket(v, j)
+                        let lo = Swift.max(a, 0), hi = Swift.min(b, n)
+                        guard hi - lo > 1 else { continue }
+                        for i in 1...perRound { ks.insert(lo + Int((Double(hi - lo) * Double(i) / Double(perRound + 1)).rounded())) }
+                    }
+                }
+                ks = ks.filter { $0 >= 0 && $0 <= n && evaluated[v][$0] == nil }
+                perVariant[v] = ks
+                wanted.formUnion(ks)
             }
             if wanted.isEmpty { break }
-            let xs = wanted.sorted()
-            let axis = SweepAxis(path: path, texts: xs.map(formatNumber), numbers: xs)
+            let ks = wanted.sorted()
+            let xs = ks.map(x)
+            let axis = SweepAxis(path: path, numbers: xs)
             let (_, variants) = try resolve(loaded, axes: [axis])
             let model = CompiledModel(variants: variants, seed: seed)
             let L = model.layout
@@ -165,72 +212,45 @@ public enum WhatIf {
             case let .overrun(line):
                 if let line, let i = L.lines.firstIndex(of: line) { field = L.line(i, .overrun) } else { field = L.total(.overrun) }
                 opts.storedFields = []
-            case .underuse:
-                let reg = L.sources.firstIndex(of: "regional") ?? 0
-                field = L.source(reg, .unspent)
+            case let .underuse(source, _):
+                guard let si = L.sources.firstIndex(of: source) else {
+                    throw ScenarioError(.invalid, [Diagnostic(SourceLocation(file: "--source", line: 0, column: 0), key: source, Message(
+                        zh: "没有资金来源 “\(source)”（可用：\(L.sources.joined(separator: ", "))）",
+                        en: "no funding source '\(source)' (available: \(L.sources.joined(separator: ", ")))"))])
+                }
+                field = L.source(si, .unspent)
                 opts.storedFields = [field]
             }
             let r = try Simulator.run(model, options: opts, design: design)
-            for (xi, x) in xs.enumerated() {
-                for v in 0..<nv where perVariant[v].contains(x) {
+            for (xi, k) in ks.enumerated() {
+                for v in 0..<nv where perVariant[v].contains(k) {
                     let vi = xi * nv + v
                     let p: Double
                     switch metric {
                     case .overrun: p = r.moments[vi][field].mean
-                    case let .underuse(fraction):
-                        let amount = model.scenarios[vi].funding.first { $0.id == "regional" }?.amount ?? 0
+                    case let .underuse(source, fraction):
+                        let amount = model.scenarios[vi].funding.first { $0.id == source }?.amount ?? 0
                         let col = r.column(vi, field)
                         p = Double(col.filter { $0 > (1 - fraction) * amount + 1e-9 }.count) / Double(Swift.max(col.count, 1))
                     }
                     let w = Statistics.wilson(proportion: p, trials: r.trials)
-                    evaluated[v][x] = SolvePoint(x: x, p: p, low: w.low, high: w.high)
+                    evaluated[v][k] = SolvePoint(x: xs[xi], p: p, low: w.low, high: w.high)
                 }
-            }
-            // New brackets around the boundary between feasible and infeasible points.
-            for v in 0..<nv {
-                let pts = evaluated[v].values.sorted { $0.x < $1.x }
-                let ok = pts.map { $0.p <= target + 1e-12 }
-                if minimize {
-                    if let i = ok.firstIndex(of: true), i > 0 { brackets[v] = (pts[i - 1].x, pts[i].x) } else { brackets[v] = (low, low) }
-                } else {
-                    if let i = ok.lastIndex(of: true), i < pts.count - 1 { brackets[v] = (pts[i].x, pts[i + 1].x) } else { brackets[v] = (high, high) }
-                }
-                if integer && brackets[v].1 - brackets[v].0 <= 1 { brackets[v] = (brackets[v].0, brackets[v].0) }
             }
         }
         return (0..<nv).map { v in
             let pts = evaluated[v].values.sorted { $0.x < $1.x }
-            let feasible = pts.filter { $0.p <= target + 1e-12 }
-            let best = minimize ? feasible.first : feasible.last
-            var status = SolveAnswer.Status.found
-            if feasible.isEmpty { status = .noneFeasible } else if feasible.count == pts.count { status = .allFeasible }
-            else if let b = best, b.x == (minimize ? low : high) { status = .atBound }
-            // Interval for the boundary: where the Wilson upper and lower bounds of P cross the target,
-            // interpolated linearly between neighbouring evaluated points (P is monotone in x).
-            func crossing(_ value: (SolvePoint) -> Double) -> Double? {
-                guard pts.count > 1 else { return nil }
-                for i in 0..<(pts.count - 1) {
-                    let a = value(pts[i]) - target, b = value(pts[i + 1]) - target
-                    if a == 0 { return pts[i].x }
-                    if (a < 0) != (b < 0) {
-                        return pts[i].x + (pts[i + 1].x - pts[i].x) * (-a) / (b - a)
-                    }
-                }
-                return nil
-            }
-            var xLow: Double?, xHigh: Double?
-            if status == .found, let b = best {
-                let c1 = crossing { $0.high }, c2 = crossing { $0.low }
-                let ends = [c1, c2].compactMap { $0 }
-                xLow = Swift.min(ends.min() ?? b.x, b.x)
-                xHigh = Swift.max(ends.max() ?? b.x, b.x)
-                if integer { xLow = xLow.map { $0.rounded(.down) }; xHigh = xHigh.map { $0.rounded(.up) } }
-            } else if let b = best {
-                xLow = b.x
-                xHigh = b.x
-            }
-            return SolveAnswer(variant: loaded.variants[v].id, label: loaded.variants[v].label, status: status, x: best?.x, p: best?.p,
-                               pLow: best?.low, pHigh: best?.high, xLow: xLow, xHigh: xHigh, points: pts)
+            let est = bracket(v, 0).0, sure = bracket(v, 1).0, maybe = bracket(v, 2).0
+            var a = SolveAnswer(variant: loaded.variants[v].id, label: loaded.variants[v].label(omitting: [path.description]), status: .found, x: nil, p: nil,
+                                pLow: nil, pHigh: nil, xLow: nil, xHigh: nil, step: step, points: pts)
+            guard est >= 0, let best = evaluated[v][est] else { a.status = .noneFeasible; return a }
+            a.x = best.x; a.p = best.p; a.pLow = best.low; a.pHigh = best.high
+            a.xLow = sure >= 0 ? x(sure) : nil
+            a.xHigh = x(Swift.max(maybe, est))
+            if sure == n { a.status = .atBound }
+            else if maybe == n { a.status = .undetermined }
+            if minimize, a.xLow != nil || a.xHigh != nil { (a.xLow, a.xHigh) = (a.xHigh, a.xLow) }
+            return a
         }
     }
 }

@@ -46,6 +46,23 @@ public struct FieldInfo: Sendable, Hashable {
         }
     }
 
+    /// A number of this field as a person reads it, at the field's precision when it has one:
+    /// 0.553 → "55.3%", 39.2 → "39.2万元", 61 → "61家".
+    public func format(number x: Double) -> String {
+        guard x.isFinite else { return formatNumber(x) }
+        let r = resolution.map { ($0 * (kind == .fraction ? 100 : 1)) }
+        func tidy(_ v: Double) -> String {
+            guard let r, r > 0 else { return formatNumber(v) }
+            let digits = Swift.max(0, Int((-log10(r)).rounded(.up)))
+            return formatNumber(Double(String(format: "%.\(digits)f", v)) ?? v)
+        }
+        switch kind {
+        case .fraction: return tidy(x * 100) + "%"
+        case .money, .count: return tidy(x) + unit
+        case .number, .text: return tidy(x)
+        }
+    }
+
     /// Chinese names of the words a scenario may set (rules, bases, holders).
     static func wordName(_ w: String) -> String {
         switch w {

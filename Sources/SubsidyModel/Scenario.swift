@@ -17,6 +17,9 @@ public struct Scenario: Sendable {
     public func line(_ id: LineID) -> BudgetLine? { lines.first { $0.id == id } }
     /// Total money, 万元.
     public var totalFunding: Double { funding.map(\.amount).reduce(0, +) }
+    /// The first source whose money may pay only some lines (`only_lines`; the regional grant in
+    /// the draft), whatever it is called. Nil when every source may pay any line.
+    public var restrictedSource: FundingSource? { funding.first { $0.onlyLines != nil } }
 }
 
 /// A funding source (资金来源): the regional grant (自治区) or the county's match (县级配套).

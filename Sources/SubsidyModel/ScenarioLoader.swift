@@ -175,6 +175,9 @@ public struct LoadedScenario: Sendable {
                 }
             }
         }
+        // Checks that need the whole population (correlation ids): in the loader, so that `check`
+        // and `run` accept exactly the same files.
+        for v in variants { for d in TrialInputs.correlationProblems(v.scenario.population) { bag.add(d) } }
         if !bag.isEmpty { throw ScenarioError(.invalid, bag.sorted) }
         if variants.isEmpty { throw ScenarioError(.invalid, orUnexplained([], tree)) }
         let hash = SHA256.hex(Data(tree.canonicalText.utf8))

@@ -188,22 +188,9 @@ public enum Charts {
 }
 
 /// A Chinese name for a key path, for chart axes and summaries: `policy.batches[0].cap` →
-/// `第1批补助上限（万元）`. Unknown paths are shown as they are.
+/// `第一批补助上限（万元）` (from `FieldInfo`, the one table of field names). Unknown paths are shown as they are.
 public func keyLabel(_ path: String) -> String {
-    let nums = path.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
-    let n = (nums.first ?? 0) + 1
-    let table: [(String, String)] = [
-        ("policy.batches[*].rate", "第\(n)批补助比例"), ("policy.batches[*].cap", "第\(n)批补助上限（万元）"),
-        ("policy.hardware.limit", "硬件占比上限"), ("policy.benchmark.amount", "标杆企业奖励（万元）"),
-        ("policy.benchmark.count", "标杆企业数"), ("policy.smart_factory.amount", "智能工厂奖励（万元）"),
-        ("policy.cloud.amount", "上云奖励（万元）"), ("policy.chain_case.amount", "链式案例奖励上限（万元）"),
-        ("policy.chain_case.count", "资助链式案例数"), ("policy.ceiling.amount", "单个项目奖补上限（万元）"),
-        ("population.firms.per_batch[*]", "第\(n)批试点企业数"), ("population.firms.total", "试点企业总数"),
-        ("population.firms.batch1_share", "第一批占比"), ("population.batches[*].completion", "第\(n)批按期完成率"),
-        ("population.batches[*].pass", "第\(n)批达二级率"), ("population.price_factor", "投资价格水平"),
-        ("population.cloud_uptake", "上云比例"), ("population.chain_cases", "合格链式案例数"),
-    ]
-    let generic = path.replacingOccurrences(of: #"\[\d+\]"#, with: "[*]", options: .regularExpression)
-    if let hit = table.first(where: { $0.0 == generic }) { return "\(hit.1) \(path)" }
-    return path
+    guard let kp = KeyPath(path) else { return path }
+    let f = FieldInfo.of(kp)
+    return f.unit.isEmpty || f.kind == .count ? f.name : "\(f.name)（\(f.unit)）"
 }

@@ -120,7 +120,7 @@ public struct RunReport {
         for v in s {
             let t = v.total
             let tr = v.lines.first { $0.line == .transformation }
-            let regional = v.sources.first { $0.id == "regional" } ?? v.sources.first
+            let regional = v.sources.indices.contains(result.layout.restrictedSource) ? v.sources[result.layout.restrictedSource] : nil
             md += "- **\(v.label)**："
             if let tr {
                 md += "（一）数字化改造资金不足的概率为 **\(pct(tr.overrunProbability))**（95%区间 \(pct(tr.overrunLow))–\(pct(tr.overrunHigh))），不足时平均缺口 \(n(tr.unmetGivenOverrun)) 万元；"

@@ -17,7 +17,7 @@ struct SubsidySim: AsyncParsableCommand {
         """,
         version: version,
         subcommands: [RunCommand.self, CheckCommand.self, AwardCommand.self, SweepCommand.self, SolveCommand.self,
-                      SensitivityCommand.self],
+                      SensitivityCommand.self, NewCommand.self, ScenarioCommand.self],
         defaultSubcommand: nil
     )
 }

@@ -133,10 +133,12 @@ struct SolveCommand: AsyncParsableCommand {
     @Option(name: .customLong("in"), help: ArgumentHelp("Search interval a:b.", valueName: "a:b")) var interval: String
     @Option(help: "Line whose overrun is limited (or total).") var line: String = "transformation"
     @Option(help: "Target: P(line demand > line budget) ≤ this.") var maxOverrun: Double?
-    @Option(help: "Underspending target: regional money used at least this fraction ...") var minUse: Double?
+    @Option(help: "Underspending target: the restricted source's money used at least this fraction ...") var minUse: Double?
     @Option(help: "... with probability at least 1 − alpha.") var alpha: Double = 0.05
+    @Option(help: "Funding source id for --min-use (default: the source whose only_lines restricts it, e.g. regional).") var source: String?
+    @Option(help: "Lattice step of the search (default: caps and awards 0.1万, rates 0.001, counts 1).") var step: Double?
     @Flag(help: "Find the smallest feasible value instead of the largest.") var minimize = false
-    @Flag(help: "Search whole numbers only (default: when both ends are whole and the key holds a whole number).") var integer = false
+    @Flag(help: "Search whole numbers only (default for counts).") var integer = false
     @Flag(help: "JSON on standard output.") var json = false
     @Flag(help: "No summary on the terminal.") var quiet = false
 
@@ -145,6 +147,7 @@ struct SolveCommand: AsyncParsableCommand {
         if let m = maxOverrun, !(m > 0 && m < 1) { throw ValidationError("--max-overrun must be between 0 and 1 (got \(m))") }
         if let u = minUse, !(u > 0 && u <= 1) { throw ValidationError("--min-use must be in (0, 1] (got \(u))") }
         guard alpha > 0 && alpha < 1 else { throw ValidationError("--alpha must be between 0 and 1") }
+        if let st = step, !(st > 0 && st.isFinite) { throw ValidationError("--step must be a positive number (got \(st))") }
         guard line == "total" || LineID(rawValue: line) != nil else {
             throw ValidationError("--line must be total or one of: \(LineID.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -161,75 +164,51 @@ struct SolveCommand: AsyncParsableCommand {
             let start = Date()
             let loaded = try scenario.load()
             let path = KeyPath(vary)!
-            guard let node = loaded.tree.get(path) else {
+            guard loaded.tree.get(path) != nil else {
                 printError(lang == .zh ? "--vary：情景中没有 \(vary)" : "--vary: the scenario has no \(vary)")
                 throw ExitCode(64)
             }
             let bounds = interval.split(separator: ":").map { Double($0)! }
-            _ = node
-            // Counts are searched as whole numbers: firm counts, award counts, case and provider counts.
-            let countKeys = ["population.firms", "population.chain_cases", "population.service_providers"]
-            let whole = integer || countKeys.contains { vary.hasPrefix($0) } || vary.hasSuffix(".count")
             let sc = loaded.scenario
+            // The restricted source is whatever funding[].only_lines says, never a hard-coded id.
+            guard minUse == nil || source != nil || sc.restrictedSource != nil else {
+                printError(lang == .zh ? "--min-use：情景中没有限定用途的资金来源（only_lines），请用 --source 指定" : "--min-use: no funding source has only_lines; name one with --source")
+                throw ExitCode(64)
+            }
+            let metric: WhatIf.SolveMetric = minUse.map { .underuse(source: source ?? sc.restrictedSource!.id, fraction: $0) }
+                ?? .overrun(line == "total" ? nil : LineID(rawValue: line))
+            let whole = integer || FieldInfo.of(path).kind == .count
+            let lattice = step ?? WhatIf.solveStep(for: path, low: bounds[0], high: bounds[1], integer: whole)
             let seed = simulation.seed ?? sc.simulation.seed
             let trials = simulation.trials ?? Swift.min(sc.simulation.trials, 20_000)
             let (design, _) = try designFor(CompiledModel(loaded, seed: seed), sc, seed: seed, sampling: simulation.sampling)
-            let metric: WhatIf.SolveMetric = minUse.map { .underuse(fraction: $0) } ?? .overrun(line == "total" ? nil : LineID(rawValue: line))
-            let target = maxOverrun ?? alpha
+            let question = SolveReport.Question(path: path, low: bounds[0], high: bounds[1], metric: metric, target: maxOverrun ?? alpha,
+                                                minimize: minimize, trials: trials)
             let answers: [WhatIf.SolveAnswer]
             do {
-                answers = try WhatIf.solve(loaded, path: path, low: bounds[0], high: bounds[1], integer: whole, metric: metric, target: target,
-                                           minimize: minimize, trials: trials, seed: seed, threads: simulation.threadCount, design: design)
+                answers = try WhatIf.solve(loaded, path: path, low: bounds[0], high: bounds[1], step: lattice, metric: metric,
+                                           target: question.target, minimize: minimize, trials: trials, seed: seed,
+                                           threads: simulation.threadCount, design: design)
             } catch let e as ScenarioError { throw ScenarioFailure(e, lang: lang) }
-            let what = minUse != nil ? "自治区资金使用不足 \(CSVTable.fixed(minUse! * 100, 0))% 的概率"
-                : (line == "total" ? "总需求超过总资金的概率" : "\(LineID(rawValue: line)!.clause)\(LineID(rawValue: line)!.chineseName)超支概率")
             let out = simulation.output ?? "Output/\(sc.id)/solve-\(folderName([vary]))"
-            var folder = OutputFolder(out)
-            folder.add("solve.csv", SolveReport.table(answers, key: vary).data)
-            folder.add("points.csv", SolveReport.points(answers).data)
-            let draft = loaded.variants.map { loaded.number(at: path, variant: $0.id) }
-            folder.add("charts/solve.gp", text: SolveReport.chart(answers, key: vary, target: target, what: what, title: sc.title, draft: draft))
-            var text = ""
-            for a in answers {
-                let n = { (x: Double?) in x.map { formatNumber(($0 * 10_000).rounded() / 10_000) } ?? "—" }
-                switch a.status {
-                case .noneFeasible:
-                    text += lang == .zh ? "\(a.label)：区间 \(interval) 内没有满足目标的取值（\(what)始终高于 \(CSVTable.fixed(target * 100, 1))%）\n"
-                                        : "\(a.variant): no value in \(interval) meets the target\n"
-                default:
-                    let edge: String
-                    switch a.status {
-                    case .allFeasible: edge = lang == .zh ? "（整个区间都满足目标，答案为区间端点）" : " (the whole interval meets the target; the answer is its end)"
-                    case .atBound: edge = lang == .zh ? "（满足目标的一侧延伸到区间端点，答案为端点；可放宽 --in 再求）" : " (the feasible side reaches the end of --in; the answer is that end)"
-                    default: edge = ""
-                    }
-                    text += lang == .zh
-                        ? "\(a.label)：\(vary) \(minimize ? "最小" : "最大")取 \(n(a.x))\(edge)，此时\(what)为 \(CSVTable.fixed((a.p ?? 0) * 100, 2))%（95%区间 \(CSVTable.fixed((a.pLow ?? 0) * 100, 2))–\(CSVTable.fixed((a.pHigh ?? 0) * 100, 2))%）；答案区间约 [\(n(a.xLow)), \(n(a.xHigh))]\n"
-                        : "\(a.variant): \(minimize ? "smallest" : "largest") \(vary) = \(n(a.x))\(edge), P = \(CSVTable.fixed((a.p ?? 0) * 100, 2))% (95% CI \(CSVTable.fixed((a.pLow ?? 0) * 100, 2))–\(CSVTable.fixed((a.pHigh ?? 0) * 100, 2))%); answer interval about [\(n(a.xLow)), \(n(a.xHigh))]\n"
-                }
-            }
-            folder.add("summary.md", text: "# \(sc.title)：求解 `\(vary)`\n\n> 目标：\(what) ≤ \(CSVTable.fixed(target * 100, 1))%；每个取值 \(trials) 次试验，同一批模拟企业；区间 \(interval)。\n\n"
-                + text.split(separator: "\n").map { "- \($0)" }.joined(separator: "\n") + "\n\n![求解](charts/solve.png)\n")
             let fields = baseFields("solve", loaded, seed: seed, trials: trials, threads: simulation.threadCount, start: start)
-                .merging(["vary": vary, "interval": interval, "target": target, "metric": minUse != nil ? "underuse" : "overrun", "line": line,
-                          "minimize": minimize, "integer": whole]) { $1 }
-            var warnings: [String] = []
-            do {
-                try folder.commit { tmp in
-                    warnings = Charts.render(folder: tmp.appendingPathComponent("charts"), scripts: ["solve.gp"])
-                    try Manifest.write(in: tmp, fields: fields)
-                }
-            } catch { throw OutputFailure(message: String(describing: error)) }
+                .merging(["vary": vary, "interval": interval, "target": question.target, "metric": minUse != nil ? "underuse" : "overrun",
+                          "line": line, "minimize": minimize, "step": lattice, "source": source ?? sc.restrictedSource?.id ?? ""]) { $1 }
+            let warnings: [String]
+            do { warnings = try SolveReport.write(answers, question: question, loaded: loaded, to: out, fields: fields) } catch {
+                throw OutputFailure(message: String(describing: error))
+            }
             for w in warnings { printError(w) }
             if json {
                 let rows: [[String: Any]] = answers.map { a in
                     ["variant": a.variant, "status": a.status.rawValue, "answer": a.x as Any, "answer_low": a.xLow as Any, "answer_high": a.xHigh as Any,
-                     "p": a.p as Any, "p_low": a.pLow as Any, "p_high": a.pHigh as Any]
+                     "p": a.p as Any, "p_low": a.pLow as Any, "p_high": a.pHigh as Any, "step": a.step]
                 }
                 let data = try JSONSerialization.data(withJSONObject: rows, options: [.prettyPrinted, .sortedKeys])
                 print(String(decoding: data, as: UTF8.self))
             } else if !quiet {
-                print(text + (lang == .zh ? "输出：\(out)/summary.md" : "output: \(out)/summary.md"))
+                for a in answers { print(SolveReport.sentence(a, question, scenario: sc, lang: lang)) }
+                print(lang == .zh ? "输出：\(out)/summary.md" : "output: \(out)/summary.md")
             }
         } catch {
             throw Exit.fail(error, lang: lang)

@@ -152,3 +152,51 @@ struct TotalRowTests {
         }
     }
 }
+
+@Suite("No hidden names")
+struct HiddenNameTests {
+    @Test("renaming both funding sources gives the same numbers, and solve --min-use finds the restricted source by only_lines")
+    func renamedSources() throws {
+        let draft = String(decoding: LoadedScenario.builtinData()!, as: UTF8.self)
+        let renamed = draft.replacingOccurrences(of: "regional", with: "zizhiqu").replacingOccurrences(of: "county", with: "xianji")
+        #expect(renamed != draft)
+        let a = try LoadedScenario.load(nil), b = try Fixture.load(renamed)
+        #expect(b.scenario.restrictedSource?.id == "zizhiqu")
+        let ra = try Fixture.run(a, trials: 1500, seed: 4).summaries(), rb = try Fixture.run(b, trials: 1500, seed: 4).summaries()
+        for (x, y) in zip(ra, rb) {
+            #expect(x.lines.map(\.overrunProbability) == y.lines.map(\.overrunProbability))
+            #expect(x.sources.map(\.unspentMean) == y.sources.map(\.unspentMean))
+            #expect(x.total.overrunProbability == y.total.overrunProbability)
+        }
+        func use(_ l: LoadedScenario, _ source: String) throws -> [Double?] {
+            try WhatIf.solve(l, path: KeyPath("population.firms.per_batch[0]")!, low: 20, high: 200, step: 1,
+                             metric: .underuse(source: source, fraction: 0.8), target: 0.05, minimize: true, trials: 600, seed: 3,
+                             threads: 2, design: TrialDesign(method: .random, seed: 3)).map(\.x)
+        }
+        let ua = try use(a, "regional"), ub = try use(b, "zizhiqu")
+        #expect(ua == ub)
+        #expect(ua.allSatisfy { $0 != nil && $0! > 20 })
+    }
+}
+
+@Suite("What passes check must run")
+struct CheckRunAgreementTests {
+    @Test("a misspelt correlation id is rejected by the loader, located, with a suggestion")
+    func badCorrelationID() throws {
+        let text = String(decoding: LoadedScenario.builtinData()!, as: UTF8.self).replacingOccurrences(of: "simulation:\n", with: """
+          correlations:
+            - {a: firms_b1, b: firm_b2, rho: 0.5}
+        simulation:
+
+        """)
+        do {
+            _ = try Fixture.load(text)
+            Issue.record("a bad correlation id loaded")
+        } catch let error as ScenarioError {
+            let d = try #require(error.diagnostics.first)
+            #expect(d.key == "population.correlations[0].b")
+            #expect(d.location.line > 0)
+            #expect(d.message.en.contains("did you mean 'firms_b2'"))
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import SubsidyModel
+
+/// `subsidysim scenario show`: the bundled draft scenario, so that an error pointing into
+/// `builtin:pingluo-draft` can be followed.
+struct ScenarioCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scenario",
+        abstract: "Print the bundled draft scenario (builtin:pingluo-draft).",
+        subcommands: [Show.self]
+    )
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "show",
+            abstract: "Print the bundled draft scenario's YAML, the text every builtin:pingluo-draft line number refers to.",
+            discussion: "Example: subsidysim scenario show > pingluo-draft.yaml"
+        )
+
+        func run() throws {
+            guard let data = LoadedScenario.builtinData() else { throw ExitCode(70) }
+            FileHandle.standardOutput.write(data)
+        }
+    }
+}
+
+/// `subsidysim new NAME.yaml`: a commented what-if file based on the bundled draft that runs as it is.
+struct NewCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "new",
+        abstract: "Write a commented what-if scenario file (base: the bundled draft, a policy change, a variant) that runs as is.",
+        discussion: "Example: subsidysim new my-whatif.yaml && subsidysim run my-whatif.yaml"
+    )
+
+    @Argument(help: "The file to write (it must not exist yet, unless --force).")
+    var file: String
+
+    @Flag(help: "Replace the file if it exists.")
+    var force = false
+
+    @Option(help: "Language of messages: zh or en.")
+    var lang: Language = .zh
+
+    func run() throws {
+        let zh = lang == .zh
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: file, isDirectory: &isDir), isDir.boolValue || !force {
+            printError(zh ? "\(file) 已存在，未改动（要覆盖请加 --force）" : "\(file) exists and was left as it is (--force replaces it)")
+            throw ExitCode(73)
+        }
+        let stem = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
+        let asciiID = stem.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "_" || $0 == "-") }
+        let id = asciiID && !stem.isEmpty ? stem : "my-whatif"
+        do {
+            try Data(Self.template(id: id).utf8).write(to: URL(fileURLWithPath: file), options: .atomic)
+        } catch {
+            printError((zh ? "无法写入 \(file)：" : "cannot write \(file): ") + error.localizedDescription)
+            throw ExitCode(73)
+        }
+        print(zh ? "已写入 \(file)。运行：subsidysim run \(file)" : "wrote \(file). Run it: subsidysim run \(file)")
+    }
+
+    /// The what-if file: every line commented in Chinese, and valid as it stands.
+    static func template(id: String) -> String {
+        """
+        # what-if 情景：在征求意见稿的基础上改几处，再运行
+        #   subsidysim run \(id).yaml
+        # 金额单位：万元；比例写小数（0.55 表示 55%）。没写的键一律沿用草案。
+
+        # 以程序内置的征求意见稿情景为基础（用 subsidysim scenario show 查看全文）。
+        # 也可以写另一个情景文件的路径（相对于本文件所在的文件夹），例如 base: pingluo-draft.yaml
+        base: builtin:pingluo-draft
+        # 输出文件夹的名字（ASCII 字母、数字、- 或 _），以及报告上的标题
+        id: \(id)
+        title: 第一批补助上限降到45万元
+
+        # 1. 改政策：两批的补助比例与上限。列表（batches）要整个写出。
+        policy:
+          batches:
+            - {name: 第一批, rate: 0.60, cap: 45}
+            - {name: 第二批, rate: 0.50, cap: 40}
+
+        # 2. 方案（读法）：同一批模拟企业上比较几种做法。写了 variants 就替换草案的两种读法，
+        #    所以这里把它们重写出来，再加一种。每个方案只写与上面 policy 不同之处；
+        #    方案名称后的括号（实际计算的比例与上限）由程序生成。
+        #    键路径含 [ ]：set 下每行写一个。
+        variants:
+          - id: text
+            label: 正文费率
+          - id: table
+            label: 概算表费率
+            set:
+              policy.batches[0].rate: 0.50
+              policy.batches[1].rate: 0.40
+          - id: text-reject
+            label: 正文费率，硬件超限的项目不予补助
+            set:
+              policy.hardware.rule: reject
+
+        """
+    }
+}
