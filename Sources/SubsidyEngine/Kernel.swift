@@ -110,12 +110,14 @@ final class CompiledGroup: Sendable {
     let score: PreparedDistribution
     let chainAward: PreparedDistribution
     let holderIsTopFirm: Bool
+    /// `chain_case_unheld: outside`: a funded case that no accepted firm can hold is paid as held outside.
+    let unheldOutside: Bool
     let variants: [Int]
     /// Top-scored accepted firms to rank: the most any variant needs.
     let rankDepth: Int
     let needsLottery: Bool
 
-    init(population: Population, inputs: [TrialInput], prepared: [PreparedDistribution], designColumn: [Int], index: InputIndex, batches: Int, perBatchCounts: Bool, segmentCumulative: [Double], segmentFactor: [Double], segmentSmart: [Double], investment: Distribution, investmentLaw: PreparedDistribution, hardware: PreparedDistribution, score: PreparedDistribution, chainAward: PreparedDistribution, holderIsTopFirm: Bool, variants: [Int], rankDepth: Int, needsLottery: Bool) {
+    init(population: Population, inputs: [TrialInput], prepared: [PreparedDistribution], designColumn: [Int], index: InputIndex, batches: Int, perBatchCounts: Bool, segmentCumulative: [Double], segmentFactor: [Double], segmentSmart: [Double], investment: Distribution, investmentLaw: PreparedDistribution, hardware: PreparedDistribution, score: PreparedDistribution, chainAward: PreparedDistribution, holderIsTopFirm: Bool, unheldOutside: Bool = false, variants: [Int], rankDepth: Int, needsLottery: Bool) {
         self.population = population
         self.inputs = inputs
         self.prepared = prepared
@@ -132,6 +134,7 @@ final class CompiledGroup: Sendable {
         self.score = score
         self.chainAward = chainAward
         self.holderIsTopFirm = holderIsTopFirm
+        self.unheldOutside = unheldOutside
         self.variants = variants
         self.rankDepth = rankDepth
         self.needsLottery = needsLottery
@@ -472,6 +475,9 @@ struct TrialKernel {
         var outsideChain = 0.0
         if !g.holderIsTopFirm {
             for c in 0..<funded { outsideChain += Rules.chainCase(merit: caseAwards[c], policy: cv.policy) }
+        } else if g.unheldOutside && rank.count < funded {
+            // Cases no accepted firm can hold (fewer accepted than funded; rankDepth ≥ funded), funded as held outside.
+            for c in rank.count..<funded { outsideChain += Rules.chainCase(merit: caseAwards[c], policy: cv.policy) }
         }
         var sums = (t: 0.0, b: 0.0, s: 0.0, c: 0.0, cc: outsideChain)
         var misc = (cuts: 0.0, cutAmount: 0.0, bench: 0.0, smart: 0.0, cloud: 0.0)
@@ -736,7 +742,9 @@ struct TrialKernel {
                 for f in order {
                     let a = awards[f * 5 + k]
                     guard a > 0 else { continue }
-                    if sum + a > cv.lineTotal[i] + 1e-9 { break }
+                    // The draft names no rationing rule: policy.lottery_stop says whether the first award
+                    // that does not fit stops the line (default) or is skipped for smaller ones.
+                    if sum + a > cv.lineTotal[i] + 1e-9 { if cv.policy.lotteryStop == .firstMisfit { break } else { continue } }
                     sum += a
                     if k == 0 { r[L.batch(Int(small[FirmColumn.batch * firmCapacity + f]), .paid)] += a }
                 }

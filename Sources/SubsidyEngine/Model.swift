@@ -65,7 +65,7 @@ public struct CompiledModel: Sendable {
                 investment: p.investment, investmentLaw: PreparedDistribution(Distribution(p.investment.kind), tabulate: true),
                 hardware: PreparedDistribution(p.hardwareShare),
                 score: PreparedDistribution(p.score), chainAward: PreparedDistribution(p.chainCaseAward),
-                holderIsTopFirm: p.chainCaseHolder == .topFirm,
+                holderIsTopFirm: p.chainCaseHolder == .topFirm, unheldOutside: p.chainCaseUnheld == .outside,
                 variants: members, rankDepth: depth, needsLottery: policies.contains { $0.overrun == .lottery })
         }
     }

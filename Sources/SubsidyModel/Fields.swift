@@ -78,6 +78,9 @@ public struct FieldInfo: Sendable, Hashable {
         case "accepted": return "按验收通过企业数"
         case "outside": return "试点以外的企业"
         case "top_firm": return "评分最高的验收企业"
+        case "first_misfit": return "遇到第一笔放不下的奖补即停止"
+        case "until_empty": return "跳过放不下的奖补、直到资金用完"
+        case "unfunded": return "不予资助"
         case "random": return "随机抽样"
         case "lhs": return "拉丁超立方抽样"
         default: return w

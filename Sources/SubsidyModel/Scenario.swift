@@ -166,6 +166,27 @@ public struct Policy: Sendable, Hashable {
     public var ceiling: Double
     public var ceilingLines: [LineID]
     public var overrun: OverrunRule
+    /// Under `lottery`: stop at the first award that does not fit, or go on to smaller ones.
+    public var lotteryStop: LotteryStop = .firstMisfit
+}
+
+/// How `lottery` rations a short line: a reading the draft leaves open (it names no rationing rule).
+public enum LotteryStop: String, Sendable, Hashable, CaseIterable {
+    /// Whole awards in the random order until one does not fit; that firm and everyone after it
+    /// wait, and the rest of the money stays unspent. Default.
+    case firstMisfit = "first_misfit"
+    /// An award that does not fit is skipped (that firm waits) and the next ones are paid while
+    /// money remains: the line's money runs out as far as whole awards allow.
+    case untilEmpty = "until_empty"
+}
+
+/// What happens to a funded chain case when its holder must be an accepted pilot firm
+/// (`chain_case_holder: top_firm`) and fewer firms were accepted than cases are funded.
+public enum ChainCaseUnheld: String, Sendable, Hashable, CaseIterable {
+    /// The case is not funded (no pilot firm holds it). Default.
+    case unfunded
+    /// The case is funded as if held outside the pilot (no ceiling applies to it).
+    case outside
 }
 
 /// Who holds the funded chain cases, for the per-project ceiling.
@@ -224,6 +245,8 @@ public struct Population: Sendable, Hashable {
     /// Per case: the award the case merits (万元), before the policy's cap.
     public var chainCaseAward: Distribution
     public var chainCaseHolder: ChainCaseHolder
+    /// With `chainCaseHolder == .topFirm`: what happens to a funded case no accepted firm can hold.
+    public var chainCaseUnheld: ChainCaseUnheld = .unfunded
     /// Trial level: number of providers that qualify for （六）.
     public var serviceProviders: Distribution
     /// Rank correlations between trial-level inputs (Iman–Conover), by input id.

@@ -139,7 +139,7 @@ extension TreeDecoder {
 
     mutating func policy(_ node: YNode) -> Policy? {
         let keys = ["batches", "hardware", "benchmark", "smart_factory", "cloud", "chain_case", "service_provider",
-                    "services", "ceiling", "overrun"]
+                    "services", "ceiling", "overrun", "lottery_stop"]
         guard let m = mapping(node, "policy", allowed: keys) else { return nil }
         var batches: [BatchPolicy] = []
         var batchesWritten = 0
@@ -213,6 +213,7 @@ extension TreeDecoder {
             }
         }
         let overrun = enumeration(m["overrun"], "policy.overrun", parent: node, default: OverrunRule.prorate)
+        let lotteryStop = enumeration(m["lottery_stop"], "policy.lottery_stop", parent: node, default: LotteryStop.firstMisfit)
         guard let limit, let bCount, let bAmount, let sfAmount, let cloudAmount, let ccCount, let ccAmount, let spCount, let spAmount,
               let pm, let acc, let audit, let research, let ceiling, !batches.isEmpty,
               // A batch that could not be read must not shrink the count the population is checked against.
@@ -220,12 +221,13 @@ extension TreeDecoder {
         return Policy(batches: batches, hardwareLimit: limit, hardwareRule: rule, benchmarkCount: bCount, benchmarkAmount: bAmount,
                       smartFactoryAmount: sfAmount, cloudAmount: cloudAmount, chainCaseCount: ccCount, chainCaseAmount: ccAmount,
                       serviceProviderCount: spCount, serviceProviderAmount: spAmount, processManagementFee: pm, acceptanceFee: acc,
-                      auditFee: audit, researchCost: research, ceiling: ceiling, ceilingLines: ceilingLines, overrun: overrun)
+                      auditFee: audit, researchCost: research, ceiling: ceiling, ceilingLines: ceilingLines, overrun: overrun,
+                      lotteryStop: lotteryStop)
     }
 
     mutating func population(_ node: YNode, batches nBatches: Int?) -> Population? {
         let keys = ["firms", "batches", "segments", "investment", "hardware_share", "score", "price_factor", "cloud_uptake",
-                    "chain_cases", "chain_case_award", "chain_case_holder", "service_providers", "correlations"]
+                    "chain_cases", "chain_case_award", "chain_case_holder", "chain_case_unheld", "service_providers", "correlations"]
         guard let m = mapping(node, "population", allowed: keys) else { return nil }
         let p = "population"
         var firms: FirmCounts?
@@ -312,6 +314,7 @@ extension TreeDecoder {
         if let cases, let n = m["chain_cases"] { checkCountBound(cases, n, p + ".chain_cases", limit: 1000) }
         let award = distribution(m["chain_case_award"], p + ".chain_case_award", parent: node, support: .nonNegative, default: .fixed(30))
         let holder = enumeration(m["chain_case_holder"], p + ".chain_case_holder", parent: node, default: ChainCaseHolder.outside)
+        let unheld = enumeration(m["chain_case_unheld"], p + ".chain_case_unheld", parent: node, default: ChainCaseUnheld.unfunded)
         let providers = distribution(m["service_providers"], p + ".service_providers", parent: node, support: .count, default: .fixed(3))
         if let providers, let n = m["service_providers"] { checkCountBound(providers, n, p + ".service_providers", limit: 1000) }
 
@@ -336,7 +339,7 @@ extension TreeDecoder {
               !segments.isEmpty, !batches.isEmpty else { return nil }
         return Population(firms: firms, batches: batches, segments: segments, investment: investment, hardwareShare: hw, score: score,
                           priceFactor: price, cloudUptake: cloud, chainCases: cases, chainCaseAward: award, chainCaseHolder: holder,
-                          serviceProviders: providers, correlations: correlations)
+                          chainCaseUnheld: unheld, serviceProviders: providers, correlations: correlations)
     }
 
     /// A count's distribution must stay below a memory-safe bound (unbounded laws need `max`).

@@ -200,3 +200,39 @@ struct CheckRunAgreementTests {
         }
     }
 }
+
+@Suite("Readings the draft leaves open are scenario options")
+struct ReadingOptionTests {
+    @Test("lottery_stop: until_empty pays at least what first_misfit pays in every trial, and more on average; both within budget")
+    func lotteryStop() throws {
+        let base = Fixture.yaml(firms: ["30"], investment: "{dist: uniform, min: 20, max: 150}", regional: 300, county: 800,
+                                transformationCounty: 0, overrun: "lottery")
+        let first = try Fixture.load(base)
+        let skip = try Fixture.load(base.replacingOccurrences(of: "overrun: lottery", with: "overrun: lottery\n  lottery_stop: until_empty"))
+        #expect(skip.scenario.policy.lotteryStop == .untilEmpty && first.scenario.policy.lotteryStop == .firstMisfit)
+        let ra = try Fixture.run(first, trials: 400, seed: 2), rb = try Fixture.run(skip, trials: 400, seed: 2)
+        let L = ra.layout
+        let pa = ra.column(0, L.total(.paid)), pb = rb.column(0, L.total(.paid))
+        #expect(zip(pa, pb).allSatisfy { $0 <= $1 + 1e-9 })
+        #expect(pb.reduce(0, +) > pa.reduce(0, +) + 1)
+        let budget = 300.0 + 0   // （一）'s money
+        let ta = ra.summaries()[0].lines[0], tb = rb.summaries()[0].lines[0]
+        #expect(ta.demandMean == tb.demandMean)                       // demand does not depend on rationing
+        #expect(budget - tb.unspentMean <= budget && tb.unspentMean < ta.unspentMean)
+    }
+
+    @Test("chain_case_unheld: with the holder a top pilot firm and no firm accepted, a funded case is unfunded by default or paid as outside")
+    func unheldChainCase() throws {
+        let text = Fixture.yaml(firms: ["5"], pass: "0", chainCases: "2", extraPolicy: "")
+            .replacingOccurrences(of: "chain_case: {count: 1, amount: 30}", with: "chain_case: {count: 2, amount: 30}")
+            .replacingOccurrences(of: "  chain_cases: 2", with: "  chain_cases: 2\n  chain_case_award: 20\n  chain_case_holder: top_firm")
+        let unfunded = try Fixture.load(text)
+        let outside = try Fixture.load(text.replacingOccurrences(of: "chain_case_holder: top_firm", with: "chain_case_holder: top_firm\n  chain_case_unheld: outside"))
+        #expect(outside.scenario.population.chainCaseUnheld == .outside)
+        let i = LineID.firmLevel.firstIndex(of: .chainCase)!
+        let a = try Fixture.run(unfunded, trials: 50, seed: 1).summaries()[0].lines[i]
+        let b = try Fixture.run(outside, trials: 50, seed: 1).summaries()[0].lines[i]
+        #expect(a.demandMean == 0)
+        #expect(abs(b.demandMean - 40) < 1e-9)
+    }
+}
