@@ -99,7 +99,7 @@ struct SweepCommand: AsyncParsableCommand {
                           "populations_per_trial": r.populations]) { $1 }
             let warnings: [String]
             do { warnings = try SweepReport.write(r, loaded: loaded, line: line, to: out, fields: fields) } catch {
-                throw OutputFailure(message: String(describing: error))
+                throw OutputFailure(error, lang: lang)
             }
             for w in warnings { printError(w) }
             if !quiet {
@@ -184,11 +184,7 @@ struct SolveCommand: AsyncParsableCommand {
             let what = minUse != nil ? "自治区资金使用不足 \(CSVTable.fixed(minUse! * 100, 0))% 的概率"
                 : (line == "total" ? "总需求超过总资金的概率" : "\(LineID(rawValue: line)!.clause)\(LineID(rawValue: line)!.chineseName)超支概率")
             let out = simulation.output ?? "Output/\(sc.id)/solve-\(folderName([vary]))"
-            var folder = OutputFolder(out)
-            folder.add("solve.csv", SolveReport.table(answers, key: vary).data)
-            folder.add("points.csv", SolveReport.points(answers).data)
             let draft = loaded.variants.map { loaded.number(at: path, variant: $0.id) }
-            folder.add("charts/solve.gp", text: SolveReport.chart(answers, key: vary, target: target, what: what, title: sc.title, draft: draft))
             var text = ""
             for a in answers {
                 let n = { (x: Double?) in x.map { formatNumber(($0 * 10_000).rounded() / 10_000) } ?? "—" }
@@ -208,18 +204,16 @@ struct SolveCommand: AsyncParsableCommand {
                         : "\(a.variant): \(minimize ? "smallest" : "largest") \(vary) = \(n(a.x))\(edge), P = \(CSVTable.fixed((a.p ?? 0) * 100, 2))% (95% CI \(CSVTable.fixed((a.pLow ?? 0) * 100, 2))–\(CSVTable.fixed((a.pHigh ?? 0) * 100, 2))%); answer interval about [\(n(a.xLow)), \(n(a.xHigh))]\n"
                 }
             }
-            folder.add("summary.md", text: "# \(sc.title)：求解 `\(vary)`\n\n> 目标：\(what) ≤ \(CSVTable.fixed(target * 100, 1))%；每个取值 \(trials) 次试验，同一批模拟企业；区间 \(interval)。\n\n"
-                + text.split(separator: "\n").map { "- \($0)" }.joined(separator: "\n") + "\n\n![求解](charts/solve.png)\n")
+            let summary = "# \(sc.title)：求解 `\(vary)`\n\n> 目标：\(what) ≤ \(CSVTable.fixed(target * 100, 1))%；每个取值 \(trials) 次试验，同一批模拟企业；区间 \(interval)。\n\n"
+                + text.split(separator: "\n").map { "- \($0)" }.joined(separator: "\n") + "\n"
             let fields = baseFields("solve", loaded, seed: seed, trials: trials, threads: simulation.threadCount, start: start)
                 .merging(["vary": vary, "interval": interval, "target": target, "metric": minUse != nil ? "underuse" : "overrun", "line": line,
                           "minimize": minimize, "integer": whole]) { $1 }
-            var warnings: [String] = []
+            let warnings: [String]
             do {
-                try folder.commit { tmp in
-                    warnings = Charts.render(folder: tmp.appendingPathComponent("charts"), scripts: ["solve.gp"])
-                    try Manifest.write(in: tmp, fields: fields)
-                }
-            } catch { throw OutputFailure(message: String(describing: error)) }
+                warnings = try SolveReport.write(answers, key: vary, target: target, what: what, title: sc.title, draft: draft,
+                                                 summary: summary, to: out, fields: fields)
+            } catch { throw OutputFailure(error, lang: lang) }
             for w in warnings { printError(w) }
             if json {
                 let rows: [[String: Any]] = answers.map { a in
@@ -272,28 +266,36 @@ struct SensitivityCommand: AsyncParsableCommand {
             let metric = OutputMetric.parse(outputMetric)!
             let mcTrials = simulation.trials ?? 20_000
             let (mcDesign, _) = try designFor(CompiledModel(loaded, seed: seed), sc, seed: seed, sampling: simulation.sampling)
-            var written: [String] = []
+            // Every variant is analysed before anything is written: one that fails leaves nothing half-written.
+            var results: [SensitivityResult] = []
             for v in loaded.variants.indices {
-                let r: SensitivityResult
                 do {
-                    r = try Sensitivity.analyse(loaded, variant: v, metric: metric, seed: seed, threads: simulation.threadCount,
-                                                oatTrials: oatTrials, mcTrials: mcTrials, sobolN: sobolN, design: mcDesign)
+                    results.append(try Sensitivity.analyse(loaded, variant: v, metric: metric, seed: seed, threads: simulation.threadCount,
+                                                           oatTrials: oatTrials, mcTrials: mcTrials, sobolN: sobolN, design: mcDesign))
                 } catch let e as AnalysisError {
                     printError(e.description)
                     throw ExitCode(65)
                 }
-                let out = simulation.output.map { loaded.variants.count > 1 ? "\($0)/\(loaded.variants[v].id)" : $0 }
-                    ?? "Output/\(sc.id)/sensitivity-\(metric.id)-\(loaded.variants[v].id)"
-                let fields = baseFields("sensitivity", loaded, seed: seed, trials: mcTrials, threads: simulation.threadCount, start: start)
-                    .merging(["variant": loaded.variants[v].id, "output_metric": metric.id, "sobol_n": sobolN, "oat_trials": oatTrials,
+            }
+            let single = results.count == 1
+            let out = simulation.output
+                ?? "Output/\(sc.id)/sensitivity-\(metric.id)" + (single ? "-\(loaded.variants[0].id)" : "")
+            let fields = results.map { r in
+                baseFields("sensitivity", loaded, seed: seed, trials: mcTrials, threads: simulation.threadCount, start: start)
+                    .merging(["variant": r.variant, "output_metric": metric.id, "sobol_n": sobolN, "oat_trials": oatTrials,
                               "inputs": r.inputs.map(\.id)]) { $1 }
-                let warnings: [String]
-                do { warnings = try SensitivityReport.write(r, loaded: loaded, to: out, fields: fields) } catch {
-                    throw OutputFailure(message: String(describing: error))
-                }
-                for w in warnings { printError(w) }
-                written.append(out)
-                if !quiet { print(SensitivityReport.paragraph(r) + "\n" + (lang == .zh ? "输出：\(out)/summary.md（\(CSVTable.fixed(r.seconds, 1)) 秒）\n" : "output: \(out)/summary.md (\(CSVTable.fixed(r.seconds, 1)) s)\n")) }
+            }
+            let common = baseFields("sensitivity", loaded, seed: seed, trials: mcTrials, threads: simulation.threadCount, start: start)
+                .merging(["variants": results.map(\.variant), "output_metric": metric.id, "sobol_n": sobolN, "oat_trials": oatTrials]) { $1 }
+            let warnings: [String]
+            do { warnings = try SensitivityReport.write(results, loaded: loaded, to: out, fields: fields, common: common) } catch {
+                throw OutputFailure(error, lang: lang)
+            }
+            for w in warnings { printError(w) }
+            if !quiet {
+                for r in results { print(SensitivityReport.paragraph(r)) }
+                let secs = results.map(\.seconds).reduce(0, +)
+                print(lang == .zh ? "输出：\(out)/summary.md（\(CSVTable.fixed(secs, 1)) 秒）" : "output: \(out)/summary.md (\(CSVTable.fixed(secs, 1)) s)")
             }
         } catch {
             throw Exit.fail(error, lang: lang)
