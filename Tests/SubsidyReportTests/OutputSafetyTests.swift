@@ -23,7 +23,20 @@ func deadPid() throws -> Int32 {
     return p.processIdentifier
 }
 
-func alive(_ pid: Int32) -> Bool { kill(pid, 0) == 0 }
+/// Running (a zombie waiting for its reaper is not).
+func alive(_ pid: Int32) -> Bool {
+    guard kill(pid, 0) == 0 else { return false }
+    let stat = String(decoding: FileManager.default.contents(atPath: "/proc/\(pid)/stat") ?? Data(), as: UTF8.self)
+    guard let close = stat.lastIndex(of: ")") else { return true }
+    return !stat[close...].dropFirst(2).hasPrefix("Z")
+}
+
+/// Waits up to `seconds` for `pid` to stop running.
+func gone(_ pid: Int32, within seconds: Double = 5) -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while alive(pid) && Date() < deadline { usleep(20_000) }
+    return !alive(pid)
+}
 
 @Suite("gnuplot is bounded; output folders are whole and honest", .serialized)
 struct OutputSafetyTests {
