@@ -3,22 +3,31 @@ import SubsidyEngine
 import SubsidyModel
 
 /// `manifest.json`: what ran and what it wrote, enough to reproduce it. Written last, into the
-/// temporary folder, with the SHA-256 of every other file in it (charts included).
+/// temporary folder, with the size and SHA-256 of every other file this run wrote there (charts
+/// included): only regular files that exist, never the sub-folders carried over from an earlier run.
 public enum Manifest {
-    public static func write(in folder: URL, fields: [String: Any]) throws {
+    public static func write(in staging: OutputFolder.Staging, fields: [String: Any]) throws {
+        let folder = staging.url
         var outputs: [[String: Any]] = []
-        let fm = FileManager.default
         var files: [String] = []
-        if let e = fm.enumerator(atPath: folder.path) {
-            for case let f as String in e {
-                var isDir: ObjCBool = false
-                if fm.fileExists(atPath: folder.appendingPathComponent(f).path, isDirectory: &isDir), !isDir.boolValue, f != "manifest.json" {
-                    files.append(f)
+        func walk(_ rel: String) {
+            let dir = rel.isEmpty ? folder.path : folder.path + "/" + rel
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return }
+            for n in names {
+                let r = rel.isEmpty ? n : rel + "/" + n
+                if rel.isEmpty && (staging.kept.contains(n) || n == "manifest.json") { continue }
+                var st = stat()
+                guard lstat(folder.path + "/" + r, &st) == 0 else { continue }
+                switch st.st_mode & S_IFMT {
+                case S_IFDIR: walk(r)
+                case S_IFREG: files.append(r)
+                default: continue
                 }
             }
         }
+        walk("")
         for f in files.sorted() {
-            let data = fm.contents(atPath: folder.appendingPathComponent(f).path) ?? Data()
+            guard let data = OutputFolder.readRegular(folder.path + "/" + f) else { continue }
             outputs.append(["file": f, "bytes": data.count, "sha256": SHA256.hex(data)])
         }
         var m = fields
@@ -28,9 +37,24 @@ public enum Manifest {
         m["units"] = "money in 万元 (10,000 yuan); rates and probabilities as fractions"
         m["outputs"] = outputs
         let data = try JSONSerialization.data(withJSONObject: m, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-        guard fm.createFile(atPath: folder.appendingPathComponent("manifest.json").path, contents: data) else {
-            throw OutputFolder.WriteError(description: "cannot write \(folder.path)/manifest.json")
+        try staging.write("manifest.json", data)
+    }
+
+    /// The scenario hash and start time recorded in the manifest of an output folder (or of its
+    /// first sub-folder that has one), read without following links or opening anything but a
+    /// regular file; nil when there is none.
+    public static func recorded(in folder: String) -> (sha256: String?, start: String?)? {
+        var candidates = [folder + "/manifest.json"]
+        if let names = try? FileManager.default.contentsOfDirectory(atPath: folder) {
+            candidates += names.sorted().map { folder + "/" + $0 + "/manifest.json" }
         }
+        for c in candidates {
+            guard let data = OutputFolder.readRegular(c, limit: 16 << 20),
+                  let obj = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else { continue }
+            let sc = obj["scenario"] as? [String: Any]
+            return (sc?["sha256_after_base_and_set"] as? String, obj["start_time"] as? String)
+        }
+        return nil
     }
 
     /// The scenario part of a manifest.

@@ -26,39 +26,83 @@ public struct RunReport {
     }
 
     static let chartNames = ["total_demand", "exceedance", "lines", "unspent", "variant_difference"]
+    static let captions = ["total_demand": "总需求分布（竖线为总资金）", "exceedance": "总需求超过某金额的概率",
+                           "lines": "各预算行需求占预算的比例（P5–P50–P95）", "unspent": "各资金来源的结余",
+                           "variant_difference": "两种费率下总需求之差（同一批企业）"]
 
-    /// Writes the folder; returns warnings (charts that did not render).
+    /// The charts of a run, each with its script or the reason it cannot be drawn.
+    func chartPlans(_ summaries: [VariantSummary], tables: [String: CSVTable]) -> [Charts.Plan] {
+        let vs = zip(result.model.variantIDs, result.model.variantLabels).map { (id: $0, label: $1) }
+        let title = loaded.scenario.title
+        let budget = loaded.scenario.totalFunding
+        let nv = vs.count
+        let L = result.layout
+        let totals = (0..<nv).flatMap { result.column($0, L.total(.demand)) }
+        let totalProblem = Charts.valuesProblem(totals, what: "总需求")
+        func plan(_ name: String, _ script: String, _ skip: String?) -> Charts.Plan {
+            Charts.Plan(name, caption: Self.captions[name] ?? name, script: script, skip: skip)
+        }
+        var plans = [
+            plan("total_demand", Charts.totalDemand(variants: vs, budget: budget, title: title),
+                 totalProblem ?? Charts.dataProblem(tables["distribution"]!, columns: Array(3..<(3 + nv)))),
+            plan("exceedance", Charts.exceedance(variants: vs, budget: budget, title: title),
+                 Charts.dataProblem(tables["exceedance"]!, columns: [0], constant: "总需求和总资金都等于")
+                    ?? Charts.dataProblem(tables["exceedance"]!, columns: Array(1..<(1 + nv)))),
+            plan("lines", Charts.lines(variants: vs, lineLabels: L.lines.map { "\($0.clause)\($0.chineseName)" }, title: title),
+                 Charts.dataProblem(tables["chart_lines"]!, columns: [5, 6, 7])),
+            plan("unspent", Charts.unspent(variants: vs, sources: summaries.first?.sources.map(\.name) ?? [], title: title),
+                 Charts.dataProblem(tables["chart_unspent"]!, columns: Array(1..<(1 + 3 * nv)))),
+        ]
+        if nv > 1 {
+            let a = result.column(0, L.total(.demand)), b = result.column(1, L.total(.demand))
+            let d = zip(b, a).map { $0 - $1 }
+            plans.append(plan("variant_difference", Charts.variantDifference(a: vs[0], b: vs[1], title: title),
+                              Charts.valuesProblem(d, what: "两方案总需求之差")
+                                ?? Charts.dataProblem(tables["variant_difference"]!, columns: [3])))
+        }
+        return plans
+    }
+
+    /// Sub-folders carried over from an earlier run on a different scenario (by the hash in their
+    /// manifest), each with a Chinese note for summary.md.
+    func staleNotes(_ staging: OutputFolder.Staging) -> [(folder: String, note: String)] {
+        staging.kept.compactMap { n in
+            let rec = Manifest.recorded(in: staging.url.appendingPathComponent(n).path)
+            if let sha = rec?.sha256, sha == loaded.sha256 { return nil }
+            let when = rec?.start.map { "，生成于 \($0)" } ?? ""
+            if let sha = rec?.sha256 {
+                return (n, "文件夹 `\(n)/` 来自另一个情景（情景 SHA-256 `\(sha.prefix(12))…`，本次为 `\(loaded.sha256.prefix(12))…`\(when)），不是本次运行的结果，请重新运行或删除。")
+            }
+            return (n, "文件夹 `\(n)/` 没有可读的 manifest.json，无法确认它来自哪个情景，不能当作本次运行的结果。")
+        }
+    }
+
+    /// Writes the folder; returns warnings (charts that did not render, stale sub-folders).
     public func write(to path: String) throws -> [String] {
         let summaries = result.summaries()
         var folder = OutputFolder(path)
-        folder.keepSubfolders = { n in ["sweep-", "solve-", "sensitivity-"].contains { n.hasPrefix($0) } }
+        folder.keepSubfolders = { n in ["sweep-", "solve-", "sensitivity"].contains { n.hasPrefix($0) } }
+        var tables: [String: CSVTable] = [
+            "distribution": RunTables.distribution(result), "exceedance": RunTables.exceedance(result),
+            "chart_lines": RunTables.lineChart(summaries), "chart_unspent": RunTables.unspentChart(summaries),
+        ]
         folder.add("summary.csv", RunTables.summary(summaries).data)
         folder.add("sources.csv", RunTables.sources(summaries).data)
         folder.add("batches.csv", RunTables.batches(summaries).data)
         folder.add("variants.csv", RunTables.variantDifferences(result).data)
-        folder.add("distribution.csv", RunTables.distribution(result).data)
-        folder.add("exceedance.csv", RunTables.exceedance(result).data)
-        folder.add("chart_lines.csv", RunTables.lineChart(summaries).data)
         if dumpTrials { folder.add("trials.csv", RunTables.trials(result).data) }
-        let vs = zip(result.model.variantIDs, result.model.variantLabels).map { (id: $0, label: $1) }
-        let title = loaded.scenario.title
-        let budget = loaded.scenario.totalFunding
-        folder.add("charts/total_demand.gp", text: Charts.totalDemand(variants: vs, budget: budget, title: title))
-        folder.add("charts/exceedance.gp", text: Charts.exceedance(variants: vs, budget: budget, title: title))
-        folder.add("charts/lines.gp", text: Charts.lines(variants: vs, lineLabels: result.layout.lines.map { "\($0.clause)\($0.chineseName)" }, title: title))
-        folder.add("chart_unspent.csv", RunTables.unspentChart(summaries).data)
-        folder.add("charts/unspent.gp", text: Charts.unspent(variants: vs, title: title))
-        var scripts = ["total_demand.gp", "exceedance.gp", "lines.gp", "unspent.gp"]
-        if vs.count > 1 {
-            folder.add("variant_difference.csv", RunTables.variantDifferenceHistogram(result).data)
-            folder.add("charts/variant_difference.gp", text: Charts.variantDifference(a: vs[0], b: vs[1], title: title))
-            scripts.append("variant_difference.gp")
-        }
-        folder.add("summary.md", text: markdown(summaries, charts: scripts.map { String($0.dropLast(3)) }))
+        if result.model.variantCount > 1 { tables["variant_difference"] = RunTables.variantDifferenceHistogram(result) }
+        for (name, t) in tables { folder.add("\(name).csv", t.data) }
+        let plans = chartPlans(summaries, tables: tables)
+        for p in plans { if let s = p.script { folder.add("charts/\(p.name).gp", text: s) } }
         var warnings: [String] = []
-        try folder.commit { tmp in
-            warnings = Charts.render(folder: tmp.appendingPathComponent("charts"), scripts: scripts)
-            try Manifest.write(in: tmp, fields: self.manifestFields())
+        try folder.commit { staging in
+            let drawn = Charts.render(folder: staging.url.appendingPathComponent("charts"), plans: plans)
+            warnings = drawn.warnings
+            let stale = self.staleNotes(staging)
+            warnings += stale.map { "注意：\($0.folder) 来自另一个情景或无法确认来源，不是本次结果 / note: \($0.folder) is not from this scenario" }
+            try staging.write("summary.md", text: self.markdown(summaries, charts: drawn.outcomes, stale: stale.map(\.note)))
+            try Manifest.write(in: staging, fields: self.manifestFields())
         }
         return warnings
     }
@@ -107,15 +151,19 @@ public struct RunReport {
         }
     }
 
-    func markdown(_ s: [VariantSummary], charts: [String]) -> String {
+    func markdown(_ s: [VariantSummary], charts: [Charts.Outcome], stale: [String] = []) -> String {
         func n(_ x: Double) -> String { CSVTable.fixed(x, 2) }
         func pct(_ x: Double) -> String { percentText(x) }
         let sc = loaded.scenario
         var md = "# \(sc.title)：资金需求测算\n\n"
         md += "> 蒙特卡洛模拟 \(result.trials) 次（种子 \(result.model.seed)，\(sampling == .lhs ? "拉丁超立方抽样" : "独立抽样")）；各方案使用同一批模拟企业。"
         md += "金额单位：万元；比率、概率为小数或百分比。情景：`\(loaded.file)`（SHA-256 `\(loaded.sha256.prefix(12))…`）"
-        md += loaded.overrides.isEmpty ? "。\n\n" : "，并按命令行修改：" + loaded.overrides.map { "`\($0.text)`" }.joined(separator: "、") + "；方案名称后注“已按 --set 修改”。\n\n"
+        md += loaded.overrides.isEmpty ? "。\n\n"
+            : "，另作以下修改：" + loaded.overrides.map { FieldInfo.describeChange($0.path, $0.value, in: sc) }.joined(separator: "；") + "（方案名称后的括号写明实际计算的取值）。\n\n"
         md += "> 自治区资金只能用于（一），各预算行按“\(overrunText(sc.policy.overrun))”处理超支；因此“总需求超过总资金”的概率只在资金可以统筹时才有意义，请先看各预算行。\n\n"
+        if !stale.isEmpty {
+            md += "## 注意：旧结果\n\n" + stale.map { "- \($0)\n" }.joined() + "\n"
+        }
         md += "## 结论\n\n"
         for v in s {
             let t = v.total
@@ -172,12 +220,9 @@ public struct RunReport {
             for f in findings { md += "| \(f.severity.chinese) | \(f.clauses.joined(separator: " ")) | \(f.zh.replacingOccurrences(of: "|", with: "\\|")) |\n" }
             md += "\n"
         }
-        let captions = ["total_demand": "总需求分布（竖线为总资金）", "exceedance": "总需求超过某金额的概率",
-                        "lines": "各预算行需求占预算的比例（P5–P50–P95）", "unspent": "各资金来源的结余",
-                        "variant_difference": "两种费率下总需求之差（同一批企业）"]
-        md += "## 图表\n\n"
-        for c in charts { md += "### \(captions[c] ?? c)\n\n![\(captions[c] ?? c)](charts/\(c).png)\n\n" }
-        md += "## 如何重现\n\n```\n\(reproduceCommand)\n```\n\n相同情景、种子与试验次数，任意线程数下 CSV 逐字节相同。`manifest.json` 记录程序版本、情景哈希、种子、线程数、GSL 版本与每个输出文件的 SHA-256。\n"
+        md += Charts.markdown(charts)
+        md += "## 如何重现\n\n随机种子 \(result.model.seed)，\(result.trials) 次试验，情景 SHA-256 `\(loaded.sha256.prefix(16))…`。"
+        md += "重现所用的完整命令记在 `manifest.json` 的 reproduce 字段。相同情景、种子与试验次数，任意线程数下 CSV 逐字节相同。`manifest.json` 记录程序版本、情景哈希、种子、线程数、GSL 版本与每个输出文件的 SHA-256。\n"
         return md
     }
 }

@@ -82,27 +82,18 @@ extension SolveReport {
     }
 
     /// The folder `solve` writes: solve.csv, points.csv, the chart, summary.md, manifest.json.
-    /// Returns warnings (charts that did not render).
+    /// Returns warnings (charts that could not be drawn).
     public static func write(_ answers: [WhatIf.SolveAnswer], question q: Question, loaded: LoadedScenario, to path: String,
                              fields: [String: Any]) throws -> [String] {
         let s = loaded.scenario
         let f = FieldInfo.of(q.path, in: s)
-        var folder = OutputFolder(path)
-        folder.add("solve.csv", table(answers, key: q.path.description).data)
-        folder.add("points.csv", points(answers).data)
-        let draft = loaded.variants.map { loaded.number(at: q.path, variant: $0.id) }
-        folder.add("charts/solve.gp", text: chart(answers, key: q.path.description, target: q.target, what: q.what(s), title: s.title, draft: draft))
         var md = "# \(s.title)：求解\(f.name)\n\n"
         md += "> 目标：\(q.what(s)) ≤ \(CSVTable.fixed(q.target * 100, 1))%；\(f.name)在 \(f.format(number: q.low)) 至 \(f.format(number: q.high)) 之间按 "
         md += "\(f.format(number: answers.first?.step ?? 0)) 的步长取值，每个取值 \(q.trials) 次试验，同一批模拟企业。"
         md += "答案区间按各取值概率的95%区间给出：只反映模拟误差，不反映假设的不确定性。\n\n"
-        md += answers.map { "- " + sentence($0, q, scenario: s, lang: .zh) }.joined(separator: "\n") + "\n\n![求解](charts/solve.png)\n"
-        folder.add("summary.md", text: md)
-        var warnings: [String] = []
-        try folder.commit { tmp in
-            warnings = Charts.render(folder: tmp.appendingPathComponent("charts"), scripts: ["solve.gp"])
-            try Manifest.write(in: tmp, fields: fields)
-        }
-        return warnings
+        md += answers.map { "- " + sentence($0, q, scenario: s, lang: .zh) }.joined(separator: "\n") + "\n"
+        let draft = loaded.variants.map { loaded.number(at: q.path, variant: $0.id) }
+        return try write(answers, key: q.path.description, target: q.target, what: q.what(s), title: s.title, draft: draft,
+                         summary: md, to: path, fields: fields)
     }
 }

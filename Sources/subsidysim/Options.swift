@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SubsidyModel
+import SubsidyReport
 
 extension Language: ExpressibleByArgument {}
 extension SamplingMethod: ExpressibleByArgument {}
@@ -105,7 +106,13 @@ enum Exit {
     }
 }
 
-struct OutputFailure: Error { let message: String }
+struct OutputFailure: Error {
+    let message: String
+    /// The output folder's own message in the chosen language (path and the system's reason).
+    init(_ error: Error, lang: Language) {
+        if let e = error as? OutputFolder.WriteError { message = e.text(lang) } else { message = String(describing: error) }
+    }
+}
 
 func printError(_ s: String) {
     FileHandle.standardError.write(Data((s.hasSuffix("\n") ? s : s + "\n").utf8))

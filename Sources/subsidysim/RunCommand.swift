@@ -52,7 +52,7 @@ struct RunCommand: AsyncParsableCommand {
                                    startTime: start, dumpTrials: dumpTrials, programVersion: SubsidySim.version, sampling: design.method)
             let out = simulation.output ?? "Output/\(sc.id)"
             let warnings: [String]
-            do { warnings = try report.write(to: out) } catch { throw OutputFailure(message: String(describing: error)) }
+            do { warnings = try report.write(to: out) } catch { throw OutputFailure(error, lang: lang) }
             for w in warnings { printError(w) }
             if !quiet { print(terminalSummary(result, out: out, lang: lang, seconds: Date().timeIntervalSince(start))) }
         } catch {

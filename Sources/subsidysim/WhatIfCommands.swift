@@ -99,7 +99,7 @@ struct SweepCommand: AsyncParsableCommand {
                           "populations_per_trial": r.populations]) { $1 }
             let warnings: [String]
             do { warnings = try SweepReport.write(r, loaded: loaded, line: line, to: out, fields: fields) } catch {
-                throw OutputFailure(message: String(describing: error))
+                throw OutputFailure(error, lang: lang)
             }
             for w in warnings { printError(w) }
             if !quiet {
@@ -196,7 +196,7 @@ struct SolveCommand: AsyncParsableCommand {
                           "line": line, "minimize": minimize, "step": lattice, "source": source ?? sc.restrictedSource?.id ?? ""]) { $1 }
             let warnings: [String]
             do { warnings = try SolveReport.write(answers, question: question, loaded: loaded, to: out, fields: fields) } catch {
-                throw OutputFailure(message: String(describing: error))
+                throw OutputFailure(error, lang: lang)
             }
             for w in warnings { printError(w) }
             if json {
@@ -251,28 +251,36 @@ struct SensitivityCommand: AsyncParsableCommand {
             let metric = OutputMetric.parse(outputMetric)!
             let mcTrials = simulation.trials ?? 20_000
             let (mcDesign, _) = try designFor(CompiledModel(loaded, seed: seed), sc, seed: seed, sampling: simulation.sampling)
-            var written: [String] = []
+            // Every variant is analysed before anything is written: one that fails leaves nothing half-written.
+            var results: [SensitivityResult] = []
             for v in loaded.variants.indices {
-                let r: SensitivityResult
                 do {
-                    r = try Sensitivity.analyse(loaded, variant: v, metric: metric, seed: seed, threads: simulation.threadCount,
-                                                oatTrials: oatTrials, mcTrials: mcTrials, sobolN: sobolN, design: mcDesign)
+                    results.append(try Sensitivity.analyse(loaded, variant: v, metric: metric, seed: seed, threads: simulation.threadCount,
+                                                           oatTrials: oatTrials, mcTrials: mcTrials, sobolN: sobolN, design: mcDesign))
                 } catch let e as AnalysisError {
                     printError(e.description)
                     throw ExitCode(65)
                 }
-                let out = simulation.output.map { loaded.variants.count > 1 ? "\($0)/\(loaded.variants[v].id)" : $0 }
-                    ?? "Output/\(sc.id)/sensitivity-\(metric.id)-\(loaded.variants[v].id)"
-                let fields = baseFields("sensitivity", loaded, seed: seed, trials: mcTrials, threads: simulation.threadCount, start: start)
-                    .merging(["variant": loaded.variants[v].id, "output_metric": metric.id, "sobol_n": sobolN, "oat_trials": oatTrials,
+            }
+            let single = results.count == 1
+            let out = simulation.output
+                ?? "Output/\(sc.id)/sensitivity-\(metric.id)" + (single ? "-\(loaded.variants[0].id)" : "")
+            let fields = results.map { r in
+                baseFields("sensitivity", loaded, seed: seed, trials: mcTrials, threads: simulation.threadCount, start: start)
+                    .merging(["variant": r.variant, "output_metric": metric.id, "sobol_n": sobolN, "oat_trials": oatTrials,
                               "inputs": r.inputs.map(\.id)]) { $1 }
-                let warnings: [String]
-                do { warnings = try SensitivityReport.write(r, loaded: loaded, to: out, fields: fields) } catch {
-                    throw OutputFailure(message: String(describing: error))
-                }
-                for w in warnings { printError(w) }
-                written.append(out)
-                if !quiet { print(SensitivityReport.paragraph(r) + "\n" + (lang == .zh ? "输出：\(out)/summary.md（\(CSVTable.fixed(r.seconds, 1)) 秒）\n" : "output: \(out)/summary.md (\(CSVTable.fixed(r.seconds, 1)) s)\n")) }
+            }
+            let common = baseFields("sensitivity", loaded, seed: seed, trials: mcTrials, threads: simulation.threadCount, start: start)
+                .merging(["variants": results.map(\.variant), "output_metric": metric.id, "sobol_n": sobolN, "oat_trials": oatTrials]) { $1 }
+            let warnings: [String]
+            do { warnings = try SensitivityReport.write(results, loaded: loaded, to: out, fields: fields, common: common) } catch {
+                throw OutputFailure(error, lang: lang)
+            }
+            for w in warnings { printError(w) }
+            if !quiet {
+                for r in results { print(SensitivityReport.paragraph(r)) }
+                let secs = results.map(\.seconds).reduce(0, +)
+                print(lang == .zh ? "输出：\(out)/summary.md（\(CSVTable.fixed(secs, 1)) 秒）" : "output: \(out)/summary.md (\(CSVTable.fixed(secs, 1)) s)")
             }
         } catch {
             throw Exit.fail(error, lang: lang)

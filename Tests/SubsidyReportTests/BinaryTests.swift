@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+
+/// End to end: the built `subsidysim` binary (built with the tests: `swift build --build-tests`).
+@Suite("the subsidysim binary: children, messages", .serialized)
+struct BinaryTests {
+    static var binary: String? {
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        for c in [Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("subsidysim").path,
+                  repo.appendingPathComponent(".build/debug/subsidysim").path] where FileManager.default.isExecutableFile(atPath: c) {
+            return c
+        }
+        return nil
+    }
+
+    static func shell(_ script: String, env: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", script]
+        p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
+        let o = Pipe(), e = Pipe()
+        p.standardOutput = o
+        p.standardError = e
+        try p.run()
+        let od = o.fileHandleForReading.readDataToEndOfFile(), ed = e.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: od, as: UTF8.self), String(decoding: ed, as: UTF8.self))
+    }
+
+    @Test("SIGTERM to a run that is drawing charts kills its gnuplot too; the previous output stays whole")
+    func killedRunTakesGnuplot() throws {
+        let bin = try #require(Self.binary, "build the binary first: swift build --build-tests")
+        let dir = tempDir("sigterm")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // A stand-in gnuplot that records its pid and hangs.
+        let fake = dir.appendingPathComponent("bin")
+        try FileManager.default.createDirectory(at: fake, withIntermediateDirectories: true)
+        let pids = dir.appendingPathComponent("pids")
+        try "#!/bin/sh\necho $$ >> '\(pids.path)'\nexec sleep 300\n".write(to: fake.appendingPathComponent("gnuplot"), atomically: true, encoding: .utf8)
+        chmod(fake.appendingPathComponent("gnuplot").path, 0o755)
+        let out = dir.appendingPathComponent("out")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: bin)
+        p.arguments = ["run", "--trials", "200", "--output", out.path, "--quiet"]
+        p.environment = ProcessInfo.processInfo.environment.merging(["PATH": fake.path + ":/usr/bin:/bin"]) { $1 }
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline && (text(pids).split(separator: "\n").count < 1) { usleep(50_000) }
+        let started = text(pids).split(separator: "\n").compactMap { Int32($0) }
+        #expect(!started.isEmpty, "gnuplot never started")
+        let killed = Date()
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+        #expect(Date().timeIntervalSince(killed) < 10, "the run did not end promptly on SIGTERM")
+        #expect(p.terminationReason == .uncaughtSignal)
+        for pid in text(pids).split(separator: "\n").compactMap({ Int32($0) }) {
+            #expect(gone(pid), "gnuplot \(pid) outlived the killed run")
+            if alive(pid) { kill(pid, SIGKILL) }
+        }
+        #expect(!FileManager.default.fileExists(atPath: out.path))   // nothing half-written in place
+    }
+
+    @Test("run --output / is refused with a clear message (zh and en), exit 73; a write failure names the path and the reason")
+    func outputMessages() throws {
+        let bin = try #require(Self.binary, "build the binary first: swift build --build-tests")
+        let zh = try Self.shell("'\(bin)' run --trials 100 --output / --quiet")
+        #expect(zh.status == 73 && zh.err.contains("根目录") && !zh.err.contains("Success"))
+        let en = try Self.shell("'\(bin)' run --trials 100 --output / --quiet --lang en")
+        #expect(en.status == 73 && en.err.contains("root folder"))
+        // A file-size limit makes the first large write fail, as a full disk would.
+        let dir = tempDir("efbig")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("out").path
+        let big = try Self.shell("trap '' XFSZ; ulimit -f 2; exec '\(bin)' run --trials 100 --output '\(out)' --quiet")
+        #expect(big.status == 73)
+        #expect(big.err.contains(out + "/") && big.err.contains("文件过大") && !big.err.contains(".tmp-"), "\(big.err)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+    }
+}
