@@ -60,6 +60,11 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
+        // The real commands, run as the built binary (exit codes, messages, what-if cases).
+        .testTarget(
+            name: "SubsidyCLITests",
+            dependencies: ["subsidysim"]
+        ),
         .testTarget(
             name: "SubsidyReportTests",
             dependencies: ["SubsidyReport", "SubsidyEngine", "SubsidyModel"]

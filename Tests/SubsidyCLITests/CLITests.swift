@@ -1,0 +1,305 @@
+import Foundation
+import Testing
+
+/// The real commands, as a planner types them: the built `subsidysim` binary (built by
+/// `swift build --build-tests`, which `swift test` runs), in a scratch folder, with small trial
+/// counts. Exit codes, messages in both languages, and the what-if cases of "What-ifs a planner can trust".
+@Suite("The command line, end to end", .serialized)
+struct CLITests {
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static var binary: String {
+        for c in [Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("subsidysim").path,
+                  repo.appendingPathComponent(".build/debug/subsidysim").path] where FileManager.default.isExecutableFile(atPath: c) {
+            return c
+        }
+        return repo.appendingPathComponent(".build/debug/subsidysim").path
+    }
+
+    struct Result { var status: Int32; var out: String; var err: String }
+
+    /// Runs `subsidysim args…` in `dir` (a fresh scratch folder when nil), with a time limit.
+    @discardableResult
+    static func cli(_ args: [String], in dir: URL, timeout: TimeInterval = 300) throws -> Result {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = args
+        p.currentDirectoryURL = dir
+        // Output to files, not pipes: a chatty command can never block on a full pipe.
+        let outURL = dir.appendingPathComponent(".cli-out-\(UUID().uuidString)"), errURL = dir.appendingPathComponent(".cli-err-\(UUID().uuidString)")
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: outURL); try? FileManager.default.removeItem(at: errURL) }
+        p.standardOutput = try FileHandle(forWritingTo: outURL)
+        p.standardError = try FileHandle(forWritingTo: errURL)
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        let deadline = Date().addingTimeInterval(timeout)
+        while p.isRunning && Date() < deadline { usleep(20_000) }
+        if p.isRunning { p.terminate() }
+        p.waitUntilExit()
+        let od = (try? Data(contentsOf: outURL)) ?? Data(), ed = (try? Data(contentsOf: errURL)) ?? Data()
+        return Result(status: p.terminationStatus, out: String(decoding: od, as: UTF8.self), err: String(decoding: ed, as: UTF8.self))
+    }
+
+    static func scratch() throws -> URL {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("subsidysim-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+        try Data(contentsOf: repo.appendingPathComponent("Scenarios/pingluo-draft.yaml")).write(to: d.appendingPathComponent("pingluo-draft.yaml"))
+        return d
+    }
+
+    /// Rows of a CSV the program wrote (BOM and CRLF removed; no quoted commas in the columns read here).
+    static func csv(_ url: URL) throws -> [[String]] {
+        var text = try String(contentsOf: url, encoding: .utf8)
+        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
+        return text.components(separatedBy: "\r\n").filter { !$0.isEmpty }.map { $0.components(separatedBy: ",") }
+    }
+
+    /// summary.csv: (variant, line id) → column `name`'s value.
+    static func summary(_ dir: URL, _ column: String) throws -> [String: Double] {
+        let rows = try csv(dir.appendingPathComponent("summary.csv"))
+        let c = try #require(rows[0].firstIndex { $0.hasSuffix(" " + column) }, "no column \(column)")
+        var out: [String: Double] = [:]
+        for r in rows.dropFirst() { out["\(r[0])/\(r[2])"] = Double(r[c]) }
+        return out
+    }
+
+    @Test("exit codes: 0 ok, 64 usage, 65 bad scenario or --set, 66 missing file, 73 cannot write; messages in zh and en")
+    func exitCodes() throws {
+        let d = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: d) }
+        #expect(try Self.cli(["check"], in: d).status == 0)
+        #expect(try Self.cli(["run", "--bogus"], in: d).status == 64)
+        let v = try Self.cli(["run", "--variant", "txt", "--trials", "10"], in: d)
+        #expect(v.status == 64 && v.err.contains("“text”"))
+        let bad = try Self.cli(["run", "--set", "policy.batches[0].rate=2", "--trials", "10"], in: d)
+        #expect(bad.status == 65 && bad.err.contains("policy.batches[0].rate"))
+        let badEn = try Self.cli(["run", "--set", "policy.batches[0].rate=2", "--trials", "10", "--lang", "en"], in: d)
+        #expect(badEn.status == 65 && badEn.err.contains("problem(s) in the scenario"))
+        #expect(try Self.cli(["run", "nope.yaml"], in: d).status == 66)
+        try "x".write(to: d.appendingPathComponent("afile"), atomically: true, encoding: .utf8)
+        let w = try Self.cli(["run", "--trials", "10", "--quiet", "--output", "afile/out"], in: d)
+        #expect(w.status == 73, "\(w.err)")
+        let en = try Self.cli(["check", "--lang", "en"], in: d)
+        #expect(en.status == 0 && en.out.contains("column sums to"))
+    }
+
+    static let trap = """
+    base: pingluo-draft.yaml
+    id: trap
+    title: 第一批上限降到30万
+    policy:
+      batches:
+        - {name: 第一批, rate: 0.60, cap: 30}
+        - {name: 第二批, rate: 0.50, cap: 30}
+    """
+
+    @Test("trap.yaml: lowering both caps to 30 lowers （一） demand under both variants, and the labels say 30万")
+    func trap() throws {
+        let d = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: d) }
+        try Self.trap.write(to: d.appendingPathComponent("trap.yaml"), atomically: true, encoding: .utf8)
+        let a = try Self.cli(["run", "trap.yaml", "--trials", "400", "--quiet", "-o", "t"], in: d)
+        #expect(a.status == 0, "\(a.err)")
+        #expect(!a.err.contains("警告"), "\(a.err)")
+        #expect(try Self.cli(["run", "pingluo-draft.yaml", "--trials", "400", "--quiet", "-o", "p"], in: d).status == 0)
+        let t = try Self.summary(d.appendingPathComponent("t"), "demand_mean_wan"), p = try Self.summary(d.appendingPathComponent("p"), "demand_mean_wan")
+        for v in ["text", "table"] {
+            let lowered = try #require(t["\(v)/transformation"]), before = try #require(p["\(v)/transformation"])
+            #expect(lowered < before - 50, "\(v): \(lowered) vs \(before)")
+        }
+        let labels = try Self.csv(d.appendingPathComponent("t/summary.csv")).dropFirst().map { $0[1] }
+        #expect(labels.contains("正文费率（第一批60%/30万，第二批50%/30万）") && labels.contains("概算表费率（第一批50%/30万，第二批40%/30万）"))
+    }
+
+    @Test("a change an inherited variant undoes is a located warning on run and a finding of check")
+    func undoneWarning() throws {
+        let d = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: d) }
+        try Self.trap.replacingOccurrences(of: "rate: 0.60, cap: 30", with: "rate: 0.55, cap: 30")
+            .write(to: d.appendingPathComponent("w.yaml"), atomically: true, encoding: .utf8)
+        let r = try Self.cli(["run", "w.yaml", "--trials", "100", "--quiet", "-o", "o"], in: d)
+        #expect(r.status == 0)
+        #expect(r.err.contains("警告：") && r.err.contains("w.yaml:6:") && r.err.contains("“table”"), "\(r.err)")
+        let c = try Self.cli(["check", "w.yaml"], in: d)
+        #expect(c.out.contains("“table”") && c.out.contains("variants: []"))
+    }
+
+    @Test("labels after --set state the values run; no '--set' in summary.csv, summary.md or the chart scripts")
+    func labelsAfterSet() throws {
+        let d = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: d) }
+        let r = try Self.cli(["run", "--set", "policy.batches[0].rate=0.55", "--trials", "200", "--quiet", "-o", "o"], in: d)
+        #expect(r.status == 0, "\(r.err)")
+        let labels = Set(try Self.csv(d.appendingPathComponent("o/summary.csv")).dropFirst().map { $0[1] })
+        #expect(labels == ["正文费率（第一批55%/50万，第二批50%/40万）", "概算表费率（第一批55%/50万，第二批40%/40万）"])
+        let md = try String(contentsOf: d.appendingPathComponent("o/summary.md"), encoding: .utf8)
+        #expect(!md.contains("--set") && md.contains("第一批补助比例改为55%"))
+        for f in try FileManager.default.contentsOfDirectory(atPath: d.appendingPathComponent("o/charts").path) where f.hasSuffix(".gp") {
+            #expect(!(try String(contentsOf: d.appendingPathComponent("o/charts/\(f)"), encoding: .utf8)).contains("--set"), "\(f)")
+        }
+    }
+
+    @Test("the total rows under reject: pooled P≈0 with no pooled gap; line by line P(some line short) with the lines' gaps")
+    func totalRows() throws {
+        let d = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: d) }
+        #expect(try Self.cli(["run", "--set", "policy.hardware.rule=reject", "--trials", "500", "--quiet", "-o", "o"], in: d).status == 0)
+        let o = d.appendingPathComponent("o")
+        let p = try Self.summary(o, "p_overrun"), gap = try Self.summary(o, "unmet_mean_wan")
+        for v in ["text", "table"] {
+            let pooledP = try #require(p["\(v)/total_pooled"]), pooledGap = try #require(gap["\(v)/total_pooled"])
+            #expect(pooledP < 0.01 && (pooledP > 0 || pooledGap == 0))
+            #expect(try #require(p["\(v)/total_lines"]) > 0.9 && (try #require(gap["\(v)/total_lines"])) > 10)
+        }
+    }
+
+    /// One firm per trial, award min(r·X, cap) against a budget of 50, X lognormal: P(short) is 0 for
+    /// caps up to 50 and P(r·X > 50) above, which r makes exactly 5%: flat at the target from 50 to 80.
+    static func flatScenario() -> String {
+        let mu = log(60.0), sigma = 0.5
+        let rate = 50 / exp(mu + 1.6448536269514722 * sigma)
+        return """
+        id: flat
+        title: 平坦的风险曲线
+        funding:
+          - {id: regional, name: 自治区, amount: 50, only_lines: [transformation]}
+          - {id: county, name: 县级, amount: 100}
+        lines:
+          - {id: transformation, budget: {regional: 50, county: 0}}
+          - {id: benchmark, budget: {regional: 0, county: 10}}
+          - {id: smart_factory, budget: {regional: 0, county: 10}}
+          - {id: cloud, budget: {regional: 0, county: 10}}
+          - {id: chain_case, budget: {regional: 0, county: 10}}
+          - {id: service_provider, budget: {regional: 0, county: 10}}
+          - {id: professional_services, budget: {regional: 0, county: 50}}
+        policy:
+          batches:
+            - {name: 第一批, rate: \(rate), cap: 60}
+          hardware: {limit: 0.3, rule: trim_total}
+          benchmark: {count: 0, amount: 5}
+          smart_factory: {amount: 4}
+          cloud: {amount: 1}
+          chain_case: {count: 1, amount: 30}
+          service_provider: {count: 3, amount: 5}
+          services: {process_management: 1, acceptance: 0.8, audit: 0.07, research: 0}
+          ceiling: {amount: 1000}
+        population:
+          firms:
+            per_batch: [1]
+          batches:
+            - {completion: 1, pass: 1}
+          segments:
+            - {id: all, name: 全部, share: 1, investment_factor: 1, smart_factory: 0}
+          investment: {dist: lognormal, mu: \(mu), sigma: \(sigma)}
+          hardware_share: 0
+          cloud_uptake: 0
+          chain_cases: 0
+        simulation: {trials: 4000, seed: 8}
+        """
+    }
+
+    @Test("solve on a flat curve says the cap does not determine the answer above a value; answers sit on the 0.1万 lattice")
+    func flatSolve() throws {
+        let d = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: d) }
+        try Self.flatScenario().write(to: d.appendingPathComponent("flat.yaml"), atomically: true, encoding: .utf8)
+        let r = try Self.cli(["solve", "flat.yaml", "--vary", "policy.batches[0].cap", "--in", "20:80", "--line", "transformation",
+                              "--max-overrun", "0.05", "--json", "-o", "s"], in: d, timeout: 600)
+        #expect(r.status == 0, "\(r.err)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [[String: Any]])
+        #expect(rows.first?["status"] as? String == "undetermined", "\(r.out)")
+        #expect(rows.first?["answer_high"] as? Double == 80)
+        let low = try #require(rows.first?["answer_low"] as? Double)
+        #expect(abs(low - 50) < 0.15, "the chance is 0 up to a cap of 50: \(low)")
+        for key in ["answer", "answer_low"] {
+            if let x = rows.first?[key] as? Double { #expect(abs(x * 10 - (x * 10).rounded()) < 1e-9, "\(key) \(x) not at 0.1万") }
+        }
+        let md = try String(contentsOf: d.appendingPathComponent("s/summary.md"), encoding: .utf8)
+        #expect(md.contains("不决定能否达标") && md.contains("50万元"))
+    }
+
+    @Test("renamed funding sources give the same numbers")
+    func renamedSources() throws {
+        let d = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: d) }
+        let draft = try String(contentsOf: d.appendingPathComponent("pingluo-draft.yaml"), encoding: .utf8)
+        try draft.replacingOccurrences(of: "regional", with: "zzq").replacingOccurrences(of: "county", with: "xj")
+            .write(to: d.appendingPathComponent("renamed.yaml"), atomically: true, encoding: .utf8)
+        #expect(try Self.cli(["run", "renamed.yaml", "--trials", "300", "--quiet", "-o", "b"], in: d).status == 0)
+        #expect(try Self.cli(["run", "pingluo-draft.yaml", "--trials", "300", "--quiet", "-o", "a"], in: d).status == 0)
+        #expect(try Data(contentsOf: d.appendingPathComponent("a/summary.csv")) == Data(contentsOf: d.appendingPathComponent("b/summary.csv")))
+        let sa = try Self.csv(d.appendingPathComponent("a/sources.csv")).dropFirst().map { $0.dropFirst(3) }
+        let sb = try Self.csv(d.appendingPathComponent("b/sources.csv")).dropFirst().map { $0.dropFirst(3) }
+        #expect(sa == sb)
+    }
+
+    @Test("check and run reject the same bad correlation id, located, with exit 65")
+    func checkRunAgree() throws {
+        let d = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: d) }
+        try """
+        base: pingluo-draft.yaml
+        id: corr
+        population:
+          correlations:
+            - {a: firms_b1, b: firm_b2, rho: 0.5}
+        """.write(to: d.appendingPathComponent("c.yaml"), atomically: true, encoding: .utf8)
+        let c = try Self.cli(["check", "c.yaml"], in: d), r = try Self.cli(["run", "c.yaml", "--trials", "10"], in: d)
+        #expect(c.status == 65 && r.status == 65)
+        #expect(c.err.contains("c.yaml:5:") && c.err.contains("firms_b2"))
+        #expect(c.err.components(separatedBy: "\n").first == r.err.components(separatedBy: "\n").first)
+    }
+
+    @Test("base never falls back: a missing base is 66 naming builtin:pingluo-draft; new writes a file that runs; scenario show prints the draft")
+    func baseNewShow() throws {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("subsidysim-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: d) }
+        try Self.trap.write(to: d.appendingPathComponent("trap.yaml"), atomically: true, encoding: .utf8)
+        let m = try Self.cli(["run", "trap.yaml", "--trials", "10"], in: d)
+        #expect(m.status == 66 && m.err.contains("trap.yaml:1:7") && m.err.contains("base: builtin:pingluo-draft"))
+        let n = try Self.cli(["new", "mine.yaml"], in: d)
+        #expect(n.status == 0)
+        let r = try Self.cli(["run", "mine.yaml", "--trials", "200", "--quiet"], in: d)
+        #expect(r.status == 0, "\(r.err)")
+        #expect(FileManager.default.fileExists(atPath: d.appendingPathComponent("Output/mine/summary.csv").path))
+        #expect(try Self.cli(["new", "mine.yaml"], in: d).status == 73)
+        let show = try Self.cli(["scenario", "show"], in: d)
+        let file = try Data(contentsOf: Self.repo.appendingPathComponent("Scenarios/pingluo-draft.yaml"))
+        #expect(show.status == 0 && Data(show.out.utf8) == file)
+    }
+
+    @Test("award: --passes or --fails is required, a bad batch names the valid ones, absurd amounts are refused, the prorating note is there")
+    func award() throws {
+        let d = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: d) }
+        let none = try Self.cli(["award", "--batch", "1", "--software", "70", "--hardware", "30"], in: d)
+        #expect(none.status == 64 && none.err.contains("--passes") && none.err.contains("--fails"))
+        let ok = try Self.cli(["award", "--batch", "1", "--software", "70", "--hardware", "30", "--passes", "--variant", "text"], in: d)
+        #expect(ok.status == 0 && ok.out.contains("50") && ok.out.contains("按比例兑付"))
+        let b = try Self.cli(["award", "--batch", "3", "--software", "70", "--passes"], in: d)
+        #expect(b.status == 64 && b.err.contains("1 = 第一批") && b.err.contains("2 = 第二批"))
+        #expect(try Self.cli(["award", "--batch", "1", "--software", "-5", "--passes"], in: d).status == 64)
+        #expect(try Self.cli(["award", "--batch", "1", "--software", "2000000", "--passes"], in: d).status == 64)
+        let big = try Self.cli(["award", "--batch", "1", "--software", "800000", "--passes"], in: d)
+        #expect(big.status == 0 && big.err.contains("警告"))
+    }
+
+    @Test("--dump-trials costs little: 20k trials with and without it")
+    func dumpTrials() throws {
+        let d = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: d) }
+        let t0 = Date()
+        #expect(try Self.cli(["run", "--trials", "20000", "--quiet", "-o", "a"], in: d).status == 0)
+        let plain = Date().timeIntervalSince(t0)
+        let t1 = Date()
+        #expect(try Self.cli(["run", "--trials", "20000", "--quiet", "--dump-trials", "-o", "b"], in: d).status == 0)
+        let dumped = Date().timeIntervalSince(t1)
+        let rows = try Self.csv(d.appendingPathComponent("b/trials.csv"))
+        #expect(rows.count == 20001)
+        // Not a timing test of the machine: a generous ratio that the old per-cell formatter (~20×) failed by far.
+        #expect(dumped < plain * 4 + 5, "with --dump-trials \(dumped) s, without \(plain) s")
+    }
+}
