@@ -46,7 +46,7 @@ let package = Package(
         // `make bench`: release-mode throughput benchmark, apart from the tests.
         .executableTarget(
             name: "subsidysim-bench",
-            dependencies: ["SubsidyModel", "SubsidyEngine"]
+            dependencies: ["SubsidyModel", "SubsidyEngine", "SubsidyReport"]
         ),
         .testTarget(
             name: "SubsidyModelTests",

@@ -264,7 +264,7 @@ struct TrialKernel {
         return Int(Swift.min(Swift.max(x.rounded(), 0), Double(Population.maxFirmsPerBatch)))
     }
 
-    /// Step 2 of MODEL.md §6: every firm's facts, from its own stream (seed, trial, batch, index).
+    /// Step 2 of Scenarios/MODEL.md §6: every firm's facts, from its own stream (seed, trial, batch, index).
     /// The number and order of draws never depend on the policy: a firm's stream gives, in order,
     /// segment, investment, completion, pass, cloud, smart-factory and score uniforms, then the
     /// hardware share (one uniform for every law with a quantile table; GSL's own samplers, which
@@ -465,7 +465,7 @@ struct TrialKernel {
         caseAwards.sort(by: >)
     }
 
-    /// Steps 3–4 of MODEL.md §6 for one variant: awards per firm, demand per line, payment.
+    /// Steps 3–4 of Scenarios/MODEL.md §6 for one variant: awards per firm, demand per line, payment.
     mutating func apply(variant cv: CompiledVariant, group g: CompiledGroup, record r: UnsafeMutableBufferPointer<Double>) {
         let L = model.layout
         for i in 0..<r.count { r[i] = 0 }
@@ -723,7 +723,7 @@ struct TrialKernel {
         pay(cv, group: g, record: r)
     }
 
-    /// Pays every line under the overrun rule and books the money to its sources (MODEL.md §4).
+    /// Pays every line under the overrun rule and books the money to its sources (Scenarios/MODEL.md §4).
     ///
     /// - prorate: paid = min(demand, budget), every award scaled alike;
     /// - batch_order: the same line totals, （一） paid to batch 1 first;

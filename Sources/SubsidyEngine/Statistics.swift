@@ -153,7 +153,7 @@ public struct VariantSummary: Sendable {
 }
 
 extension SimulationResult {
-    /// Summaries per variant (MODEL.md §8).
+    /// Summaries per variant (Scenarios/MODEL.md §8).
     public func summaries() -> [VariantSummary] {
         let L = layout
         return (0..<model.variantCount).map { v in

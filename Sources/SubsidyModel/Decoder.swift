@@ -192,7 +192,7 @@ struct TreeDecoder {
     static let distributionNames = ["fixed", "uniform", "triangular", "pert", "normal", "lognormal", "beta", "gamma",
                                     "poisson", "binomial", "negative_binomial", "empirical"]
 
-    /// A distribution: a bare number (fixed) or `{dist: NAME, ...}` (MODEL.md §5), checked
+    /// A distribution: a bare number (fixed) or `{dist: NAME, ...}` (Scenarios/MODEL.md §5), checked
     /// against the quantity's support.
     mutating func distribution(_ node: YNode?, _ path: String, parent: YNode, support: Support,
                                default def: Distribution? = nil) -> Distribution? {

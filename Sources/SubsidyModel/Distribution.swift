@@ -1,4 +1,4 @@
-/// A probability distribution named in a scenario (MODEL.md §5). Parameters are stored in the
+/// A probability distribution named in a scenario (Scenarios/MODEL.md §5). Parameters are stored in the
 /// form the samplers use; the scenario may give them in another form (a lognormal by `median`
 /// and `p90`, a beta by `mean` and `sd`), which the decoder converts and checks.
 ///

@@ -94,7 +94,7 @@ public struct BatchPolicy: Sendable, Hashable {
     public var cap: Double
 }
 
-/// How the "hardware ≤ 30% of the project's total" rule is read (MODEL.md §3).
+/// How the "hardware ≤ 30% of the project's total" rule is read (Scenarios/MODEL.md §3).
 public enum HardwareRule: String, Sendable, Hashable, CaseIterable {
     /// Eligible hardware = min(H, limit × (S + H)). Default.
     case trimTotal = "trim_total"
@@ -104,7 +104,7 @@ public enum HardwareRule: String, Sendable, Hashable, CaseIterable {
     case reject
 }
 
-/// What happens when a line's demand exceeds its money (MODEL.md §4).
+/// What happens when a line's demand exceeds its money (Scenarios/MODEL.md §4).
 public enum OverrunRule: String, Sendable, Hashable, CaseIterable {
     /// Every award on the line scaled by budget/demand.
     case prorate
@@ -223,7 +223,7 @@ public struct Segment: Sendable, Hashable {
     public var smartFactory: Double
 }
 
-/// The firm population (MODEL.md §5): trial-level quantities (uncertainty about the world,
+/// The firm population (Scenarios/MODEL.md §5): trial-level quantities (uncertainty about the world,
 /// drawn once per trial) and firm-level quantities (variability between firms).
 public struct Population: Sendable, Hashable {
     public var firms: FirmCounts

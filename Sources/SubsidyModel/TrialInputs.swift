@@ -1,4 +1,4 @@
-/// A trial-level input (MODEL.md §5): uncertainty about the world, drawn once per trial and
+/// A trial-level input (Scenarios/MODEL.md §5): uncertainty about the world, drawn once per trial and
 /// shared by all firms of that trial. These are what sensitivity analysis varies.
 public struct TrialInput: Sendable, Hashable {
     /// Stable ASCII id: `firms_b1`, `completion_b2`, `price_factor`, ...

@@ -4,6 +4,7 @@
 import Foundation
 import SubsidyEngine
 import SubsidyModel
+import SubsidyReport
 
 func peakRSSMiB() -> Double {
     var u = rusage()
@@ -47,6 +48,12 @@ for (trials, threads) in cases {
     let firmTrials = firmsPerTrial * Double(trials)
     line(String(format: "run default               %8d  %7d   %7.3f   %13.0f   %9.0f   %10.1f",
                 trials, threads, wall, firmTrials / wall, Double(trials) / wall, peakRSSMiB()))
+    if trials == 100_000 && threads == 1 {
+        // What --dump-trials adds to a run: trials.csv for every trial (target: about one second at 100k).
+        let t1 = Date()
+        let bytes = RunTables.trials(r).data.count
+        line(String(format: "  + --dump-trials (trials.csv, %.0f MB)          %7.3f", Double(bytes) / 1e6, Date().timeIntervalSince(t1)))
+    }
 }
 
 if !quick && !args.contains("--trials") {
