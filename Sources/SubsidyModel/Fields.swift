@@ -64,7 +64,7 @@ public struct FieldInfo: Sendable, Hashable {
     }
 
     /// Chinese names of the words a scenario may set (rules, bases, holders).
-    static func wordName(_ w: String) -> String {
+    public static func wordName(_ w: String) -> String {
         switch w {
         case "trim_total": return "按项目总价核减超出的硬件"
         case "trim_eligible": return "按可补助投入核减超出的硬件"

@@ -177,15 +177,23 @@ public enum SweepReport {
     }
 
     static func markdown(_ r: SweepResult, loaded: LoadedScenario, lineIndex: Int, lineLabel: String, charts: [Charts.Outcome]) -> String {
-        var md = "# \(loaded.scenario.title)：参数扫描\n\n"
-        md += "> 扫描 \(r.axes.map { "`\($0.path)` = \($0.texts.joined(separator: ", "))" }.joined(separator: "；"))；每点 \(r.trials) 次试验，"
+        let sc = loaded.scenario
+        // Axes by their Chinese names and values as people read them (55%, 45万元), never raw key paths.
+        let fields = r.axes.map { FieldInfo.of($0.path, in: sc) }
+        func value(_ a: Int, _ i: Int) -> String {
+            guard let ns = r.axes[a].numbers else { return FieldInfo.wordName(r.axes[a].texts[i]) }
+            return fields[a].format(number: ns[i])
+        }
+        let source = sc.restrictedSource?.name ?? sc.funding.first?.name ?? ""
+        var md = "# \(sc.title)：参数扫描\n\n"
+        md += "> 扫描 \(r.axes.indices.map { a in "\(fields[a].name) = \(r.axes[a].texts.indices.map { value(a, $0) }.joined(separator: "、"))" }.joined(separator: "；"))；每点 \(r.trials) 次试验，"
         md += "各点使用同一批模拟企业（共 \(r.populations) 种企业总体）。金额单位：万元。\n\n"
         for (vi, v) in r.variantLabels.enumerated() {
-            md += "## \(v)：\(lineLabel)\n\n| " + r.axes.map { "`\($0.path)`" }.joined(separator: " | ")
-            md += " | 需求均值 | P5 | P50 | P95 | 超支概率（95%区间） | 自治区资金结余 |\n|" + String(repeating: "---|", count: r.axes.count) + "---:|---:|---:|---:|---:|---:|\n"
+            md += "## \(v)：\(lineLabel)\n\n| " + fields.map(\.name).joined(separator: " | ")
+            md += " | 需求均值 | P5 | P50 | P95 | 不足概率（95%区间） | \(source)结余 |\n|" + String(repeating: "---|", count: r.axes.count) + "---:|---:|---:|---:|---:|---:|\n"
             for (pi, p) in r.points.enumerated() {
                 let s = r.stats[pi][vi][lineIndex]
-                md += "| " + zip(r.axes, p).map { $0.texts[$1] }.joined(separator: " | ")
+                md += "| " + p.enumerated().map { value($0.offset, $0.element) }.joined(separator: " | ")
                 md += " | \(CSVTable.fixed(s.mean, 2)) | \(CSVTable.fixed(s.p5, 2)) | \(CSVTable.fixed(s.p50, 2)) | \(CSVTable.fixed(s.p95, 2)) | "
                 md += "\(CSVTable.fixed(s.pOverrun * 100, 1))%（\(CSVTable.fixed(s.low * 100, 1))–\(CSVTable.fixed(s.high * 100, 1))%） | \(CSVTable.fixed(r.regional[pi][vi].unspent, 2)) |\n"
             }
