@@ -2,13 +2,15 @@
 #   make run    installs what is missing, builds in release, runs the bundled draft scenario
 #   make test   installs what is missing, runs the test suite
 #   make bench  release-mode benchmark (throughput, wall time, peak RSS)
+#   make test-release  the determinism, golden, stream-contract and CLI tests in a release build
+#                      (the hot loops use unsafe pointers and @inline(__always): debug tests do not cover them)
 SWIFT ?= swift
 RUN_ARGS ?=
 BIN := .build/release/subsidysim
 BENCH := .build/release/subsidysim-bench
 SOURCES := Package.swift $(shell find Sources -type f 2>/dev/null)
 
-.PHONY: run test bench build bootstrap clean
+.PHONY: run test test-release bench build bootstrap clean
 
 bootstrap:
 	@scripts/bootstrap
@@ -31,6 +33,12 @@ run: bootstrap $(BIN)
 
 test: bootstrap
 	$(SWIFT) test
+
+# A separate build folder: release tests need -enable-testing, which the release product does not.
+RELEASE_TESTS := GoldenTests|DeterminismTests|\.ReportTests|StreamContractTests|CellShortcutTests|CLITests
+test-release: bootstrap
+	$(SWIFT) build -c release --build-tests -Xswiftc -enable-testing --scratch-path .build-release-tests
+	$(SWIFT) test -c release -Xswiftc -enable-testing --scratch-path .build-release-tests --skip-build --filter '$(RELEASE_TESTS)'
 
 bench: bootstrap $(BENCH)
 	$(BENCH)
