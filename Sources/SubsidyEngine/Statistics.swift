@@ -25,7 +25,8 @@ public enum Statistics {
     }
 
     /// Exact sample quantiles (linear interpolation between order statistics, Hyndman–Fan type 7,
-    /// as `gsl_stats_quantile_from_sorted_data`). Sorts a copy: O(n log n).
+    /// as `gsl_stats_quantile_from_sorted_data`). Selects on a copy, never sorts: expected O(n)
+    /// per quantile (quickselect, then one scan for the next order statistic).
     public static func quantiles(_ xs: [Double], _ ps: [Double]) -> [Double] {
         guard !xs.isEmpty else { return ps.map { _ in 0 } }
         // Selection instead of a full sort: O(n) per quantile, the same order statistics and the
