@@ -2,13 +2,14 @@
 #   make run    installs what is missing, builds in release, runs the bundled draft scenario
 #   make test   installs what is missing, runs the test suite
 #   make bench  release-mode benchmark (throughput, wall time, peak RSS)
+#   make fuzz   libFuzzer on the scenario loader for FUZZ_SECONDS (default 180)
 SWIFT ?= swift
 RUN_ARGS ?=
 BIN := .build/release/subsidysim
 BENCH := .build/release/subsidysim-bench
 SOURCES := Package.swift $(shell find Sources -type f 2>/dev/null)
 
-.PHONY: run test bench build bootstrap clean
+.PHONY: run test bench build bootstrap clean fuzz
 
 bootstrap:
 	@scripts/bootstrap
@@ -34,6 +35,10 @@ test: bootstrap
 
 bench: bootstrap $(BENCH)
 	$(BENCH)
+
+FUZZ_SECONDS ?= 180
+fuzz: bootstrap
+	scripts/fuzz $(FUZZ_SECONDS)
 
 clean:
 	rm -rf .build
