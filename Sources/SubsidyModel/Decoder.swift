@@ -346,8 +346,8 @@ struct TreeDecoder {
                             let v = mean * (1 - mean)
                             let sdMin = (v / (Limits.betaShape.upperBound / Swift.max(mean, 1 - mean) + 1)).squareRoot()
                             let sdMax = Swift.min((v / (Limits.betaShape.lowerBound / Swift.min(mean, 1 - mean) + 1)).squareRoot(), v.squareRoot())
-                            err("sd", "sd \(exactNumber(sd)) 使 beta 的形状参数为 a = \(formatNumber(a))、b = \(formatNumber(b))，超出 [0.001, 10⁶]（mean \(formatNumber(mean)) 时 sd 应在 [\(String(format: "%.3g", sdMin)), \(String(format: "%.4g", sdMax))] 内）",
-                                "sd \(exactNumber(sd)) gives beta shapes a = \(formatNumber(a)), b = \(formatNumber(b)), outside [0.001, 10⁶] (for mean \(formatNumber(mean)) the sd must be in [\(String(format: "%.3g", sdMin)), \(String(format: "%.4g", sdMax))])")
+                            err("sd", "sd \(exactNumber(sd)) 使 beta 的形状参数为 a = \(formatNumber(a))、b = \(formatNumber(b))，超出 [0.01, 10⁵]（mean \(formatNumber(mean)) 时 sd 应在 [\(String(format: "%.3g", sdMin)), \(String(format: "%.4g", sdMax))] 内）",
+                                "sd \(exactNumber(sd)) gives beta shapes a = \(formatNumber(a)), b = \(formatNumber(b)), outside [0.01, 10⁵] (for mean \(formatNumber(mean)) the sd must be in [\(String(format: "%.3g", sdMin)), \(String(format: "%.4g", sdMax))])")
                         }
                     }
                 }
@@ -355,8 +355,8 @@ struct TreeDecoder {
                 if let a = need("a"), let b = need("b") {
                     if a <= 0 { err("a", "a 必须大于 0（实际 \(formatNumber(a))）", "a must be greater than 0 (found \(formatNumber(a)))") }
                     else if b <= 0 { err("b", "b 必须大于 0（实际 \(formatNumber(b))）", "b must be greater than 0 (found \(formatNumber(b)))") }
-                    else if !Limits.betaShape.contains(a) { err("a", "beta 的 a = \(exactNumber(a)) 超出 [0.001, 10⁶]", "a beta a = \(exactNumber(a)) is outside [0.001, 10⁶]") }
-                    else if !Limits.betaShape.contains(b) { err("b", "beta 的 b = \(exactNumber(b)) 超出 [0.001, 10⁶]", "a beta b = \(exactNumber(b)) is outside [0.001, 10⁶]") }
+                    else if !Limits.betaShape.contains(a) { err("a", "beta 的 a = \(exactNumber(a)) 超出 [0.01, 10⁵]", "a beta a = \(exactNumber(a)) is outside [0.01, 10⁵]") }
+                    else if !Limits.betaShape.contains(b) { err("b", "beta 的 b = \(exactNumber(b)) 超出 [0.01, 10⁵]", "a beta b = \(exactNumber(b)) is outside [0.01, 10⁵]") }
                     else { kind = .beta(a: a, b: b) }
                 }
             case nil: break
@@ -367,7 +367,7 @@ struct TreeDecoder {
                 if let k = need("shape"), let t = need("scale") {
                     if k <= 0 { err("shape", "shape 必须大于 0", "shape must be greater than 0") }
                     else if t <= 0 { err("scale", "scale 必须大于 0", "scale must be greater than 0") }
-                    else if !Limits.gammaShape.contains(k) { err("shape", "gamma 的 shape = \(exactNumber(k)) 超出 [0.001, 10⁶]", "a gamma shape = \(exactNumber(k)) is outside [0.001, 10⁶]") }
+                    else if !Limits.gammaShape.contains(k) { err("shape", "gamma 的 shape = \(exactNumber(k)) 超出 [0.01, 10⁵]", "a gamma shape = \(exactNumber(k)) is outside [0.01, 10⁵]") }
                     else { kind = .gamma(shape: k, scale: t) }
                 }
             case false?:
@@ -375,9 +375,9 @@ struct TreeDecoder {
                     if mean <= 0 { err("mean", "gamma 的 mean 必须大于 0", "a gamma mean must be greater than 0") }
                     else if sd <= 0 { err("sd", "sd 必须大于 0", "sd must be greater than 0") }
                     else if !Limits.gammaShape.contains(mean * mean / (sd * sd)) {
-                        // shape = (mean/sd)² in [0.001, 10⁶] ⇔ sd in [mean/1000, mean·√1000].
-                        err("sd", "sd \(exactNumber(sd)) 使 gamma 的 shape = (mean/sd)² = \(formatNumber(mean * mean / (sd * sd))) 超出 [0.001, 10⁶]（mean \(formatNumber(mean)) 时 sd 应在 [\(formatNumber(mean / 1000)), \(formatNumber(mean * 1000.0.squareRoot()))] 内）",
-                            "sd \(exactNumber(sd)) gives a gamma shape (mean/sd)² = \(formatNumber(mean * mean / (sd * sd))) outside [0.001, 10⁶] (for mean \(formatNumber(mean)) the sd must be in [\(formatNumber(mean / 1000)), \(formatNumber(mean * 1000.0.squareRoot()))])")
+                        // shape = (mean/sd)² in [0.01, 10⁵] ⇔ sd in [mean/1000, mean·√1000].
+                        err("sd", "sd \(exactNumber(sd)) 使 gamma 的 shape = (mean/sd)² = \(formatNumber(mean * mean / (sd * sd))) 超出 [0.01, 10⁵]（mean \(formatNumber(mean)) 时 sd 应在 [\(formatNumber(mean / 1e5.squareRoot())), \(formatNumber(mean * 10))] 内）",
+                            "sd \(exactNumber(sd)) gives a gamma shape (mean/sd)² = \(formatNumber(mean * mean / (sd * sd))) outside [0.01, 10⁵] (for mean \(formatNumber(mean)) the sd must be in [\(formatNumber(mean / 1e5.squareRoot())), \(formatNumber(mean * 10))])")
                     }
                     else { kind = .gamma(shape: mean * mean / (sd * sd), scale: sd * sd / mean) }
                 }

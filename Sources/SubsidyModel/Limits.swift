@@ -15,10 +15,11 @@ public enum Limits {
     public static let maxVariants = 64
     /// Deepest nesting of YAML mappings and lists (a scenario needs about 6).
     public static let maxNesting = 64
-    /// Beta shapes a, b (also as derived from mean and sd): GSL's inverse CDF converges inside.
-    public static let betaShape: ClosedRange<Double> = 1e-3...1e6
+    /// Beta shapes a, b (also as derived from mean and sd): inside, GSL's inverse CDF (or the bisection
+    /// that backs it) builds a quantile table in about 2 s; at a = b = 10⁶ `gsl_cdf_beta_Pinv` does not return.
+    public static let betaShape: ClosedRange<Double> = 1e-2...1e5
     /// Gamma shape (also as derived from mean and sd).
-    public static let gammaShape: ClosedRange<Double> = 1e-3...1e6
+    public static let gammaShape: ClosedRange<Double> = 1e-2...1e5
     /// Largest lognormal sigma (p90/median ≤ e^(1.28·sigma)).
     public static let maxLognormalSigma = 10.0
     /// Largest mean of a poisson or negative binomial law (the discrete tables and searches stay bounded).
