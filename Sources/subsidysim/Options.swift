@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SubsidyEngine
 import SubsidyModel
 
 extension Language: ExpressibleByArgument {}
@@ -31,8 +32,13 @@ struct ScenarioOptions: ParsableArguments {
             }
         }
         if !problems.isEmpty { throw ScenarioFailure(ScenarioError(.invalid, problems), lang: lang) }
+        // `--variant text --variant text` is the variant once (not two identical rows).
+        var once = Set<String>()
+        let only = variants.filter { once.insert($0).inserted }
         do {
-            return try LoadedScenario.load(scenario, overrides: overrides, only: variants)
+            let loaded = try LoadedScenario.load(scenario, overrides: overrides, only: only)
+            try ScenarioChecks.check(loaded)
+            return loaded
         } catch {
             throw ScenarioFailure(error, lang: lang)
         }
