@@ -15,7 +15,7 @@ struct AwardCommand: AsyncParsableCommand {
 
     @OptionGroup var scenario: ScenarioOptions
 
-    @Option(help: "Batch (1 or 2).") var batch: Int
+    @Option(help: "Batch, from 1 to the scenario's number of batches (the draft has 2).") var batch: Int
     @Option(help: "Software and cloud-service spending, 万元.") var software: Double
     @Option(help: "Data-collection and transmission hardware, 万元.") var hardware: Double = 0
     @Flag(help: "The firm reaches 二级 (level 2) after the change.") var passes = false
@@ -28,7 +28,8 @@ struct AwardCommand: AsyncParsableCommand {
     @Flag(help: "JSON output.") var json = false
 
     func validate() throws {
-        guard batch >= 1 && batch <= 8 else { throw ValidationError("--batch must be 1 or 2 (got \(batch))") }
+        // The upper end depends on the scenario: checked once it is loaded.
+        guard batch >= 1 else { throw ValidationError("--batch must be 1 or more (got \(batch))") }
         for (name, v) in [("--software", software), ("--hardware", hardware), ("--chain", chain)] {
             guard v.isFinite && v >= 0 && v < 1e9 else { throw ValidationError("\(name) must be a finite amount ≥ 0 in 万元 (got \(v))") }
         }
@@ -57,7 +58,10 @@ struct AwardCommand: AsyncParsableCommand {
             let loaded = try opts.load()
             let facts = FirmFacts(batch: batch - 1, software: software, hardware: hardware, completed: !notCompleted, passes: passes,
                                   cloud: cloud, smartFactory: smartFactory, benchmark: benchmark, chainCase: chain)
-            if batch > loaded.scenario.policy.batches.count {
+            let names = loaded.scenario.policy.batches.enumerated().map { "\($0.offset + 1) \($0.element.name)" }
+            if batch > names.count {
+                printError(lang == .zh ? "--batch \(batch)：情景只有 \(names.count) 个批次（\(names.joined(separator: "，"))），应为 1 到 \(names.count)"
+                                       : "--batch \(batch): the scenario has \(names.count) batches (\(names.joined(separator: ", "))); expected 1 to \(names.count)")
                 throw ExitCode.validationFailure
             }
             var outs: [Output] = []
@@ -85,7 +89,6 @@ struct AwardCommand: AsyncParsableCommand {
                 print(text, terminator: "")
             }
         } catch let e as ExitCode where e == .validationFailure {
-            printError(lang == .zh ? "--batch 超出情景的批次数" : "--batch is beyond the scenario's batches")
             throw ExitCode(64)
         } catch {
             throw Exit.fail(error, lang: lang)
