@@ -116,6 +116,9 @@ public struct RunReport {
         md += "金额单位：万元；比率、概率为小数或百分比。情景：`\(loaded.file)`（SHA-256 `\(loaded.sha256.prefix(12))…`）"
         md += loaded.overrides.isEmpty ? "。\n\n" : "，并按命令行修改：" + loaded.overrides.map { "`\($0.text)`" }.joined(separator: "、") + "；方案名称后注“已按 --set 修改”。\n\n"
         md += "> 自治区资金只能用于（一），各预算行按“\(overrunText(sc.policy.overrun))”处理超支；因此“总需求超过总资金”的概率只在资金可以统筹时才有意义，请先看各预算行。\n\n"
+        if result.precisionMissed, let e = result.precisionTarget, let got = result.precisionReached {
+            md += "> **注意：未达到精度目标。** `--precision \(formatNumber(e))` 要求主要概率的标准误低于 \(formatNumber(e))；模拟到试验上限 \(result.trials) 次时标准误仍为 \(String(format: "%.2g", got))。以下结果的精度低于所要求的。\n\n"
+        }
         md += "## 结论\n\n"
         for v in s {
             let t = v.total
