@@ -4,13 +4,14 @@
 #   make bench  release-mode benchmark (throughput, wall time, peak RSS)
 #   make test-release  the determinism, golden, stream-contract and CLI tests in a release build
 #                      (the hot loops use unsafe pointers and @inline(__always): debug tests do not cover them)
+#   make fuzz   libFuzzer on the scenario loader for FUZZ_SECONDS (default 180)
 SWIFT ?= swift
 RUN_ARGS ?=
 BIN := .build/release/subsidysim
 BENCH := .build/release/subsidysim-bench
 SOURCES := Package.swift $(shell find Sources -type f 2>/dev/null)
 
-.PHONY: run test test-release bench build bootstrap clean
+.PHONY: run test test-release bench build bootstrap clean fuzz
 
 bootstrap:
 	@scripts/bootstrap
@@ -42,6 +43,10 @@ test-release: bootstrap
 
 bench: bootstrap $(BENCH)
 	$(BENCH)
+
+FUZZ_SECONDS ?= 180
+fuzz: bootstrap
+	scripts/fuzz $(FUZZ_SECONDS)
 
 clean:
 	rm -rf .build

@@ -315,10 +315,26 @@ public struct PreparedDistribution: Sendable {
         case let .negativeBinomial(n, pp): mean = n * (1 - pp) / pp; sd = (n * (1 - pp)).squareRoot() / pp; top = 4e9
         default: return 0
         }
-        var x = Swift.max(0, Swift.min(top, (mean + sd * gsl_cdf_ugaussian_Pinv(p)).rounded(.down)))
-        var steps = 0
-        while x > 0, cdf(k, x - 1) >= p, steps < 1_000_000 { x -= 1; steps += 1 }
-        while x < top, cdf(k, x) < p, steps < 2_000_000 { x += 1; steps += 1 }
+        let guess = (mean + sd * gsl_cdf_ugaussian_Pinv(p)).rounded(.down)
+        var x = guess.isFinite ? Swift.max(0, Swift.min(top, guess)) : 0
+        // Galloping then bisection from the guess: the same k as a walk of unit steps (F is
+        // monotone), in O(log distance) CDF calls however far off the normal approximation is
+        // (a skewed negative binomial is off by millions).
+        if x > 0, cdf(k, x - 1) >= p {
+            // Answer below x: find lo with F(lo) < p (or lo = -1), then bisect (lo, hi].
+            var hi = x - 1, step = 1.0, lo = hi - step
+            while lo >= 0, cdf(k, lo) >= p { hi = lo; step *= 2; lo = hi - step }
+            lo = Swift.max(lo, -1)
+            while hi - lo > 1 { let m = (lo + (hi - lo) / 2).rounded(.down); if cdf(k, m) >= p { hi = m } else { lo = m } }
+            return hi
+        }
+        if x < top, cdf(k, x) < p {
+            // Answer above x: find hi with F(hi) ≥ p (or top), then bisect (lo, hi].
+            var lo = x, step = 1.0, hi = Swift.min(top, lo + step)
+            while hi < top, cdf(k, hi) < p { lo = hi; step *= 2; hi = Swift.min(top, lo + step) }
+            while hi - lo > 1 { let m = (lo + (hi - lo) / 2).rounded(.down); if cdf(k, m) >= p { hi = m } else { lo = m } }
+            return hi
+        }
         return x
     }
 

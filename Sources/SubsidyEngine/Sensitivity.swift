@@ -105,9 +105,11 @@ public enum Sensitivity {
         let k = cols.count
         let K = model.inputs.count
         guard k > 0 else {
-            throw AnalysisError("no uncertain trial-level input: every trial-level quantity of the scenario is fixed")
+            throw AnalysisError("no uncertain trial-level input: every trial-level quantity of the scenario is fixed (give at least one population input a distribution)",
+                                zh: "没有不确定的试验层输入：情景中每个试验层的量都是固定值（请至少给一个 population 输入写分布）")
         }
-        guard k <= Sobol.maxInputs else { throw AnalysisError("at most \(Sobol.maxInputs) uncertain inputs for Sobol indices (found \(k))") }
+        guard k <= Sobol.maxInputs else { throw AnalysisError("at most \(Sobol.maxInputs) uncertain inputs for Sobol indices (found \(k))",
+                                                             zh: "Sobol 指数最多支持 \(Sobol.maxInputs) 个不确定输入（实际 \(k) 个）") }
         let median = [Double](repeating: 0.5, count: K)
         func evaluateMean(_ rows: [[Double]], repeats n: Int) -> [Double] {
             // Each row evaluated on trials 0..<n (the same firms' streams for every row), then averaged.

@@ -86,6 +86,11 @@ public struct SimulationResult: Sendable {
     public var inputValues: [[Double]]
     public var wallSeconds: Double
     public var threads: Int
+    /// With a precision target: the largest standard error of the headline probabilities when the
+    /// run stopped. Above the target means `maxTrials` was reached first (the report says so).
+    public var precisionReached: Double? = nil
+    public var precisionTarget: Double? = nil
+    public var precisionMissed: Bool { (precisionReached ?? 0) > (precisionTarget ?? .infinity) }
 
     public var layout: RecordLayout { model.layout }
 
@@ -131,6 +136,7 @@ public enum Simulator {
         var stored = Array(repeating: Array(repeating: [Double](), count: storedFields.count), count: nv)
         var inputs = Array(repeating: [Double](), count: options.keepInputs ? k : 0)
         let reserve = options.precision == nil ? options.trials : Swift.min(options.maxTrials, options.trials * 4)
+        var reached: Double?
         for v in 0..<nv { for f in 0..<storedFields.count { stored[v][f].reserveCapacity(reserve) } }
         for j in 0..<inputs.count { inputs[j].reserveCapacity(reserve) }
 
@@ -264,14 +270,25 @@ public enum Simulator {
                     let w = Statistics.wilson(proportion: moments[v][f].mean, trials: done)
                     return (w.high - w.low) / (2 * Statistics.z975)
                 } }.max() ?? 0
+                reached = worst
                 if worst > e, done < options.maxTrials {
                     target = Swift.min(options.maxTrials, done + blockLength)
                 }
             }
             progress?(done, target)
         }
-        return SimulationResult(model: model, trials: done, moments: moments, stored: stored, storedFields: storedFields, inputValues: inputs,
-                                wallSeconds: Date().timeIntervalSince(start), threads: threads)
+        var result = SimulationResult(model: model, trials: done, moments: moments, stored: stored, storedFields: storedFields, inputValues: inputs,
+                                      wallSeconds: Date().timeIntervalSince(start), threads: threads)
+        result.precisionTarget = options.precision
+        result.precisionReached = reached
+        return result
+    }
+
+    /// Bytes a run keeps per trial: the stored record fields of every variant and, with
+    /// `keepInputs`, the trial-level inputs (8 bytes each). Memory grows with trials by this much.
+    public static func bytesPerTrial(_ model: CompiledModel, options: RunOptions) -> Int {
+        let fields = options.storedFields?.count ?? model.layout.storedFields.count
+        return 8 * (model.variantCount * fields + (options.keepInputs ? model.inputs.count : 0))
     }
 
     /// Evaluates explicit design rows (trial-level uniforms, one row per point) with firm draws

@@ -43,6 +43,7 @@ public enum WhatIf {
         for (pi, p) in points.enumerated() {
             let overrides = zip(axes, p).map { $0.override($1) }
             let l = try loaded.with(overrides)
+            try ScenarioChecks.check(l)
             for v in l.variants { out.append(v.renamed("\(v.id)@\(pi)")) }
         }
         return (points, out)

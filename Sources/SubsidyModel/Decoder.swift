@@ -112,25 +112,32 @@ struct TreeDecoder {
     }
 
     mutating func checkRange(_ v: Double, _ loc: SourceLocation, _ path: String, support: Support, isRate: Bool = false) {
+        let t = exactNumber(v)
         switch support {
         case .probability:
             if v < 0 || v > 1 {
                 bag.add(loc, path, isRate
-                    ? Message(zh: "比率 \(formatNumber(v)) 超出 [0, 1]（比率写成小数，如 0.60 表示 60%）",
-                              en: "rate \(formatNumber(v)) is outside [0, 1] (write rates as fractions: 0.60 for 60%)")
-                    : Message(zh: "\(formatNumber(v)) 超出 [0, 1]（应为 0 到 1 之间的小数）",
-                              en: "\(formatNumber(v)) is outside [0, 1] (expected a fraction between 0 and 1)"))
+                    ? Message(zh: "比率 \(t) 超出 [0, 1]（比率写成小数，如 0.60 表示 60%）",
+                              en: "rate \(t) is outside [0, 1] (write rates as fractions: 0.60 for 60%)")
+                    : Message(zh: "\(t) 超出 [0, 1]（应为 0 到 1 之间的小数）",
+                              en: "\(t) is outside [0, 1] (expected a fraction between 0 and 1)"))
             }
         case .nonNegative:
             if v < 0 {
-                bag.add(loc, path, Message(zh: "不能为负数（\(formatNumber(v))；应 ≥ 0）", en: "must not be negative (\(formatNumber(v)); expected ≥ 0)"))
+                bag.add(loc, path, Message(zh: "不能为负数（\(t)；应 ≥ 0）", en: "must not be negative (\(t); expected ≥ 0)"))
+            } else if v > Limits.maxAmount {
+                bag.add(loc, path, Message(zh: "\(t) 超出 [0, 10⁹]（金额以万元计，最大 10⁹ 万元）",
+                                           en: "\(t) is outside [0, 10⁹] (money is in 万元; at most 10⁹ 万元)"))
             }
         case .count:
             if v < 0 || v != v.rounded() {
-                bag.add(loc, path, Message(zh: "应为非负整数，实际是 \(formatNumber(v))", en: "expected a whole number ≥ 0, found \(formatNumber(v))"))
+                bag.add(loc, path, Message(zh: "应为非负整数，实际是 \(t)", en: "expected a whole number ≥ 0, found \(t)"))
             }
+            // (Upper bounds of counts: `checkCountBound`, `integer(max:)`.)
         case .any:
-            break
+            if abs(v) > Limits.maxAmount {
+                bag.add(loc, path, Message(zh: "\(t) 超出 [-10⁹, 10⁹]", en: "\(t) is outside [-10⁹, 10⁹]"))
+            }
         }
     }
 
@@ -142,8 +149,8 @@ struct TreeDecoder {
         }
         guard let v = parseNumber(node, path) else { return nil }
         guard v >= 0, v == v.rounded(), v <= Double(max) else {
-            bag.add(node.location, path, Message(zh: "应为 0 到 \(max) 之间的整数，实际是 \(formatNumber(v))",
-                                                 en: "expected a whole number from 0 to \(max), found \(formatNumber(v))"))
+            bag.add(node.location, path, Message(zh: "应为 0 到 \(max) 之间的整数，实际是 \(exactNumber(v))",
+                                                 en: "expected a whole number from 0 to \(max), found \(exactNumber(v))"))
             return nil
         }
         return Int(v)
@@ -157,6 +164,11 @@ struct TreeDecoder {
         }
         guard case let .scalar(s, _) = node.value, !node.isNull else {
             bag.add(node.location, path, Self.expected(Self.aText, found: node))
+            return nil
+        }
+        if s.count > Limits.maxTextLength {
+            bag.add(node.location, path, Message(zh: "文字有 \(s.count) 个字符，超过上限 \(Limits.maxTextLength)",
+                                                 en: "the text has \(s.count) characters, more than the limit of \(Limits.maxTextLength)"))
             return nil
         }
         return s
@@ -300,11 +312,16 @@ struct TreeDecoder {
                 if let med = need("median"), let p90 = need("p90") {
                     if med <= 0 { err("median", "median 必须大于 0（实际 \(formatNumber(med))）", "median must be greater than 0 (found \(formatNumber(med)))") }
                     else if p90 <= med { err("p90", "p90 (\(formatNumber(p90))) 必须大于 median (\(formatNumber(med)))", "p90 (\(formatNumber(p90))) must be greater than median (\(formatNumber(med)))") }
+                    else if (Foundation.log(p90) - Foundation.log(med)) / Distribution.z90 > Limits.maxLognormalSigma {
+                        err("p90", "p90/median = \(formatNumber(p90 / med)) 太大（lognormal 的 sigma 最大为 10，即 p90/median ≤ e^12.8 ≈ 3.7×10⁵）",
+                            "p90/median = \(formatNumber(p90 / med)) is too large (a lognormal sigma is at most 10: p90/median ≤ e^12.8 ≈ 3.7e5)")
+                    }
                     else { kind = .lognormal(mu: Foundation.log(med), sigma: (Foundation.log(p90) - Foundation.log(med)) / Distribution.z90) }
                 }
             case false?:
                 if let mu = need("mu"), let s = need("sigma") {
-                    if s <= 0 { err("sigma", "sigma 必须大于 0（实际 \(formatNumber(s))）", "sigma must be greater than 0 (found \(formatNumber(s)))") }
+                    if s <= 0 || s > Limits.maxLognormalSigma { err("sigma", "sigma 必须在 (0, 10] 内（实际 \(exactNumber(s))）", "sigma must be in (0, 10] (found \(exactNumber(s)))") }
+                    else if abs(mu) > 50 { err("mu", "mu 必须在 [-50, 50] 内（实际 \(exactNumber(mu))；中位数 e^mu）", "mu must be in [-50, 50] (found \(exactNumber(mu)); the median is e^mu)") }
                     else { kind = .lognormal(mu: mu, sigma: s) }
                 }
             case nil: break
@@ -321,13 +338,25 @@ struct TreeDecoder {
                             "sd \(formatNumber(sd)) is too large for mean \(formatNumber(mean)) (a beta needs sd < √(mean·(1−mean)) = \(String(format: "%.4f", maxSD)))")
                     } else {
                         let k = mean * (1 - mean) / (sd * sd) - 1
-                        kind = .beta(a: mean * k, b: (1 - mean) * k)
+                        let (a, b) = (mean * k, (1 - mean) * k)
+                        if Limits.betaShape.contains(a), Limits.betaShape.contains(b) {
+                            kind = .beta(a: a, b: b)
+                        } else {
+                            // The sd range whose shapes stay in range: k from lower/min(m, 1−m) to upper/max(m, 1−m).
+                            let v = mean * (1 - mean)
+                            let sdMin = (v / (Limits.betaShape.upperBound / Swift.max(mean, 1 - mean) + 1)).squareRoot()
+                            let sdMax = Swift.min((v / (Limits.betaShape.lowerBound / Swift.min(mean, 1 - mean) + 1)).squareRoot(), v.squareRoot())
+                            err("sd", "sd \(exactNumber(sd)) 使 beta 的形状参数为 a = \(formatNumber(a))、b = \(formatNumber(b))，超出 [0.01, 10⁵]（mean \(formatNumber(mean)) 时 sd 应在 [\(String(format: "%.3g", sdMin)), \(String(format: "%.4g", sdMax))] 内）",
+                                "sd \(exactNumber(sd)) gives beta shapes a = \(formatNumber(a)), b = \(formatNumber(b)), outside [0.01, 10⁵] (for mean \(formatNumber(mean)) the sd must be in [\(String(format: "%.3g", sdMin)), \(String(format: "%.4g", sdMax))])")
+                        }
                     }
                 }
             case false?:
                 if let a = need("a"), let b = need("b") {
                     if a <= 0 { err("a", "a 必须大于 0（实际 \(formatNumber(a))）", "a must be greater than 0 (found \(formatNumber(a)))") }
                     else if b <= 0 { err("b", "b 必须大于 0（实际 \(formatNumber(b))）", "b must be greater than 0 (found \(formatNumber(b)))") }
+                    else if !Limits.betaShape.contains(a) { err("a", "beta 的 a = \(exactNumber(a)) 超出 [0.01, 10⁵]", "a beta a = \(exactNumber(a)) is outside [0.01, 10⁵]") }
+                    else if !Limits.betaShape.contains(b) { err("b", "beta 的 b = \(exactNumber(b)) 超出 [0.01, 10⁵]", "a beta b = \(exactNumber(b)) is outside [0.01, 10⁵]") }
                     else { kind = .beta(a: a, b: b) }
                 }
             case nil: break
@@ -338,12 +367,18 @@ struct TreeDecoder {
                 if let k = need("shape"), let t = need("scale") {
                     if k <= 0 { err("shape", "shape 必须大于 0", "shape must be greater than 0") }
                     else if t <= 0 { err("scale", "scale 必须大于 0", "scale must be greater than 0") }
+                    else if !Limits.gammaShape.contains(k) { err("shape", "gamma 的 shape = \(exactNumber(k)) 超出 [0.01, 10⁵]", "a gamma shape = \(exactNumber(k)) is outside [0.01, 10⁵]") }
                     else { kind = .gamma(shape: k, scale: t) }
                 }
             case false?:
                 if let mean = need("mean"), let sd = need("sd") {
                     if mean <= 0 { err("mean", "gamma 的 mean 必须大于 0", "a gamma mean must be greater than 0") }
                     else if sd <= 0 { err("sd", "sd 必须大于 0", "sd must be greater than 0") }
+                    else if !Limits.gammaShape.contains(mean * mean / (sd * sd)) {
+                        // shape = (mean/sd)² in [0.01, 10⁵] ⇔ sd in [mean/1000, mean·√1000].
+                        err("sd", "sd \(exactNumber(sd)) 使 gamma 的 shape = (mean/sd)² = \(formatNumber(mean * mean / (sd * sd))) 超出 [0.01, 10⁵]（mean \(formatNumber(mean)) 时 sd 应在 [\(formatNumber(mean / 1e5.squareRoot())), \(formatNumber(mean * 10))] 内）",
+                            "sd \(exactNumber(sd)) gives a gamma shape (mean/sd)² = \(formatNumber(mean * mean / (sd * sd))) outside [0.01, 10⁵] (for mean \(formatNumber(mean)) the sd must be in [\(formatNumber(mean / 1e5.squareRoot())), \(formatNumber(mean * 10))])")
+                    }
                     else { kind = .gamma(shape: mean * mean / (sd * sd), scale: sd * sd / mean) }
                 }
             case nil: break
@@ -361,19 +396,29 @@ struct TreeDecoder {
         case "negative_binomial":
             if let n = need("n"), let p = need("p") {
                 if n <= 0 { err("n", "n 必须大于 0", "n must be greater than 0") }
-                else if p <= 0 || p > 1 { err("p", "p 必须在 (0, 1] 内（实际 \(formatNumber(p))）", "p must be in (0, 1] (found \(formatNumber(p)))") }
+                else if p < Limits.minNegativeBinomialP || p > 1 { err("p", "p 必须在 [10⁻⁶, 1] 内（实际 \(exactNumber(p))）", "p must be in [10⁻⁶, 1] (found \(exactNumber(p)))") }
+                else if n * (1 - p) / p > Limits.maxDiscreteMean {
+                    err("p", "均值 n(1−p)/p = \(formatNumber(n * (1 - p) / p)) 超过上限 10⁷", "the mean n(1−p)/p = \(formatNumber(n * (1 - p) / p)) is above the limit of 10⁷")
+                }
                 else { kind = .negativeBinomial(n: n, p: p) }
             }
         case "empirical":
             var values: [Double] = [], weights: [Double] = []
             if let vn = m["values"], let xs = list(vn, path + ".values") {
-                for (i, x) in xs.enumerated() { if let v = parseNumber(x, path + ".values[\(i)]") { values.append(v) } }
+                if xs.count > Limits.maxEmpiricalValues {
+                    err("values", "values 有 \(xs.count) 项，超过上限 \(Limits.maxEmpiricalValues)", "values has \(xs.count) items, more than the limit of \(Limits.maxEmpiricalValues)")
+                    return nil
+                }
+                for (i, x) in xs.enumerated() {
+                    if let v = parseNumber(x, path + ".values[\(i)]") { checkRange(v, x.location, path + ".values[\(i)]", support: .any); values.append(v) }
+                }
                 if xs.isEmpty { err("values", "values 不能为空", "values must not be empty") }
             } else if m["values"] == nil { missing(node, path + ".values", Self.aList) }
             if let wn = m["weights"], let xs = list(wn, path + ".weights") {
                 for (i, x) in xs.enumerated() {
                     if let v = parseNumber(x, path + ".weights[\(i)]") {
                         if v < 0 { bag.add(x.location, path + ".weights[\(i)]", Message(zh: "权重不能为负", en: "a weight must not be negative")) }
+                        else { checkRange(v, x.location, path + ".weights[\(i)]", support: .any) }
                         weights.append(v)
                     }
                 }

@@ -299,8 +299,12 @@ extension TreeDecoder {
             if segments.count == xs.count, !segments.isEmpty {
                 let sum = segments.map(\.share).reduce(0, +)
                 if abs(sum - 1) > 1e-6 {
-                    bag.add(sn.location, p + ".segments", Message(zh: "各行业分组的 share 之和为 \(formatNumber(sum))，应为 1",
-                                                                  en: "the segment shares sum to \(formatNumber(sum)); they must sum to 1"))
+                    // Point at a share the command line (or a variant) changed, if one did: that is the one to fix.
+                    let changed = shareNodes.firstIndex { $0.location.file != sn.location.file || $0.location.line == 0 }
+                    let loc = changed.map { shareNodes[$0].location } ?? sn.location
+                    let key = changed.map { p + ".segments[\($0)].share" } ?? p + ".segments"
+                    bag.add(loc, key, Message(zh: "各行业分组的 share 之和为 \(exactNumber(sum))，应为 1（相差 \(String(format: "%.3g", sum - 1))）",
+                                              en: "the segment shares sum to \(exactNumber(sum)); they must sum to 1 (off by \(String(format: "%.3g", sum - 1)))"))
                 }
             }
         } else if m["segments"] == nil { missing(node, p + ".segments", Self.aList) }
@@ -319,6 +323,7 @@ extension TreeDecoder {
         if let providers, let n = m["service_providers"] { checkCountBound(providers, n, p + ".service_providers", limit: 1000) }
 
         var correlations: [Correlation] = []
+        var pairIndex: [Set<String>: Int] = [:]
         if let cn = m["correlations"], let xs = list(cn, p + ".correlations") {
             for (i, x) in xs.enumerated() {
                 let q = p + ".correlations[\(i)]"
@@ -332,7 +337,13 @@ extension TreeDecoder {
                 if let a, let b, a == b {
                     bag.add(x.location, q, Message(zh: "a 与 b 不能是同一个输入", en: "a and b must be different inputs"))
                 }
-                if let a, let b, let rho { correlations.append(Correlation(a: a, b: b, rho: rho, location: x.location)) }
+                if let a, let b, let first = pairIndex[Set([a, b])] {
+                    bag.add(x.location, q, Message(zh: "\(a) 与 \(b) 的相关系数已在 population.correlations[\(first)] 给出；同一对输入只能写一次",
+                                                   en: "the correlation of \(a) and \(b) is already given in population.correlations[\(first)]; give each pair once"))
+                } else if let a, let b, let rho {
+                    pairIndex[Set([a, b])] = i
+                    correlations.append(Correlation(a: a, b: b, rho: rho, location: x.location))
+                }
             }
         }
         guard let firms, let investment, let hw, let score, let price, let cloud, let cases, let award, let providers,
@@ -385,6 +396,11 @@ extension TreeDecoder {
 
     mutating func variantSpecs(_ node: YNode) -> [VariantSpec]? {
         guard let xs = list(node, "variants") else { return nil }
+        if xs.count > Limits.maxVariants {
+            bag.add(node.location, "variants", Message(zh: "有 \(xs.count) 个方案，超过上限 \(Limits.maxVariants)",
+                                                       en: "\(xs.count) variants is more than the limit of \(Limits.maxVariants)"))
+            return nil
+        }
         var out: [VariantSpec] = []
         for (i, x) in xs.enumerated() {
             let p = "variants[\(i)]"

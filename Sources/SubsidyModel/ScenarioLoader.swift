@@ -220,7 +220,22 @@ public struct LoadedScenario: Sendable {
                 throw ScenarioError(.missingInput, [Diagnostic(SourceLocation(file: path, line: 0, column: 0), key: "",
                     Message(zh: "找不到情景文件", en: "scenario file not found"))])
             }
-            guard !isDir.boolValue, let d = FileManager.default.contents(atPath: path) else {
+            // Only regular files, and only up to the size limit, are read: a FIFO or device would block
+            // or never end, and a huge file would take minutes before the first message.
+            // stat(2) follows symlinks (Scenarios/pingluo-draft.yaml is one).
+            var st = stat()
+            let statted = stat(path, &st) == 0
+            if !isDir.boolValue, statted, st.st_mode & S_IFMT != S_IFREG {
+                throw ScenarioError(.missingInput, [Diagnostic(SourceLocation(file: path, line: 0, column: 0), key: "",
+                    Message(zh: "不是普通文件（设备、管道或套接字），不能作为情景文件读取", en: "not a regular file (a device, pipe or socket); it cannot be read as a scenario"))])
+            }
+            if statted, Int(truncatingIfNeeded: st.st_size) > Limits.maxFileBytes {
+                let size = Int(truncatingIfNeeded: st.st_size)
+                throw ScenarioError(.invalid, [Diagnostic(SourceLocation(file: path, line: 0, column: 0), key: "",
+                    Message(zh: "情景文件有 \(size) 字节，超过上限 \(Limits.maxFileBytes) 字节（4 MiB）",
+                            en: "the scenario file has \(size) bytes, more than the limit of \(Limits.maxFileBytes) bytes (4 MiB)"))])
+            }
+            guard !isDir.boolValue, let d = FileManager.default.contents(atPath: path), d.count <= Limits.maxFileBytes else {
                 throw ScenarioError(.missingInput, [Diagnostic(SourceLocation(file: path, line: 0, column: 0), key: "",
                     Message(zh: isDir.boolValue ? "这是目录，不是情景文件" : "无法读取情景文件",
                             en: isDir.boolValue ? "this is a folder, not a scenario file" : "cannot read the scenario file"))])
@@ -239,7 +254,8 @@ public struct LoadedScenario: Sendable {
                 en: "the file is empty (or only comments): expected a scenario (id, funding, lines, policy, population), or base: and the keys it changes"))])
         }
         guard let baseNode = tree["base"] else { return tree }
-        guard case let .scalar(baseName, _) = baseNode.value, !baseNode.isNull else {
+        guard case let .scalar(baseName, _) = baseNode.value, !baseNode.isNull,
+              !baseName.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw ScenarioError(.invalid, [Diagnostic(baseNode.location, key: "base", Message(
                 zh: "base 应为另一个情景文件的路径", en: "base must be the path of another scenario file"))])
         }

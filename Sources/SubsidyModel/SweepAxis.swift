@@ -50,10 +50,17 @@ public struct SweepAxis: Sendable {
             guard step > 0, b >= a else {
                 return fail(key, "步长必须大于 0，终点不小于起点（实际 \(range)）", "the step must be > 0 and end ≥ start (found \(range))")
             }
-            let n = Int(((b - a) / step + 1e-9).rounded(.down)) + 1
-            guard n <= maxPoints else {
-                return fail(key, "点数 \(n) 超过上限 \(maxPoints)", "\(n) points is more than the limit of \(maxPoints)")
+            guard abs(a) <= Limits.maxAmount, abs(b) <= Limits.maxAmount else {
+                return fail(key, "范围 \(range) 超出 [-10⁹, 10⁹]", "the range \(range) is outside [-10⁹, 10⁹]")
             }
+            // The point count as a Double first: a tiny step makes it too large for an Int.
+            let count = ((b - a) / step + 1e-9).rounded(.down) + 1
+            guard count.isFinite, count <= Double(maxPoints) else {
+                let shown = count.isFinite ? formatNumber(count) : "∞"
+                return fail(key, "范围 \(range) 有 \(shown) 个点，超过上限 \(maxPoints)（请加大步长）",
+                            "the range \(range) has \(shown) points, more than the limit of \(maxPoints) (use a larger step)")
+            }
+            let n = Int(count)
             // Values computed as a + i·step, then rounded to 12 significant digits: 0.1 steps print as 0.3, not 0.30000000000000004.
             let values = (0..<n).map { i -> Double in
                 let v = a + Double(i) * step

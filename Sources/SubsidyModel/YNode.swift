@@ -57,7 +57,10 @@ public struct YNode: Sendable {
         case .sequence: return Message(zh: "列表", en: "a list")
         case .scalar:
             if isNull { return Message(zh: "空值", en: "nothing") }
-            return Message(zh: "“\(scalar ?? "")”", en: "'\(scalar ?? "")'")
+            // A huge scalar (a 50 MB title) is named by its start, not repeated in full.
+            var t = scalar ?? ""
+            if t.count > 60 { t = String(t.prefix(60)) + "…" }
+            return Message(zh: "“\(t)”", en: "'\(t)'")
         }
     }
 
@@ -175,8 +178,17 @@ enum YAMLReader {
         return need
     }
 
+    /// Mappings and lists nested deeper than `Limits.maxNesting` (libyaml itself stops at 1000).
+    static func nestingTooDeep(_ at: SourceLocation) -> Diagnostic {
+        Diagnostic(at, key: "", Message(zh: "YAML 嵌套过深：映射与列表最多嵌套 \(Limits.maxNesting) 层",
+                                        en: "YAML nested too deeply: mappings and lists may nest at most \(Limits.maxNesting) levels"))
+    }
+
     private static func diagnostic(for error: YamlError, file: String, text: String) -> Diagnostic {
         func at(_ mark: Mark, _ problem: String, _ context: YamlError.Context?) -> Diagnostic {
+            if problem.contains("Maximum nesting level") || problem.contains("max_nest_level") {
+                return nestingTooDeep(SourceLocation(file: file, line: mark.line, column: mark.column))
+            }
             // libyaml reports where it gave up; say where the construct it was reading began.
             let ctx = context?.text ?? ""
             var started = Message(zh: "", en: "")
@@ -264,7 +276,7 @@ enum YAMLReader {
     }
 
     private static func convert(_ node: Node, file: String, diags: inout DiagnosticBag, seen: inout Set<NodeMark>,
-                                aliasAt: SourceLocation?) -> YNode {
+                                aliasAt: SourceLocation?, depth: Int = 0) -> YNode {
         func loc(_ m: Mark?) -> SourceLocation {
             SourceLocation(file: file, line: m?.line ?? 0, column: m?.column ?? 0)
         }
@@ -284,12 +296,16 @@ enum YAMLReader {
                                       en: "YAML aliases (*name) are not supported; write the value out, or use base:"))
             return YNode(.scalar("", plain: true), at)
         }
+        if depth > Limits.maxNesting, node.scalar == nil {
+            diags.add(nestingTooDeep(loc(node.mark)))
+            return YNode(.scalar("", plain: true), loc(node.mark))
+        }
         switch node {
         case let .scalar(s):
             return YNode(.scalar(s.string, plain: s.style == .plain), loc(s.mark))
         case let .sequence(seq):
             let here = loc(seq.mark)
-            return YNode(.sequence(seq.map { convert($0, file: file, diags: &diags, seen: &seen, aliasAt: here) }), here)
+            return YNode(.sequence(seq.map { convert($0, file: file, diags: &diags, seen: &seen, aliasAt: here, depth: depth + 1) }), here)
         case let .mapping(map):
             var pairs: [YNode.Pair] = []
             for (k, v) in map {
@@ -298,7 +314,7 @@ enum YAMLReader {
                     continue
                 }
                 pairs.append(YNode.Pair(key: ks.string, keyLocation: loc(ks.mark),
-                                        value: convert(v, file: file, diags: &diags, seen: &seen, aliasAt: loc(ks.mark))))
+                                        value: convert(v, file: file, diags: &diags, seen: &seen, aliasAt: loc(ks.mark), depth: depth + 1)))
             }
             return YNode(.mapping(pairs), loc(map.mark))
         case let .alias(a):

@@ -2,7 +2,7 @@ import Foundation
 
 /// CSV for Excel and WPS: UTF-8 with a byte-order mark, CRLF line ends, RFC 4180 quoting,
 /// '.' decimals, no thousands separators, money with 2 decimals; a text cell starting with
-/// `= + - @` gets a leading apostrophe so a spreadsheet never runs it as a formula.
+/// `= + - @`, TAB or CR gets a leading apostrophe so a spreadsheet never runs it as a formula.
 public struct CSVTable: Sendable {
     public enum Cell: Sendable {
         case text(String)
@@ -24,7 +24,8 @@ public struct CSVTable: Sendable {
 
     public static func escape(_ s: String) -> String {
         var t = s
-        if let f = t.first, "=+-@".contains(f), Double(t) == nil { t = "'" + t }
+        // TAB and CR start formulas too in Excel and LibreOffice (OWASP CSV injection).
+        if let f = t.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(f), Double(t) == nil { t = "'" + t }
         if t.contains(",") || t.contains("\"") || t.contains("\n") || t.contains("\r") || t.hasPrefix("'") && t.contains(" ") {
             t = "\"" + t.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         }

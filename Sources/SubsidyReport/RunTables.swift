@@ -67,7 +67,8 @@ public enum RunTables {
         return t
     }
 
-    /// Paired differences between variants on the same trials (b − a), per line and in total.
+    /// Paired differences between variants on the same trials (b − a), per line and in total: each
+    /// variant against the first (n − 1 pairs, not all n(n−1)/2: 64 variants would be 2016 pairs).
     public static func variantDifferences(_ r: SimulationResult) -> CSVTable {
         var t = CSVTable(header: [
             "方案A variant_a", "方案B variant_b", "预算行 line", "需求差均值（万元，B−A） diff_mean_wan", "差值标准误（万元） diff_se_wan",
@@ -77,7 +78,7 @@ public enum RunTables {
         let nv = r.model.variantCount
         guard nv > 1 else { return t }
         let fields = L.lines.indices.map { (L.lines[$0].rawValue, L.line($0, .demand)) } + [("total", L.total(.demand))]
-        for a in 0..<nv {
+        for a in 0..<1 {
             for b in (a + 1)..<nv {
                 for (name, f) in fields {
                     let x = r.column(a, f), y = r.column(b, f)
@@ -114,8 +115,9 @@ public enum RunTables {
         var counts = Array(repeating: Array(repeating: 0, count: bins), count: nv)
         for v in 0..<nv {
             for x in cols[v] {
-                let i = Int(((x - a) / w).rounded(.down))
-                if i >= 0 && i < bins { counts[v][i] += 1 }
+                // As a Double first: an infinite or NaN value must not reach Int(_:).
+                let k = ((x - a) / w).rounded(.down)
+                if k >= 0 && k < Double(bins) { counts[v][Int(k)] += 1 }
             }
         }
         for i in 0..<bins {
@@ -204,8 +206,8 @@ extension RunTables {
         let w = (hi - lo) / Double(bins)
         var counts = [Int](repeating: 0, count: bins)
         for x in d {
-            let i = Int(((x - lo) / w).rounded(.down))
-            if i >= 0 && i < bins { counts[i] += 1 } else if i == bins { counts[bins - 1] += 1 }
+            let k = ((x - lo) / w).rounded(.down)
+            if k >= 0 && k < Double(bins) { counts[Int(k)] += 1 } else if k == Double(bins) { counts[bins - 1] += 1 }
         }
         for i in 0..<bins {
             let l = lo + Double(i) * w

@@ -38,6 +38,8 @@ struct AwardCommand: AsyncParsableCommand {
             throw ValidationError(zh ? "请写明该企业改造后是否达到二级：--passes（达到，验收通过）或 --fails（未达到）；两者选一"
                                      : "say whether the firm reaches 二级 after the change: --passes or --fails (exactly one)")
         }
+        // The upper end depends on the scenario: checked once it is loaded.
+        guard batch >= 1 else { throw ValidationError("--batch must be 1 or more (got \(batch))") }
         for (name, v) in [("--software", software), ("--hardware", hardware), ("--chain", chain)] {
             guard v.isFinite && v >= 0 && v <= Self.maxAmount else {
                 throw ValidationError(zh ? "\(name) 应为 0 至 \(formatNumber(Self.maxAmount)) 万元之间的金额（实际 \(formatNumber(v))）"

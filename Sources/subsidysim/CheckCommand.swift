@@ -24,6 +24,8 @@ struct CheckCommand: AsyncParsableCommand {
         guard ["text", "markdown", "json"].contains(format) else {
             throw ValidationError("--format must be text, markdown or json (got \(format))")
         }
+        // The same range as run's --threads (check used to take 0 and -5 silently).
+        if let k = threads, k < 1 || k > 1024 { throw ValidationError("--threads must be from 1 to 1024 (got \(k))") }
     }
 
     func run() async throws {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SubsidyEngine
 import SubsidyModel
 import SubsidyReport
 
@@ -34,8 +35,12 @@ struct ScenarioOptions: ParsableArguments {
             }
         }
         if !problems.isEmpty { throw ScenarioFailure(ScenarioError(.invalid, problems), lang: lang) }
+        // `--variant text --variant text` is the variant once (not two identical rows).
+        var once = Set<String>()
+        let only = variants.filter { once.insert($0).inserted }
         do {
-            let l = try LoadedScenario.load(scenario, overrides: overrides, only: variants)
+            let l = try LoadedScenario.load(scenario, overrides: overrides, only: only)
+            try ScenarioChecks.check(l)
             if printWarnings {
                 for w in l.warnings { printError((lang == .zh ? "警告：" : "warning: ") + w.render(lang)) }
             }

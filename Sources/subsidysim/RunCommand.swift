@@ -18,7 +18,9 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var scenario: ScenarioOptions
     @OptionGroup var simulation: SimulationOptions
 
-    @Option(help: "Add blocks of 8192 trials until the standard error of P(total demand > funding) is below E (e.g. 0.002).")
+    static let precisionCap = 2_000_000
+
+    @Option(help: "Add blocks of 8192 trials until the standard error of P(total demand > funding) is below E (e.g. 0.002); at most 2,000,000 trials, and the run says so when the target is missed.")
     var precision: Double?
 
     @Flag(help: "Also write trials.csv (every trial's inputs and demands).")
@@ -43,8 +45,12 @@ struct RunCommand: AsyncParsableCommand {
             let (design, repaired) = try designFor(model, sc, seed: seed)
             if let r = repaired, !quiet { printError(repairMessage(r, model, lang)) }
             let bar = ProgressBar(label: lang == .zh ? "模拟" : "simulating", quiet: quiet)
-            let options = RunOptions(trials: trials, threads: simulation.threadCount, precision: precision,
+            var options = RunOptions(trials: trials, threads: simulation.threadCount, precision: precision,
                                      sampling: design.method, keepInputs: true)
+            // --precision stops at 2,000,000 trials (enough for a standard error of 3.5e-4 at p = 0.5,
+            // about a minute on a busy two-core machine); a missed target is then reported.
+            options.maxTrials = Swift.max(options.trials, RunCommand.precisionCap)
+            try checkMemory(model, &options, lang: lang)
             let result = try Simulator.run(model, options: options, design: design) { done, total in bar.update(done, total) }
             bar.finish()
             let findings = Audit.findings(loaded, expectations: Audit.expectations(from: result, loaded: loaded))
@@ -59,6 +65,31 @@ struct RunCommand: AsyncParsableCommand {
             throw Exit.fail(error, lang: lang)
         }
     }
+}
+
+/// Memory grows with trials (every trial's stored fields are kept for exact quantiles): refuse a
+/// trial count whose columns would not fit in half of this machine's memory before anything runs,
+/// and keep a --precision run's trial cap (10⁷) within the same bound.
+func checkMemory(_ model: CompiledModel, _ options: inout RunOptions, lang: Language) throws {
+    let per = Double(Simulator.bytesPerTrial(model, options: options))
+    // Half of the physical memory, or of the address-space limit (ulimit -v) when that is lower.
+    var budget = Double(ProcessInfo.processInfo.physicalMemory) / 2
+    var rl = rlimit()
+    #if os(Linux)
+    let got = getrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &rl)
+    #else
+    let got = getrlimit(RLIMIT_AS, &rl)
+    #endif
+    if got == 0, rl.rlim_cur != rlim_t.max { budget = Swift.min(budget, Double(rl.rlim_cur) / 2) }
+    let most = Int((budget / Swift.max(per, 1)).rounded(.down) / 8192) * 8192
+    let gb = { (x: Double) in String(format: "%.1f", x / 1e9) }
+    if Double(options.trials) * per > budget {
+        printError(lang == .zh
+            ? "--trials \(options.trials)：需要约 \(gb(Double(options.trials) * per)) GB 内存（每次试验 \(Int(per)) 字节，\(model.variantCount) 个方案），超过本机内存的一半（\(gb(budget)) GB）；本机最多 \(most) 次试验"
+            : "--trials \(options.trials) needs about \(gb(Double(options.trials) * per)) GB of memory (\(Int(per)) bytes per trial, \(model.variantCount) variants), more than half of this machine's memory (\(gb(budget)) GB); at most \(most) trials here")
+        throw ExitCode(64)
+    }
+    if options.precision != nil, Double(options.maxTrials) * per > budget { options.maxTrials = Swift.max(most, options.trials) }
 }
 
 func designFor(_ model: CompiledModel, _ sc: Scenario, seed: UInt64, sampling: SamplingMethod? = nil) throws -> (TrialDesign, [[Double]]?) {
@@ -92,6 +123,10 @@ func terminalSummary(_ r: SimulationResult, out: String, lang: Language, seconds
             t += "\(v.id): P(（一） short) = \(percentText(tr?.overrunProbability ?? 0)); P(some line short) = \(percentText(v.anyLineShort)); "
             t += "mean total demand \(CSVTable.fixed(tot.demandMean, 2)) 万元; if all money were pooled, P(demand > \(CSVTable.fixed(tot.budget, 0))) = \(percentText(tot.overrunProbability)) (95% CI \(percentText(tot.overrunLow))–\(percentText(tot.overrunHigh)))\n"
         }
+    }
+    if r.precisionMissed, let e = r.precisionTarget, let got = r.precisionReached {
+        t += lang == .zh ? "注意：未达到 --precision \(formatNumber(e))：已到试验上限 \(r.trials) 次，标准误仍为 \(String(format: "%.2g", got))\n"
+                         : "note: --precision \(formatNumber(e)) was not reached: the trial cap of \(r.trials) was hit with a standard error of \(String(format: "%.2g", got))\n"
     }
     t += lang == .zh ? "\(r.trials) 次试验，\(r.threads) 线程，用时 \(CSVTable.fixed(seconds, 2)) 秒；输出：\(out)/summary.md"
                      : "\(r.trials) trials, \(r.threads) threads, \(CSVTable.fixed(seconds, 2)) s; output: \(out)/summary.md"

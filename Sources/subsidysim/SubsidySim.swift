@@ -20,4 +20,31 @@ struct SubsidySim: AsyncParsableCommand {
                       SensitivityCommand.self, NewCommand.self, ScenarioCommand.self],
         defaultSubcommand: nil
     )
+
+    /// ArgumentParser reads `--in -5:5` as the option `-5:5` ("Missing value for --in"). A value
+    /// that looks like a negative number, after an option that takes numbers, is joined to it
+    /// (`--in=-5:5`, which ArgumentParser reads), so a negative start works written either way.
+    static let numericOptions: Set<String> = ["--in", "--software", "--hardware", "--chain", "--trials", "--threads", "--precision",
+                                              "--max-overrun", "--min-use", "--alpha", "--batch", "--sobol-n", "--oat-trials"]
+
+    static func joiningNegativeValues(_ args: [String]) -> [String] {
+        var out: [String] = []
+        var i = 0
+        while i < args.count {
+            let a = args[i]
+            if numericOptions.contains(a), i + 1 < args.count, args[i + 1].hasPrefix("-"),
+               let c = args[i + 1].dropFirst().first, c.isNumber || c == "." {
+                out.append(a + "=" + args[i + 1])
+                i += 2
+            } else {
+                out.append(a)
+                i += 1
+            }
+        }
+        return out
+    }
+
+    static func main() async {
+        await main(joiningNegativeValues(Array(CommandLine.arguments.dropFirst())))
+    }
 }

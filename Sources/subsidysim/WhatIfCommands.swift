@@ -151,9 +151,12 @@ struct SolveCommand: AsyncParsableCommand {
         guard line == "total" || LineID(rawValue: line) != nil else {
             throw ValidationError("--line must be total or one of: \(LineID.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        let p = interval.split(separator: ":").map { Double($0) }
+        let p = interval.split(separator: ":", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
         guard p.count == 2, let a = p[0], let b = p[1], a.isFinite, b.isFinite, a < b else {
-            throw ValidationError("--in must be a:b with a < b (got \(interval))")
+            throw ValidationError("--in must be a:b with a < b (got \(interval)); a negative start is written --in=-5:5 or --in -5:5")
+        }
+        guard abs(a) <= Limits.maxAmount, abs(b) <= Limits.maxAmount else {
+            throw ValidationError("--in \(interval) is outside [-1e9, 1e9], the range of any scenario number (money at most 1e9 万元; rates in [0, 1])")
         }
         guard KeyPath(vary) != nil else { throw ValidationError("--vary must be a key path such as policy.batches[0].cap") }
     }
@@ -168,7 +171,18 @@ struct SolveCommand: AsyncParsableCommand {
                 printError(lang == .zh ? "--vary：情景中没有 \(vary)" : "--vary: the scenario has no \(vary)")
                 throw ExitCode(64)
             }
-            let bounds = interval.split(separator: ":").map { Double($0)! }
+            var bounds = interval.split(separator: ":", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces))! }
+            // Counts (the schema's whole-number fields) are searched as whole numbers.
+            let whole = integer || FieldInfo.of(path).kind == .count
+            if whole {
+                // Whole-number keys search whole numbers: the ends round inward (0.5:5 → 1:5).
+                let (a, b) = (bounds[0].rounded(.up), bounds[1].rounded(.down))
+                guard a <= b else {
+                    printError(lang == .zh ? "--in \(interval)：\(vary) 取整数，区间内没有整数" : "--in \(interval): \(vary) takes whole numbers and the interval holds none")
+                    throw ExitCode(64)
+                }
+                bounds = [a, b]
+            }
             let sc = loaded.scenario
             // The restricted source is whatever funding[].only_lines says, never a hard-coded id.
             guard minUse == nil || source != nil || sc.restrictedSource != nil else {
@@ -177,7 +191,6 @@ struct SolveCommand: AsyncParsableCommand {
             }
             let metric: WhatIf.SolveMetric = minUse.map { .underuse(source: source ?? sc.restrictedSource!.id, fraction: $0) }
                 ?? .overrun(line == "total" ? nil : LineID(rawValue: line))
-            let whole = integer || FieldInfo.of(path).kind == .count
             let lattice = step ?? WhatIf.solveStep(for: path, low: bounds[0], high: bounds[1], integer: whole)
             let seed = simulation.seed ?? sc.simulation.seed
             let trials = simulation.trials ?? Swift.min(sc.simulation.trials, 20_000)
@@ -258,7 +271,9 @@ struct SensitivityCommand: AsyncParsableCommand {
                     results.append(try Sensitivity.analyse(loaded, variant: v, metric: metric, seed: seed, threads: simulation.threadCount,
                                                            oatTrials: oatTrials, mcTrials: mcTrials, sobolN: sobolN, design: mcDesign))
                 } catch let e as AnalysisError {
-                    printError(e.description)
+                    let v = loaded.variants[v].id
+                    printError(lang == .zh ? "\(loaded.file)：方案 \(v)：敏感性分析无法进行：\(e.text(.zh))"
+                                           : "\(loaded.file): variant \(v): sensitivity analysis cannot run: \(e.text(.en))")
                     throw ExitCode(65)
                 }
             }

@@ -1,0 +1,80 @@
+import CGSL
+import SubsidyModel
+
+/// Checks that need the distributions' CDFs (GSL), so they run here rather than in the decoder:
+/// a truncation window `[min, max]` must hold some probability. With none (numerically), the
+/// truncated law is undefined and a sampler would return a bound every time — e.g. a firm count
+/// `{dist: normal, mean: 1e6, sd: 1, min: 0, max: 100}` would give 0 firms in every trial.
+public enum ScenarioChecks {
+    /// Every distribution of the scenario and of each variant, with its key path.
+    static func sites(_ s: Scenario) -> [(String, Distribution)] {
+        let p = s.population
+        var out: [(String, Distribution)] = []
+        switch p.firms {
+        case let .perBatch(ds): for (i, d) in ds.enumerated() { out.append(("population.firms.per_batch[\(i)]", d)) }
+        case let .total(t, share): out += [("population.firms.total", t), ("population.firms.batch1_share", share)]
+        }
+        for (i, b) in p.batches.enumerated() {
+            out += [("population.batches[\(i)].completion", b.completion), ("population.batches[\(i)].pass", b.pass)]
+        }
+        out += [("population.investment", p.investment), ("population.hardware_share", p.hardwareShare), ("population.score", p.score),
+                ("population.price_factor", p.priceFactor), ("population.cloud_uptake", p.cloudUptake),
+                ("population.chain_cases", p.chainCases), ("population.chain_case_award", p.chainCaseAward),
+                ("population.service_providers", p.serviceProviders)]
+        return out
+    }
+
+    /// The probability the law gives its window [lower, upper] (1 without one).
+    public static func windowMass(_ d: Distribution) -> Double {
+        guard d.lower != nil || d.upper != nil else { return 1 }
+        ss_gsl_errors_off()
+        let lo = d.lower.map { PreparedDistribution.cdfBelow(d.kind, $0) } ?? 0
+        let hi = d.upper.map { PreparedDistribution.cdf(d.kind, $0) } ?? 1
+        // An upper-tail window: 1 − F loses every digit below 1e-16, so take the mass from the
+        // complement where GSL has it (normal, lognormal, gamma, beta by symmetry of the formulas).
+        if let l = d.lower, d.upper == nil || hi >= 1 - 1e-12 {
+            let q: Double?
+            switch d.kind {
+            case let .normal(m, s): q = gsl_cdf_gaussian_Q(l - m, s)
+            case let .lognormal(mu, s): q = l <= 0 ? 1 : gsl_cdf_lognormal_Q(l, mu, s)
+            case let .gamma(k, t): q = l <= 0 ? 1 : gsl_cdf_gamma_Q(l, k, t)
+            default: q = nil
+            }
+            if let q {
+                let upperQ: Double
+                if let u = d.upper {
+                    switch d.kind {
+                    case let .normal(m, s): upperQ = gsl_cdf_gaussian_Q(u - m, s)
+                    case let .lognormal(mu, s): upperQ = u <= 0 ? 1 : gsl_cdf_lognormal_Q(u, mu, s)
+                    case let .gamma(k, t): upperQ = u <= 0 ? 1 : gsl_cdf_gamma_Q(u, k, t)
+                    default: upperQ = 0
+                    }
+                } else { upperQ = 0 }
+                return Swift.max(q - upperQ, 0)
+            }
+        }
+        return Swift.max(hi - lo, 0)
+    }
+
+    /// Throws with every window that holds less than `Limits.minTruncationMass`, located in the
+    /// merged tree (the file, a base file or the `--set` that wrote it).
+    public static func check(_ loaded: LoadedScenario) throws(ScenarioError) {
+        var bag = DiagnosticBag()
+        var seen = Set<String>()
+        let lists = [(nil as String?, loaded.scenario)] + loaded.variants.map { (Optional($0.id), $0.scenario) }
+        for (variant, s) in lists {
+            for (path, d) in sites(s) where d.lower != nil || d.upper != nil {
+                let mass = windowMass(d)
+                guard !(mass >= Limits.minTruncationMass), seen.insert(path + d.summary).inserted else { continue }
+                let node = KeyPath(path).flatMap { loaded.tree.get($0) }
+                let loc = node?.location ?? loaded.tree.location
+                let tag = variant.map { Message(zh: "（方案 \($0)）", en: "(variant \($0)) ") } ?? Message(zh: "", en: "")
+                let m = String(format: "%.3g", mass)
+                bag.add(loc, path, Message(
+                    zh: "\(tag.zh)截断区间 [\(d.lower.map(formatNumber) ?? "-∞"), \(d.upper.map(formatNumber) ?? "∞")] 内几乎没有概率（\(d.summary) 在其中的概率为 \(m)，至少应为 10⁻⁹）：请检查 min/max 与分布参数",
+                    en: "\(tag.en)the truncation window [\(d.lower.map(formatNumber) ?? "-∞"), \(d.upper.map(formatNumber) ?? "∞")] holds (numerically) no probability (\(d.summary) gives it \(m); at least 1e-9 is needed): check min/max against the law's parameters"))
+            }
+        }
+        if !bag.isEmpty { throw ScenarioError(.invalid, bag.sorted) }
+    }
+}

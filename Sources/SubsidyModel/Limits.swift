@@ -1,0 +1,50 @@
+/// The documented limits on scenario input (README, "Limits"). Every one is checked before any
+/// work starts, with a message that names the value and the limit: inside them the samplers, the
+/// quantile tables and the statistics are known to stay finite and fast.
+public enum Limits {
+    /// Largest amount of money (万元) anywhere in a scenario, and largest magnitude of any number
+    /// (distribution parameters, factors, scores): sums over all firms and lines stay finite.
+    public static let maxAmount = 1e9
+    /// Largest scenario file (each file of a base: chain), in bytes.
+    public static let maxFileBytes = 4 << 20
+    /// Longest text value (title, source, names, labels), in characters.
+    public static let maxTextLength = 2000
+    /// Most values of an empirical distribution.
+    public static let maxEmpiricalValues = 100_000
+    /// Most variants in a scenario.
+    public static let maxVariants = 64
+    /// Deepest nesting of YAML mappings and lists (a scenario needs about 6).
+    public static let maxNesting = 64
+    /// Beta shapes a, b (also as derived from mean and sd): inside, GSL's inverse CDF (or the bisection
+    /// that backs it) builds a quantile table in about 2 s; at a = b = 10⁶ `gsl_cdf_beta_Pinv` does not return.
+    public static let betaShape: ClosedRange<Double> = 1e-2...1e5
+    /// Gamma shape (also as derived from mean and sd).
+    public static let gammaShape: ClosedRange<Double> = 1e-2...1e5
+    /// Largest lognormal sigma (p90/median ≤ e^(1.28·sigma)).
+    public static let maxLognormalSigma = 10.0
+    /// Largest mean of a poisson or negative binomial law (the discrete tables and searches stay bounded).
+    public static let maxDiscreteMean = 1e7
+    /// Smallest negative-binomial success probability p.
+    public static let minNegativeBinomialP = 1e-6
+    /// Least probability a truncation window [min, max] must hold.
+    public static let minTruncationMass = 1e-9
+}
+
+/// "10⁹"-style text of the limits, for messages.
+func limitText(_ x: Double) -> String {
+    if x == 1e9 { return "10⁹" }
+    if x == 1e6 { return "10⁶" }
+    if x == 1e7 { return "10⁷" }
+    if x == 1e-3 { return "0.001" }
+    if x == 1e-6 { return "10⁻⁶" }
+    if x == 1e-9 { return "10⁻⁹" }
+    return formatNumber(x)
+}
+
+/// The number as typed, to the last digit that matters: formatNumber's 6 significant digits when
+/// they read back as the same number, else the shortest text that does (1.0000001, not 1).
+public func exactNumber(_ x: Double) -> String {
+    let short = formatNumber(x)
+    if Double(short) == x || !x.isFinite { return short }
+    return "\(x)"
+}
