@@ -79,9 +79,9 @@ struct HostileReportTests {
             let r = try Self.cli(["check", "--threads", t])
             #expect(r.code == 64, "check --threads \(t): \(r.err)")
         }
-        let award = try Self.cli(["award", "--batch", "9", "--software", "70"])
+        let award = try Self.cli(["award", "--batch", "9", "--software", "70", "--passes"])
         #expect(award.code == 64)
-        #expect(award.err.contains("--batch 9") && award.err.contains("第一批") && award.err.contains("1 到 2"))
+        #expect(award.err.contains("--batch 9") && award.err.contains("1 = 第一批") && award.err.contains("2 = 第二批"), "\(award.err)")
         // A negative start is read as the interval (and then refused by the key's own range, located).
         let neg = try Self.cli(["solve", "--vary", "policy.batches[0].cap", "--in", "-5:5", "--max-overrun", "0.05", "--trials", "100",
                                 "--output", FileManager.default.temporaryDirectory.appendingPathComponent("hr-\(UUID().uuidString)").path])
