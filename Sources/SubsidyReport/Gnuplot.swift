@@ -12,7 +12,7 @@ import Darwin
 /// (no path of the user's ever reaches gnuplot). SIGINT, SIGTERM and SIGHUP to subsidysim kill
 /// every live gnuplot group before subsidysim dies of the same signal, and every gnuplot has a
 /// hard time limit after which its group is killed.
-enum ChildProcesses {
+public enum ChildProcesses {
     static let capacity = 64
     /// Process-group ids of live children; 0 = free slot. Read by the signal handler (which only
     /// reads it and calls kill, both async-signal-safe), written under `lock` with signals blocked.
@@ -49,6 +49,17 @@ enum ChildProcesses {
             sa.sa_flags = 0
             sigaction(sig, &sa, nil)
         }
+    }
+
+    /// Unblocks SIGINT, SIGTERM and SIGHUP on the calling thread, so that threads it starts later
+    /// inherit them unblocked. Called first thing in `main`: a parent that spawns subsidysim with
+    /// these signals blocked (as some process launchers do) would otherwise leave a SIGTERM
+    /// pending forever, and the run would go on drawing charts after it was told to stop.
+    public static func unblockTerminationSignals() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for s in signals { sigaddset(&set, s) }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
     /// Async-signal-safe: kill every registered group, restore the default action and re-raise,

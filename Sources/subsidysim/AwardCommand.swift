@@ -3,7 +3,7 @@ import Foundation
 import SubsidyModel
 
 /// `subsidysim award`: one firm's awards, step by step, each step citing its clause.
-struct AwardCommand: AsyncParsableCommand {
+struct AwardCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "award",
         abstract: "One firm's awards under the draft, step by step with clause references (万元).",
@@ -26,7 +26,7 @@ struct AwardCommand: AsyncParsableCommand {
     @Flag(help: "Newly rated 先进级 smart factory （三）.") var smartFactory = false
     @Flag(help: "Selected as a benchmark firm （二）.") var benchmark = false
     @Option(help: "Chain case （五）: what the case merits, 万元.") var chain: Double = 0
-    @Option(help: "Hardware rule: trim_total, trim_eligible or reject (default: the scenario's).") var hardwareRule: String?
+    @Option(help: "Hardware rule: trim_total, trim_eligible or reject (default: the scenario's).") var hardwareRule: HardwareRule?
     @Flag(help: "JSON output.") var json = false
 
     /// The most a planner could mean for one project, 万元 (100亿元): above it, a typo.
@@ -45,9 +45,6 @@ struct AwardCommand: AsyncParsableCommand {
                 throw ValidationError(zh ? "\(name) 应为 0 至 \(formatNumber(Self.maxAmount)) 万元之间的金额（实际 \(formatNumber(v))）"
                                          : "\(name) must be an amount from 0 to \(formatNumber(Self.maxAmount)) 万元 (got \(formatNumber(v)))")
             }
-        }
-        if let r = hardwareRule, HardwareRule(rawValue: r) == nil {
-            throw ValidationError("--hardware-rule must be trim_total, trim_eligible or reject (got \(r))")
         }
     }
 
@@ -77,11 +74,11 @@ struct AwardCommand: AsyncParsableCommand {
         var steps: [RuleStep]
     }
 
-    func run() async throws {
+    func run() throws {
         let lang = scenario.lang
         do {
             var opts = scenario
-            if let r = hardwareRule { opts.sets.append("policy.hardware.rule=\(r)") }
+            if let r = hardwareRule { opts.sets.append("policy.hardware.rule=\(r.rawValue)") }
             let loaded = try opts.load()
             let facts = FirmFacts(batch: batch - 1, software: software, hardware: hardware, completed: !notCompleted, passes: passes,
                                   cloud: cloud, smartFactory: smartFactory, benchmark: benchmark, chainCase: chain)

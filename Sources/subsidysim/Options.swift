@@ -6,6 +6,35 @@ import SubsidyReport
 
 extension Language: ExpressibleByArgument {}
 extension SamplingMethod: ExpressibleByArgument {}
+extension HardwareRule: ExpressibleByArgument {}
+
+/// `--line`: a budget line id, or `total` (total demand against all the money).
+enum LineChoice: ExpressibleByArgument, Equatable {
+    case total
+    case line(LineID)
+
+    init?(argument: String) {
+        if argument == "total" { self = .total } else if let l = LineID(rawValue: argument) { self = .line(l) } else { return nil }
+    }
+    var id: String { if case let .line(l) = self { return l.rawValue } else { return "total" } }
+    var lineID: LineID? { if case let .line(l) = self { return l } else { return nil } }
+    var defaultValueDescription: String { id }
+    static var allValueStrings: [String] { LineID.allCases.map(\.rawValue) + ["total"] }
+}
+
+extension OutputMetric: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard let m = OutputMetric.parse(argument) else { return nil }
+        self = m
+    }
+    public var defaultValueDescription: String { id }
+    public static var allValueStrings: [String] { ["total_demand", "regional_unspent"] + LineID.allCases.map(\.rawValue) }
+}
+
+/// `check --format`.
+enum CheckFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, markdown, json
+}
 
 /// Which scenario, which variants, what overrides, in which language: shared by every subcommand.
 struct ScenarioOptions: ParsableArguments {

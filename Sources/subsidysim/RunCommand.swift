@@ -5,7 +5,7 @@ import SubsidyModel
 import SubsidyReport
 
 /// `subsidysim run`: simulate every variant on common random numbers and write the report.
-struct RunCommand: AsyncParsableCommand {
+struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Simulate the scenario and write tables, charts, summary.md and manifest.json.",
@@ -33,7 +33,7 @@ struct RunCommand: AsyncParsableCommand {
         if let p = precision, !(p > 0 && p < 0.5) { throw ValidationError("--precision must be between 0 and 0.5 (got \(p))") }
     }
 
-    func run() async throws {
+    func run() throws {
         let lang = scenario.lang
         do {
             let start = Date()

@@ -94,7 +94,7 @@ struct NewCommand: ParsableCommand {
               policy.batches[0].rate: 0.50
               policy.batches[1].rate: 0.40
           - id: text-reject
-            label: 正文费率，硬件超限的项目不予补助
+            label: 正文费率、硬件从严
             set:
               policy.hardware.rule: reject
 

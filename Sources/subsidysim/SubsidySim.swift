@@ -1,9 +1,10 @@
 import ArgumentParser
+import SubsidyReport
 
 /// `subsidysim`: Monte Carlo what-if budget planner for Pingluo county's draft measure on SME
 /// digital transformation. The type only wires the subcommands.
 @main
-struct SubsidySim: AsyncParsableCommand {
+struct SubsidySim: ParsableCommand {
     static let version = "0.1.0"
 
     static let configuration = CommandConfiguration(
@@ -44,7 +45,8 @@ struct SubsidySim: AsyncParsableCommand {
         return out
     }
 
-    static func main() async {
-        await main(joiningNegativeValues(Array(CommandLine.arguments.dropFirst())))
+    static func main() {
+        ChildProcesses.unblockTerminationSignals()
+        main(joiningNegativeValues(Array(CommandLine.arguments.dropFirst())))
     }
 }

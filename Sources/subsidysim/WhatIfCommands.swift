@@ -16,7 +16,7 @@ func baseFields(_ command: String, _ loaded: LoadedScenario, seed: UInt64, trial
 }
 
 /// `subsidysim sweep`: one or two keys over a range, every point on common random numbers.
-struct SweepCommand: AsyncParsableCommand {
+struct SweepCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sweep",
         abstract: "Sweep one or two keys (rates, caps, awards, pilot size, population parameters) and chart the answer.",
@@ -36,7 +36,7 @@ struct SweepCommand: AsyncParsableCommand {
     var sweeps: [String] = []
 
     @Option(help: "Budget line the charts show (transformation, benchmark, ..., or total).")
-    var line: String = "transformation"
+    var line: LineChoice = .line(.transformation)
 
     @Flag(help: "No progress bar or summary on the terminal.")
     var quiet = false
@@ -56,12 +56,9 @@ struct SweepCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...2).contains(axesSpecs.count) else { throw ValidationError("give one or two keys to sweep: --set KEY=a:b:step or --set KEY=v1,v2,...") }
-        guard line == "total" || LineID(rawValue: line) != nil else {
-            throw ValidationError("--line must be total or one of: \(LineID.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
     }
 
-    func run() async throws {
+    func run() throws {
         let lang = scenario.lang
         do {
             let start = Date()
@@ -85,7 +82,7 @@ struct SweepCommand: AsyncParsableCommand {
             let trials = simulation.trials ?? Swift.min(sc.simulation.trials, 20_000)
             let probe = CompiledModel(loaded, seed: seed)
             let (design, _) = try designFor(probe, sc, seed: seed, sampling: simulation.sampling)
-            let lines = line == "total" ? [LineID.transformation] : [LineID(rawValue: line)!]
+            let lines = [line.lineID ?? .transformation]
             let bar = ProgressBar(label: lang == .zh ? "扫描" : "sweeping", quiet: quiet)
             let r: SweepResult
             do {
@@ -95,10 +92,10 @@ struct SweepCommand: AsyncParsableCommand {
             bar.finish()
             let out = simulation.output ?? "Output/\(sc.id)/sweep-\(folderName(axes.map(\.path.description)))"
             let fields = baseFields("sweep", loaded, seed: seed, trials: trials, threads: simulation.threadCount, start: start)
-                .merging(["axes": axes.map { ["key": $0.path.description, "values": $0.texts] }, "line": line,
+                .merging(["axes": axes.map { ["key": $0.path.description, "values": $0.texts] }, "line": line.id,
                           "populations_per_trial": r.populations]) { $1 }
             let warnings: [String]
-            do { warnings = try SweepReport.write(r, loaded: loaded, line: line, to: out, fields: fields) } catch {
+            do { warnings = try SweepReport.write(r, loaded: loaded, line: line.id, to: out, fields: fields) } catch {
                 throw OutputFailure(error, lang: lang)
             }
             for w in warnings { printError(w) }
@@ -113,7 +110,7 @@ struct SweepCommand: AsyncParsableCommand {
 }
 
 /// `subsidysim solve`: the largest (or smallest) value of a key that meets a risk target.
-struct SolveCommand: AsyncParsableCommand {
+struct SolveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "solve",
         abstract: "Find the largest (or --minimize smallest) value of a key that keeps a risk below a target.",
@@ -131,7 +128,7 @@ struct SolveCommand: AsyncParsableCommand {
 
     @Option(help: "Key path to vary.") var vary: String
     @Option(name: .customLong("in"), help: ArgumentHelp("Search interval a:b.", valueName: "a:b")) var interval: String
-    @Option(help: "Line whose overrun is limited (or total).") var line: String = "transformation"
+    @Option(help: "Line whose overrun is limited (or total).") var line: LineChoice = .line(.transformation)
     @Option(help: "Target: P(line demand > line budget) ≤ this.") var maxOverrun: Double?
     @Option(help: "Underspending target: the restricted source's money used at least this fraction ...") var minUse: Double?
     @Option(help: "... with probability at least 1 − alpha.") var alpha: Double = 0.05
@@ -148,9 +145,6 @@ struct SolveCommand: AsyncParsableCommand {
         if let u = minUse, !(u > 0 && u <= 1) { throw ValidationError("--min-use must be in (0, 1] (got \(u))") }
         guard alpha > 0 && alpha < 1 else { throw ValidationError("--alpha must be between 0 and 1") }
         if let st = step, !(st > 0 && st.isFinite) { throw ValidationError("--step must be a positive number (got \(st))") }
-        guard line == "total" || LineID(rawValue: line) != nil else {
-            throw ValidationError("--line must be total or one of: \(LineID.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
         let p = interval.split(separator: ":", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
         guard p.count == 2, let a = p[0], let b = p[1], a.isFinite, b.isFinite, a < b else {
             throw ValidationError("--in must be a:b with a < b (got \(interval)); a negative start is written --in=-5:5 or --in -5:5")
@@ -161,7 +155,7 @@ struct SolveCommand: AsyncParsableCommand {
         guard KeyPath(vary) != nil else { throw ValidationError("--vary must be a key path such as policy.batches[0].cap") }
     }
 
-    func run() async throws {
+    func run() throws {
         let lang = scenario.lang
         do {
             let start = Date()
@@ -190,7 +184,7 @@ struct SolveCommand: AsyncParsableCommand {
                 throw ExitCode(64)
             }
             let metric: WhatIf.SolveMetric = minUse.map { .underuse(source: source ?? sc.restrictedSource!.id, fraction: $0) }
-                ?? .overrun(line == "total" ? nil : LineID(rawValue: line))
+                ?? .overrun(line.lineID)
             let lattice = step ?? WhatIf.solveStep(for: path, low: bounds[0], high: bounds[1], integer: whole)
             let seed = simulation.seed ?? sc.simulation.seed
             let trials = simulation.trials ?? Swift.min(sc.simulation.trials, 20_000)
@@ -206,7 +200,7 @@ struct SolveCommand: AsyncParsableCommand {
             let out = simulation.output ?? "Output/\(sc.id)/solve-\(folderName([vary]))"
             let fields = baseFields("solve", loaded, seed: seed, trials: trials, threads: simulation.threadCount, start: start)
                 .merging(["vary": vary, "interval": interval, "target": question.target, "metric": minUse != nil ? "underuse" : "overrun",
-                          "line": line, "minimize": minimize, "step": lattice, "source": source ?? sc.restrictedSource?.id ?? ""]) { $1 }
+                          "line": line.id, "minimize": minimize, "step": lattice, "source": source ?? sc.restrictedSource?.id ?? ""]) { $1 }
             let warnings: [String]
             do { warnings = try SolveReport.write(answers, question: question, loaded: loaded, to: out, fields: fields) } catch {
                 throw OutputFailure(error, lang: lang)
@@ -230,7 +224,7 @@ struct SolveCommand: AsyncParsableCommand {
 }
 
 /// `subsidysim sensitivity`: which trial-level input drives the answer.
-struct SensitivityCommand: AsyncParsableCommand {
+struct SensitivityCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sensitivity",
         abstract: "Tornado, spider, deciles, Spearman and Sobol indices of the trial-level inputs.",
@@ -241,27 +235,24 @@ struct SensitivityCommand: AsyncParsableCommand {
     @OptionGroup var simulation: SimulationOptions
 
     @Option(help: "total_demand, a line id (transformation, cloud, ...) or regional_unspent.")
-    var outputMetric: String = "total_demand"
+    var outputMetric: OutputMetric = .totalDemand
     @Option(help: "Sobol base sample size N (a power of two; cost (k+2)·N trials).") var sobolN: Int = 4096
     @Option(help: "Trials per one-at-a-time point (tornado, spider).") var oatTrials: Int = 2000
     @Flag(help: "No summary on the terminal.") var quiet = false
 
     func validate() throws {
-        guard OutputMetric.parse(outputMetric) != nil else {
-            throw ValidationError("--output-metric must be total_demand, regional_unspent or a line id (\(LineID.allCases.map(\.rawValue).joined(separator: ", ")))")
-        }
         guard sobolN >= 64, sobolN <= 1 << 18, sobolN & (sobolN - 1) == 0 else { throw ValidationError("--sobol-n must be a power of two from 64 to 262144") }
         guard oatTrials >= 100, oatTrials <= 1_000_000 else { throw ValidationError("--oat-trials must be from 100 to 1000000") }
     }
 
-    func run() async throws {
+    func run() throws {
         let lang = scenario.lang
         do {
             let start = Date()
             let loaded = try scenario.load()
             let sc = loaded.scenario
             let seed = simulation.seed ?? sc.simulation.seed
-            let metric = OutputMetric.parse(outputMetric)!
+            let metric = outputMetric
             let mcTrials = simulation.trials ?? 20_000
             let (mcDesign, _) = try designFor(CompiledModel(loaded, seed: seed), sc, seed: seed, sampling: simulation.sampling)
             // Every variant is analysed before anything is written: one that fails leaves nothing half-written.
