@@ -28,6 +28,8 @@ final class CompiledVariant: Sendable {
     /// trial loop adds the chain case's part itself instead of re-deriving the rest every trial.
     let mostUnderCeilingWithoutChain: Double
     let ceilingCountsChain: Bool
+    /// The policy's per-firm terms for `Rules.firmAwards`.
+    let terms: AwardTerms
 
     init(_ v: ResolvedVariant, layout: RecordLayout) {
         let s = v.scenario
@@ -53,12 +55,14 @@ final class CompiledVariant: Sendable {
         transformationIndex = layout.lines.firstIndex(of: .transformation)
         mostUnderCeilingWithoutChain = Rules.mostUnderCeiling(policy: s.policy, chainCase: 0)
         ceilingCountsChain = CeilingLines(s.policy.ceilingLines).chainCase
+        terms = AwardTerms(s.policy)
     }
 
     /// `Rules.mostUnderCeiling(policy:chainCase:)` for this variant's policy.
     @inline(__always)
     func mostUnderCeiling(chainCase: Double) -> Double {
-        mostUnderCeilingWithoutChain + (ceilingCountsChain ? Swift.min(Swift.max(chainCase, 0), policy.chainCaseAmount) : 0)
+        Rules.mostUnderCeiling(withoutChain: mostUnderCeilingWithoutChain, countsChain: ceilingCountsChain, chainCase: chainCase,
+                               chainCaseAmount: policy.chainCaseAmount)
     }
 }
 

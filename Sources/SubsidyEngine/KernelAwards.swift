@@ -24,9 +24,8 @@ extension TrialKernel {
             finish(cv, group: g, funded: funded, sums: sums, misc: misc, record: r)
             return
         }
-        let nb = cv.rates.count
-        let benchAmount = cv.policy.benchmarkAmount, smartAmount = cv.policy.smartFactoryAmount
-        let cloudAmount = cv.policy.cloudAmount, chainAmount = cv.policy.chainCaseAmount
+        let terms = cv.terms, benchmarkCount = cv.benchmarkCount
+        let topFirmHolds = g.holderIsTopFirm
         let cap = firmCapacity
         real.withUnsafeBufferPointer { R in
         small.withUnsafeBufferPointer { S in
@@ -37,25 +36,14 @@ extension TrialKernel {
                         let b = Int(S[FirmColumn.batch * cap + f]), s = Int(S[FirmColumn.segment * cap + f])
                         let inv = R[FirmColumn.investment * cap + f], hs = R[FirmColumn.hardware * cap + f]
                         let bits = FL[f]
-                        let isCompleted = bits & FirmColumn.completed != 0
-                        let accepted = isCompleted && bits & FirmColumn.passes != 0
-                        var a = FirmLevelAwards()
-                        var eligible = 0.0
-                        var atCap = false
-                        if accepted, b < nb,
-                           let e = Rules.eligibleInvestment(software: inv * (1 - hs), hardware: inv * hs, limit: cv.hardwareLimit, rule: cv.hardwareRule) {
-                            a.transformation = Rules.transformation(eligible: e, rate: cv.rates[b], cap: cv.caps[b])
-                            eligible = e
-                            atCap = cv.rates[b] * e >= cv.caps[b]
-                        }
-                        if accepted {
-                            let pos = Int(RK[f])
-                            if pos >= 0 && pos < cv.benchmarkCount { a.benchmark = benchAmount }
-                            if bits & FirmColumn.smart != 0 { a.smartFactory = smartAmount }
-                            if g.holderIsTopFirm, pos >= 0, pos < funded { a.chainCase = Swift.min(Swift.max(caseAwards[pos], 0), chainAmount) }
-                        }
-                        if bits & FirmColumn.cloud != 0 { a.cloud = cloudAmount }
-                        let cut = Rules.applyCeiling(&a, ceiling: cv.ceiling, counts: cv.ceilingLines)
+                        let pos = Int(RK[f])
+                        let held = topFirmHolds && pos >= 0 && pos < funded
+                        let x = Rules.firmAwards(completed: bits & FirmColumn.completed != 0, passes: bits & FirmColumn.passes != 0, batch: b,
+                                                 software: inv * (1 - hs), hardware: inv * hs,
+                                                 cloud: bits & FirmColumn.cloud != 0, smartFactory: bits & FirmColumn.smart != 0,
+                                                 benchmark: Rules.selected(rank: pos, count: benchmarkCount),
+                                                 chainCase: held ? caseAwards[pos] : 0, terms: terms)
+                        let a = x.paid, cut = x.cut, accepted = x.accepted, eligible = x.eligible
                         if cut > 0 { misc.cuts += 1; misc.cutAmount += cut }
                         if a.benchmark > 0 { misc.bench += 1 }
                         if a.smartFactory > 0 { misc.smart += 1 }
@@ -72,7 +60,7 @@ extension TrialKernel {
                             r[L.segment(s, .demand)] += a.transformation
                             r[L.segment(s, .eligible)] += eligible
                             if a.transformation > 0 { r[L.batch(b, .awarded)] += 1 }
-                            if atCap && a.transformation >= cv.caps[b] - 1e-12 {
+                            if x.atCap {
                                 r[L.batch(b, .atCap)] += 1
                                 r[L.segment(s, .atCap)] += 1
                             }

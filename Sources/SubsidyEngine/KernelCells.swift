@@ -32,23 +32,10 @@ extension TrialKernel {
                         let c = b * ns + sg
                         let o1 = set.offsets[c], o2 = set.offsets[c + 1], n = o2 - o1
                         guard n > 0 else { continue }
-                        var demand = 0.0, atCap = 0.0
-                        if set.isSorted {
-                            // lo = number of firms with rate·e < cap (below the cap).
-                            var lo = o1, hi = o2
-                            while lo < hi {
-                                let mid = (lo + hi) / 2
-                                if rate * e[mid] < cap { lo = mid + 1 } else { hi = mid }
-                            }
-                            demand = rate * (pre[lo] - pre[o1]) + cap * Double(o2 - lo)
-                            atCap = Double(o2 - lo)
-                        } else {
-                            // Few variants share these firms: a straight pass is cheaper than sorting.
-                            for i in o1..<o2 {
-                                let a = rate * e[i]
-                                if a < cap { demand += a } else { demand += cap; atCap += 1 }
-                            }
-                        }
+                        // Sorted when many variants (sweep points) share these firms; otherwise a straight pass is cheaper.
+                        let (demand, atCap) = set.isSorted
+                            ? Rules.transformationSum(sorted: e, prefix: pre, o1..<o2, rate: rate, cap: cap)
+                            : Rules.transformationSum(eligible: e, o1..<o2, rate: rate, cap: cap)
                         sums.t += demand
                         r[L.batch(b, .demand)] += demand
                         r[L.batch(b, .eligible)] += set.total[c]
@@ -61,13 +48,15 @@ extension TrialKernel {
                 }
             }
         }
+        // （二）–（五） as counts × `Rules.firmAwards`'s amounts: no ceiling can cut here, so every
+        // selected, rated or deploying firm gets the clause's amount.
         let p = cv.policy
         let bench = Swift.min(cv.benchmarkCount, rank.count)
-        if p.benchmarkAmount > 0 { misc.bench = Double(bench); sums.b = Double(bench) * p.benchmarkAmount }
-        if p.smartFactoryAmount > 0 { misc.smart = Double(smartAccepted); sums.s = Double(smartAccepted) * p.smartFactoryAmount }
-        if p.cloudAmount > 0 { misc.cloud = Double(cloudFirms); sums.c = Double(cloudFirms) * p.cloudAmount }
+        if p.benchmarkAmount > 0 { misc.bench = Double(bench); sums.b = Double(bench) * Rules.benchmark(selected: true, policy: p) }
+        if p.smartFactoryAmount > 0 { misc.smart = Double(smartAccepted); sums.s = Double(smartAccepted) * Rules.smartFactory(rated: true, policy: p) }
+        if p.cloudAmount > 0 { misc.cloud = Double(cloudFirms); sums.c = Double(cloudFirms) * Rules.cloud(deployed: true, policy: p) }
         if g.holderIsTopFirm {
-            for i in 0..<Swift.min(funded, rank.count) { sums.cc += Swift.min(Swift.max(caseAwards[i], 0), p.chainCaseAmount) }
+            for i in 0..<Swift.min(funded, rank.count) { sums.cc += Rules.chainCase(merit: caseAwards[i], amount: p.chainCaseAmount) }
         }
     }
 
