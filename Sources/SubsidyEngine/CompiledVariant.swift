@@ -30,6 +30,8 @@ final class CompiledVariant: Sendable {
     let ceilingCountsChain: Bool
     /// The policy's per-firm terms for `Rules.firmAwards`.
     let terms: AwardTerms
+    /// Budgets, sources and overrun rule for `Payment.pay`.
+    let payment: PaymentTerms
 
     init(_ v: ResolvedVariant, layout: RecordLayout) {
         let s = v.scenario
@@ -44,18 +46,24 @@ final class CompiledVariant: Sendable {
         benchmarkCount = s.policy.benchmarkCount
         chainCaseCount = s.policy.chainCaseCount
         overrun = s.policy.overrun
-        budget = layout.lines.map { l in
+        let budget = layout.lines.map { l in
             let line = s.line(l)
             return layout.sources.map { line?.budget[$0] ?? 0 }
         }
+        self.budget = budget
         lineTotal = budget.map { $0.reduce(0, +) }
-        sourceAmount = layout.sources.map { id in s.funding.first { $0.id == id }?.amount ?? 0 }
-        restricted = layout.sources.map { id in s.funding.first { $0.id == id }?.onlyLines != nil }
+        let sourceAmount = layout.sources.map { id in s.funding.first { $0.id == id }?.amount ?? 0 }
+        self.sourceAmount = sourceAmount
+        let restricted = layout.sources.map { id in s.funding.first { $0.id == id }?.onlyLines != nil }
+        self.restricted = restricted
         totalFunding = sourceAmount.reduce(0, +)
-        transformationIndex = layout.lines.firstIndex(of: .transformation)
+        let transformationIndex = layout.lines.firstIndex(of: .transformation)
+        self.transformationIndex = transformationIndex
         mostUnderCeilingWithoutChain = Rules.mostUnderCeiling(policy: s.policy, chainCase: 0)
         ceilingCountsChain = CeilingLines(s.policy.ceilingLines).chainCase
         terms = AwardTerms(s.policy)
+        payment = PaymentTerms(budget: budget, sourceAmount: sourceAmount, restricted: restricted, rule: s.policy.overrun,
+                               lotteryStop: s.policy.lotteryStop, transformation: transformationIndex)
     }
 
     /// `Rules.mostUnderCeiling(policy:chainCase:)` for this variant's policy.

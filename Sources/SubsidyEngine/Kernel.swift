@@ -32,10 +32,11 @@ struct TrialKernel {
     var awards: [Double] = []
     var values: [Double] = []
     var demand: [Double] = []
-    var paid: [Double] = []
-    var used: [Double] = []
-    /// County money each line leaves unused (reallocate), reused across trials.
-    var spare: [Double] = []
+    /// Payment of the current variant's lines (SubsidyModel's `Payment`, buffers reused), with its
+    /// inputs: （一） demand per batch, and each line's firm-award column for a lottery.
+    var payment = Payment()
+    var batchDemand: [Double] = []
+    var lotteryColumns: [Int] = []
     /// Policy-free per-trial tallies (firms, completed, accepted, investment per batch; firms and
     /// accepted per segment) and the record fields they go to.
     var groupCounts: [Double] = []
@@ -72,8 +73,6 @@ struct TrialKernel {
         stream = RandomStream(seed: model.seed)
         forceFirmLoop = model.forceFirmLoop
         demand = [Double](repeating: 0, count: model.layout.lines.count)
-        paid = demand
-        used = [Double](repeating: 0, count: model.layout.sources.count)
         let L = model.layout
         countFields = (0..<L.batches).flatMap { b in [L.batch(b, .firms), L.batch(b, .completed), L.batch(b, .accepted), L.batch(b, .investment)] }
             + (0..<L.segments).flatMap { s in [L.segment(s, .firms), L.segment(s, .accepted)] }
