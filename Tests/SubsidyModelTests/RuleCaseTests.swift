@@ -38,6 +38,8 @@ struct RuleCase: Sendable, CustomTestStringConvertible {
     /// A per-firm case has a firm; a payment case has one trial's payment (exactly one of the two).
     var firm: FirmFacts?
     var payment: PaymentCase?
+    /// A count case (（六）–（八）): one trial's counts of firms and providers.
+    var counts: CountCase?
     /// In file order; keys are `transformation`, `demand.cloud`, `eligible`, ... (per-firm cases) or
     /// `paid.transformation`, `used.regional`, `batch_paid.1`, ... (payment cases).
     var expect: [(key: String, value: Expected)]
@@ -61,7 +63,7 @@ enum RuleCaseParser {
     static let lineKeys = ["transformation", "benchmark", "smart_factory", "cloud", "chain_case"]
     static let expectKeys = lineKeys + ["total", "demand_total", "ceiling_cut", "eligible", "accepted", "demand"]
     static let firmKeys = ["batch", "software", "hardware", "completed", "passes", "cloud", "smart_factory", "benchmark", "chain_case"]
-    static let caseKeys = ["name", "variant", "set", "firm", "payment", "expect", "tolerance"]
+    static let caseKeys = ["name", "variant", "set", "firm", "payment", "counts", "expect", "tolerance"]
     static let defaultTolerance = 1e-6
 
     static func parse(_ text: String, file: String) -> (cases: [RuleCase], errors: [CaseFileError]) {
@@ -142,8 +144,13 @@ enum RuleCaseParser {
             // The firm.
             var facts: FirmFacts?
             var payment: PaymentCase?
-            if let pn = m["payment"] {
-                if m["firm"] != nil { failCase(pn, "payment: a case has either `firm:` or `payment:`, not both") }
+            var counts: CountCase?
+            if [m["firm"], m["payment"], m["counts"]].compactMap({ $0 }).count > 1 {
+                failCase(item, "a case has one of `firm:`, `payment:` or `counts:`")
+            }
+            if let cn = m["counts"] {
+                counts = parseCounts(cn, name: name, fail)
+            } else if let pn = m["payment"] {
                 payment = parsePayment(pn, name: name, fail)
             } else if let fn = m["firm"] {
                 if let f = pairs(fn, "case '\(name)': firm", allowed: firmKeys, fail) {
@@ -177,10 +184,12 @@ enum RuleCaseParser {
                                           cloud: cloud, smartFactory: smart, benchmark: bench, chainCase: chain)
                     }
                 }
-            } else { failCase(item, "missing `firm:` (one firm's facts) or `payment:` (one trial's payment)") }
+            } else { failCase(item, "missing `firm:` (one firm's facts), `payment:` (one trial's payment) or `counts:` (one trial's counts)") }
             // What is expected.
             var expect: [(key: String, value: Expected)] = []
-            if m["payment"] != nil, let en = m["expect"] {
+            if m["counts"] != nil, let en = m["expect"] {
+                expect = parseCountsExpect(en, name: name, fail)
+            } else if m["payment"] != nil, let en = m["expect"] {
                 expect = parsePaymentExpect(en, name: name, payment: payment, fail)
             } else if let en = m["expect"] {
                 if let e = pairs(en, "case '\(name)': expect", allowed: expectKeys, fail) {
@@ -205,9 +214,9 @@ enum RuleCaseParser {
                 }
             } else { failCase(item, "missing `expect:`") }
 
-            guard errors.count == before, facts != nil || payment != nil else { continue }
+            guard errors.count == before, facts != nil || payment != nil || counts != nil else { continue }
             out.append(RuleCase(file: file, line: nameNode.mark?.line ?? item.mark?.line ?? 0, name: name, variant: variant,
-                                overrides: overrides, clause: clause, firm: facts, payment: payment, expect: expect, tolerance: tolerance))
+                                overrides: overrides, clause: clause, firm: facts, payment: payment, counts: counts, expect: expect, tolerance: tolerance))
         }
         return (out, errors)
     }
@@ -320,6 +329,7 @@ enum RuleCaseRunner {
     /// Failure messages; empty when the case holds.
     static func check(_ c: RuleCase) -> [String] {
         if let p = c.payment { return checkPayment(c, p) }
+        if let n = c.counts { return checkCounts(c, n) }
         guard let f = c.firm else { return ["the case has neither a firm nor a payment"] }
         let policy: Policy
         switch self.policy(for: c) {
@@ -390,7 +400,7 @@ struct RuleCaseTests {
         }
         for f in ["transformation.yaml", "hardware.yaml", "acceptance.yaml", "benchmark.yaml", "smart-factory.yaml", "cloud.yaml",
                   "chain-case.yaml", "ceiling.yaml", "payment-prorate.yaml", "payment-batch-order.yaml", "payment-lottery.yaml",
-                  "payment-reallocate.yaml", "payment-sources.yaml"] {
+                  "payment-reallocate.yaml", "payment-sources.yaml", "service-provider.yaml", "professional-services.yaml"] {
             #expect(loaded.files.contains(f), "\(f) is missing")
         }
         // §9 has nine examples (#7 written out per hardware rule), each in its clause's file.
@@ -419,7 +429,7 @@ struct RuleCaseTests {
         ("cases: []\n", "bad.yaml:1:8: cases: expected a non-empty list of cases"),
         ("cases:\n  - firm: {batch: 1, software: 1, hardware: 0}\n    expect: {total: 0.6}\n",
          "bad.yaml:2:5: a case needs a `name:` (text)"),
-        ("cases:\n  - name: a\n    expect: {total: 0}\n", "bad.yaml:2:5: case 'a': missing `firm:` (one firm's facts) or `payment:` (one trial's payment)"),
+        ("cases:\n  - name: a\n    expect: {total: 0}\n", "bad.yaml:2:5: case 'a': missing `firm:` (one firm's facts), `payment:` (one trial's payment) or `counts:` (one trial's counts)"),
         ("cases:\n  - name: a\n    firm: {batch: 1, sofware: 1, hardware: 0}\n    expect: {total: 0}\n",
          "bad.yaml:3:22: case 'a': firm: unknown key 'sofware' (expected one of: batch, software, hardware, completed, passes, cloud, smart_factory, benchmark, chain_case)"),
         ("cases:\n  - name: a\n    firm: {batch: 1, software: seventy, hardware: 0}\n    expect: {total: 0}\n",
