@@ -33,9 +33,12 @@ extension TrialKernel {
                         let o1 = set.offsets[c], o2 = set.offsets[c + 1], n = o2 - o1
                         guard n > 0 else { continue }
                         // Sorted when many variants (sweep points) share these firms; otherwise a straight pass is cheaper.
-                        let (demand, atCap) = set.isSorted
-                            ? Rules.transformationSum(sorted: e, prefix: pre, o1..<o2, rate: rate, cap: cap)
-                            : Rules.transformationSum(eligible: e, o1..<o2, rate: rate, cap: cap)
+                        let demand: Double, atCap: Double
+                        if set.isSorted {
+                            (demand, atCap) = Rules.transformationSum(sorted: e, prefix: pre, o1..<o2, rate: rate, cap: cap)
+                        } else {
+                            (demand, atCap) = Rules.transformationSum(eligible: e, o1..<o2, rate: rate, cap: cap)
+                        }
                         sums.t += demand
                         r[L.batch(b, .demand)] += demand
                         r[L.batch(b, .eligible)] += set.total[c]

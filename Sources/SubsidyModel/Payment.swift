@@ -84,6 +84,26 @@ public struct Payment: Sendable {
         }
         if used.count != nS { used = [Double](repeating: 0, count: nS); sourceUnspent = used }
         if batchPaid.count != nb { batchPaid = [Double](repeating: 0, count: nb) }
+        // Buffer pointers throughout: a store into an array property costs a uniqueness check.
+        paid.withUnsafeMutableBufferPointer { paid in
+        unmet.withUnsafeMutableBufferPointer { unmet in
+        unspent.withUnsafeMutableBufferPointer { unspent in
+        reallocated.withUnsafeMutableBufferPointer { reallocated in
+        spare.withUnsafeMutableBufferPointer { spare in
+        used.withUnsafeMutableBufferPointer { used in
+        sourceUnspent.withUnsafeMutableBufferPointer { sourceUnspent in
+        batchPaid.withUnsafeMutableBufferPointer { batchPaid in
+            Self.pay(demand: demand, batchDemand: batchDemand, terms: t, lottery: lottery, paid: paid, unmet: unmet, unspent: unspent,
+                     reallocated: reallocated, spare: spare, used: used, sourceUnspent: sourceUnspent, batchPaid: batchPaid)
+        } } } } } } } }
+    }
+
+    private static func pay(demand: [Double], batchDemand: [Double], terms t: PaymentTerms, lottery: LotteryDraw?,
+                            paid: UnsafeMutableBufferPointer<Double>, unmet: UnsafeMutableBufferPointer<Double>,
+                            unspent: UnsafeMutableBufferPointer<Double>, reallocated: UnsafeMutableBufferPointer<Double>,
+                            spare: UnsafeMutableBufferPointer<Double>, used: UnsafeMutableBufferPointer<Double>,
+                            sourceUnspent: UnsafeMutableBufferPointer<Double>, batchPaid: UnsafeMutableBufferPointer<Double>) {
+        let nL = demand.count, nS = t.sourceAmount.count, nb = batchDemand.count
         for i in 0..<nL { reallocated[i] = 0; spare[i] = 0 }
         for b in 0..<nb { batchPaid[b] = 0 }
         for s in 0..<nS { used[s] = 0 }

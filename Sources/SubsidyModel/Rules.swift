@@ -63,8 +63,10 @@ public enum Rules {
         -> (demand: Double, atCap: Double) {
         var demand = 0.0, at = 0.0
         for i in range {
-            demand += transformation(eligible: e[i], rate: rate, cap: cap)
-            if atCap(eligible: e[i], rate: rate, cap: cap) { at += 1 }
+            // transformation(eligible:rate:cap:) and atCap(eligible:rate:cap:) in one comparison
+            // (the same values: min(a, cap) is a below the cap, the cap at or above it).
+            let a = rate * e[i]
+            if a < cap { demand += a } else { demand += cap; at += 1 }
         }
         return (demand, at)
     }
