@@ -36,7 +36,7 @@ test: bootstrap
 	$(SWIFT) test
 
 # A separate build folder: release tests need -enable-testing, which the release product does not.
-RELEASE_TESTS := GoldenTests|DeterminismTests|\.ReportTests|StreamContractTests|CellShortcutTests|CLITests
+RELEASE_TESTS := GoldenTests|DeterminismTests|\.ReportTests|StreamContractTests|CellShortcutTests|RuleCaseKernelTests|CLITests
 test-release: bootstrap
 	$(SWIFT) build -c release --build-tests -Xswiftc -enable-testing --scratch-path .build-release-tests
 	$(SWIFT) test -c release -Xswiftc -enable-testing --scratch-path .build-release-tests --skip-build --filter '$(RELEASE_TESTS)'

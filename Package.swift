@@ -50,7 +50,8 @@ let package = Package(
         ),
         .testTarget(
             name: "SubsidyModelTests",
-            dependencies: ["SubsidyModel", .product(name: "Yams", package: "Yams")],
+            // SubsidyEngine: every per-firm rule case also runs through the trial kernel.
+            dependencies: ["SubsidyModel", "SubsidyEngine", .product(name: "Yams", package: "Yams")],
             resources: [.copy("Rules"), .copy("BadScenarios")]
         ),
         .testTarget(

@@ -51,6 +51,40 @@ public enum Rules {
         Swift.min(rate * eligible, cap)
     }
 
+    /// Whether an accepted firm's （一） award is at its batch cap (rate × eligible ≥ cap), for the
+    /// reports' share of awards at the cap.
+    @inlinable @inline(__always)
+    public static func atCap(eligible: Double, rate: Double, cap: Double) -> Bool { rate * eligible >= cap }
+
+    /// （一） over many firms of one batch: Σ min(rate·e, cap) over the eligible investments `e`, and
+    /// how many of them are at the cap. The same arithmetic as `transformation` firm by firm.
+    @inlinable @inline(__always)
+    public static func transformationSum(eligible e: UnsafeBufferPointer<Double>, _ range: Range<Int>, rate: Double, cap: Double)
+        -> (demand: Double, atCap: Double) {
+        var demand = 0.0, at = 0.0
+        for i in range {
+            // transformation(eligible:rate:cap:) and atCap(eligible:rate:cap:) in one comparison
+            // (the same values: min(a, cap) is a below the cap, the cap at or above it).
+            let a = rate * e[i]
+            if a < cap { demand += a } else { demand += cap; at += 1 }
+        }
+        return (demand, at)
+    }
+
+    /// `transformationSum` over eligible investments sorted ascending, with `prefix[i]` = Σ e[0..<i]:
+    /// the firms below the cap (rate·e < cap, found by binary search) contribute rate × their sum,
+    /// the rest the cap each. O(log n); equal to the firm-by-firm sum up to rounding (a test checks it).
+    @inlinable @inline(__always)
+    public static func transformationSum(sorted e: UnsafeBufferPointer<Double>, prefix pre: UnsafeBufferPointer<Double>, _ range: Range<Int>,
+                                         rate: Double, cap: Double) -> (demand: Double, atCap: Double) {
+        var lo = range.lowerBound, hi = range.upperBound
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if rate * e[mid] < cap { lo = mid + 1 } else { hi = mid }
+        }
+        return (rate * (pre[lo] - pre[range.lowerBound]) + cap * Double(range.upperBound - lo), Double(range.upperBound - lo))
+    }
+
     // MARK: （二）–（五） awards
 
     /// （二） 打造数字化转型标杆: > 遴选3家数字化转型标杆企业，每家最高给予5万元一次性奖励。
@@ -69,7 +103,16 @@ public enum Rules {
     /// （五） 鼓励打造链式转型案例: > 对…“链式”转型优秀案例，每个给予最高不超过30万元的奖励。
     /// `merit` is what the case deserves (万元); the award is capped at the policy's amount.
     @inlinable
-    public static func chainCase(merit: Double, policy: Policy) -> Double { Swift.min(Swift.max(merit, 0), policy.chainCaseAmount) }
+    public static func chainCase(merit: Double, policy: Policy) -> Double { chainCase(merit: merit, amount: policy.chainCaseAmount) }
+
+    /// The same rule with the clause's amount given directly (the engine's hot loop).
+    @inlinable @inline(__always)
+    public static func chainCase(merit: Double, amount: Double) -> Double { Swift.min(Swift.max(merit, 0), amount) }
+
+    /// （二）（五） who is picked: the bureau picks the `count` highest-scored accepted firms; `rank`
+    /// is a firm's place among the accepted by score (0 = highest), −1 when not accepted or not ranked.
+    @inlinable @inline(__always)
+    public static func selected(rank: Int, count: Int) -> Bool { rank >= 0 && rank < count }
 
     /// （六） 培育优质服务商: > 遴选3家优质服务商，一次性给予5万元奖励。 `qualifying` providers compete for `count` awards.
     @inlinable
@@ -123,8 +166,15 @@ public enum Rules {
         if c.benchmark && p.benchmarkCount > 0 { most += p.benchmarkAmount }
         if c.smartFactory { most += p.smartFactoryAmount }
         if c.cloud { most += p.cloudAmount }
-        if c.chainCase { most += Swift.min(Swift.max(chainCase, 0), p.chainCaseAmount) }
+        if c.chainCase { most += Self.chainCase(merit: chainCase, amount: p.chainCaseAmount) }
         return most
+    }
+
+    /// The same bound from its part without a chain case (`mostUnderCeiling(policy:chainCase: 0)`)
+    /// and a chain case's merit: the trial loop adds the chain case's part each trial.
+    @inlinable @inline(__always)
+    public static func mostUnderCeiling(withoutChain: Double, countsChain: Bool, chainCase merit: Double, chainCaseAmount: Double) -> Double {
+        withoutChain + (countsChain ? chainCase(merit: merit, amount: chainCaseAmount) : 0)
     }
 
     /// The same rule with the covered lines as flags (the engine's hot loop).
@@ -257,23 +307,111 @@ public struct ExplainedAward: Sendable {
     public var steps: [RuleStep]
 }
 
+/// A policy's per-firm terms as plain values: what `Rules.firmAwards` reads for every firm.
+public struct AwardTerms: Sendable {
+    /// Per batch: （一） rate and cap.
+    public var rates: [Double]
+    public var caps: [Double]
+    public var hardwareLimit: Double
+    public var hardwareRule: HardwareRule
+    /// （二）–（五） amounts (（五）: the most a case gets).
+    public var benchmarkAmount: Double
+    public var smartFactoryAmount: Double
+    public var cloudAmount: Double
+    public var chainCaseAmount: Double
+    /// The per-project ceiling and the lines it counts.
+    public var ceiling: Double
+    public var ceilingLines: CeilingLines
+
+    public init(_ p: Policy) {
+        rates = p.batches.map(\.rate)
+        caps = p.batches.map(\.cap)
+        hardwareLimit = p.hardwareLimit
+        hardwareRule = p.hardwareRule
+        benchmarkAmount = p.benchmarkAmount
+        smartFactoryAmount = p.smartFactoryAmount
+        cloudAmount = p.cloudAmount
+        chainCaseAmount = p.chainCaseAmount
+        ceiling = p.ceiling
+        ceilingLines = CeilingLines(p.ceilingLines)
+    }
+}
+
+/// One firm's awards on （一）–（五） as `Rules.firmAwards` composes them.
+public struct FirmAwardResult: Sendable, Hashable {
+    /// Before the per-project ceiling.
+    public var demand: FirmLevelAwards
+    /// After the ceiling: what the firm is awarded.
+    public var paid: FirmLevelAwards
+    /// What the ceiling took off.
+    public var cut: Double
+    /// Acceptance (completed and passes).
+    public var accepted: Bool
+    /// The eligible investment the （一） award was computed on; 0 when none was (not accepted,
+    /// no such batch, or the hardware rule rejects the project).
+    public var eligible: Double
+    /// The （一） award is its batch's cap, before and after the ceiling.
+    public var atCap: Bool
+
+    @inlinable
+    public init(demand: FirmLevelAwards, paid: FirmLevelAwards, cut: Double, accepted: Bool, eligible: Double, atCap: Bool) {
+        self.demand = demand
+        self.paid = paid
+        self.cut = cut
+        self.accepted = accepted
+        self.eligible = eligible
+        self.atCap = atCap
+    }
+}
+
 extension Rules {
-    /// A firm's awards on （一）–（五）, with the ceiling applied. This is what the engine evaluates per firm.
+    /// A firm's awards on （一）–（五）, with the ceiling applied: the one composition of the per-firm
+    /// rules. The trial kernel calls this for every firm (`TrialKernel.apply`), `subsidysim award`
+    /// and the rule cases through `firmAwards(_:policy:)`.
+    ///
+    /// Acceptance gates （一）–（三）; the hardware rule gives （一）'s eligible investment (or
+    /// rejects the project); （四） needs no acceptance; （五） goes to the firm holding a case
+    /// (`chainCase` = its merit, 0 for none); then the per-project ceiling, excess off in reverse
+    /// clause order. `benchmark` says the firm is picked (`selected(rank:count:)`).
+    @inlinable @inline(__always)
+    public static func firmAwards(completed: Bool, passes: Bool, batch: Int, software: Double, hardware: Double,
+                                  cloud: Bool, smartFactory: Bool, benchmark: Bool, chainCase merit: Double,
+                                  terms t: AwardTerms) -> FirmAwardResult {
+        var a = FirmLevelAwards()
+        let ok = accepted(completed: completed, passes: passes)
+        var eligible = 0.0
+        var atTheCap = false
+        if ok, batch >= 0, batch < t.rates.count,
+           let e = eligibleInvestment(software: software, hardware: hardware, limit: t.hardwareLimit, rule: t.hardwareRule) {
+            a.transformation = transformation(eligible: e, rate: t.rates[batch], cap: t.caps[batch])
+            eligible = e
+            atTheCap = atCap(eligible: e, rate: t.rates[batch], cap: t.caps[batch])
+        }
+        if ok {
+            if benchmark { a.benchmark = t.benchmarkAmount }
+            if smartFactory { a.smartFactory = t.smartFactoryAmount }
+        }
+        if cloud { a.cloud = t.cloudAmount }
+        if merit > 0 { a.chainCase = chainCase(merit: merit, amount: t.chainCaseAmount) }
+        var paid = a
+        let cut = applyCeiling(&paid, ceiling: t.ceiling, counts: t.ceilingLines)
+        // At the cap after the ceiling too (the ceiling may have cut the （一） award below it).
+        if atTheCap { atTheCap = paid.transformation >= t.caps[batch] - 1e-12 }
+        return FirmAwardResult(demand: a, paid: paid, cut: cut, accepted: ok, eligible: eligible, atCap: atTheCap)
+    }
+
+    /// `firmAwards` for one firm's facts under a policy (`subsidysim award`, the rule cases).
     @inlinable
     public static func firmAwards(_ f: FirmFacts, policy: Policy) -> (demand: FirmLevelAwards, paid: FirmLevelAwards, cut: Double) {
-        var a = FirmLevelAwards()
-        let ok = accepted(completed: f.completed, passes: f.passes)
-        if ok, f.batch >= 0, f.batch < policy.batches.count,
-           let e = eligibleInvestment(software: f.software, hardware: f.hardware, limit: policy.hardwareLimit, rule: policy.hardwareRule) {
-            a.transformation = transformation(eligible: e, batch: policy.batches[f.batch])
-        }
-        a.benchmark = ok ? benchmark(selected: f.benchmark, policy: policy) : 0
-        a.smartFactory = ok ? smartFactory(rated: f.smartFactory, policy: policy) : 0
-        a.cloud = cloud(deployed: f.cloud, policy: policy)
-        a.chainCase = f.chainCase > 0 ? chainCase(merit: f.chainCase, policy: policy) : 0
-        var paid = a
-        let cut = applyCeiling(&paid, policy: policy)
-        return (a, paid, cut)
+        let r = firmAwards(f, terms: AwardTerms(policy))
+        return (r.demand, r.paid, r.cut)
+    }
+
+    /// `firmAwards` for one firm's facts, with everything it computes.
+    @inlinable
+    public static func firmAwards(_ f: FirmFacts, terms: AwardTerms) -> FirmAwardResult {
+        firmAwards(completed: f.completed, passes: f.passes, batch: f.batch, software: f.software, hardware: f.hardware,
+                   cloud: f.cloud, smartFactory: f.smartFactory, benchmark: f.benchmark, chainCase: f.chainCase, terms: terms)
     }
 
     /// The same computation as `firmAwards`, with every step written out and its clause cited.

@@ -33,8 +33,15 @@ struct RuleCase: Sendable, CustomTestStringConvertible {
     var variant: String?
     /// Overrides as `--set` takes them: `KEY=VALUE`, VALUE in YAML.
     var overrides: [String]
-    var firm: FirmFacts
-    /// In file order; keys are `transformation`, `demand.cloud`, `eligible`, ...
+    /// The file's `clause:` (what its cases pin), if it names one.
+    var clause: String?
+    /// A per-firm case has a firm; a payment case has one trial's payment (exactly one of the two).
+    var firm: FirmFacts?
+    var payment: PaymentCase?
+    /// A count case (（六）–（八）): one trial's counts of firms and providers.
+    var counts: CountCase?
+    /// In file order; keys are `transformation`, `demand.cloud`, `eligible`, ... (per-firm cases) or
+    /// `paid.transformation`, `used.regional`, `batch_paid.1`, ... (payment cases).
     var expect: [(key: String, value: Expected)]
     var tolerance: Double
 
@@ -56,7 +63,7 @@ enum RuleCaseParser {
     static let lineKeys = ["transformation", "benchmark", "smart_factory", "cloud", "chain_case"]
     static let expectKeys = lineKeys + ["total", "demand_total", "ceiling_cut", "eligible", "accepted", "demand"]
     static let firmKeys = ["batch", "software", "hardware", "completed", "passes", "cloud", "smart_factory", "benchmark", "chain_case"]
-    static let caseKeys = ["name", "variant", "set", "firm", "expect", "tolerance"]
+    static let caseKeys = ["name", "variant", "set", "firm", "payment", "counts", "expect", "tolerance"]
     static let defaultTolerance = 1e-6
 
     static func parse(_ text: String, file: String) -> (cases: [RuleCase], errors: [CaseFileError]) {
@@ -81,7 +88,11 @@ enum RuleCaseParser {
         } catch {
             return ([], [CaseFileError(file: file, line: 1, column: 1, message: "YAML error: \(error)")])
         }
-        guard let top = pairs(root, "the file", allowed: ["cases", "tolerance"], fail) else { return ([], errors) }
+        guard let top = pairs(root, "the file", allowed: ["clause", "cases", "tolerance"], fail) else { return ([], errors) }
+        var clause: String?
+        if let c = top["clause"] {
+            if let s = c.scalar?.string, !s.isEmpty { clause = s } else { fail(c, "clause: expected the clause the file's cases pin (text)") }
+        }
         var fileTolerance = defaultTolerance
         if let t = top["tolerance"], let v = number(t, "tolerance", fail) {
             if v < 0 { fail(t, "tolerance: must not be negative") } else { fileTolerance = v }
@@ -132,7 +143,16 @@ enum RuleCaseParser {
             }
             // The firm.
             var facts: FirmFacts?
-            if let fn = m["firm"] {
+            var payment: PaymentCase?
+            var counts: CountCase?
+            if [m["firm"], m["payment"], m["counts"]].compactMap({ $0 }).count > 1 {
+                failCase(item, "a case has one of `firm:`, `payment:` or `counts:`")
+            }
+            if let cn = m["counts"] {
+                counts = parseCounts(cn, name: name, fail)
+            } else if let pn = m["payment"] {
+                payment = parsePayment(pn, name: name, fail)
+            } else if let fn = m["firm"] {
                 if let f = pairs(fn, "case '\(name)': firm", allowed: firmKeys, fail) {
                     var batch: Int?
                     if let b = f["batch"] {
@@ -164,10 +184,14 @@ enum RuleCaseParser {
                                           cloud: cloud, smartFactory: smart, benchmark: bench, chainCase: chain)
                     }
                 }
-            } else { failCase(item, "missing `firm:`") }
+            } else { failCase(item, "missing `firm:` (one firm's facts), `payment:` (one trial's payment) or `counts:` (one trial's counts)") }
             // What is expected.
             var expect: [(key: String, value: Expected)] = []
-            if let en = m["expect"] {
+            if m["counts"] != nil, let en = m["expect"] {
+                expect = parseCountsExpect(en, name: name, fail)
+            } else if m["payment"] != nil, let en = m["expect"] {
+                expect = parsePaymentExpect(en, name: name, payment: payment, fail)
+            } else if let en = m["expect"] {
                 if let e = pairs(en, "case '\(name)': expect", allowed: expectKeys, fail) {
                     for (k, v) in orderedPairs(en) {
                         let path = "case '\(name)': expect.\(k)"
@@ -190,15 +214,15 @@ enum RuleCaseParser {
                 }
             } else { failCase(item, "missing `expect:`") }
 
-            guard errors.count == before, let facts else { continue }
+            guard errors.count == before, facts != nil || payment != nil || counts != nil else { continue }
             out.append(RuleCase(file: file, line: nameNode.mark?.line ?? item.mark?.line ?? 0, name: name, variant: variant,
-                                overrides: overrides, firm: facts, expect: expect, tolerance: tolerance))
+                                overrides: overrides, clause: clause, firm: facts, payment: payment, counts: counts, expect: expect, tolerance: tolerance))
         }
         return (out, errors)
     }
 
     /// The mapping's pairs by key after checking every key is allowed; nil (with an error) if not a mapping.
-    private static func pairs(_ node: Node, _ what: String, allowed: [String], _ fail: (Node?, String) -> Void) -> [String: Node]? {
+    static func pairs(_ node: Node, _ what: String, allowed: [String], _ fail: (Node?, String) -> Void) -> [String: Node]? {
         guard let m = node.mapping else {
             fail(node, "\(what): expected a mapping (key: value)")
             return nil
@@ -216,18 +240,18 @@ enum RuleCaseParser {
         return ok ? out : nil
     }
 
-    private static func orderedPairs(_ node: Node) -> [(String, Node)] {
+    static func orderedPairs(_ node: Node) -> [(String, Node)] {
         node.mapping.map { m in m.compactMap { k, v in k.scalar.map { ($0.string, v) } } } ?? []
     }
 
     /// A finite number written as a plain scalar.
-    private static func number(_ node: Node, _ what: String, _ fail: (Node?, String) -> Void, orElse: String = "a number") -> Double? {
+    static func number(_ node: Node, _ what: String, _ fail: (Node?, String) -> Void, orElse: String = "a number") -> Double? {
         if let s = node.scalar, s.style == .plain, let v = Double(s.string.trimmingCharacters(in: .whitespaces)), v.isFinite { return v }
         fail(node, "\(what): expected \(orElse), found \(describe(node))")
         return nil
     }
 
-    private static func bool(_ node: Node, _ what: String, _ fail: (Node?, String) -> Void) -> Bool? {
+    static func bool(_ node: Node, _ what: String, _ fail: (Node?, String) -> Void) -> Bool? {
         if let s = node.scalar, s.style == .plain {
             if s.string == "true" { return true }
             if s.string == "false" { return false }
@@ -304,12 +328,14 @@ enum RuleCaseRunner {
 
     /// Failure messages; empty when the case holds.
     static func check(_ c: RuleCase) -> [String] {
+        if let p = c.payment { return checkPayment(c, p) }
+        if let n = c.counts { return checkCounts(c, n) }
+        guard let f = c.firm else { return ["the case has neither a firm nor a payment"] }
         let policy: Policy
         switch self.policy(for: c) {
         case let .success(p): policy = p
         case let .failure(e): return [e.message]
         }
-        let f = c.firm
         let r = Rules.firmAwards(f, policy: policy)
         let eligible = Rules.eligibleInvestment(software: f.software, hardware: f.hardware, limit: policy.hardwareLimit,
                                                 rule: policy.hardwareRule)
@@ -358,16 +384,32 @@ enum RuleCaseRunner {
 
 @Suite("Rule cases (Rules/*.yaml)")
 struct RuleCaseTests {
-    @Test("every rule file parses, and the worked examples are all there")
+    @Test("every rule file parses and names its clause, one file per clause, and the worked examples are all there")
     func filesParse() {
         let loaded = RuleCaseFiles.bundled
         for e in loaded.errors { Issue.record(Comment(rawValue: e.description)) }
-        #expect(loaded.files.contains("worked-examples.yaml"))
-        #expect(loaded.files.contains("edges.yaml"))
-        // §9 has nine examples (#7 written out per hardware rule).
-        let worked = loaded.cases.filter { $0.file == "worked-examples.yaml" }
-        for n in 1...9 { #expect(worked.contains { $0.name.hasPrefix("§9 #\(n)") }, "§9 #\(n) is missing") }
-        #expect(loaded.cases.count >= 40)
+        // One file per clause: each names it (`clause:`), and no two files name the same one.
+        var fileOf: [String: String] = [:]
+        for file in loaded.files {
+            let clauses = Set(loaded.cases.filter { $0.file == file }.compactMap(\.clause))
+            #expect(clauses.count == 1, "\(file): expected one `clause:`, found \(clauses.sorted())")
+            for c in clauses {
+                if let other = fileOf[c] { Issue.record("clause \(c) is in both \(other) and \(file)") }
+                fileOf[c] = file
+            }
+        }
+        for f in ["transformation.yaml", "hardware.yaml", "acceptance.yaml", "benchmark.yaml", "smart-factory.yaml", "cloud.yaml",
+                  "chain-case.yaml", "ceiling.yaml", "payment-prorate.yaml", "payment-batch-order.yaml", "payment-lottery.yaml",
+                  "payment-reallocate.yaml", "payment-sources.yaml", "service-provider.yaml", "professional-services.yaml"] {
+            #expect(loaded.files.contains(f), "\(f) is missing")
+        }
+        // §9 has nine examples (#7 written out per hardware rule), each in its clause's file.
+        for n in 1...9 { #expect(loaded.cases.contains { $0.name.hasPrefix("§9 #\(n)") }, "§9 #\(n) is missing") }
+        #expect(loaded.cases.filter { $0.firm != nil }.count >= 40)
+        // Every overrun rule has payment cases.
+        for rule in OverrunRule.allCases {
+            #expect(loaded.cases.contains { $0.payment?.rule == rule }, "no payment case for \(rule.rawValue)")
+        }
     }
 
     @Test("rule case", arguments: RuleCaseFiles.bundled.cases)
@@ -387,7 +429,7 @@ struct RuleCaseTests {
         ("cases: []\n", "bad.yaml:1:8: cases: expected a non-empty list of cases"),
         ("cases:\n  - firm: {batch: 1, software: 1, hardware: 0}\n    expect: {total: 0.6}\n",
          "bad.yaml:2:5: a case needs a `name:` (text)"),
-        ("cases:\n  - name: a\n    expect: {total: 0}\n", "bad.yaml:2:5: case 'a': missing `firm:`"),
+        ("cases:\n  - name: a\n    expect: {total: 0}\n", "bad.yaml:2:5: case 'a': missing `firm:` (one firm's facts), `payment:` (one trial's payment) or `counts:` (one trial's counts)"),
         ("cases:\n  - name: a\n    firm: {batch: 1, sofware: 1, hardware: 0}\n    expect: {total: 0}\n",
          "bad.yaml:3:22: case 'a': firm: unknown key 'sofware' (expected one of: batch, software, hardware, completed, passes, cloud, smart_factory, benchmark, chain_case)"),
         ("cases:\n  - name: a\n    firm: {batch: 1, software: seventy, hardware: 0}\n    expect: {total: 0}\n",
@@ -407,6 +449,14 @@ struct RuleCaseTests {
          "bad.yaml:5:11: case 'a': another case in this file has the same name"),
         ("cases:\n  - name: a\n    firm: {batch: 1, software: -1, hardware: 0}\n    expect: {total: 0}\n",
          "bad.yaml:3:32: case 'a': firm.software: must not be negative, found -1"),
+        ("cases:\n  - name: a\n    payment: {overrun: prorat, budget: {cloud: {county: 1}}, demand: {cloud: 1}}\n    expect: {paid: {cloud: 1}}\n",
+         "bad.yaml:3:24: case 'a': payment: overrun: expected one of prorate, batch_order, lottery, reallocate"),
+        ("cases:\n  - name: a\n    payment: {overrun: prorate, budget: {cloud: {county: 1}}, demand: {clod: 1}}\n    expect: {paid: {cloud: 1}}\n",
+         "bad.yaml:3:78: case 'a': payment.demand.clod: not a budget line (one of: transformation, benchmark, smart_factory, cloud, chain_case, service_provider, professional_services)"),
+        ("cases:\n  - name: a\n    payment: {overrun: prorate, budget: {cloud: {county: 1}}, demand: {cloud: 1}}\n    expect: {paid: {benchmark: 1}}\n",
+         "bad.yaml:4:32: case 'a': expect.paid.benchmark: not a line of this case (cloud)"),
+        ("cases:\n  - name: a\n    payment: {overrun: lottery, budget: {cloud: {county: 1}}, demand: {cloud: 1}}\n    expect: {paid: {cloud: 1}}\n",
+         "bad.yaml:3:14: case 'a': payment: lottery: the overrun rule is lottery, so give the awards in lottery order"),
     ]
 
     @Test("a malformed rule file gives a clear error, not a crash", arguments: 0..<malformed.count)

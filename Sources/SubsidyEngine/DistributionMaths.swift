@@ -1,0 +1,152 @@
+// Distribution maths: CDFs and inverse CDFs of every family, exact (GSL), with their fallbacks.
+import CGSL
+import Foundation
+import SubsidyModel
+
+extension PreparedDistribution {
+    static func exactQuantile(_ d: Distribution, low pLow: Double, high pHigh: Double, _ u: Double) -> Double {
+        if case let .fixed(v) = d.kind { return v }
+        if pHigh <= pLow { return d.lower ?? d.upper ?? 0 }
+        var p = pLow + u * (pHigh - pLow)
+        p = Swift.min(Swift.max(p, 1e-300), 1 - 1e-16)
+        var x = PreparedDistribution.inverse(d.kind, p)
+        if let l = d.lower, x < l { x = l }
+        if let h = d.upper, x > h { x = h }
+        return x.isFinite ? x : (d.lower ?? d.upper ?? 0)
+    }
+
+    /// F(x) of the untruncated law.
+    static func cdf(_ k: Distribution.Kind, _ x: Double) -> Double {
+        switch k {
+        case let .fixed(v): return x >= v ? 1 : 0
+        case let .uniform(a, b): return b > a ? Swift.min(Swift.max((x - a) / (b - a), 0), 1) : (x >= a ? 1 : 0)
+        case let .triangular(a, c, b):
+            if x <= a { return 0 }
+            if x >= b { return 1 }
+            return x <= c ? (x - a) * (x - a) / ((b - a) * (c - a)) : 1 - (b - x) * (b - x) / ((b - a) * (b - c))
+        case let .pert(a, c, b):
+            let (al, be) = pertShape(a, c, b)
+            return gsl_cdf_beta_P(Swift.min(Swift.max((x - a) / (b - a), 0), 1), al, be)
+        case let .normal(m, s): return gsl_cdf_gaussian_P(x - m, s)
+        case let .lognormal(mu, s): return x <= 0 ? 0 : gsl_cdf_lognormal_P(x, mu, s)
+        case let .beta(a, b): return x <= 0 ? 0 : (x >= 1 ? 1 : gsl_cdf_beta_P(x, a, b))
+        case let .gamma(k, t): return x <= 0 ? 0 : gsl_cdf_gamma_P(x, k, t)
+        case let .poisson(m): return x < 0 ? 0 : gsl_cdf_poisson_P(UInt32(Swift.min(x.rounded(.down), 4e9)), m)
+        case let .binomial(n, p): return x < 0 ? 0 : (x >= Double(n) ? 1 : gsl_cdf_binomial_P(UInt32(x.rounded(.down)), p, UInt32(n)))
+        case let .negativeBinomial(n, p): return x < 0 ? 0 : gsl_cdf_negative_binomial_P(UInt32(Swift.min(x.rounded(.down), 4e9)), p, n)
+        case let .empirical(v, w):
+            let tw = w.reduce(0, +)
+            return zip(v, w).filter { $0.0 <= x }.map(\.1).reduce(0, +) / tw
+        }
+    }
+
+    /// P(X < x): for discrete laws the mass strictly below x, so a truncation at `min` keeps `min`.
+    static func cdfBelow(_ k: Distribution.Kind, _ x: Double) -> Double {
+        switch k {
+        case .poisson, .binomial, .negativeBinomial:
+            let c = x.rounded(.up) - 1
+            return c < 0 ? 0 : cdf(k, c)
+        case let .empirical(v, w):
+            let tw = w.reduce(0, +)
+            return zip(v, w).filter { $0.0 < x }.map(\.1).reduce(0, +) / tw
+        case let .fixed(v): return x > v ? 1 : 0
+        default: return cdf(k, x)
+        }
+    }
+
+    static func pertShape(_ a: Double, _ c: Double, _ b: Double) -> (Double, Double) {
+        let r = b - a
+        return (1 + 4 * (c - a) / r, 1 + 4 * (b - c) / r)
+    }
+
+    /// The untruncated law's inverse CDF at p ∈ (0, 1).
+    static func inverse(_ k: Distribution.Kind, _ p: Double) -> Double {
+        switch k {
+        case let .fixed(v): return v
+        case let .uniform(a, b): return a + p * (b - a)
+        case let .triangular(a, c, b):
+            let fc = (c - a) / (b - a)
+            return p < fc ? a + ((b - a) * (c - a) * p).squareRoot() : b - ((b - a) * (b - c) * (1 - p)).squareRoot()
+        case let .pert(a, c, b):
+            let (al, be) = pertShape(a, c, b)
+            return a + (b - a) * betaInverse(p, al, be)
+        case let .normal(m, s): return m + gsl_cdf_gaussian_Pinv(p, s)
+        case let .lognormal(mu, s): return gsl_cdf_lognormal_Pinv(p, mu, s)
+        case let .beta(a, b): return betaInverse(p, a, b)
+        case let .gamma(kk, t): return t * gammaInverse(p, kk)
+        case .poisson, .binomial, .negativeBinomial: return discreteInverse(k, p)
+        case let .empirical(v, w):
+            // Smallest value x with F(x) ≥ p, walking the values in increasing order.
+            let tw = w.reduce(0, +)
+            var acc = 0.0
+            let order = v.indices.sorted { v[$0] < v[$1] }
+            for i in order {
+                acc += w[i]
+                if p <= acc / tw { return v[i] }
+            }
+            return order.last.map { v[$0] } ?? 0
+        }
+    }
+
+    /// Beta inverse CDF. GSL's `gsl_cdf_beta_Pinv` fails to converge (NaN) for small shapes, e.g.
+    /// for about a third of p with beta(3, 0.05) or beta(0.05, 3); then bisect its CDF instead.
+    static func betaInverse(_ p: Double, _ a: Double, _ b: Double) -> Double {
+        let x = gsl_cdf_beta_Pinv(p, a, b)
+        if x.isFinite, x >= 0, x <= 1 { return x }
+        return bisectCDF(p, 0, 1) { gsl_cdf_beta_P($0, a, b) }
+    }
+
+    /// Unit-scale gamma inverse CDF, with the same fallback (GSL fails below p ≈ 0.13 at shape 0.1).
+    static func gammaInverse(_ p: Double, _ k: Double) -> Double {
+        let x = gsl_cdf_gamma_Pinv(p, k, 1)
+        if x.isFinite, x >= 0 { return x }
+        var hi = Swift.max(1, k)
+        while gsl_cdf_gamma_P(hi, k, 1) < p, hi < 1e300 { hi *= 2 }
+        return bisectCDF(p, 0, hi) { gsl_cdf_gamma_P($0, k, 1) }
+    }
+
+    /// Smallest x in (lo, hi] with F(x) ≥ p, to the last bit, for F(lo) < p ≤ F(hi): geometric steps
+    /// while the bracket spans more than a factor 4 (so quantiles like 1e-70 take ~100 CDF calls),
+    /// then halving.
+    static func bisectCDF(_ p: Double, _ lo: Double, _ hi: Double, _ F: (Double) -> Double) -> Double {
+        var a = lo, b = hi
+        for _ in 0..<4000 {
+            let m = a <= 0 ? b * 0x1p-16 : (b > 4 * a ? a.squareRoot() * b.squareRoot() : a + (b - a) / 2)
+            if !(m > a && m < b) { break }
+            if F(m) >= p { b = m } else { a = m }
+        }
+        return b
+    }
+
+    /// Smallest k with F(k) ≥ p, searched from a normal approximation.
+    static func discreteInverse(_ k: Distribution.Kind, _ p: Double) -> Double {
+        let mean: Double, sd: Double, top: Double
+        switch k {
+        case let .poisson(m): mean = m; sd = m.squareRoot(); top = 4e9
+        case let .binomial(n, pp): mean = Double(n) * pp; sd = (Double(n) * pp * (1 - pp)).squareRoot(); top = Double(n)
+        case let .negativeBinomial(n, pp): mean = n * (1 - pp) / pp; sd = (n * (1 - pp)).squareRoot() / pp; top = 4e9
+        default: return 0
+        }
+        let guess = (mean + sd * gsl_cdf_ugaussian_Pinv(p)).rounded(.down)
+        var x = guess.isFinite ? Swift.max(0, Swift.min(top, guess)) : 0
+        // Galloping then bisection from the guess: the same k as a walk of unit steps (F is
+        // monotone), in O(log distance) CDF calls however far off the normal approximation is
+        // (a skewed negative binomial is off by millions).
+        if x > 0, cdf(k, x - 1) >= p {
+            // Answer below x: find lo with F(lo) < p (or lo = -1), then bisect (lo, hi].
+            var hi = x - 1, step = 1.0, lo = hi - step
+            while lo >= 0, cdf(k, lo) >= p { hi = lo; step *= 2; lo = hi - step }
+            lo = Swift.max(lo, -1)
+            while hi - lo > 1 { let m = (lo + (hi - lo) / 2).rounded(.down); if cdf(k, m) >= p { hi = m } else { lo = m } }
+            return hi
+        }
+        if x < top, cdf(k, x) < p {
+            // Answer above x: find hi with F(hi) ≥ p (or top), then bisect (lo, hi].
+            var lo = x, step = 1.0, hi = Swift.min(top, lo + step)
+            while hi < top, cdf(k, hi) < p { lo = hi; step *= 2; hi = Swift.min(top, lo + step) }
+            while hi - lo > 1 { let m = (lo + (hi - lo) / 2).rounded(.down); if cdf(k, m) >= p { hi = m } else { lo = m } }
+            return hi
+        }
+        return x
+    }
+}

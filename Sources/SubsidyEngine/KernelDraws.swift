@@ -1,0 +1,219 @@
+// Firm draws of the trial kernel: every firm's facts, the ranking, chain cases, the lottery order.
+import CGSL
+import Foundation
+import SubsidyModel
+
+extension TrialKernel {
+    /// Step 2 of Scenarios/MODEL.md §6: every firm's facts, from its own stream (seed, trial, batch, index).
+    /// The number and order of draws never depend on the policy: a firm's stream gives, in order,
+    /// segment, investment, completion, pass, cloud, smart-factory and score uniforms, then the
+    /// hardware share (one uniform for every law with a quantile table; GSL's own samplers, which
+    /// may take more, read the same stream from there). The first eight outputs of every firm's
+    /// stream come from one vectorised Philox call per batch.
+    ///
+    /// Also tallies the policy-free counts (firms, completed, accepted, investment per batch; firms
+    /// and accepted per segment; accepted smart factories; cloud firms) and lists accepted firms.
+    /// Cost: O(n), three table look-ups per firm.
+    mutating func drawFirms(trial t: Int, group g: CompiledGroup) {
+        let nb = g.batches
+        if perBatch.count != nb { perBatch = [Int](repeating: 0, count: nb) }
+        if g.perBatchCounts {
+            for b in 0..<nb { perBatch[b] = count(value(g.index.firms[b])) }
+        } else {
+            let total = count(value(g.index.total))
+            let share = Swift.min(Swift.max(value(g.index.share, 1), 0), 1)
+            for b in 0..<nb { perBatch[b] = 0 }
+            if nb == 1 { perBatch[0] = total } else {
+                perBatch[0] = Swift.min(total, count(Double(total) * share))
+                perBatch[1] = total - perBatch[0]
+            }
+        }
+        var n = 0
+        for b in 0..<nb { n += perBatch[b] }
+        // Never empty, so the column buffers below always have a base address (a trial may have no firms).
+        if firmCapacity < Swift.max(n, 1) {
+            firmCapacity = Swift.max(n, 64) * 2
+            real = [Double](repeating: 0, count: firmCapacity * FirmColumn.realCount)
+            small = [Int32](repeating: 0, count: firmCapacity * FirmColumn.smallCount)
+            flags = [UInt8](repeating: 0, count: firmCapacity)
+            words = [UInt32](repeating: 0, count: firmCapacity * 8)
+            acceptedFirms = [Int32](repeating: 0, count: firmCapacity)
+        }
+        firmCount = n
+        let price = value(g.index.price, 1)
+        let cloudP = value(g.index.cloud)
+        // Investment of a firm of segment s: X = f_s·price·Y, Y ~ the investment law, X truncated to
+        // [min, max]: Y = F⁻¹(F(min/scale) + u·(F(max/scale) − F(min/scale))).
+        let inv = g.investment
+        let ns = g.segmentFactor.count
+        if segScale.count != ns {
+            segScale = [Double](repeating: 1, count: ns); segLow = [Double](repeating: 0, count: ns); segHigh = segScale
+        }
+        for s in 0..<ns {
+            let sc = Swift.max(g.segmentFactor[s] * price, 1e-300)
+            segScale[s] = sc
+            segLow[s] = inv.lower.map { PreparedDistribution.cdfBelow(inv.kind, $0 / sc) } ?? 0
+            segHigh[s] = inv.upper.map { PreparedDistribution.cdf(inv.kind, $0 / sc) } ?? 1
+        }
+        if batchCompletion.count != nb { batchCompletion = [Double](repeating: 0, count: nb); batchPass = batchCompletion }
+        for b in 0..<nb {
+            batchCompletion[b] = Swift.min(Swift.max(value(g.index.completion[b]), 0), 1)
+            batchPass[b] = Swift.min(Swift.max(value(g.index.pass[b]), 0), 1)
+        }
+        let lower = inv.lower ?? -.infinity, upper = inv.upper ?? .infinity
+        let fallbackInvestment = inv.lower ?? inv.upper ?? 0
+        // Locals, so the loop does not retain and release the group's arrays on every access.
+        let hardware = g.hardware, score = g.score, smartP = g.segmentSmart
+        let hardwareFromWord = !hardware.usesGSLSampler
+        let law = g.investmentLaw
+        let stream = self.stream
+        let L = model.layout
+        let segBase = L.batches * 4
+        for i in 0..<groupCounts.count { groupCounts[i] = 0 }
+        var completed = 0, smartCount = 0, cloudCount = 0
+        let cap = firmCapacity
+        words.withUnsafeMutableBufferPointer { W in
+            var f0 = 0
+            for b in 0..<nb where perBatch[b] > 0 {
+                stream.firstEight(.firm, trial: t, firstID: UInt32(b) << 24, count: perBatch[b], into: W.baseAddress! + 8 * f0)
+                f0 += perBatch[b]
+            }
+        }
+        // Pass by pass over all firms (short loops with independent iterations: table look-ups
+        // overlap, no loop-carried branches). The first eight outputs of firm f's stream are
+        // words 8f…8f+7: segment, investment, completion, pass, cloud, smart factory, score, hardware.
+        @inline(__always) func open(_ w: UInt32) -> Double { RandomStream.open(w) }
+        var accepted = 0
+        words.withUnsafeBufferPointer { W in
+        real.withUnsafeMutableBufferPointer { R in
+        small.withUnsafeMutableBufferPointer { S in
+        flags.withUnsafeMutableBufferPointer { FL in
+        acceptedFirms.withUnsafeMutableBufferPointer { AC in
+        groupCounts.withUnsafeMutableBufferPointer { G in
+        g.segmentCumulative.withUnsafeBufferPointer { cum in
+        segScale.withUnsafeBufferPointer { scale in
+        segLow.withUnsafeBufferPointer { low in
+        segHigh.withUnsafeBufferPointer { high in
+            let investment = R.baseAddress! + FirmColumn.investment * cap
+            let hardwareShare = R.baseAddress! + FirmColumn.hardware * cap
+            let scores = R.baseAddress! + FirmColumn.score * cap
+            let batchOf = S.baseAddress! + FirmColumn.batch * cap
+            let segmentOf = S.baseAddress! + FirmColumn.segment * cap
+            // Segment: how many cumulative shares lie below the uniform (shares are ≥ 0, so cum
+            // increases); the sign bit of cum − u counts without a branch. Investment probability
+            // p inside the segment's truncation range.
+            for f in 0..<n {
+                let us = open(W[8 * f])
+                var s = 0
+                for k in 0..<Swift.max(ns - 1, 0) { s &+= Int(truncatingIfNeeded: (cum[k] - us).bitPattern >> 63) }
+                segmentOf[f] = Int32(truncatingIfNeeded: s)
+                let p = low[s] + open(W[8 * f + 1]) * (high[s] - low[s])
+                investment[f] = Swift.min(Swift.max(p, 1e-300), 1 - 1e-16)
+            }
+            // Investment X = scale_s · F⁻¹(p), clamped to [min, max].
+            for f in 0..<n {
+                let s = Int(segmentOf[f])
+                var x = high[s] > low[s] ? scale[s] * law.fastQuantile(investment[f]) : fallbackInvestment
+                if !(x >= lower) { x = lower.isFinite ? lower : 0 }
+                if x > upper { x = upper }
+                investment[f] = x
+            }
+            for f in 0..<n { scores[f] = score.fastQuantile(open(W[8 * f + 6])) }
+            if hardwareFromWord {
+                for f in 0..<n { hardwareShare[f] = Swift.min(Swift.max(hardware.fastQuantile(open(W[8 * f + 7])), 0), 1) }
+            } else {
+                // Variable-length draws: the same stream, after the seven fixed uniforms.
+                var f = 0
+                for b in 0..<nb {
+                    for i in 0..<perBatch[b] {
+                        stream.select(.firm, trial: t, id: UInt32(b) << 24 | UInt32(i))
+                        for _ in 0..<7 { _ = stream.open01() }
+                        hardwareShare[f] = Swift.min(Swift.max(hardware.sample(stream), 0), 1)
+                        f += 1
+                    }
+                }
+            }
+            // Yes/no facts and the policy-free tallies, without branches (cloud uptake near 50%
+            // makes a branch a coin toss): `below(u, p)` is 1 when u < p (the sign of u − p).
+            @inline(__always) func below(_ u: Double, _ p: Double) -> Int { Int(truncatingIfNeeded: (u - p).bitPattern >> 63) }
+            var f = 0
+            for b in 0..<nb {
+                let pc = batchCompletion[b], pp = batchPass[b]
+                for _ in 0..<perBatch[b] {
+                    let w = 8 * f
+                    let s = Int(segmentOf[f])
+                    let done = below(open(W[w + 2]), pc), passes = below(open(W[w + 3]), pp)
+                    let cloud = below(open(W[w + 4]), cloudP), smart = below(open(W[w + 5]), smartP[s])
+                    let ok = done & passes
+                    FL[f] = UInt8(truncatingIfNeeded: done | passes << 1 | cloud << 2 | smart << 3)
+                    batchOf[f] = Int32(truncatingIfNeeded: b)
+                    completed += done
+                    cloudCount += cloud
+                    smartCount += smart & ok
+                    G[b * 4] += 1
+                    G[b * 4 + 1] += Double(done)
+                    G[b * 4 + 2] += Double(ok)
+                    G[b * 4 + 3] += investment[f]
+                    G[segBase + s * 2] += 1
+                    G[segBase + s * 2 + 1] += Double(ok)
+                    AC[accepted] = Int32(truncatingIfNeeded: f)
+                    accepted += ok
+                    f += 1
+                }
+            }
+        } } } } } } } } } }
+        acceptedCount = accepted
+        completedCount = completed
+        smartAccepted = smartCount
+        cloudFirms = cloudCount
+        cellKeys.removeAll(keepingCapacity: true)
+    }
+
+    /// Accepted firms by score, deep enough for every variant's benchmark count (policy-free).
+    mutating func rankFirms(_ g: CompiledGroup) {
+        let n = firmCount
+        // rankOf is -1 everywhere but at the ranked firms: undo the last ranking only.
+        for f in rank { rankOf[f] = -1 }
+        rank.removeAll(keepingCapacity: true)
+        if rankOf.count < n { rankOf = [Int32](repeating: -1, count: Swift.max(n, 64) * 2) }
+        guard g.rankDepth > 0 else { return }
+        let depth = g.rankDepth
+        let base = FirmColumn.score * firmCapacity
+        real.withUnsafeBufferPointer { R in
+            for j in 0..<acceptedCount {
+                let f = Int(acceptedFirms[j])
+                let sc = R[base + f]
+                var pos = rank.count
+                while pos > 0 && R[base + rank[pos - 1]] < sc { pos -= 1 }
+                if pos < depth {
+                    rank.insert(f, at: pos)
+                    if rank.count > depth { rank.removeLast() }
+                }
+            }
+        }
+        for (i, f) in rank.enumerated() { rankOf[f] = Int32(i) }
+    }
+
+    /// Chain cases: how many qualify is trial-level; each case's merit comes from its own stream.
+    mutating func drawCases(trial t: Int, group g: CompiledGroup) {
+        caseAwards.removeAll(keepingCapacity: true)
+        let cases = Swift.min(count(value(g.index.chainCases, 0)), 1000)
+        for c in 0..<cases {
+            stream.select(.chainCase, trial: t, id: UInt32(c))
+            caseAwards.append(g.chainAward.quantile(stream.open01()))
+        }
+        caseAwards.sort(by: >)
+    }
+
+
+    /// A random order of the trial's firms, from the trial's own lottery stream (drawn only when a
+    /// variant pays by lottery; other streams are unaffected).
+    mutating func lotteryOrder(trial t: Int) {
+        let n = firmCount
+        order = Array(0..<n)
+        stream.select(.lottery, trial: t, id: 0)
+        order.withUnsafeMutableBufferPointer { p in
+            if let base = p.baseAddress, n > 1 { gsl_ran_shuffle(stream.rng, base, n, MemoryLayout<Int>.stride) }
+        }
+    }
+}

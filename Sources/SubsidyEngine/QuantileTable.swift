@@ -1,0 +1,64 @@
+// Tabulated quantile functions: look-ups in the tables `PreparedDistribution` builds (centre, log-spaced tails, discrete steps).
+import Dispatch
+import Foundation
+
+extension PreparedDistribution {
+    /// f(0..<n) computed on all cores (tables cost ~10⁴ inverse-CDF calls); order is kept.
+    static func parallelMap(_ n: Int, _ f: @Sendable (Int) -> Double) -> [Double] {
+        var out = [Double](repeating: 0, count: n)
+        let stripes = Swift.max(1, Swift.min(n, ProcessInfo.processInfo.activeProcessorCount * 4))
+        out.withUnsafeMutableBufferPointer { buf in
+            let p = UnsafeSendable(buf)
+            DispatchQueue.concurrentPerform(iterations: stripes) { s in
+                var i = s
+                while i < n { p.value[i] = f(i); i += stripes }
+            }
+        }
+        return out
+    }
+
+    /// The first index whose cumulative probability in `table` reaches p (the last when none does).
+    @inline(__always)
+    func firstAtLeast(_ p: Double) -> Int {
+        var lo = 0, hi = Swift.max(table.count - 1, 0)
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if table[mid] >= p { hi = mid } else { lo = mid + 1 }
+        }
+        return lo
+    }
+
+    /// A tail quantile from the log-spaced tail table; `e` is u (lower) or 1 − u (upper).
+    @inline(__always)
+    func tailQuantile(_ e: Double, upper: Bool) -> Double {
+        let g = upper ? highTail : lowTail
+        guard !g.isEmpty, e >= PreparedDistribution.tailMin else { return exactQuantile(upper ? 1 - e : e) }
+        let t0 = Foundation.log(PreparedDistribution.tailMin), t1 = Foundation.log(PreparedDistribution.tableTail)
+        let x = (Foundation.log(e) - t0) / (t1 - t0) * Double(PreparedDistribution.tailSize)
+        let i = Swift.min(Swift.max(Int(x), 0), PreparedDistribution.tailSize - 1)
+        let w = x - Double(i)
+        let v = g[i] + w * (g[i + 1] - g[i])
+        if upper { return highEnd.map { $0 - Foundation.exp(v) } ?? v }
+        return lowEnd.map { $0 + Foundation.exp(v) } ?? v
+    }
+
+    /// Linear interpolation in `table` at u (for u in [tableTail, 1 − tableTail]).
+    @inline(__always)
+    func tableCentre(_ u: Double) -> Double {
+        let x = u * Double(PreparedDistribution.tableSize)
+        let i = Int(x)
+        let w = x - Double(i)
+        return table.withUnsafeBufferPointer { t in t[i] + w * (t[i + 1] - t[i]) }
+    }
+
+    /// `quantile(u)` with the common cases inline (the centre of a table, an untruncated uniform);
+    /// the same arithmetic, so the same result. For per-firm draws in the trial loop.
+    @inline(__always)
+    func fastQuantile(_ u: Double) -> Double {
+        if fast == .table, u >= PreparedDistribution.tableTail, u <= 1 - PreparedDistribution.tableTail, !table.isEmpty {
+            return tableCentre(u)
+        }
+        if fast == .uniform, distribution.lower == nil, distribution.upper == nil { return a + u * (b - a) }
+        return quantile(u)
+    }
+}

@@ -1,0 +1,226 @@
+// Reading YAML text into a located `YNode` tree, with every problem as a located diagnostic.
+import Foundation
+import Yams
+
+// MARK: - Reading YAML text
+
+enum YAMLReader {
+    /// Parses YAML text into a located tree. Problems (bad UTF-8, tabs in indentation, syntax,
+    /// duplicate keys, aliases, non-string keys) come back as diagnostics; no Swift trap on any bytes.
+    static func parse(data: Data, file: String) -> Result<YNode, ScenarioError> {
+        var bytes = data
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+        guard let text = String(data: bytes, encoding: .utf8) else {
+            // Locate the first invalid byte for the message.
+            var line = 1, col = 1
+            var i = bytes.startIndex
+            while i < bytes.endIndex {
+                let len = utf8SequenceLength(bytes, at: i)
+                if len == 0 { break }
+                if bytes[i] == 0x0A { line += 1; col = 1 } else { col += 1 }
+                i += len
+            }
+            return .failure(ScenarioError(.invalid, [Diagnostic(SourceLocation(file: file, line: line, column: col), key: "",
+                Message(zh: "文件不是有效的 UTF-8 文本（应为 UTF-8 编码的 YAML；若以 GBK/GB18030 保存，请另存为 UTF-8）",
+                        en: "the file is not valid UTF-8 text (expected UTF-8 encoded YAML; if it was saved as GBK/GB18030, save it as UTF-8)"))]))
+        }
+        if text.unicodeScalars.contains(where: { $0.value == 0 }) {
+            return .failure(ScenarioError(.invalid, [Diagnostic(SourceLocation(file: file, line: 1, column: 1), key: "",
+                Message(zh: "文件含有 NUL 字节，不是 YAML 文本", en: "the file contains NUL bytes; it is not YAML text"))]))
+        }
+        // Tabs in indentation: libyaml's own message ("found character that cannot start any token") hides the cause.
+        var tabs: [Diagnostic] = []
+        for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            var col = 1
+            for ch in line.unicodeScalars {
+                if ch == "\t" {
+                    tabs.append(Diagnostic(SourceLocation(file: file, line: i + 1, column: col), key: "",
+                        Message(zh: "缩进中有制表符（Tab）；YAML 只能用空格缩进",
+                                en: "tab character in indentation; YAML indents with spaces only")))
+                    break
+                }
+                if ch != " " && ch != "-" { break }
+                col += 1
+            }
+        }
+        if !tabs.isEmpty { return .failure(ScenarioError(.invalid, tabs)) }
+
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                // No document (empty, or only comments): a null, so callers can say so.
+                return .success(YNode(.scalar("", plain: true), SourceLocation(file: file, line: 1, column: 1)))
+            }
+            var diags = DiagnosticBag()
+            var seen = Set<NodeMark>()
+            let tree = convert(node, file: file, diags: &diags, seen: &seen, aliasAt: nil)
+            if !diags.isEmpty { return .failure(ScenarioError(.invalid, diags.sorted)) }
+            return .success(tree)
+        } catch let error as YamlError {
+            return .failure(ScenarioError(.invalid, [diagnostic(for: error, file: file, text: text)]))
+        } catch {
+            return .failure(ScenarioError(.invalid, [Diagnostic(SourceLocation(file: file, line: 1, column: 1), key: "",
+                Message(zh: "YAML 无法解析：\(error)", en: "YAML could not be parsed: \(error)"))]))
+        }
+    }
+
+    private static func utf8SequenceLength(_ b: Data, at i: Data.Index) -> Int {
+        let c = b[i]
+        let need: Int
+        switch c {
+        case 0x00...0x7F: return 1
+        case 0xC2...0xDF: need = 2
+        case 0xE0...0xEF: need = 3
+        case 0xF0...0xF4: need = 4
+        default: return 0
+        }
+        guard b.distance(from: i, to: b.endIndex) >= need else { return 0 }
+        for k in 1..<need where b[b.index(i, offsetBy: k)] & 0xC0 != 0x80 { return 0 }
+        return need
+    }
+
+    /// Mappings and lists nested deeper than `Limits.maxNesting` (libyaml itself stops at 1000).
+    static func nestingTooDeep(_ at: SourceLocation) -> Diagnostic {
+        Diagnostic(at, key: "", Message(zh: "YAML 嵌套过深：映射与列表最多嵌套 \(Limits.maxNesting) 层",
+                                        en: "YAML nested too deeply: mappings and lists may nest at most \(Limits.maxNesting) levels"))
+    }
+
+    private static func diagnostic(for error: YamlError, file: String, text: String) -> Diagnostic {
+        func at(_ mark: Mark, _ problem: String, _ context: YamlError.Context?) -> Diagnostic {
+            if problem.contains("Maximum nesting level") || problem.contains("max_nest_level") {
+                return nestingTooDeep(SourceLocation(file: file, line: mark.line, column: mark.column))
+            }
+            // libyaml reports where it gave up; say where the construct it was reading began.
+            let ctx = context?.text ?? ""
+            var started = Message(zh: "", en: "")
+            if let c = context, !ctx.isEmpty, c.mark.line != mark.line || c.mark.column != mark.column {
+                started = Message(zh: "（始于第 \(c.mark.line) 行第 \(c.mark.column) 列）", en: " started at \(c.mark.line):\(c.mark.column)")
+            }
+            func detail(_ lang: Language) -> String {
+                [ctx.isEmpty ? "" : ctx + started.text(lang), problem].filter { !$0.isEmpty }.joined(separator: ", ")
+            }
+            var hint = Message(zh: "", en: "")
+            // `{policy.batches[0].cap: 45}`: in a flow mapping a plain key cannot hold [ or ].
+            if ctx.hasPrefix("while parsing a flow mapping"), let ch = character(at: mark, in: text), ch == "[" || ch == "]" {
+                hint = Message(zh: "；在 { } 里，含 [ ] 的键路径要加引号（{\"policy.batches[0].cap\": 45}），或每行写一个键",
+                               en: "; inside { }, a key path with [ ] must be quoted ({\"policy.batches[0].cap\": 45}) or written one key per line")
+            }
+            return Diagnostic(SourceLocation(file: file, line: mark.line, column: mark.column), key: "",
+                              Message(zh: "YAML 语法错误：\(detail(.zh))\(hint.zh)", en: "YAML syntax error: \(detail(.en))\(hint.en)"))
+        }
+        switch error {
+        case let .scanner(context, problem, mark, _):
+            return at(mark, problem, context)
+        case let .parser(context, problem, mark, _):
+            return at(mark, problem, context)
+        case let .composer(context, problem, mark, _):
+            return at(mark, problem, context)
+        case let .duplicatedKeysInMapping(duplicates, context):
+            let key = duplicates.first ?? ""
+            let first = context.mark
+            let second = laterOccurrence(of: key, after: first, in: text) ?? (first.line, first.column)
+            return Diagnostic(SourceLocation(file: file, line: second.line, column: second.column), key: key,
+                              Message(zh: "重复的键（第一次出现在第 \(first.line) 行）；每个键只能写一次",
+                                      en: "duplicate key (first defined on line \(first.line)); each key may appear once"))
+        case let .reader(problem, offset, _, _):
+            var line = 1, col = 1
+            if let offset {
+                for ch in text.unicodeScalars.prefix(offset) {
+                    if ch == "\n" { line += 1; col = 1 } else { col += 1 }
+                }
+            }
+            return Diagnostic(SourceLocation(file: file, line: line, column: col), key: "",
+                              Message(zh: "无法读取 YAML：\(problem)", en: "cannot read YAML: \(problem)"))
+        default:
+            return Diagnostic(SourceLocation(file: file, line: 1, column: 1), key: "",
+                              Message(zh: "YAML 错误：\(error)", en: "YAML error: \(error)"))
+        }
+    }
+
+    /// The character at a 1-based line and column (counted in Unicode scalars, as libyaml does).
+    private static func character(at mark: Mark, in text: String) -> Unicode.Scalar? {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard mark.line >= 1, mark.line <= lines.count else { return nil }
+        let scalars = Array(lines[mark.line - 1].unicodeScalars)
+        guard mark.column >= 1, mark.column <= scalars.count else { return nil }
+        return scalars[mark.column - 1]
+    }
+
+    /// The next place after `first` where `key:` starts at the same column: the duplicate.
+    private static func laterOccurrence(of key: String, after first: Mark, in text: String) -> (line: Int, column: Int)? {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard first.line >= 1, first.line <= lines.count else { return nil }
+        for i in first.line..<lines.count {
+            let scalars = Array(lines[i].unicodeScalars)
+            let start = first.column - 1
+            guard start >= 0, start < scalars.count else { continue }
+            let rest = String(String.UnicodeScalarView(scalars[start...]))
+            let prefixOK = scalars[..<start].allSatisfy { $0 == " " || $0 == "-" }
+            if prefixOK, rest.hasPrefix(key), rest.dropFirst(key.count).drop(while: { $0 == " " }).hasPrefix(":") {
+                return (i + 1, first.column)
+            }
+            // Flow mappings: `{a: 1, a: 2}` on one line.
+            if i == first.line - 1, let r = rest.dropFirst(key.count).range(of: key + ":") {
+                let offset = rest.distance(from: rest.startIndex, to: r.lowerBound)
+                return (i + 1, first.column + offset)
+            }
+        }
+        return nil
+    }
+
+    /// A node's kind and start mark. Yams resolves an alias (`*name`) to the anchored node itself,
+    /// start mark included, so a mark seen twice for the same kind is an alias use.
+    private struct NodeMark: Hashable {
+        var kind: Int
+        var line: Int
+        var column: Int
+    }
+
+    private static func convert(_ node: Node, file: String, diags: inout DiagnosticBag, seen: inout Set<NodeMark>,
+                                aliasAt: SourceLocation?, depth: Int = 0) -> YNode {
+        func loc(_ m: Mark?) -> SourceLocation {
+            SourceLocation(file: file, line: m?.line ?? 0, column: m?.column ?? 0)
+        }
+        let kind: Int
+        switch node {
+        case .scalar: kind = 0
+        case .mapping: kind = 1
+        case .sequence: kind = 2
+        case .alias: kind = 3
+        }
+        // An empty scalar (`key:` with no value) takes the next token's mark, which another node may share: skip it.
+        let isEmptyScalar = node.scalar.map { $0.string.isEmpty } ?? false
+        if !isEmptyScalar, let m = node.mark, !seen.insert(NodeMark(kind: kind, line: m.line, column: m.column)).inserted {
+            // The alias's own position is lost; point at the key (or list) that holds it.
+            let at = aliasAt ?? loc(m)
+            diags.add(at, "", Message(zh: "不支持 YAML 别名（*name）；请直接写出数值，或用 base: 继承",
+                                      en: "YAML aliases (*name) are not supported; write the value out, or use base:"))
+            return YNode(.scalar("", plain: true), at)
+        }
+        if depth > Limits.maxNesting, node.scalar == nil {
+            diags.add(nestingTooDeep(loc(node.mark)))
+            return YNode(.scalar("", plain: true), loc(node.mark))
+        }
+        switch node {
+        case let .scalar(s):
+            return YNode(.scalar(s.string, plain: s.style == .plain), loc(s.mark))
+        case let .sequence(seq):
+            let here = loc(seq.mark)
+            return YNode(.sequence(seq.map { convert($0, file: file, diags: &diags, seen: &seen, aliasAt: here, depth: depth + 1) }), here)
+        case let .mapping(map):
+            var pairs: [YNode.Pair] = []
+            for (k, v) in map {
+                guard case let .scalar(ks) = k else {
+                    diags.add(loc(k.mark), "", Message(zh: "键必须是文字（不能是列表或映射）", en: "a key must be text, not a list or mapping"))
+                    continue
+                }
+                pairs.append(YNode.Pair(key: ks.string, keyLocation: loc(ks.mark),
+                                        value: convert(v, file: file, diags: &diags, seen: &seen, aliasAt: loc(ks.mark), depth: depth + 1)))
+            }
+            return YNode(.mapping(pairs), loc(map.mark))
+        case let .alias(a):
+            diags.add(loc(a.mark), "", Message(zh: "不支持 YAML 别名（*name）；请直接写出数值，或用 base: 继承",
+                                               en: "YAML aliases (*name) are not supported; write the value out, or use base:"))
+            return YNode(.scalar("", plain: true), loc(a.mark))
+        }
+    }
+}

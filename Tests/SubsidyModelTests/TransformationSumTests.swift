@@ -1,0 +1,28 @@
+import Foundation
+import SubsidyModel
+import Testing
+
+// The cell shortcut's batched （一）: `Rules.transformationSum` over a cell, straight or sorted with
+// prefix sums, is the firm-by-firm Σ `Rules.transformation` and counts the same firms at the cap.
+@Suite("（一） summed over a cell")
+struct TransformationSumTests {
+    @Test("straight and sorted sums equal the per-firm sum", arguments: [(0.6, 50.0), (0.5, 40.0), (0.3, 0.0), (0.0, 50.0), (1.0, 1e9)])
+    func sums(rate: Double, cap: Double) {
+        var g = SystemRandomNumberGenerator()
+        for n in [0, 1, 2, 7, 100] {
+            var e = (0..<n).map { _ in Double.random(in: 0...200, using: &g).rounded() / 2 }   // ties and exact caps happen
+            if n > 3 { e[0] = cap / Swift.max(rate, 1e-300); e[1] = 0 }
+            let direct = e.reduce(0) { $0 + Rules.transformation(eligible: $1, rate: rate, cap: cap) }
+            let atCap = Double(e.filter { Rules.atCap(eligible: $0, rate: rate, cap: cap) }.count)
+            let sorted = e.sorted()
+            var prefix = [0.0]
+            for x in sorted { prefix.append(prefix.last! + x) }
+            let straight = e.withUnsafeBufferPointer { Rules.transformationSum(eligible: $0, 0..<n, rate: rate, cap: cap) }
+            let bySearch = sorted.withUnsafeBufferPointer { s in
+                prefix.withUnsafeBufferPointer { Rules.transformationSum(sorted: s, prefix: $0, 0..<n, rate: rate, cap: cap) }
+            }
+            #expect(straight.demand == direct && straight.atCap == atCap, "n = \(n)")
+            #expect(abs(bySearch.demand - direct) <= 1e-9 * Swift.max(1, direct) && bySearch.atCap == atCap, "n = \(n): \(bySearch) vs \(direct), \(atCap)")
+        }
+    }
+}
