@@ -68,7 +68,8 @@ let package = Package(
         ),
         .testTarget(
             name: "SubsidyReportTests",
-            dependencies: ["SubsidyReport", "SubsidyEngine", "SubsidyModel"]
+            dependencies: ["SubsidyReport", "SubsidyEngine", "SubsidyModel"],
+            exclude: ["Golden"]   // read from the source tree by GoldenTests (#filePath), so they can be regenerated
         ),
     ]
 )

@@ -128,7 +128,7 @@ extension PreparedDistribution {
         default: return 0
         }
         let guess = (mean + sd * gsl_cdf_ugaussian_Pinv(p)).rounded(.down)
-        var x = guess.isFinite ? Swift.max(0, Swift.min(top, guess)) : 0
+        let x = guess.isFinite ? Swift.max(0, Swift.min(top, guess)) : 0
         // Galloping then bisection from the guess: the same k as a walk of unit steps (F is
         // monotone), in O(log distance) CDF calls however far off the normal approximation is
         // (a skewed negative binomial is off by millions).

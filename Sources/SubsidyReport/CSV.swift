@@ -50,8 +50,42 @@ public struct CSVTable: Sendable {
     /// 1 µs instead of ~45 µs a call: `--dump-trials` writes millions of cells.
     public static func fixed(_ x: Double, _ decimals: Int) -> String {
         let decimals = Swift.min(Swift.max(decimals, 0), 40)
-
         guard x.isFinite else { return "" }
+        if let s = fixedFast(x, decimals) { return s }
+        return fixedShortest(x, decimals)
+    }
+
+    static let powersOfTen: [Double] = (0...9).map { pow(10, Double($0)) }
+
+    /// The common case without the shortest-digits walk: y = |x|·10^d is rounded directly when it
+    /// is far (many ulps) from a tie, where rounding x, y or x's shortest decimal form all agree.
+    /// Near a tie (…5 exactly, as 0.125 or 2.675 are written) it returns nil and `fixedShortest`
+    /// decides, as Foundation did. Digits are written into a stack buffer: no allocation for the
+    /// short strings CSV cells are.
+    @inline(__always)
+    static func fixedFast(_ x: Double, _ decimals: Int) -> String? {
+        guard decimals <= 9 else { return nil }
+        let y = x.magnitude * powersOfTen[decimals]
+        guard y < 4e15 else { return nil }
+        let fl = y.rounded(.down), f = y - fl
+        let eps = Swift.max(y, 1) * 8 * Double.ulpOfOne
+        guard abs(f - 0.5) > eps else { return nil }
+        var r = UInt64(fl) + (f > 0.5 ? 1 : 0)
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { buf -> String in
+            var i = 32
+            func put(_ c: UInt8) { i -= 1; buf[i] = c }
+            var written = 0
+            repeat {
+                if written == decimals && decimals > 0 { put(UInt8(ascii: ".")) }
+                put(UInt8(48 + r % 10)); r /= 10; written += 1
+            } while r > 0 || written <= decimals
+            if x < 0 && (i..<32).contains(where: { buf[$0] > 48 && buf[$0] <= 57 }) { put(UInt8(ascii: "-")) }
+            return String(decoding: UnsafeBufferPointer(rebasing: buf[i..<32]), as: UTF8.self)
+        }
+    }
+
+    /// Rounds half to even on the shortest round-trip decimal form of `x` (see `fixed`).
+    static func fixedShortest(_ x: Double, _ decimals: Int) -> String {
         let neg = x < 0
         // Shortest round-trip digits of |x| and the decimal exponent: |x| = 0.d1d2… × 10^e.
         var digits: [UInt8] = []
