@@ -144,7 +144,7 @@ extension TrialKernel {
                     let s = Int(segmentOf[f])
                     let done = below(open(W[w + 2]), pc), passes = below(open(W[w + 3]), pp)
                     let cloud = below(open(W[w + 4]), cloudP), smart = below(open(W[w + 5]), smartP[s])
-                    let ok = done & passes
+                    let ok = Rules.accepted(completed: done, passes: passes)
                     FL[f] = UInt8(truncatingIfNeeded: done | passes << 1 | cloud << 2 | smart << 3)
                     batchOf[f] = Int32(truncatingIfNeeded: b)
                     completed += done
