@@ -55,8 +55,7 @@ public struct Override: Sendable {
     /// 0.523457 and 1e-7 would become 0).
     public init(path: KeyPath, number: Double) {
         let loc = SourceLocation(file: "--set", line: 0, column: 0)
-        let short = formatNumber(number)
-        let text = Double(short) == number ? short : "\(number)"
+        let text = exactNumber(number)
         self.init(path: path, value: YNode(.scalar(text, plain: true), loc), text: "\(path)=\(text)")
     }
 }

@@ -13,13 +13,7 @@ public struct SweepAxis: Sendable {
     /// A numeric axis whose every value reads back exactly: the text is the shortest that parses
     /// to the same Double (sweep points, solve steps evaluate exactly the values they report).
     public init(path: KeyPath, numbers: [Double]) {
-        self.init(path: path, texts: numbers.map(Self.exactText), numbers: numbers)
-    }
-
-    /// `x` as text that `Double(_:)` reads back as exactly `x`.
-    public static func exactText(_ x: Double) -> String {
-        let short = formatNumber(x)
-        return Double(short) == x ? short : "\(x)"
+        self.init(path: path, texts: numbers.map(exactNumber), numbers: numbers)
     }
 
     public init(path: KeyPath, texts: [String], numbers: [Double]?) {
