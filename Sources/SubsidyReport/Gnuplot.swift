@@ -52,14 +52,26 @@ public enum ChildProcesses {
     }
 
     /// Unblocks SIGINT, SIGTERM and SIGHUP on the calling thread, so that threads it starts later
-    /// inherit them unblocked. Called first thing in `main`: a parent that spawns subsidysim with
-    /// these signals blocked (as some process launchers do) would otherwise leave a SIGTERM
-    /// pending forever, and the run would go on drawing charts after it was told to stop.
-    public static func unblockTerminationSignals() {
+    /// inherit them unblocked, and gives SIGTERM its default action if the parent left it ignored.
+    /// Called first thing in `main`. A parent that spawns subsidysim with these signals blocked
+    /// or SIGTERM ignored (some process launchers and CI runners do) would otherwise leave the run
+    /// simulating and drawing charts for minutes after it was told to stop: SIGTERM is how `kill`,
+    /// a launcher or a CI runner stops a program. SIGINT and SIGHUP keep an inherited "ignore",
+    /// so a run under `nohup` or in a background job of a non-interactive shell still ignores them,
+    /// as those callers intend.
+    public static func prepareTerminationSignals() {
         var set = sigset_t()
         sigemptyset(&set)
         for s in signals { sigaddset(&set, s) }
         pthread_sigmask(SIG_UNBLOCK, &set, nil)
+        var old = sigaction()
+        sigaction(SIGTERM, nil, &old)
+        #if canImport(Glibc)
+        let ignored = unsafeBitCast(old.__sigaction_handler.sa_handler, to: Int.self) == 1
+        #else
+        let ignored = unsafeBitCast(old.__sigaction_u.__sa_handler, to: Int.self) == 1
+        #endif
+        if ignored { signal(SIGTERM, SIG_DFL) }
     }
 
     /// Async-signal-safe: kill every registered group, restore the default action and re-raise,

@@ -46,7 +46,7 @@ struct SubsidySim: ParsableCommand {
     }
 
     static func main() {
-        ChildProcesses.unblockTerminationSignals()
+        ChildProcesses.prepareTerminationSignals()
         main(joiningNegativeValues(Array(CommandLine.arguments.dropFirst())))
     }
 }
