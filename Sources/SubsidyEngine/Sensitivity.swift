@@ -133,7 +133,7 @@ public enum Sensitivity {
             spider.append(s)
             let prep = PreparedDistribution(model.inputs[c].distribution)
             // Counts are used rounded (firms, cases, providers): show them as the model uses them.
-            let isCount = ["firms_b", "firms_total", "chain_cases", "service_providers"].contains { uncertain[j].id.hasPrefix($0) }
+            let isCount = uncertain[j].isWhole
             let lv = prep.quantile(0.1), hv = prep.quantile(0.9)
             tornado.append(.init(input: uncertain[j], lowValue: isCount ? lv.rounded() : lv, highValue: isCount ? hv.rounded() : hv,
                                  outputLow: s[0], outputHigh: s[8]))

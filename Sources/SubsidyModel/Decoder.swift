@@ -1,17 +1,5 @@
 import Foundation
 
-/// The allowed range of a quantity, for checking distributions and numbers.
-enum Support {
-    /// A probability or share: [0, 1].
-    case probability
-    /// Money, sizes, factors: ≥ 0.
-    case nonNegative
-    /// A count: whole numbers ≥ 0.
-    case count
-    /// Anything finite (scores).
-    case any
-}
-
 /// Reads a located YAML tree into typed values, collecting every problem instead of stopping.
 struct TreeDecoder {
     var bag = DiagnosticBag()

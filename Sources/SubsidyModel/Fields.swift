@@ -87,94 +87,43 @@ public struct FieldInfo: Sendable, Hashable {
         }
     }
 
-    /// The field at `path`, named with the batch, source and line names of `scenario` when given.
-    /// Unknown paths get their key path as the name (so nothing is ever unnamed).
+    /// Whether solve searches whole numbers and sensitivity rounds (counts); from the schema.
+    public var isWhole: Bool
+    /// The clause of the draft the key comes from ("（一）", "末段", "资金概算表"); nil for model keys.
+    public var clause: String?
+
+    public init(name: String, kind: Kind, unit: String, isWhole: Bool = false, clause: String? = nil) {
+        self.name = name
+        self.kind = kind
+        self.unit = unit
+        self.isWhole = isWhole || kind == .count
+        self.clause = clause
+    }
+
+    /// The field at `path` (its entry in `Schema.fields`), named with the batch, source, line and
+    /// segment names of `scenario` when given. A path the schema does not have gets its key path
+    /// as the name (so nothing is ever unnamed).
     public static func of(_ path: KeyPath, in scenario: Scenario? = nil) -> FieldInfo {
-        var keys: [String] = []
+        guard let field = Schema.field(path) else { return FieldInfo(name: path.description, kind: .number, unit: "") }
         var idx: [Int] = []
+        var lastKey = ""
         for s in path.steps {
             switch s {
-            case let .key(k): keys.append(k)
-            case let .index(i): keys.append("[]"); idx.append(i)
+            case let .key(k): lastKey = k
+            case let .index(i): idx.append(i)
             }
         }
-        let pattern = keys.joined(separator: ".").replacingOccurrences(of: ".[]", with: "[]")
         let i0 = idx.first ?? 0
-        func batch(_ i: Int) -> String {
-            if let b = scenario?.policy.batches, i < b.count { return b[i].name }
-            return Self.batchName(i)
+        var name = field.name
+        func fill(_ slot: String, _ value: @autoclosure () -> String) {
+            if name.contains(slot) { name = name.replacingOccurrences(of: slot, with: value()) }
         }
-        func source(_ i: Int) -> String {
-            if let f = scenario?.funding, i < f.count { return f[i].name }
-            return "资金来源\(i + 1)"
-        }
-        func line(_ i: Int) -> String {
-            if let l = scenario?.lines, i < l.count { return l[i].clause + l[i].id.chineseName }
-            return "预算行\(i + 1)"
-        }
-        func segment(_ i: Int) -> String {
-            if let s = scenario?.population.segments, i < s.count { return s[i].name }
-            return "行业\(i + 1)"
-        }
-        let f: (String, Kind, String)
-        switch pattern {
-        case "policy.batches[].rate": f = (batch(i0) + "补助比例", .fraction, "")
-        case "policy.batches[].cap": f = (batch(i0) + "补助上限", .money, "万元")
-        case "policy.batches[].name": f = (batch(i0) + "名称", .text, "")
-        case "policy.hardware.limit": f = ("硬件占比上限", .fraction, "")
-        case "policy.hardware.rule": f = ("硬件超限的处理", .text, "")
-        case "policy.benchmark.count": f = ("标杆企业数", .count, "家")
-        case "policy.benchmark.amount": f = ("标杆企业奖励", .money, "万元")
-        case "policy.smart_factory.amount": f = ("先进级智能工厂奖励", .money, "万元")
-        case "policy.cloud.amount": f = ("上云用云奖励", .money, "万元")
-        case "policy.chain_case.count": f = ("链式转型案例数", .count, "个")
-        case "policy.chain_case.amount": f = ("链式转型案例奖励上限", .money, "万元")
-        case "policy.service_provider.count": f = ("优质服务商数", .count, "家")
-        case "policy.service_provider.amount": f = ("优质服务商奖励", .money, "万元")
-        case "policy.services.process_management", "policy.services.process_management.amount": f = ("过程管理服务费（每家）", .money, "万元")
-        case "policy.services.acceptance", "policy.services.acceptance.amount": f = ("验收服务费（每家）", .money, "万元")
-        case "policy.services.audit", "policy.services.audit.amount": f = ("审计费（每家）", .money, "万元")
-        case "policy.services.process_management.basis": f = ("过程管理服务费的计费企业", .text, "")
-        case "policy.services.acceptance.basis": f = ("验收服务费的计费企业", .text, "")
-        case "policy.services.audit.basis": f = ("审计费的计费企业", .text, "")
-        case "policy.services.research": f = ("转型路径研究费用", .money, "万元")
-        case "policy.ceiling.amount": f = ("单个项目奖补上限", .money, "万元")
-        case "policy.ceiling.lines": f = ("计入单个项目上限的条款", .text, "")
-        case "policy.overrun": f = ("资金不足时的兑付规则", .text, "")
-        case "policy.lottery_stop": f = ("随机兑付的停止规则", .text, "")
-        case "funding[].amount": f = (source(i0) + "金额", .money, "万元")
-        case "lines[].budget":
-            f = (line(i0) + "预算", .text, "")
-        case let p where p.hasPrefix("lines[].budget."):
-            let src = String(p.dropFirst("lines[].budget.".count))
-            let srcName = scenario?.funding.first { $0.id == src }?.name ?? src
-            f = (line(i0) + "预算（" + srcName + "）", .money, "万元")
-        case "population.firms.per_batch[]": f = (batch(i0) + "试点企业数", .count, "家")
-        case "population.firms.total": f = ("试点企业总数", .count, "家")
-        case "population.firms.batch1_share": f = ("第一批企业占比", .fraction, "")
-        case "population.batches[].completion": f = (batch(i0) + "按期完成率", .fraction, "")
-        case "population.batches[].pass": f = (batch(i0) + "二级达标率", .fraction, "")
-        case "population.segments[].share": f = (segment(i0) + "企业占比", .fraction, "")
-        case "population.segments[].investment_factor": f = (segment(i0) + "投资系数", .number, "")
-        case "population.segments[].smart_factory": f = (segment(i0) + "新评先进级概率", .fraction, "")
-        case "population.investment": f = ("项目总投入", .money, "万元")
-        case "population.hardware_share": f = ("硬件占比", .fraction, "")
-        case "population.score": f = ("标杆评分", .number, "")
-        case "population.price_factor": f = ("投资价格水平", .number, "")
-        case "population.cloud_uptake": f = ("上云比例", .fraction, "")
-        case "population.chain_cases": f = ("合格链式案例数", .count, "个")
-        case "population.chain_case_award": f = ("链式案例应得奖励", .money, "万元")
-        case "population.chain_case_holder": f = ("链式案例的承担企业", .text, "")
-        case "population.chain_case_unheld": f = ("无验收企业时的链式案例", .text, "")
-        case "population.service_providers": f = ("合格服务商数", .count, "家")
-        case "population.correlations": f = ("输入间的相关性", .text, "")
-        case "simulation.trials": f = ("试验次数", .count, "次")
-        case "simulation.seed": f = ("随机种子", .number, "")
-        case "simulation.sampling": f = ("抽样方法", .text, "")
-        case "title": f = ("标题", .text, "")
-        default: f = (path.description, .number, "")
-        }
-        return FieldInfo(name: f.0, kind: f.1, unit: f.2)
+        fill("{batch}", scenario.flatMap { i0 < $0.policy.batches.count ? $0.policy.batches[i0].name : nil } ?? Self.batchName(i0))
+        fill("{source}", scenario.flatMap { i0 < $0.funding.count ? $0.funding[i0].name : nil } ?? "资金来源\(i0 + 1)")
+        fill("{line}", scenario.flatMap { i0 < $0.lines.count ? $0.lines[i0].clause + $0.lines[i0].id.chineseName : nil } ?? "预算行\(i0 + 1)")
+        fill("{segment}", scenario.flatMap { i0 < $0.population.segments.count ? $0.population.segments[i0].name : nil } ?? "行业\(i0 + 1)")
+        fill("{key}", scenario?.funding.first { $0.id == lastKey }?.name ?? lastKey)
+        return FieldInfo(name: name, kind: field.kind, unit: field.unit, isWhole: field.isWhole, clause: field.clause)
     }
 
     /// 第一批, 第二批, … (Chinese numerals up to 99).

@@ -276,6 +276,17 @@ public struct SimulationSettings: Sendable, Hashable {
     public var trials: Int
     public var seed: UInt64
     public var sampling: SamplingMethod
+
+    /// What a scenario without `simulation:` (or without one of its keys) runs: the defaults of
+    /// `Schema.fields`.
+    public static let defaults: SimulationSettings = {
+        func def(_ path: String) -> SchemaField.Default? { Schema.field(path)?.default }
+        guard case let .whole(trials)? = def("simulation.trials"), case let .whole(seed)? = def("simulation.seed"),
+              case let .word(w)? = def("simulation.sampling"), let sampling = SamplingMethod(rawValue: w) else {
+            preconditionFailure("Schema.fields lacks the simulation defaults")
+        }
+        return SimulationSettings(trials: trials, seed: UInt64(seed), sampling: sampling)
+    }()
 }
 
 /// A named set of overrides (a reform, in OpenFisca's terms): data, not code.

@@ -1,11 +1,9 @@
 import Foundation
 
 extension TreeDecoder {
-    static let topKeys = ["base", "id", "title", "source", "funding", "lines", "policy", "population", "simulation", "variants"]
-
     /// Decodes a whole scenario tree (after `base:` merging and overrides). Nil when any problem was found.
     mutating func scenario(_ root: YNode) -> Scenario? {
-        guard let top = mapping(root, "", allowed: Self.topKeys) else { return nil }
+        guard let top = mapping(root, schema: "") else { return nil }
         let id = identifier(top["id"], "id", parent: root)
         let title = string(top["title"], "title", parent: root, default: id ?? "")
         let source = string(top["source"], "source", parent: root, default: "")
@@ -36,10 +34,10 @@ extension TreeDecoder {
         var out: [FundingSource] = []
         for (i, x) in xs.enumerated() {
             let p = "funding[\(i)]"
-            guard let m = mapping(x, p, allowed: ["id", "name", "amount", "only_lines"]) else { continue }
+            guard let m = mapping(x, schema: p) else { continue }
             let id = identifier(m["id"], p + ".id", parent: x)
             let name = string(m["name"], p + ".name", parent: x, default: id ?? "")
-            let amount = number(m["amount"], p + ".amount", parent: x, support: .nonNegative)
+            let amount = number(m, "amount", at: p, node: x)
             var only: [LineID]?
             if let o = m["only_lines"], let ys = list(o, p + ".only_lines") {
                 only = ys.enumerated().compactMap { j, y in lineID(y, p + ".only_lines[\(j)]") }
@@ -74,7 +72,7 @@ extension TreeDecoder {
         let sourceIDs = funding?.map(\.id) ?? []
         for (i, x) in xs.enumerated() {
             let p = "lines[\(i)]"
-            guard let m = mapping(x, p, allowed: ["id", "name", "clause", "budget"]) else { continue }
+            guard let m = mapping(x, schema: p) else { continue }
             guard let idNode = m["id"] else { missing(x, p + ".id", Self.aText); continue }
             guard let id = lineID(idNode, p + ".id") else { continue }
             if out.contains(where: { $0.id == id }) {
@@ -90,7 +88,7 @@ extension TreeDecoder {
                                                               en: "expected an amount per funding source, e.g. {regional: 2000, county: 600}"))
                 } else if let bm = mapping(b, p + ".budget", allowed: funding == nil ? (b.pairs?.map(\.key) ?? []) : sourceIDs) {
                     for (k, v) in bm {
-                        if let a = number(v, p + ".budget." + k, parent: b, support: .nonNegative) { budget[k] = a }
+                        if let a = number(bm, k, at: p + ".budget", node: b) { budget[k] = a }
                     }
                     for s in funding ?? [] {
                         if let only = s.onlyLines, !only.contains(id), let a = budget[s.id], a > 0 {
@@ -126,21 +124,8 @@ extension TreeDecoder {
         }
     }
 
-    mutating func fee(_ node: YNode?, _ path: String, parent: YNode, basis def: FeeBasis) -> Fee? {
-        guard let node else { missing(parent, path, Self.aNumber); return nil }
-        if case .scalar = node.value {
-            return number(node, path, parent: parent, support: .nonNegative).map { Fee(amount: $0, basis: def) }
-        }
-        guard let m = mapping(node, path, allowed: ["amount", "basis"]) else { return nil }
-        let amount = number(m["amount"], path + ".amount", parent: node, support: .nonNegative)
-        let basis = enumeration(m["basis"], path + ".basis", parent: node, default: def)
-        return amount.map { Fee(amount: $0, basis: basis) }
-    }
-
     mutating func policy(_ node: YNode) -> Policy? {
-        let keys = ["batches", "hardware", "benchmark", "smart_factory", "cloud", "chain_case", "service_provider",
-                    "services", "ceiling", "overrun", "lottery_stop"]
-        guard let m = mapping(node, "policy", allowed: keys) else { return nil }
+        guard let m = mapping(node, schema: "policy") else { return nil }
         var batches: [BatchPolicy] = []
         var batchesWritten = 0
         if let bn = m["batches"], let xs = list(bn, "policy.batches") {
@@ -149,60 +134,56 @@ extension TreeDecoder {
             if xs.count > 8 { bag.add(bn.location, "policy.batches", Message(zh: "批次最多 8 个", en: "at most 8 batches")) }
             for (i, x) in xs.prefix(8).enumerated() {
                 let p = "policy.batches[\(i)]"
-                guard let bm = mapping(x, p, allowed: ["name", "rate", "cap"]) else { continue }
+                guard let bm = mapping(x, schema: p) else { continue }
                 let name = string(bm["name"], p + ".name", parent: x, default: "第\(i + 1)批")
-                let rate = number(bm["rate"], p + ".rate", parent: x, support: .probability, isRate: true)
-                let cap = number(bm["cap"], p + ".cap", parent: x, support: .nonNegative)
+                let rate = number(bm, "rate", at: p, node: x)
+                let cap = number(bm, "cap", at: p, node: x)
                 if let name, let rate, let cap { batches.append(BatchPolicy(name: name, rate: rate, cap: cap)) }
             }
         } else if m["batches"] == nil { missing(node, "policy.batches", Self.aList) }
 
-        func sub(_ key: String, _ allowed: [String]) -> (YNode, [String: YNode])? {
+        func sub(_ key: String) -> (YNode, [String: YNode])? {
             guard let n = m[key] else { missing(node, "policy." + key, Self.aMapping); return nil }
-            guard let mm = mapping(n, "policy." + key, allowed: allowed) else { return nil }
+            guard let mm = mapping(n, schema: "policy." + key) else { return nil }
             return (n, mm)
         }
         var limit: Double?, rule = HardwareRule.trimTotal
-        if let (n, hm) = sub("hardware", ["limit", "rule"]) {
-            limit = number(hm["limit"], "policy.hardware.limit", parent: n, support: .probability)
+        if let (n, hm) = sub("hardware") {
+            limit = number(hm, "limit", at: "policy.hardware", node: n)
             if let l = limit, l >= 1 {
                 bag.add(hm["limit"]!.location, "policy.hardware.limit", Message(zh: "硬件占比上限必须小于 1", en: "the hardware limit must be below 1"))
             }
-            rule = enumeration(hm["rule"], "policy.hardware.rule", parent: n, default: .trimTotal)
+            rule = word(hm, "rule", at: "policy.hardware", node: n)
         }
         var bCount: Int?, bAmount: Double?
-        if let (n, bm) = sub("benchmark", ["count", "amount"]) {
-            bCount = integer(bm["count"], "policy.benchmark.count", parent: n, max: 100_000)
-            bAmount = number(bm["amount"], "policy.benchmark.amount", parent: n, support: .nonNegative)
+        if let (n, bm) = sub("benchmark") {
+            bCount = whole(bm, "count", at: "policy.benchmark", node: n)
+            bAmount = number(bm, "amount", at: "policy.benchmark", node: n)
         }
         var sfAmount: Double?
-        if let (n, sm) = sub("smart_factory", ["amount"]) {
-            sfAmount = number(sm["amount"], "policy.smart_factory.amount", parent: n, support: .nonNegative)
-        }
+        if let (n, sm) = sub("smart_factory") { sfAmount = number(sm, "amount", at: "policy.smart_factory", node: n) }
         var cloudAmount: Double?
-        if let (n, cm) = sub("cloud", ["amount"]) {
-            cloudAmount = number(cm["amount"], "policy.cloud.amount", parent: n, support: .nonNegative)
-        }
+        if let (n, cm) = sub("cloud") { cloudAmount = number(cm, "amount", at: "policy.cloud", node: n) }
         var ccCount: Int?, ccAmount: Double?
-        if let (n, cm) = sub("chain_case", ["count", "amount"]) {
-            ccCount = integer(cm["count"], "policy.chain_case.count", parent: n, max: 1000)
-            ccAmount = number(cm["amount"], "policy.chain_case.amount", parent: n, support: .nonNegative)
+        if let (n, cm) = sub("chain_case") {
+            ccCount = whole(cm, "count", at: "policy.chain_case", node: n)
+            ccAmount = number(cm, "amount", at: "policy.chain_case", node: n)
         }
         var spCount: Int?, spAmount: Double?
-        if let (n, sm) = sub("service_provider", ["count", "amount"]) {
-            spCount = integer(sm["count"], "policy.service_provider.count", parent: n, max: 1000)
-            spAmount = number(sm["amount"], "policy.service_provider.amount", parent: n, support: .nonNegative)
+        if let (n, sm) = sub("service_provider") {
+            spCount = whole(sm, "count", at: "policy.service_provider", node: n)
+            spAmount = number(sm, "amount", at: "policy.service_provider", node: n)
         }
         var pm: Fee?, acc: Fee?, audit: Fee?, research: Double?
-        if let (n, sm) = sub("services", ["process_management", "acceptance", "audit", "research"]) {
-            pm = fee(sm["process_management"], "policy.services.process_management", parent: n, basis: .accepted)
-            acc = fee(sm["acceptance"], "policy.services.acceptance", parent: n, basis: .completed)
-            audit = fee(sm["audit"], "policy.services.audit", parent: n, basis: .completed)
-            research = number(sm["research"], "policy.services.research", parent: n, support: .nonNegative, default: 0)
+        if let (n, sm) = sub("services") {
+            pm = fee(sm, "process_management", at: "policy.services", node: n)
+            acc = fee(sm, "acceptance", at: "policy.services", node: n)
+            audit = fee(sm, "audit", at: "policy.services", node: n)
+            research = number(sm, "research", at: "policy.services", node: n)
         }
         var ceiling: Double?, ceilingLines: [LineID] = LineID.firmLevel
-        if let (n, cm) = sub("ceiling", ["amount", "lines"]) {
-            ceiling = number(cm["amount"], "policy.ceiling.amount", parent: n, support: .nonNegative)
+        if let (n, cm) = sub("ceiling") {
+            ceiling = number(cm, "amount", at: "policy.ceiling", node: n)
             if let ln = cm["lines"], let xs = list(ln, "policy.ceiling.lines") {
                 ceilingLines = xs.enumerated().compactMap { i, x in lineID(x, "policy.ceiling.lines[\(i)]") }
                 for (i, l) in ceilingLines.enumerated() where !LineID.firmLevel.contains(l) {
@@ -212,8 +193,8 @@ extension TreeDecoder {
                 }
             }
         }
-        let overrun = enumeration(m["overrun"], "policy.overrun", parent: node, default: OverrunRule.prorate)
-        let lotteryStop = enumeration(m["lottery_stop"], "policy.lottery_stop", parent: node, default: LotteryStop.firstMisfit)
+        let overrun: OverrunRule = word(m, "overrun", at: "policy", node: node)
+        let lotteryStop: LotteryStop = word(m, "lottery_stop", at: "policy", node: node)
         guard let limit, let bCount, let bAmount, let sfAmount, let cloudAmount, let ccCount, let ccAmount, let spCount, let spAmount,
               let pm, let acc, let audit, let research, let ceiling, !batches.isEmpty,
               // A batch that could not be read must not shrink the count the population is checked against.
@@ -226,31 +207,26 @@ extension TreeDecoder {
     }
 
     mutating func population(_ node: YNode, batches nBatches: Int?) -> Population? {
-        let keys = ["firms", "batches", "segments", "investment", "hardware_share", "score", "price_factor", "cloud_uptake",
-                    "chain_cases", "chain_case_award", "chain_case_holder", "chain_case_unheld", "service_providers", "correlations"]
-        guard let m = mapping(node, "population", allowed: keys) else { return nil }
+        guard let m = mapping(node, schema: "population") else { return nil }
         let p = "population"
         var firms: FirmCounts?
-        if let fn = m["firms"], let fm = mapping(fn, p + ".firms", allowed: ["per_batch", "total", "batch1_share"]) {
+        if let fn = m["firms"], let fm = mapping(fn, schema: p + ".firms") {
             if let pb = fm["per_batch"] {
                 if fm["total"] != nil || fm["batch1_share"] != nil {
                     bag.add(fn.location, p + ".firms", Message(zh: "per_batch 与 total/batch1_share 只能选一种写法",
                                                               en: "give either per_batch or total with batch1_share, not both"))
                 }
                 if let xs = list(pb, p + ".firms.per_batch") {
-                    let ds = xs.enumerated().compactMap { i, x in distribution(x, p + ".firms.per_batch[\(i)]", parent: pb, support: .count) }
+                    let ds = xs.enumerated().compactMap { i, x in distribution(x, path: p + ".firms.per_batch[\(i)]", parent: pb) }
                     if let nb = nBatches, xs.count != nb {
                         bag.add(pb.location, p + ".firms.per_batch", Message(zh: "有 \(xs.count) 项，但 policy.batches 有 \(nb) 个批次；应一样多",
                                                                               en: "has \(xs.count) items but policy.batches has \(nb) batches; they must match"))
                     }
-                    for (i, d) in ds.enumerated() { checkCountBound(d, xs[i], p + ".firms.per_batch[\(i)]") }
                     if ds.count == xs.count { firms = .perBatch(ds) }
                 }
             } else if let t = fm["total"] {
-                let total = distribution(t, p + ".firms.total", parent: fn, support: .count)
-                if let total { checkCountBound(total, t, p + ".firms.total") }
-                let share = distribution(fm["batch1_share"], p + ".firms.batch1_share", parent: fn, support: .probability,
-                                         default: .fixed(1))
+                let total = distribution(t, path: p + ".firms.total", parent: fn)
+                let share = distribution(fm, "batch1_share", at: p + ".firms", node: fn)
                 if let nb = nBatches, nb > 2 {
                     bag.add(fn.location, p + ".firms", Message(zh: "total/batch1_share 只适用于一到两个批次；多个批次请用 per_batch",
                                                               en: "total/batch1_share works for one or two batches; use per_batch for more"))
@@ -269,9 +245,9 @@ extension TreeDecoder {
             }
             for (i, x) in xs.enumerated() {
                 let q = p + ".batches[\(i)]"
-                guard let bm = mapping(x, q, allowed: ["completion", "pass"]) else { continue }
-                let c = distribution(bm["completion"], q + ".completion", parent: x, support: .probability)
-                let s = distribution(bm["pass"], q + ".pass", parent: x, support: .probability)
+                guard let bm = mapping(x, schema: q) else { continue }
+                let c = distribution(bm, "completion", at: q, node: x)
+                let s = distribution(bm, "pass", at: q, node: x)
                 if let c, let s { batches.append(BatchPopulation(completion: c, pass: s)) }
             }
         } else if m["batches"] == nil { missing(node, p + ".batches", Self.aList) }
@@ -282,12 +258,12 @@ extension TreeDecoder {
             if xs.isEmpty { bag.add(sn.location, p + ".segments", Message(zh: "至少要有一个行业分组", en: "at least one segment is needed")) }
             for (i, x) in xs.enumerated() {
                 let q = p + ".segments[\(i)]"
-                guard let sm = mapping(x, q, allowed: ["id", "name", "share", "investment_factor", "smart_factory"]) else { continue }
+                guard let sm = mapping(x, schema: q) else { continue }
                 let id = identifier(sm["id"], q + ".id", parent: x)
                 let name = string(sm["name"], q + ".name", parent: x, default: id ?? "")
-                let share = number(sm["share"], q + ".share", parent: x, support: .probability)
-                let factor = number(sm["investment_factor"], q + ".investment_factor", parent: x, support: .nonNegative, default: 1)
-                let sf = number(sm["smart_factory"], q + ".smart_factory", parent: x, support: .probability, default: 0)
+                let share = number(sm, "share", at: q, node: x)
+                let factor = number(sm, "investment_factor", at: q, node: x)
+                let sf = number(sm, "smart_factory", at: q, node: x)
                 if let s = sm["share"] { shareNodes.append(s) }
                 if let id, segments.contains(where: { $0.id == id }) {
                     bag.add(sm["id"]!.location, q + ".id", Message(zh: "行业分组 “\(id)” 重复", en: "segment '\(id)' appears twice"))
@@ -309,27 +285,25 @@ extension TreeDecoder {
             }
         } else if m["segments"] == nil { missing(node, p + ".segments", Self.aList) }
 
-        let investment = distribution(m["investment"], p + ".investment", parent: node, support: .nonNegative)
-        let hw = distribution(m["hardware_share"], p + ".hardware_share", parent: node, support: .probability)
-        let score = distribution(m["score"], p + ".score", parent: node, support: .any, default: Distribution(.uniform(min: 0, max: 1)))
-        let price = distribution(m["price_factor"], p + ".price_factor", parent: node, support: .nonNegative, default: .fixed(1))
-        let cloud = distribution(m["cloud_uptake"], p + ".cloud_uptake", parent: node, support: .probability)
-        let cases = distribution(m["chain_cases"], p + ".chain_cases", parent: node, support: .count, default: .fixed(1))
-        if let cases, let n = m["chain_cases"] { checkCountBound(cases, n, p + ".chain_cases", limit: 1000) }
-        let award = distribution(m["chain_case_award"], p + ".chain_case_award", parent: node, support: .nonNegative, default: .fixed(30))
-        let holder = enumeration(m["chain_case_holder"], p + ".chain_case_holder", parent: node, default: ChainCaseHolder.outside)
-        let unheld = enumeration(m["chain_case_unheld"], p + ".chain_case_unheld", parent: node, default: ChainCaseUnheld.unfunded)
-        let providers = distribution(m["service_providers"], p + ".service_providers", parent: node, support: .count, default: .fixed(3))
-        if let providers, let n = m["service_providers"] { checkCountBound(providers, n, p + ".service_providers", limit: 1000) }
+        let investment = distribution(m, "investment", at: p, node: node)
+        let hw = distribution(m, "hardware_share", at: p, node: node)
+        let score = distribution(m, "score", at: p, node: node)
+        let price = distribution(m, "price_factor", at: p, node: node)
+        let cloud = distribution(m, "cloud_uptake", at: p, node: node)
+        let cases = distribution(m, "chain_cases", at: p, node: node)
+        let award = distribution(m, "chain_case_award", at: p, node: node)
+        let holder: ChainCaseHolder = word(m, "chain_case_holder", at: p, node: node)
+        let unheld: ChainCaseUnheld = word(m, "chain_case_unheld", at: p, node: node)
+        let providers = distribution(m, "service_providers", at: p, node: node)
 
         var correlations: [Correlation] = []
         var pairIndex: [Set<String>: Int] = [:]
         if let cn = m["correlations"], let xs = list(cn, p + ".correlations") {
             for (i, x) in xs.enumerated() {
                 let q = p + ".correlations[\(i)]"
-                guard let cm = mapping(x, q, allowed: ["a", "b", "rho"]) else { continue }
+                guard let cm = mapping(x, schema: q) else { continue }
                 let a = string(cm["a"], q + ".a", parent: x), b = string(cm["b"], q + ".b", parent: x)
-                let rho = number(cm["rho"], q + ".rho", parent: x, support: .any)
+                let rho = number(cm, "rho", at: q, node: x)
                 if let r = rho, r < -1 || r > 1 {
                     bag.add(cm["rho"]!.location, q + ".rho", Message(zh: "相关系数必须在 [-1, 1] 内（实际 \(formatNumber(r))）",
                                                                      en: "a correlation must be in [-1, 1] (found \(formatNumber(r)))"))
@@ -375,13 +349,10 @@ extension TreeDecoder {
     }
 
     mutating func simulation(_ node: YNode?, parent: YNode) -> SimulationSettings? {
-        let def = SimulationSettings(trials: 100_000, seed: 20_251_201, sampling: .random)
+        let def = SimulationSettings.defaults
         guard let node else { return def }
-        guard let m = mapping(node, "simulation", allowed: ["trials", "seed", "sampling"]) else { return nil }
-        let trials = integer(m["trials"], "simulation.trials", parent: node, default: def.trials, max: 100_000_000)
-        if let t = trials, t < 1, let tn = m["trials"] {
-            bag.add(tn.location, "simulation.trials", Message(zh: "试验次数至少为 1（实际 \(t)）", en: "at least 1 trial is needed (found \(t))"))
-        }
+        guard let m = mapping(node, schema: "simulation") else { return nil }
+        let trials = whole(m, "trials", at: "simulation", node: node)
         var seed = def.seed
         if let sn = m["seed"] {
             if let s = sn.scalar.flatMap({ UInt64($0.trimmingCharacters(in: .whitespaces)) }) { seed = s } else {
@@ -389,7 +360,7 @@ extension TreeDecoder {
                                                                 en: "the seed must be a whole number from 0 to 2⁶⁴−1, found \(sn.kindName.en)"))
             }
         }
-        let sampling = enumeration(m["sampling"], "simulation.sampling", parent: node, default: SamplingMethod.random)
+        let sampling: SamplingMethod = word(m, "sampling", at: "simulation", node: node)
         guard let trials, trials >= 1 else { return nil }
         return SimulationSettings(trials: trials, seed: seed, sampling: sampling)
     }
@@ -404,7 +375,7 @@ extension TreeDecoder {
         var out: [VariantSpec] = []
         for (i, x) in xs.enumerated() {
             let p = "variants[\(i)]"
-            guard let m = mapping(x, p, allowed: ["id", "label", "set"]) else { continue }
+            guard let m = mapping(x, schema: p) else { continue }
             let id = identifier(m["id"], p + ".id", parent: x)
             let label = string(m["label"], p + ".label", parent: x, default: id ?? "")
             if let id, out.contains(where: { $0.id == id }) {

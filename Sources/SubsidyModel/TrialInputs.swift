@@ -7,31 +7,40 @@ public struct TrialInput: Sendable, Hashable {
     public var label: String
     /// The key path a variant or `--set` would override.
     public var path: String
+    /// A count (firms, cases, providers): its values are whole numbers.
+    public var isWhole: Bool { Schema.field(path)?.isWhole ?? false }
     public var distribution: Distribution
 }
 
-/// The trial-level inputs of a population, in a fixed order.
+/// The trial-level inputs of a population, in a fixed order. Which keys are trial-level inputs,
+/// their ids and their names are declared on their fields in `Schema.fields` (`trialInput:`).
 public enum TrialInputs {
     /// Every trial-level input of `p`, fixed ones included (they still have a column).
     public static func list(_ p: Population) -> [TrialInput] {
         var out: [TrialInput] = []
+        func add(_ path: String, _ d: Distribution, item: Int = 0) {
+            // Every path given here is a trial-level input of the schema (a test walks them all).
+            guard let field = Schema.field(path), let template = field.trialInput, let kp = KeyPath(path) else {
+                preconditionFailure("\(path) is not a trial-level input of Schema.fields")
+            }
+            out.append(TrialInput(id: template.replacingOccurrences(of: "{n}", with: String(item + 1)),
+                                  label: FieldInfo.of(kp).name, path: path, distribution: d))
+        }
         switch p.firms {
         case let .perBatch(ds):
-            for (i, d) in ds.enumerated() {
-                out.append(TrialInput(id: "firms_b\(i + 1)", label: FieldInfo.batchName(i) + "企业数", path: "population.firms.per_batch[\(i)]", distribution: d))
-            }
+            for (i, d) in ds.enumerated() { add("population.firms.per_batch[\(i)]", d, item: i) }
         case let .total(t, share):
-            out.append(TrialInput(id: "firms_total", label: "试点企业总数", path: "population.firms.total", distribution: t))
-            out.append(TrialInput(id: "batch1_share", label: "第一批占比", path: "population.firms.batch1_share", distribution: share))
+            add("population.firms.total", t)
+            add("population.firms.batch1_share", share)
         }
         for (i, b) in p.batches.enumerated() {
-            out.append(TrialInput(id: "completion_b\(i + 1)", label: FieldInfo.batchName(i) + "按期完成率", path: "population.batches[\(i)].completion", distribution: b.completion))
-            out.append(TrialInput(id: "pass_b\(i + 1)", label: FieldInfo.batchName(i) + "达二级率", path: "population.batches[\(i)].pass", distribution: b.pass))
+            add("population.batches[\(i)].completion", b.completion, item: i)
+            add("population.batches[\(i)].pass", b.pass, item: i)
         }
-        out.append(TrialInput(id: "price_factor", label: "投资价格水平", path: "population.price_factor", distribution: p.priceFactor))
-        out.append(TrialInput(id: "cloud_uptake", label: "上云比例", path: "population.cloud_uptake", distribution: p.cloudUptake))
-        out.append(TrialInput(id: "chain_cases", label: "合格链式案例数", path: "population.chain_cases", distribution: p.chainCases))
-        out.append(TrialInput(id: "service_providers", label: "合格服务商数", path: "population.service_providers", distribution: p.serviceProviders))
+        add("population.price_factor", p.priceFactor)
+        add("population.cloud_uptake", p.cloudUptake)
+        add("population.chain_cases", p.chainCases)
+        add("population.service_providers", p.serviceProviders)
         return out
     }
 

@@ -167,7 +167,7 @@ struct SolveCommand: ParsableCommand {
             }
             var bounds = interval.split(separator: ":", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces))! }
             // Counts (the schema's whole-number fields) are searched as whole numbers.
-            let whole = integer || FieldInfo.of(path).kind == .count
+            let whole = integer || FieldInfo.of(path).isWhole
             if whole {
                 // Whole-number keys search whole numbers: the ends round inward (0.5:5 → 1:5).
                 let (a, b) = (bounds[0].rounded(.up), bounds[1].rounded(.down))
