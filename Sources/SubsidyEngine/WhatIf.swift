@@ -159,6 +159,17 @@ public enum WhatIf {
                              target: Double, minimize: Bool, trials: Int, seed: UInt64, threads: Int, design: TrialDesign,
                              maxRounds: Int = 12, perRound: Int = 9) throws -> [SolveAnswer] {
         let nv = loaded.variants.count
+        // Only a number can be searched (the schema says which keys hold one).
+        if let f = Schema.field(path), !f.isNumeric {
+            let info = FieldInfo.of(path, in: loaded.scenario)
+            var zh = "“\(info.name)”（\(path)）不是数值，不能求解", en = "\(path) is not a number and cannot be solved for"
+            if case let .word(ws) = f.value {
+                zh += "（可取：\(ws.joined(separator: ", "))；请用 sweep 比较这几种取值）"
+                en += " (it takes one of: \(ws.joined(separator: ", ")); compare them with sweep)"
+            }
+            throw ScenarioError(.invalid, [Diagnostic(SourceLocation(file: "--vary", line: 0, column: 0), key: path.description,
+                                                      Message(zh: zh, en: en))])
+        }
         // The lattice: x(k) = (k0 + k)·step for k = 0…n, rounded to 12 significant digits so 0.1 steps stay tidy.
         let k0 = (low / step - 1e-9).rounded(.up), k1 = (high / step + 1e-9).rounded(.down)
         guard k1 >= k0, k1 - k0 <= 10_000_000 else {

@@ -220,6 +220,15 @@ struct CLITests {
         #expect(md.contains("不决定能否达标") && md.contains("50万元"))
     }
 
+    @Test("solve refuses a key that holds a word, naming it in Chinese and pointing to sweep (exit 65)")
+    func solveWord() throws {
+        let d = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: d) }
+        let r = try Self.cli(["solve", "--vary", "policy.overrun", "--in", "0:1", "--max-overrun", "0.1", "--trials", "200", "-o", "s"], in: d)
+        #expect(r.status == 65 && r.err.contains("资金不足时的兑付规则") && r.err.contains("sweep"), "\(r.err)")
+        #expect(!FileManager.default.fileExists(atPath: d.appendingPathComponent("s").path))
+    }
+
     @Test("renamed funding sources give the same numbers")
     func renamedSources() throws {
         let d = try Self.scratch()
