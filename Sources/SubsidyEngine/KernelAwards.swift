@@ -2,6 +2,12 @@
 import Foundation
 import SubsidyModel
 
+/// Per-variant tallies of a trial's awards (record fields `MiscField`): firms the ceiling cut and
+/// the amount cut, benchmark firms, smart factories and cloud firms awarded.
+struct AwardTallies {
+    var ceilingCuts = 0.0, ceilingCutAmount = 0.0, benchmarkFirms = 0.0, smartFactories = 0.0, cloudFirms = 0.0
+}
+
 extension TrialKernel {
     /// Steps 3–4 of Scenarios/MODEL.md §6 for one variant: awards per firm, demand per line, payment.
     mutating func apply(variant cv: CompiledVariant, group g: CompiledGroup, record r: UnsafeMutableBufferPointer<Double>) {
@@ -17,8 +23,10 @@ extension TrialKernel {
             // Cases no accepted firm can hold (fewer accepted than funded; rankDepth ≥ funded), funded as held outside.
             for c in rank.count..<funded { outsideChain += Rules.chainCase(merit: caseAwards[c], policy: cv.policy) }
         }
-        var sums = (t: 0.0, b: 0.0, s: 0.0, c: 0.0, cc: outsideChain)
-        var misc = (cuts: 0.0, cutAmount: 0.0, bench: 0.0, smart: 0.0, cloud: 0.0)
+        // Line demands on （一）–（五） (summed awards after the ceiling), and the tallies the reports show.
+        var sums = FirmLevelAwards()
+        sums.chainCase = outsideChain
+        var misc = AwardTallies()
         if canSkipFirms(cv, group: g, funded: funded) {
             applyByCells(cv, group: g, funded: funded, sums: &sums, misc: &misc, record: r)
             finish(cv, group: g, funded: funded, sums: sums, misc: misc, record: r)
@@ -44,15 +52,15 @@ extension TrialKernel {
                                                  benchmark: Rules.selected(rank: pos, count: benchmarkCount),
                                                  chainCase: held ? caseAwards[pos] : 0, terms: terms)
                         let a = x.paid, cut = x.cut, accepted = x.accepted, eligible = x.eligible
-                        if cut > 0 { misc.cuts += 1; misc.cutAmount += cut }
-                        if a.benchmark > 0 { misc.bench += 1 }
-                        if a.smartFactory > 0 { misc.smart += 1 }
-                        if a.cloud > 0 { misc.cloud += 1 }
+                        if cut > 0 { misc.ceilingCuts += 1; misc.ceilingCutAmount += cut }
+                        if a.benchmark > 0 { misc.benchmarkFirms += 1 }
+                        if a.smartFactory > 0 { misc.smartFactories += 1 }
+                        if a.cloud > 0 { misc.cloudFirms += 1 }
                         let ar = f * 5
                         A[ar] = a.transformation; A[ar + 1] = a.benchmark; A[ar + 2] = a.smartFactory
                         A[ar + 3] = a.cloud; A[ar + 4] = a.chainCase
-                        sums.t += a.transformation; sums.b += a.benchmark; sums.s += a.smartFactory
-                        sums.c += a.cloud; sums.cc += a.chainCase
+                        sums.transformation += a.transformation; sums.benchmark += a.benchmark; sums.smartFactory += a.smartFactory
+                        sums.cloud += a.cloud; sums.chainCase += a.chainCase
 
                         if accepted {
                             r[L.batch(b, .demand)] += a.transformation
@@ -74,27 +82,27 @@ extension TrialKernel {
 
     /// Policy-free counts, misc fields, line demands, then payment.
     mutating func finish(_ cv: CompiledVariant, group g: CompiledGroup, funded: Int,
-                         sums: (t: Double, b: Double, s: Double, c: Double, cc: Double),
-                         misc: (cuts: Double, cutAmount: Double, bench: Double, smart: Double, cloud: Double),
+                         sums: FirmLevelAwards,
+                         misc: AwardTallies,
                          record r: UnsafeMutableBufferPointer<Double>) {
         let L = model.layout
         let n = firmCount
         // Policy-free counts, tallied once per trial in `drawFirms`.
         for (i, x) in groupCounts.enumerated() { r[countFields[i]] = x }
-        r[L.misc(.ceilingCuts)] = misc.cuts
-        r[L.misc(.ceilingCutAmount)] = misc.cutAmount
-        r[L.misc(.benchmarkFirms)] = misc.bench
-        r[L.misc(.smartFactories)] = misc.smart
-        r[L.misc(.cloudFirms)] = misc.cloud
+        r[L.misc(.ceilingCuts)] = misc.ceilingCuts
+        r[L.misc(.ceilingCutAmount)] = misc.ceilingCutAmount
+        r[L.misc(.benchmarkFirms)] = misc.benchmarkFirms
+        r[L.misc(.smartFactories)] = misc.smartFactories
+        r[L.misc(.cloudFirms)] = misc.cloudFirms
         r[L.misc(.chainCasesFunded)] = Double(funded)
 
         for (i, l) in L.lines.enumerated() {
             switch l {
-            case .transformation: demand[i] = sums.t
-            case .benchmark: demand[i] = sums.b
-            case .smartFactory: demand[i] = sums.s
-            case .cloud: demand[i] = sums.c
-            case .chainCase: demand[i] = sums.cc
+            case .transformation: demand[i] = sums.transformation
+            case .benchmark: demand[i] = sums.benchmark
+            case .smartFactory: demand[i] = sums.smartFactory
+            case .cloud: demand[i] = sums.cloud
+            case .chainCase: demand[i] = sums.chainCase
             case .serviceProvider:
                 demand[i] = Rules.serviceProviders(qualifying: count(value(g.index.providers, 0)), policy: cv.policy)
             case .professionalServices:

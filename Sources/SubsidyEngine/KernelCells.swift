@@ -17,8 +17,8 @@ extension TrialKernel {
     /// rate·(sum of e below cap/rate) + cap·(count at or above it), found by binary search.
     /// Cost O(cells · log n) per variant instead of O(n).
     mutating func applyByCells(_ cv: CompiledVariant, group g: CompiledGroup, funded: Int,
-                               sums: inout (t: Double, b: Double, s: Double, c: Double, cc: Double),
-                               misc: inout (cuts: Double, cutAmount: Double, bench: Double, smart: Double, cloud: Double),
+                               sums: inout FirmLevelAwards,
+                               misc: inout AwardTallies,
                                record r: UnsafeMutableBufferPointer<Double>) {
         let L = model.layout
         let ci = cellIndex(limit: cv.hardwareLimit, rule: cv.hardwareRule)
@@ -39,7 +39,7 @@ extension TrialKernel {
                         } else {
                             (demand, atCap) = Rules.transformationSum(eligible: e, o1..<o2, rate: rate, cap: cap)
                         }
-                        sums.t += demand
+                        sums.transformation += demand
                         r[L.batch(b, .demand)] += demand
                         r[L.batch(b, .eligible)] += set.total[c]
                         r[L.segment(sg, .demand)] += demand
@@ -55,11 +55,11 @@ extension TrialKernel {
         // selected, rated or deploying firm gets the clause's amount.
         let p = cv.policy
         let bench = Swift.min(cv.benchmarkCount, rank.count)
-        if p.benchmarkAmount > 0 { misc.bench = Double(bench); sums.b = Double(bench) * Rules.benchmark(selected: true, policy: p) }
-        if p.smartFactoryAmount > 0 { misc.smart = Double(smartAccepted); sums.s = Double(smartAccepted) * Rules.smartFactory(rated: true, policy: p) }
-        if p.cloudAmount > 0 { misc.cloud = Double(cloudFirms); sums.c = Double(cloudFirms) * Rules.cloud(deployed: true, policy: p) }
+        if p.benchmarkAmount > 0 { misc.benchmarkFirms = Double(bench); sums.benchmark = Double(bench) * Rules.benchmark(selected: true, policy: p) }
+        if p.smartFactoryAmount > 0 { misc.smartFactories = Double(smartAccepted); sums.smartFactory = Double(smartAccepted) * Rules.smartFactory(rated: true, policy: p) }
+        if p.cloudAmount > 0 { misc.cloudFirms = Double(cloudFirms); sums.cloud = Double(cloudFirms) * Rules.cloud(deployed: true, policy: p) }
         if g.holderIsTopFirm {
-            for i in 0..<Swift.min(funded, rank.count) { sums.cc += Rules.chainCase(merit: caseAwards[i], amount: p.chainCaseAmount) }
+            for i in 0..<Swift.min(funded, rank.count) { sums.chainCase += Rules.chainCase(merit: caseAwards[i], amount: p.chainCaseAmount) }
         }
     }
 
