@@ -354,7 +354,8 @@ extension Rules {
     ///
     /// Acceptance gates （一）–（三）; the hardware rule gives （一）'s eligible investment (or
     /// rejects the project); （四） needs no acceptance; （五） goes to the firm holding a case
-    /// (`chainCase` = its merit, 0 for none); then the per-project ceiling, excess off in reverse
+    /// (`chainCase` = its merit, 0 for none), which must be accepted (the holder read as
+    /// `top_firm` is the top-scoring accepted firm; a firm not accepted holds none); then the per-project ceiling, excess off in reverse
     /// clause order. `benchmark` says the firm is picked (`selected(rank:count:)`).
     @inlinable @inline(__always)
     public static func firmAwards(completed: Bool, passes: Bool, batch: Int, software: Double, hardware: Double,
@@ -375,7 +376,7 @@ extension Rules {
             if smartFactory { a.smartFactory = t.smartFactoryAmount }
         }
         if cloud { a.cloud = t.cloudAmount }
-        if merit > 0 { a.chainCase = chainCase(merit: merit, amount: t.chainCaseAmount) }
+        if ok, merit > 0 { a.chainCase = chainCase(merit: merit, amount: t.chainCaseAmount) }
         var paid = a
         let cut = applyCeiling(&paid, ceiling: t.ceiling, counts: t.ceilingLines)
         // At the cap after the ceiling too (the ceiling may have cut the （一） award below it).
