@@ -53,8 +53,10 @@ public struct SchemaField: Sendable {
         case whole(Int)
         case word(String)
         case distribution(Distribution)
-        /// Text derived from another key (a name defaults to its id).
-        case derived
+        /// May be left out: the value is then derived (a name from its id) or there is none.
+        case omittable
+        /// Give either this key or the other one (`per_batch` or `total`).
+        case alternative(to: String)
     }
 
     /// The key's path pattern: `policy.batches[].rate` (`[]` any item, `*` any key).
@@ -75,9 +77,12 @@ public struct SchemaField: Sendable {
     /// The trial-level input this key is (Scenarios/MODEL.md §5), as an id template: `firms_b{n}`
     /// (`{n}` = item number from 1).
     public let trialInput: String?
+    /// What the key reference says of the allowed values when the type alone does not say it all
+    /// (a rule that spans the type, checked by the decoder with its own message).
+    public let note: String?
 
     init(_ path: String, _ value: Value, _ kind: FieldInfo.Kind = .text, _ unit: String = "", _ name: String,
-         default def: Default? = nil, clause: String? = nil, trialInput: String? = nil) {
+         default def: Default? = nil, clause: String? = nil, trialInput: String? = nil, note: String? = nil) {
         self.path = path
         self.value = value
         self.kind = kind
@@ -86,6 +91,7 @@ public struct SchemaField: Sendable {
         self.default = def
         self.clause = clause
         self.trialInput = trialInput
+        self.note = note
     }
 
     /// True for counts: solve searches whole numbers, sensitivity rounds its low/high values.
@@ -109,30 +115,31 @@ public struct SchemaField: Sendable {
 /// The table of every key of a scenario file, in the order the keys are listed in messages.
 public enum Schema {
     public static let fields: [SchemaField] = [
-        SchemaField("base", .text, .text, "", "所依据的情景文件", default: .derived),
+        SchemaField("base", .text, .text, "", "所依据的情景文件", default: .omittable),
         SchemaField("id", .identifier, .text, "", "情景标识"),
-        SchemaField("title", .text, .text, "", "标题", default: .derived),
-        SchemaField("source", .text, .text, "", "依据", default: .derived),
+        SchemaField("title", .text, .text, "", "标题", default: .omittable),
+        SchemaField("source", .text, .text, "", "依据", default: .omittable),
         SchemaField("funding", .list, .text, "", "资金来源", clause: "资金概算表"),
         SchemaField("funding[].id", .identifier, .text, "", "{source}标识"),
-        SchemaField("funding[].name", .text, .text, "", "{source}名称", default: .derived),
+        SchemaField("funding[].name", .text, .text, "", "{source}名称", default: .omittable),
         SchemaField("funding[].amount", .number(.nonNegative), .money, "万元", "{source}金额", clause: "资金概算表"),
-        SchemaField("funding[].only_lines", .list, .text, "", "{source}可用于的预算行"),
+        SchemaField("funding[].only_lines", .list, .text, "", "{source}可用于的预算行", default: .omittable),
         SchemaField("funding[].only_lines[]", .word(LineID.allCases.map(\.rawValue)), .text, "", "{source}可用于的预算行"),
         SchemaField("lines", .list, .text, "", "预算行", clause: "资金概算表"),
         SchemaField("lines[].id", .word(LineID.allCases.map(\.rawValue)), .text, "", "{line}标识"),
-        SchemaField("lines[].name", .text, .text, "", "{line}名称", default: .derived),
-        SchemaField("lines[].clause", .text, .text, "", "{line}所属条款", default: .derived),
-        SchemaField("lines[].budget", .openMapping, .text, "", "{line}预算"),
-        SchemaField("lines[].budget.*", .number(.nonNegative), .money, "万元", "{line}预算（{key}）", clause: "资金概算表"),
+        SchemaField("lines[].name", .text, .text, "", "{line}名称", default: .omittable),
+        SchemaField("lines[].clause", .text, .text, "", "{line}所属条款", default: .omittable),
+        SchemaField("lines[].budget", .openMapping, .text, "", "{line}预算", note: "映射：资金来源标识 → 金额（下一行）；各来源的预算行之和应等于其金额"),
+        SchemaField("lines[].budget.*", .number(.nonNegative), .money, "万元", "{line}预算（{key}）", default: .number(0), clause: "资金概算表"),
 
         SchemaField("policy", .mapping, .text, "", "奖补政策"),
         SchemaField("policy.batches", .list, .text, "", "批次", clause: "（一）"),
-        SchemaField("policy.batches[].name", .text, .text, "", "{batch}名称", default: .derived),
+        SchemaField("policy.batches[].name", .text, .text, "", "{batch}名称", default: .omittable),
         SchemaField("policy.batches[].rate", .number(.probability, isRate: true), .fraction, "", "{batch}补助比例", clause: "（一）"),
         SchemaField("policy.batches[].cap", .number(.nonNegative), .money, "万元", "{batch}补助上限", clause: "（一）"),
         SchemaField("policy.hardware", .mapping, .text, "", "硬件投入"),
-        SchemaField("policy.hardware.limit", .number(.probability), .fraction, "", "硬件占比上限", clause: "末段"),
+        SchemaField("policy.hardware.limit", .number(.probability), .fraction, "", "硬件占比上限", clause: "末段",
+                    note: "数，0 到 1，不含 1"),
         SchemaField("policy.hardware.rule", .word(HardwareRule.allCases.map(\.rawValue)), .text, "", "硬件超限的处理",
                     default: .word(HardwareRule.trimTotal.rawValue)),
         SchemaField("policy.benchmark", .mapping, .text, "", "标杆企业奖励"),
@@ -164,7 +171,7 @@ public enum Schema {
         SchemaField("policy.services.research", .number(.nonNegative), .money, "万元", "转型路径研究费用", default: .number(0), clause: "资金概算表"),
         SchemaField("policy.ceiling", .mapping, .text, "", "单个项目奖补上限"),
         SchemaField("policy.ceiling.amount", .number(.nonNegative), .money, "万元", "单个项目奖补上限", clause: "末段"),
-        SchemaField("policy.ceiling.lines", .list, .text, "", "计入单个项目上限的条款", default: .derived),
+        SchemaField("policy.ceiling.lines", .list, .text, "", "计入单个项目上限的条款", default: .omittable),
         SchemaField("policy.ceiling.lines[]", .word(LineID.firmLevel.map(\.rawValue)), .text, "", "计入单个项目上限的条款"),
         SchemaField("policy.overrun", .word(OverrunRule.allCases.map(\.rawValue)), .text, "", "资金不足时的兑付规则",
                     default: .word(OverrunRule.prorate.rawValue)),
@@ -173,11 +180,11 @@ public enum Schema {
 
         SchemaField("population", .mapping, .text, "", "试点企业与不确定因素"),
         SchemaField("population.firms", .mapping, .text, "", "试点企业数"),
-        SchemaField("population.firms.per_batch", .list, .text, "", "各批试点企业数"),
+        SchemaField("population.firms.per_batch", .list, .text, "", "各批试点企业数", default: .alternative(to: "population.firms.total")),
         SchemaField("population.firms.per_batch[]", .distribution(.count, maxCount: Population.maxFirmsPerBatch), .count, "家",
                     "{batch}试点企业数", trialInput: "firms_b{n}"),
         SchemaField("population.firms.total", .distribution(.count, maxCount: Population.maxFirmsPerBatch), .count, "家", "试点企业总数",
-                    trialInput: "firms_total"),
+                    default: .alternative(to: "population.firms.per_batch"), trialInput: "firms_total"),
         SchemaField("population.firms.batch1_share", .distribution(.probability), .fraction, "", "第一批企业占比",
                     default: .distribution(.fixed(1)), trialInput: "batch1_share"),
         SchemaField("population.batches", .list, .text, "", "各批完成与达标情况"),
@@ -186,7 +193,7 @@ public enum Schema {
         SchemaField("population.batches[].pass", .distribution(.probability), .fraction, "", "{batch}二级达标率", trialInput: "pass_b{n}"),
         SchemaField("population.segments", .list, .text, "", "行业分组"),
         SchemaField("population.segments[].id", .identifier, .text, "", "{segment}标识"),
-        SchemaField("population.segments[].name", .text, .text, "", "{segment}名称", default: .derived),
+        SchemaField("population.segments[].name", .text, .text, "", "{segment}名称", default: .omittable),
         SchemaField("population.segments[].share", .number(.probability), .fraction, "", "{segment}企业占比"),
         SchemaField("population.segments[].investment_factor", .number(.nonNegative), .number, "", "{segment}投资系数", default: .number(1)),
         SchemaField("population.segments[].smart_factory", .number(.probability), .fraction, "", "{segment}新评先进级概率", default: .number(0)),
@@ -207,21 +214,22 @@ public enum Schema {
                     default: .word(ChainCaseUnheld.unfunded.rawValue)),
         SchemaField("population.service_providers", .distribution(.count, maxCount: 1000), .count, "家", "合格服务商数",
                     default: .distribution(.fixed(3)), trialInput: "service_providers"),
-        SchemaField("population.correlations", .list, .text, "", "输入间的相关性", default: .derived),
-        SchemaField("population.correlations[].a", .text, .text, "", "相关的第一个输入"),
-        SchemaField("population.correlations[].b", .text, .text, "", "相关的第二个输入"),
-        SchemaField("population.correlations[].rho", .number(.any), .number, "", "秩相关系数"),
+        SchemaField("population.correlations", .list, .text, "", "输入间的相关性", default: .omittable),
+        SchemaField("population.correlations[].a", .text, .text, "", "相关的第一个输入", note: "试验级输入的标识（如 `price_factor`）"),
+        SchemaField("population.correlations[].b", .text, .text, "", "相关的第二个输入", note: "试验级输入的标识，不同于 a"),
+        SchemaField("population.correlations[].rho", .number(.any), .number, "", "秩相关系数", note: "数，−1 到 1（同一对输入只写一次）"),
 
-        SchemaField("simulation", .mapping, .text, "", "模拟设置", default: .derived),
+        SchemaField("simulation", .mapping, .text, "", "模拟设置", default: .omittable),
         SchemaField("simulation.trials", .whole(1...100_000_000), .count, "次", "试验次数", default: .whole(100_000)),
         SchemaField("simulation.seed", .seed, .number, "", "随机种子", default: .whole(20_251_201)),
         SchemaField("simulation.sampling", .word(SamplingMethod.allCases.map(\.rawValue)), .text, "", "抽样方法",
                     default: .word(SamplingMethod.random.rawValue)),
 
-        SchemaField("variants", .list, .text, "", "方案", default: .derived),
+        SchemaField("variants", .list, .text, "", "方案", default: .omittable),
         SchemaField("variants[].id", .identifier, .text, "", "方案标识"),
-        SchemaField("variants[].label", .text, .text, "", "方案名称", default: .derived),
-        SchemaField("variants[].set", .openMapping, .text, "", "方案修改的取值", default: .derived),
+        SchemaField("variants[].label", .text, .text, "", "方案名称", default: .omittable),
+        SchemaField("variants[].set", .openMapping, .text, "", "方案修改的取值", default: .omittable,
+                    note: "映射：键路径 → 值，如 `policy.batches[0].rate: 0.50`；只写与本文件 policy 不同之处"),
     ]
 
     static let byPath: [String: SchemaField] = Dictionary(uniqueKeysWithValues: fields.map { ($0.path, $0) })

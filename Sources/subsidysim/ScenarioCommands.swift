@@ -7,9 +7,21 @@ import SubsidyModel
 struct ScenarioCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scenario",
-        abstract: "Print the bundled draft scenario (builtin:pingluo-draft).",
-        subcommands: [Show.self]
+        abstract: "Print the bundled draft scenario (builtin:pingluo-draft), or the reference of every scenario key.",
+        subcommands: [Show.self, Keys.self]
     )
+
+    struct Keys: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "keys",
+            abstract: "Print every key a scenario file may hold: Chinese name, allowed values and range, unit, default, clause (Markdown).",
+            discussion: "The same text as Scenarios/KEYS.md, generated from the schema the program reads. Example: subsidysim scenario keys > KEYS.md"
+        )
+
+        func run() throws {
+            FileHandle.standardOutput.write(Data(Schema.reference().utf8))
+        }
+    }
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -140,3 +140,15 @@ struct SchemaTests {
         #expect(SimulationSettings.defaults.trials == 100_000 && SimulationSettings.defaults.seed == 20_251_201)
     }
 }
+
+@Suite("Scenarios/KEYS.md is the schema's reference")
+struct KeyReferenceTests {
+    @Test("Scenarios/KEYS.md equals Schema.reference() (regenerate: subsidysim scenario keys > Scenarios/KEYS.md)")
+    func keysFileIsCurrent() throws {
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let file = repo.appendingPathComponent("Scenarios/KEYS.md")
+        let text = try String(contentsOf: file, encoding: .utf8)
+        #expect(text == Schema.reference(), "Scenarios/KEYS.md is out of date: run `subsidysim scenario keys > Scenarios/KEYS.md`")
+        for f in Schema.fields { #expect(text.contains("| `\(f.path)` |"), "\(f.path)") }
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+
+extension Schema {
+    /// The key reference as a Markdown table, generated from `fields` (so it cannot drift from what
+    /// the decoder accepts): key, Chinese name, what it holds and its allowed range, unit, default,
+    /// and the clause of the draft. `Scenarios/KEYS.md` is this text (a test compares them);
+    /// `subsidysim scenario keys` prints it.
+    public static func reference() -> String {
+        var out = """
+            # 情景文件的键 / Scenario keys
+
+            由程序的模式表（`Sources/SubsidyModel/Schema.swift`）生成，与程序接受的写法完全一致；
+            请勿手改，运行 `subsidysim scenario keys > Scenarios/KEYS.md` 重新生成。
+            Generated from the schema table the decoder reads; do not edit by hand.
+
+            `[]` 表示列表的每一项（`policy.batches[0]` 为第一批），`*` 表示任一资金来源的标识。
+            金额以万元计，比例写成小数（0.60 表示 60%）。“分布”可写一个数（固定值），
+            或 `{dist: 名称, 参数…}`（见 README 的 “Distributions”）。
+
+            | 键 key | 名称 | 取值 | 单位 | 默认 | 条款 |
+            |---|---|---|---|---|---|
+
+            """
+        for f in fields {
+            let name = f.name.replacingOccurrences(of: "{batch}", with: "某批")
+                .replacingOccurrences(of: "{segment}", with: "某行业").replacingOccurrences(of: "{source}", with: "某资金来源")
+                .replacingOccurrences(of: "{line}", with: "某预算行").replacingOccurrences(of: "{key}", with: "该资金来源")
+            let cells = ["`\(f.path)`", name, valueText(f), f.unit, defaultText(f), f.clause ?? ""]
+            out += "| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |\n"
+        }
+        return out
+    }
+
+    static func rangeText(_ s: Support, isRate: Bool = false) -> String {
+        switch s {
+        case .probability: return isRate ? "比例，0 到 1" : "0 到 1"
+        case .nonNegative: return "0 到 10⁹"
+        case .count: return "非负整数"
+        case .any: return "−10⁹ 到 10⁹"
+        }
+    }
+
+    static func valueText(_ f: SchemaField) -> String {
+        if let note = f.note { return note }
+        switch f.value {
+        case let .number(s, isRate): return "数，" + rangeText(s, isRate: isRate)
+        case let .whole(r): return "整数，\(r.lowerBound) 到 \(r.upperBound)"
+        case let .distribution(s, maxCount):
+            return "分布，取值 " + rangeText(s) + (maxCount.map { "，至多 \($0)" } ?? "")
+        case let .word(ws): return "其一：" + ws.map { "`\($0)`" }.joined(separator: " ")
+        case .text: return "文字"
+        case .identifier: return "标识（ASCII 字母、数字、_、-）"
+        case .fee: return "金额，或 `{amount, basis}`"
+        case .seed: return "整数，0 到 2⁶⁴−1"
+        case .mapping: return "映射"
+        case .list: return "列表"
+        case .openMapping: return "映射"
+        }
+    }
+
+    static func defaultText(_ f: SchemaField) -> String {
+        if f.path.hasSuffix("[]") { return "" }   // a list item: the list says how many
+        switch f.default {
+        case nil: return "必填"
+        case let .number(x)?: return exactNumber(x)
+        case let .whole(n)?: return String(n)
+        case let .word(w)?: return "`\(w)`"
+        case let .distribution(d)?:
+            if case let .fixed(v) = d.kind { return exactNumber(v) }
+            if case let .uniform(a, b) = d.kind { return "uniform \(exactNumber(a))–\(exactNumber(b))" }
+            return "分布"
+        case .omittable?: return "可省略"
+        case let .alternative(other)?: return "与 `\(other)` 二选一"
+        }
+    }
+}
