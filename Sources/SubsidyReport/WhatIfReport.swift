@@ -5,7 +5,8 @@ import SubsidyModel
 /// Files of `subsidysim sweep`: sweep.csv, chart data, gnuplot charts, summary.md, manifest.json.
 public enum SweepReport {
     public static func table(_ r: SweepResult) -> CSVTable {
-        var header = ["点 point"] + r.axes.map { "\($0.path)" }
+        // The swept key as every other column is headed: its Chinese name and unit, then the key.
+        var header = ["点 point"] + r.axes.map { "\(keyLabel($0.path.description)) \($0.path)" }
         header += ["方案 variant", "预算行 line", "预算（万元） budget_wan", "需求均值（万元） demand_mean_wan", "需求标准差（万元） demand_sd_wan",
                    "需求P5（万元） demand_p5_wan", "需求P50（万元） demand_p50_wan", "需求P95（万元） demand_p95_wan", "超支概率 p_overrun",
                    "超支概率95%下限 p_overrun_low95", "超支概率95%上限 p_overrun_high95", "平均结余（万元） unspent_mean_wan",
