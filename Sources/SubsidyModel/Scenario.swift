@@ -30,6 +30,17 @@ public struct FundingSource: Sendable, Hashable {
     public var amount: Double
     /// Which lines this money may pay; nil = any line. Regional money pays （一） only.
     public var onlyLines: [LineID]?
+    /// The lines may hold less of this money than `amount` (the rest stays unallocated: never
+    /// paid, counted as unspent); `allow_unallocated: true` in the file.
+    public var allowUnallocated: Bool = false
+
+    public init(id: String, name: String, amount: Double, onlyLines: [LineID]?, allowUnallocated: Bool = false) {
+        self.id = id
+        self.name = name
+        self.amount = amount
+        self.onlyLines = onlyLines
+        self.allowUnallocated = allowUnallocated
+    }
 }
 
 /// The seven budget lines of the draft's 资金支持方向及资金概算表.

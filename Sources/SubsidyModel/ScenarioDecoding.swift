@@ -49,7 +49,10 @@ extension TreeDecoder {
             if let id, out.contains(where: { $0.id == id }) {
                 bag.add(m["id"]!.location, p + ".id", Message(zh: "资金来源 “\(id)” 重复", en: "funding source '\(id)' appears twice"))
             }
-            if let id, let name, let amount { out.append(FundingSource(id: id, name: name, amount: amount, onlyLines: only)) }
+            let allow = flag(m, "allow_unallocated", at: p, node: x)
+            if let id, let name, let amount, let allow {
+                out.append(FundingSource(id: id, name: name, amount: amount, onlyLines: only, allowUnallocated: allow))
+            }
         }
         return out
     }
@@ -115,11 +118,16 @@ extension TreeDecoder {
         guard let fnode = top["funding"]?.items else { return }
         for (i, s) in funding.enumerated() {
             let sum = lines.map { $0.budget[s.id] ?? 0 }.reduce(0, +)
-            if abs(sum - s.amount) > 0.005 {
+            // With allow_unallocated the lines may hold less (the loader warns of the rest), never more.
+            if abs(sum - s.amount) > 0.005 && !(s.allowUnallocated && sum < s.amount) {
                 let loc = fnode.indices.contains(i) ? (fnode[i]["amount"]?.location ?? fnode[i].location) : root.location
                 bag.add(loc, "funding[\(i)].amount", Message(
-                    zh: "预算行中 “\(s.id)” 的金额合计 \(formatNumber(sum)) 万元，与该资金来源的 \(formatNumber(s.amount)) 万元不符",
-                    en: "the budget lines give '\(s.id)' \(formatNumber(sum)) 万元 in all, but the source has \(formatNumber(s.amount)) 万元"))
+                    zh: "预算行中 “\(s.id)” 的金额合计 \(formatNumber(sum)) 万元，与该资金来源的 \(formatNumber(s.amount)) 万元不符" + (sum > s.amount
+                        ? "（多出 \(formatNumber(sum - s.amount)) 万元：请减少其他预算行，或同时改 funding[\(i)].amount）"
+                        : "（少 \(formatNumber(s.amount - sum)) 万元：有意留作未分配资金时，在该资金来源写 allow_unallocated: true）"),
+                    en: "the budget lines give '\(s.id)' \(formatNumber(sum)) 万元 in all, but the source has \(formatNumber(s.amount)) 万元" + (sum > s.amount
+                        ? " (\(formatNumber(sum - s.amount)) 万元 too much: lower other lines, or change funding[\(i)].amount with them)"
+                        : " (\(formatNumber(s.amount - sum)) 万元 short: to leave it unallocated on purpose, write allow_unallocated: true on the source)")))
             }
         }
     }

@@ -79,6 +79,8 @@ public struct LoadedScenario: Sendable {
     /// Located warnings from loading (e.g. a value this file changes that an inherited variant
     /// sets back): printed by every command, listed by `check` and in the run's findings.
     public var warnings: [Diagnostic] = []
+    /// The warnings from reading the files (before overrides), kept for `with(_:)`.
+    var readWarnings: [Diagnostic] = []
 
     /// The bundled draft scenario (`Scenarios/pingluo-draft.yaml`, embedded at build time).
     public static let builtinName = "builtin:pingluo-draft"
@@ -96,7 +98,8 @@ public struct LoadedScenario: Sendable {
         var warnings: [Diagnostic] = []
         let tree = try readMerged(path ?? builtinName, chain: [], files: &files, warnings: &warnings)
         var l = try resolve(tree: tree, file: path ?? builtinName, files: files, overrides: overrides, only: only)
-        l.warnings = warnings
+        l.readWarnings = warnings
+        l.warnings = warnings + l.warnings
         return l
     }
 
@@ -113,7 +116,8 @@ public struct LoadedScenario: Sendable {
         // The same variants as before; a scenario without variants has only the implicit `base`.
         var l = try LoadedScenario.resolve(tree: baseTree, file: file, files: files, overrides: overrides + more,
                                            only: scenario.variantSpecs.isEmpty ? [] : variants.map(\.id), keepIDs: true)
-        l.warnings = warnings
+        l.readWarnings = readWarnings
+        l.warnings = readWarnings + l.warnings
         return l
     }
 
@@ -180,8 +184,23 @@ public struct LoadedScenario: Sendable {
         if !bag.isEmpty { throw ScenarioError(.invalid, bag.sorted) }
         if variants.isEmpty { throw ScenarioError(.invalid, orUnexplained([], tree)) }
         let hash = SHA256.hex(Data(tree.canonicalText.utf8))
-        return LoadedScenario(file: file, scenario: scenario, variants: variants, sha256: hash, files: files, tree: tree,
-                              overrides: overrides, storedBase: base)
+        var l = LoadedScenario(file: file, scenario: scenario, variants: variants, sha256: hash, files: files, tree: tree,
+                               overrides: overrides, storedBase: base)
+        l.warnings = unallocatedWarnings(scenario, tree: tree)
+        return l
+    }
+
+    /// Money a source with `allow_unallocated: true` keeps off every line: one located warning each.
+    static func unallocatedWarnings(_ s: Scenario, tree: YNode) -> [Diagnostic] {
+        s.funding.enumerated().compactMap { i, f in
+            let sum = s.lines.map { $0.budget[f.id] ?? 0 }.reduce(0, +)
+            guard f.allowUnallocated, f.amount - sum > 0.005 else { return nil }
+            let loc = KeyPath("funding[\(i)].amount").flatMap { tree.get($0)?.location } ?? tree.location
+            let left = formatNumber(f.amount - sum)
+            return Diagnostic(loc, key: "funding[\(i)].amount", Message(
+                zh: "\(f.name)有 \(left) 万元未分配到任何预算行（allow_unallocated: true）：这部分资金不兑付，计入结余",
+                en: "\(left) 万元 of '\(f.id)' is on no budget line (allow_unallocated: true): it is never paid and counts as unspent"))
+        }
     }
 
     /// `base` is resolved when files are read; an override of it would be dropped silently.

@@ -38,6 +38,8 @@ public struct SchemaField: Sendable {
         case fee
         /// A seed: a whole number 0…2⁶⁴−1.
         case seed
+        /// `true` or `false`.
+        case flag
         /// A mapping whose keys are the entries under this path.
         case mapping
         /// A list whose items are described by the entries under `path[]`.
@@ -124,6 +126,8 @@ public enum Schema {
         SchemaField("funding[].name", .text, .text, "", "{source}名称", default: .omittable),
         SchemaField("funding[].amount", .number(.nonNegative), .money, "万元", "{source}金额", clause: "资金概算表"),
         SchemaField("funding[].only_lines", .list, .text, "", "{source}可用于的预算行", default: .omittable),
+        SchemaField("funding[].allow_unallocated", .flag, .text, "", "{source}允许留有未分配资金", default: .word("false"),
+                    note: "`true` 或 `false`：为 true 时，各预算行中该来源的金额之和可以小于其金额（差额作为未分配资金，不兑付，计入结余，并给出提示）；不能大于"),
         SchemaField("funding[].only_lines[]", .word(LineID.allCases.map(\.rawValue)), .text, "", "{source}可用于的预算行"),
         SchemaField("lines", .list, .text, "", "预算行", clause: "资金概算表"),
         SchemaField("lines[].id", .word(LineID.allCases.map(\.rawValue)), .text, "", "{line}标识"),

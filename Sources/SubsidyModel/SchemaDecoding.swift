@@ -87,4 +87,24 @@ extension TreeDecoder {
         let basis = word(fm, "basis", at: path, node: n, as: FeeBasis.self)
         return amount.map { Fee(amount: $0, basis: basis) }
     }
+
+    /// `true` or `false` (YAML's plain booleans); the default from the schema.
+    mutating func flag(_ m: [String: YNode], _ key: String, at parent: String, node: YNode) -> Bool? {
+        let path = Self.join(parent, key)
+        guard let f = field(path, m[key]), case .flag = f.value else { return nil }
+        guard let n = m[key] else {
+            if case let .word(w)? = f.default { return w == "true" }
+            missing(node, path, Message(zh: "true 或 false", en: "true or false"))
+            return nil
+        }
+        if case let .scalar(t, plain) = n.value, plain, !n.isNull {
+            switch t.trimmingCharacters(in: .whitespaces) {
+            case "true": return true
+            case "false": return false
+            default: break
+            }
+        }
+        bag.add(n.location, path, Self.expected(Message(zh: "true 或 false", en: "true or false"), found: n))
+        return nil
+    }
 }

@@ -52,6 +52,7 @@ extension Schema {
         case .identifier: return "标识（ASCII 字母、数字、_、-）"
         case .fee: return "金额，或 `{amount, basis}`"
         case .seed: return "整数，0 到 2⁶⁴−1"
+        case .flag: return "`true` 或 `false`"
         case .mapping: return "映射"
         case .list: return "列表"
         case .openMapping: return "映射"

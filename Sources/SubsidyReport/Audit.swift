@@ -84,9 +84,13 @@ public enum Audit {
                 let a = l.budget[src.id] ?? 0
                 return "\(l.clause)\(n(a, 0))（\(src.amount > 0 ? pct(a / src.amount) : "-")）"
             }.joined(separator: "、")
-            f(abs(sum - src.amount) < 0.005 ? .note : .error, ["概算表"],
-              "\(src.name)列合计 \(n(sum)) 万元，\(abs(sum - src.amount) < 0.005 ? "与" : "不等于")来源金额 \(n(src.amount)) 万元；各行：\(shares)",
-              "\(src.id) column sums to \(n(sum)) 万元 against the source's \(n(src.amount)) 万元")
+            let equal = abs(sum - src.amount) < 0.005
+            // Less than the source, on purpose (allow_unallocated): the rest is a reserve, a warning.
+            let reserve = !equal && src.allowUnallocated && sum < src.amount
+            f(equal ? .note : reserve ? .warning : .error, ["概算表"],
+              "\(src.name)列合计 \(n(sum)) 万元，\(equal ? "与" : "不等于")来源金额 \(n(src.amount)) 万元"
+                + (reserve ? "（\(n(src.amount - sum)) 万元未分配，allow_unallocated: true）" : "") + "；各行：\(shares)",
+              "\(src.id) column sums to \(n(sum)) 万元 against the source's \(n(src.amount)) 万元" + (reserve ? " (the rest unallocated on purpose)" : ""))
         }
         // Subtotals as the table groups them: 一、(（一）–（四）) and 二、(（五）–（八）).
         let groupA: [LineID] = [.transformation, .benchmark, .smartFactory, .cloud]
@@ -123,7 +127,12 @@ public enum Audit {
             }
         }
         let all = s.lines.map(\.total).reduce(0, +)
-        f(abs(all - total) < 0.005 ? .note : .error, ["概算表"], "总资金 \(n(all)) 万元；（一）占 \(pct((s.line(.transformation)?.total ?? 0) / Swift.max(total, 1)))",
+        let reserveOnly = all < total && s.funding.allSatisfy { src in
+            let sum = s.lines.map { $0.budget[src.id] ?? 0 }.reduce(0, +)
+            return abs(sum - src.amount) < 0.005 || (src.allowUnallocated && sum < src.amount)
+        }
+        f(abs(all - total) < 0.005 ? .note : reserveOnly ? .warning : .error, ["概算表"],
+          "总资金 \(n(all)) 万元" + (abs(all - total) < 0.005 ? "" : "（资金来源合计 \(n(total)) 万元）") + "；（一）占 \(pct((s.line(.transformation)?.total ?? 0) / Swift.max(total, 1)))",
           "all lines total \(n(all)) 万元; （一） takes \(pct((s.line(.transformation)?.total ?? 0) / Swift.max(total, 1)))")
 
         // 2. Counts the budget implies against what the population expects.
