@@ -83,6 +83,8 @@ public struct FieldInfo: Sendable, Hashable {
         case "unfunded": return "不予资助"
         case "random": return "随机抽样"
         case "lhs": return "拉丁超立方抽样"
+        case "true": return "是"
+        case "false": return "否"
         default: return w
         }
     }
