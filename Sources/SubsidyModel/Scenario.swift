@@ -78,6 +78,18 @@ public enum LineID: String, Sendable, Hashable, CaseIterable, Codable {
         }
     }
 
+    /// The part of the draft (and of its budget table) the line belongs to: 1 for 一、着力推进智改数转
+    /// (（一）–（四）), 2 for 二、提升数转供给质效 (（五）–（八）).
+    public var part: Int {
+        switch self {
+        case .transformation, .benchmark, .smartFactory, .cloud: return 1
+        case .chainCase, .serviceProvider, .professionalServices: return 2
+        }
+    }
+
+    /// The headings of the draft's two parts, as its budget table writes them.
+    public static let partNames = [1: "一、着力推进智改数转，深化数字赋能增效", 2: "二、提升数转供给质效，优化协同转型生态"]
+
     /// Firm-level award lines, in clause order (the order of the per-project ceiling).
     public static let firmLevel: [LineID] = [.transformation, .benchmark, .smartFactory, .cloud, .chainCase]
 }

@@ -93,8 +93,8 @@ public enum Audit {
               "\(src.id) column sums to \(n(sum)) 万元 against the source's \(n(src.amount)) 万元" + (reserve ? " (the rest unallocated on purpose)" : ""))
         }
         // Subtotals as the table groups them: 一、(（一）–（四）) and 二、(（五）–（八）).
-        let groupA: [LineID] = [.transformation, .benchmark, .smartFactory, .cloud]
-        let groupB: [LineID] = [.chainCase, .serviceProvider, .professionalServices]
+        let groupA = LineID.allCases.filter { $0.part == 1 }
+        let groupB = LineID.allCases.filter { $0.part == 2 }
         let total = s.totalFunding
         for src in s.funding where src.amount > 0 {
             let a = groupA.compactMap { s.line($0)?.budget[src.id] }.reduce(0, +)

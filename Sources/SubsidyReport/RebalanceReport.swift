@@ -1,0 +1,323 @@
+import Foundation
+import SubsidyEngine
+import SubsidyModel
+
+/// Files of `subsidysim rebalance`: the proposed 资金概算表 in the draft's own layout beside the
+/// draft's (budget_table.csv), the risks before and after on independent trials (risks.csv), the
+/// proposal as a what-if scenario that `subsidysim run` accepts as it is (rebalanced.yaml), a chart,
+/// summary.md and manifest.json.
+public enum RebalanceReport {
+    /// One row per line in the draft's order, a subtotal per part (一、二、) and the total; per
+    /// source the draft's amount, the proposal and the proposal's share of the source; then the
+    /// line totals.
+    public static func budgetTable(_ st: Rebalance.Study, scenario s: Scenario) -> CSVTable {
+        var header = ["支持方向 heading", "条款 clause", "预算行 line"]
+        for f in s.funding {
+            header += ["\(f.name)（草案，万元） \(f.id)_draft_wan", "\(f.name)（建议，万元） \(f.id)_proposed_wan",
+                       "\(f.name)分配比例（建议） \(f.id)_proposed_share"]
+        }
+        header += ["合计（草案，万元） total_draft_wan", "合计（建议，万元） total_proposed_wan", "增减（万元） change_wan"]
+        var t = CSVTable(header: header)
+        let amounts = s.funding.enumerated().map { j, f in f.amount + st.proposal.extra[j] }
+        func row(_ heading: String, _ clause: String, _ line: String, draft: [Double], proposed: [Double]) {
+            var r: [CSVTable.Cell] = [.text(heading), .text(clause), .text(line)]
+            for j in s.funding.indices {
+                r += [.money(draft[j]), .money(proposed[j]), .fraction(amounts[j] > 0 ? proposed[j] / amounts[j] : 0)]
+            }
+            let d = draft.reduce(0, +), p = proposed.reduce(0, +)
+            r += [.money(d), .money(p), .money(p - d)]
+            t.add(r)
+        }
+        func draftRow(_ l: BudgetLine) -> [Double] { s.funding.map { l.budget[$0.id] ?? 0 } }
+        var totalD = [Double](repeating: 0, count: s.funding.count), totalP = totalD
+        for part in [1, 2] {
+            let idx = s.lines.indices.filter { s.lines[$0].id.part == part }
+            guard !idx.isEmpty else { continue }
+            var subD = [Double](repeating: 0, count: s.funding.count), subP = subD
+            for i in idx {
+                let d = draftRow(s.lines[i]), p = st.proposal.budgets[i]
+                row(LineID.partNames[part] ?? "", s.lines[i].clause, s.lines[i].name, draft: d, proposed: p)
+                for j in d.indices { subD[j] += d[j]; subP[j] += p[j] }
+            }
+            row(LineID.partNames[part] ?? "", "小计", "小计 subtotal", draft: subD, proposed: subP)
+            for j in subD.indices { totalD[j] += subD[j]; totalP[j] += subP[j] }
+        }
+        row("合计", "", "合计 total", draft: totalD, proposed: totalP)
+        return t
+    }
+
+    /// Per variant and line: the chance of running short before and after, on the check trials,
+    /// with 95% Wilson intervals, and on the fitting trials.
+    public static func risksTable(_ st: Rebalance.Study) -> CSVTable {
+        var t = CSVTable(header: ["方案 variant", "方案名称 label", "预算行 line", "条款 clause", "预算（草案，万元） budget_draft_wan",
+                                  "预算（建议，万元） budget_proposed_wan", "不足概率（草案） p_short_draft", "下限 low", "上限 high",
+                                  "不足概率（建议） p_short_proposed", "下限 low", "上限 high", "拟合试验中的不足比例 p_short_fitted",
+                                  "平均结余（草案，万元） unspent_draft_wan", "平均结余（建议，万元） unspent_proposed_wan"])
+        for (v, (b, a)) in zip(st.before, st.after).enumerated() {
+            let fittedRow = st.fittedVariants.firstIndex(of: v)
+            for (i, (lb, la)) in zip(b.lines, a.lines).enumerated() {
+                t.add([.text(b.id), .text(b.label), .text(lb.line?.rawValue ?? ""), .text(lb.clause), .money(lb.budget), .money(la.budget),
+                       .fraction(lb.overrunProbability), .fraction(lb.overrunLow), .fraction(lb.overrunHigh),
+                       .fraction(la.overrunProbability), .fraction(la.overrunLow), .fraction(la.overrunHigh),
+                       fittedRow.map { .fraction(st.proposal.fittedShort[$0][i]) } ?? .text(""),
+                       .money(lb.unspentMean), .money(la.unspentMean)])
+            }
+            t.add([.text(b.id), .text(b.label), .text("any_line"), .text("任一预算行"), .money(b.allLines.budget), .money(a.allLines.budget),
+                   .fraction(b.anyLineShort), .fraction(b.anyLineShortLow), .fraction(b.anyLineShortHigh),
+                   .fraction(a.anyLineShort), .fraction(a.anyLineShortLow), .fraction(a.anyLineShortHigh),
+                   fittedRow.map { .fraction(st.proposal.fittedAnyShort[$0]) } ?? .text(""),
+                   .money(b.allLines.unspentMean), .money(a.allLines.unspentMean)])
+        }
+        return t
+    }
+
+    /// YAML text a planner can read: always double-quoted, with every control character escaped.
+    static func quoted(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case _ where u.value < 0x20 || u.value == 0x7F || (0x80...0x9F).contains(u.value) || u.value == 0x2028 || u.value == 0x2029:
+                out += String(format: "\\u%04X", u.value)
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out + "\""
+    }
+
+    /// `target` relative to `folder` (both absolute or both relative to the current folder).
+    static func relativePath(_ target: String, from folder: String) -> String {
+        let cwd = FileManager.default.currentDirectoryPath
+        func parts(_ p: String) -> [String] {
+            let abs = p.hasPrefix("/") ? p : cwd + "/" + p
+            return URL(fileURLWithPath: abs).standardizedFileURL.pathComponents.filter { $0 != "/" }
+        }
+        let t = parts(target), f = parts(folder)
+        var k = 0
+        while k < t.count, k < f.count, t[k] == f[k] { k += 1 }
+        return (Array(repeating: "..", count: f.count - k) + t[k...]).joined(separator: "/")
+    }
+
+    /// The proposal as a what-if file: `base:` the input, the seven lines (a list is written whole)
+    /// with the proposed budgets, and the funding sources only when money had to be added or left
+    /// unallocated. `folder` is where the file is written (for a relative `base:`).
+    public static func scenarioText(_ st: Rebalance.Study, loaded: LoadedScenario, folder: String) -> String {
+        let s = loaded.scenario
+        let base = loaded.file == LoadedScenario.builtinName ? loaded.file : relativePath(loaded.file, from: folder)
+        let goal = st.options.target == .joint
+            ? "任一预算行资金不足的概率不超过 \(CSVTable.fixed(st.options.alpha * 100, 1))%"
+            : "每条预算行资金不足的概率不超过 \(CSVTable.fixed(st.options.alpha * 100, 1))%"
+        var y = "# 由 subsidysim rebalance 生成的资金概算表建议：\(goal)（\(st.fitTrials) 次模拟拟合，种子 \(st.fitSeed)）。\n"
+        y += "# 只改各预算行的金额\(st.proposal.feasible ? "" : "和资金来源的金额（原有资金不够，见 summary.md）")；其余一律取自 base。\n"
+        y += "# 运行：subsidysim run 本文件（或 check 本文件）。\n"
+        y += "base: \(quoted(base))\n"
+        y += "id: \(s.id)-rebalanced\n"
+        y += "title: \(quoted(s.title + "（建议概算表）"))\n"
+        if !st.proposal.feasible || st.proposal.unallocated.contains(where: { $0 > 0.005 }) {
+            y += "funding:\n"
+            for (j, f) in st.proposed.scenario.funding.enumerated() {
+                var parts = ["id: \(f.id)", "name: \(quoted(f.name))", "amount: \(exactNumber(f.amount))"]
+                if let only = f.onlyLines { parts.append("only_lines: [\(only.map(\.rawValue).joined(separator: ", "))]") }
+                if f.allowUnallocated { parts.append("allow_unallocated: true") }
+                y += "  - {\(parts.joined(separator: ", "))}"
+                if st.proposal.extra[j] > 1e-9 { y += "   # 增加 \(formatNumber(st.proposal.extra[j])) 万元" }
+                y += "\n"
+            }
+        }
+        if let caps = st.caps, caps != s.policy.batches.map(\.cap) {
+            y += "policy:\n  batches:   # 补助上限按同一比例降低（rebalance --with-caps），比例不变\n"
+            for (b, c) in zip(s.policy.batches, caps) {
+                y += "    - {name: \(quoted(b.name)), rate: \(exactNumber(b.rate)), cap: \(exactNumber(c))}   # 草案上限 \(formatNumber(b.cap)) 万元\n"
+            }
+        }
+        y += "lines:\n"
+        for (i, l) in s.lines.enumerated() {
+            let budget = s.funding.enumerated().map { j, f in "\(f.id): \(exactNumber(st.proposal.budgets[i][j]))" }.joined(separator: ", ")
+            let before = l.total, after = st.proposal.budgets[i].reduce(0, +)
+            y += "  - {id: \(l.id.rawValue), name: \(quoted(l.name)), clause: \(quoted(l.clause)), budget: {\(budget)}}"
+            y += abs(after - before) < 0.005 ? "   # 与草案相同\n"
+                : "   # 草案 \(formatNumber(before))，\(after > before ? "增加" : "减少") \(formatNumber(abs(after - before)))\n"
+        }
+        return y
+    }
+
+    static func pct(_ p: Double) -> String { CSVTable.fixed(p * 100, 1) + "%" }
+
+    /// summary.md before the charts.
+    public static func summary(_ st: Rebalance.Study, loaded: LoadedScenario) -> String {
+        let s = loaded.scenario
+        let o = st.options
+        let names = st.fittedVariants.map { loaded.variants[$0].label }
+        var md = "# \(s.title)：资金概算表调整建议\n\n"
+        md += "> 目标：" + (o.target == .joint ? "任一预算行资金不足的概率不超过 \(pct(o.alpha))" : "每条预算行资金不足的概率不超过 \(pct(o.alpha))")
+        md += names.count > 1 ? "，在 \(names.count) 种读法下都满足（\(names.joined(separator: "；"))）。" : "（\(names.first ?? "")）。"
+        md += "各预算行金额取\(o.unit > 0 ? " \(formatNumber(o.unit)) 万元的整倍数" : "模拟所得的最小值")"
+        if !o.hold.isEmpty { md += "；保持不变的预算行：" + s.lines.filter { o.hold.contains($0.id) }.map(\.clause).joined(separator: "、") }
+        md += "。建议按 \(st.fitTrials) 次模拟（种子 \(st.fitSeed)）求得；下表的不足概率另用 \(st.checkTrials) 次独立模拟（种子 \(st.checkSeed)）核验，"
+        md += "以免建议只适合它自己的模拟误差。概率后括号为 95% 区间，只反映模拟误差，不反映假设的不确定性。\n\n"
+
+        // The table in the draft's layout.
+        md += "## 建议的资金概算表（万元）\n\n"
+        md += "| 支持方向 | 条款 | " + s.funding.map { "\($0.name)（草案 → 建议）" }.joined(separator: " | ") + " | 合计（草案 → 建议） |\n"
+        md += "|---|---|" + String(repeating: "---:|", count: s.funding.count + 1) + "\n"
+        for part in [1, 2] {
+            let idx = s.lines.indices.filter { s.lines[$0].id.part == part }
+            guard !idx.isEmpty else { continue }
+            md += "| **\(LineID.partNames[part] ?? "")** | | " + String(repeating: " | ", count: s.funding.count) + "\n"
+            for i in idx {
+                let l = s.lines[i]
+                let cells = s.funding.enumerated().map { j, f in arrow(l.budget[f.id] ?? 0, st.proposal.budgets[i][j]) }
+                md += "| \(l.name) | \(l.clause) | " + cells.joined(separator: " | ") + " | " + arrow(l.total, st.proposal.budgets[i].reduce(0, +)) + " |\n"
+            }
+            let sub = s.funding.enumerated().map { j, f in
+                arrow(idx.map { s.lines[$0].budget[f.id] ?? 0 }.reduce(0, +), idx.map { st.proposal.budgets[$0][j] }.reduce(0, +))
+            }
+            md += "| 小计 | | " + sub.joined(separator: " | ") + " | "
+            md += arrow(idx.map { s.lines[$0].total }.reduce(0, +), idx.map { st.proposal.budgets[$0].reduce(0, +) }.reduce(0, +)) + " |\n"
+        }
+        let tot = s.funding.enumerated().map { j, f in arrow(f.amount, f.amount + st.proposal.extra[j]) }
+        md += "| **合计** | | " + tot.joined(separator: " | ") + " | " + arrow(s.totalFunding, s.totalFunding + st.proposal.extra.reduce(0, +)) + " |\n\n"
+
+        // Risks before and after.
+        md += "## 调整前后的资金不足概率（独立核验）\n\n"
+        for (b, a) in zip(st.before, st.after) {
+            // The reading's label as the input states it (the proposal's budgets are in the table above).
+            md += "**\(b.label)**\n\n| 预算行 | 草案预算 | 不足概率 | 建议预算 | 不足概率 |\n|---|---:|---:|---:|---:|\n"
+            for (lb, la) in zip(b.lines, a.lines) {
+                md += "| \(lb.clause) \(lb.name) | \(formatNumber(lb.budget)) | \(pct(lb.overrunProbability))（\(pct(lb.overrunLow))–\(pct(lb.overrunHigh))） | "
+                md += "\(formatNumber(la.budget)) | \(pct(la.overrunProbability))（\(pct(la.overrunLow))–\(pct(la.overrunHigh))） |\n"
+            }
+            md += "| 任一预算行不足 | | \(pct(b.anyLineShort))（\(pct(b.anyLineShortLow))–\(pct(b.anyLineShortHigh))） | | "
+            md += "\(pct(a.anyLineShort))（\(pct(a.anyLineShortLow))–\(pct(a.anyLineShortHigh))） |\n"
+            md += "| 平均结余（万元） | | \(CSVTable.fixed(b.allLines.unspentMean, 1)) | | \(CSVTable.fixed(a.allLines.unspentMean, 1)) |\n\n"
+        }
+
+        md += "## 说明\n\n"
+        for line in notes(st, loaded: loaded) { md += "- " + line + "\n" }
+        md += "\n建议表已写成情景文件 `rebalanced.yaml`（以原情景为 base，只改预算行金额），可直接运行、比较或转给同事："
+        md += "`subsidysim run rebalanced.yaml`。\n"
+        return md
+    }
+
+    static func arrow(_ a: Double, _ b: Double) -> String {
+        abs(a - b) < 0.005 ? formatNumber(a) : "\(formatNumber(a)) → **\(formatNumber(b))**"
+    }
+
+    /// Plain sentences: what moved, what could not be met, what stays idle.
+    static func notes(_ st: Rebalance.Study, loaded: LoadedScenario) -> [String] {
+        let s = loaded.scenario
+        var out: [String] = []
+        let moves = s.lines.enumerated().map { i, l in (l, st.proposal.budgets[i].reduce(0, +) - l.total) }
+        let up = moves.filter { $0.1 > 0.005 }.sorted { $0.1 > $1.1 }, down = moves.filter { $0.1 < -0.005 }.sorted { $0.1 < $1.1 }
+        if !up.isEmpty { out.append("增加：" + up.map { "\($0.0.clause)\($0.0.id.chineseName) +\(formatNumber($0.1)) 万元" }.joined(separator: "，") + "。") }
+        if !down.isEmpty { out.append("减少：" + down.map { "\($0.0.clause)\($0.0.id.chineseName) \(formatNumber($0.1)) 万元" }.joined(separator: "，") + "。") }
+        if up.isEmpty && down.isEmpty { out.append("草案的概算表已满足目标，无需调整。") }
+        if let caps = st.caps {
+            let draft = s.policy.batches.map(\.cap)
+            let text = zip(s.policy.batches, zip(draft, caps)).map { "\($0.name) \(formatNumber($1.0)) → \(formatNumber($1.1)) 万元" }.joined(separator: "，")
+            if caps == draft {
+                out.append("按现有补助上限即可在现有资金内满足目标，上限无需调整。")
+            } else if st.capsFit {
+                out.append("**补助上限须降低**才能在现有资金内满足目标（各批按同一比例，精确到 0.1 万元）：\(text)；补助比例不变。")
+            } else {
+                out.append("即使把补助上限降到 0，其余预算行也无法在现有资金内满足目标。")
+            }
+        }
+        if !st.proposal.feasible {
+            let extra = s.funding.enumerated().filter { st.proposal.extra[$0.offset] > 1e-9 }
+                .map { "\($0.element.name)至少增加 \(formatNumber(st.proposal.extra[$0.offset])) 万元" }
+            out.append("**现有资金达不到目标**：即使各预算行只留满足目标所需的最少金额，仍差 \(formatNumber(st.proposal.extra.reduce(0, +))) 万元；"
+                       + extra.joined(separator: "，") + "才能满足（建议表已按增加后的金额编制）。否则须降低补助上限或比例、缩小试点规模，或放宽风险目标。")
+        }
+        for (j, f) in s.funding.enumerated() where st.proposal.unallocated[j] > 0.005 {
+            out.append("\(f.name)有 \(formatNumber(st.proposal.unallocated[j])) 万元没有任何预算行需要（\(f.onlyLines.map { "只能用于" + $0.map(\.clause).joined() } ?? "各行都已满足")），"
+                       + "建议表把它列为未分配资金（allow_unallocated: true）。")
+        }
+        for (j, f) in s.funding.enumerated() where f.onlyLines != nil {
+            let lines = s.lines.indices.filter { f.onlyLines!.contains(s.lines[$0].id) }
+            let need = lines.map { st.proposal.needs[$0] }.reduce(0, +)
+            if need < f.amount - 0.005 {
+                out.append("\(f.name) \(formatNumber(f.amount)) 万元只能用于\(f.onlyLines!.map(\.clause).joined())，"
+                           + "而按目标这些预算行只需 \(formatNumber(need)) 万元：多出的部分必然结余（见结余一栏），除非放宽用途限制。")
+            }
+            _ = j
+        }
+        if let lv = st.proposal.jointLevel {
+            out.append("联合目标：各预算行取同一分位点（第 \(CSVTable.fixed(lv * 100, 2)) 百分位）的需求，再把剩余资金分给最能减少“任一预算行不足”的预算行。")
+        }
+        return out
+    }
+
+    /// P(short) per line before and after, per variant: grouped bars with their 95% intervals.
+    static func chartTable(_ st: Rebalance.Study) -> CSVTable {
+        var header = ["预算行 line"]
+        for a in st.after { header += ["\(a.id) 草案 draft %", "low", "high", "\(a.id) 建议 proposed %", "low", "high"] }
+        var t = CSVTable(header: header)
+        guard let first = st.before.first else { return t }
+        for i in first.lines.indices {
+            var r: [CSVTable.Cell] = [.text(first.lines[i].clause)]
+            for (b, a) in zip(st.before, st.after) {
+                let lb = b.lines[i], la = a.lines[i]
+                r += [.number(lb.overrunProbability * 100, decimals: 3), .number(lb.overrunLow * 100, decimals: 3), .number(lb.overrunHigh * 100, decimals: 3),
+                      .number(la.overrunProbability * 100, decimals: 3), .number(la.overrunLow * 100, decimals: 3), .number(la.overrunHigh * 100, decimals: 3)]
+            }
+            t.add(r)
+        }
+        return t
+    }
+
+    public static func write(_ st: Rebalance.Study, loaded: LoadedScenario, to path: String, fields: [String: Any]) throws -> [String] {
+        let s = loaded.scenario
+        var folder = OutputFolder(path)
+        folder.add("budget_table.csv", budgetTable(st, scenario: s).data)
+        folder.add("risks.csv", risksTable(st).data)
+        folder.add("rebalanced.yaml", text: scenarioText(st, loaded: loaded, folder: path))
+        let ct = chartTable(st)
+        folder.add("chart_risk.csv", ct.data)
+        // Short legends: the reading's name (its full label, with rates and caps, is in summary.md).
+        let series = loaded.variants.flatMap { ["\($0.name)：草案", "\($0.name)：建议"] }
+        let script = Charts.riskBeforeAfter(series: series, lineLabels: s.lines.map { $0.clause + $0.id.chineseName },
+                                            alpha: st.options.target == .perLine ? st.options.alpha : nil, title: s.title)
+        let plan = Charts.Plan("risk_before_after", caption: "调整前后各预算行资金不足的概率", script: script,
+                               skip: Charts.dataProblem(ct, columns: Array(1..<ct.header.count)))
+        if let sc = plan.script { folder.add("charts/risk_before_after.gp", text: sc) }
+        var warnings: [String] = []
+        let md = summary(st, loaded: loaded)
+        try folder.commit { staging in
+            let drawn = Charts.render(folder: staging.url.appendingPathComponent("charts"), plans: [plan])
+            warnings = drawn.warnings
+            try staging.write("summary.md", text: md + "\n" + Charts.markdown(drawn.outcomes))
+            try Manifest.write(in: staging, fields: fields)
+        }
+        return warnings
+    }
+}
+
+extension Charts {
+    /// `chart_risk.csv`: one row per line; per series three columns (P, low, high, in %). Grouped
+    /// bars with 95% intervals; a dashed line at the target when there is one per line.
+    public static func riskBeforeAfter(series: [String], lineLabels: [String], alpha: Double?, title: String) -> String {
+        var s = head("risk_before_after", title: "调整前后的资金不足概率 / P(short) before and after")
+        s += """
+        set title \(titleText(title, "各预算行资金不足的概率：草案与建议概算表（柱：独立核验的概率，竖线：95%区间）")) font ",18" noenhanced
+        set ylabel '资金不足的概率（%）'
+        set style data histogram
+        set style histogram errorbars gap 2 lw 1.5
+        set style fill solid 0.7 border -1
+        set yrange [0:105]
+        \(tics("xtics", lineLabels, extra: " nomirror rotate by 20 right"))set key below horizontal
+        set bmargin 7
+
+        """
+        if let a = alpha, let n = num(a * 100) {
+            s += "set arrow 1 from graph 0, first \(n) to graph 1, first \(n) nohead ls 9\n"
+            s += "set label 1 \(literal("目标 \(formatNumber(a * 100))%")) at graph 0.01, first \(n) offset 0,0.7 tc rgb \"#444444\" noenhanced\n"
+        }
+        let plots = series.enumerated().map { i, label in
+            (i == 0 ? "'../chart_risk.csv'" : "''") + " skip 1 using \(2 + 3 * i):\(3 + 3 * i):\(4 + 3 * i) ls \(i % 4 + 1) title \(literal(label)) noenhanced"
+        }
+        s += "plot " + plots.joined(separator: ", \\\n     ") + "\n"
+        return s + tail("risk_before_after")
+    }
+}
