@@ -324,6 +324,13 @@ public struct LoadedScenario: Sendable {
     /// Values this file changes that a variant it inherits sets back: the variant would run with
     /// its own value and the file's change would never reach a trial. One located warning each,
     /// naming the file, the key, the variant, and the two ways out.
+    /// 0.6 and 0.60 are the same value: restating a number as it was is no change.
+    static func sameNumber(_ a: YNode, _ b: YNode) -> Bool {
+        guard let x = a.scalar.flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }),
+              let y = b.scalar.flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }) else { return false }
+        return x == y
+    }
+
     static func undoneChanges(merged: YNode, parent: YNode, file: String, baseFile: String) -> [Diagnostic] {
         guard case let .sequence(vs)? = parent["variants"]?.value else { return [] }
         var out: [Diagnostic] = []
@@ -332,7 +339,7 @@ public struct LoadedScenario: Sendable {
             guard let id = v["id"]?.scalar, let pairs = v["set"]?.pairs else { continue }
             for pair in pairs {
                 guard let kp = KeyPath(pair.key), let now = merged.get(kp), let before = parent.get(kp),
-                      now.canonicalText != before.canonicalText, now.location.file == file else { continue }
+                      now.canonicalText != before.canonicalText, !sameNumber(now, before), now.location.file == file else { continue }
                 let f = FieldInfo.of(kp)
                 out.append(Diagnostic(now.location, key: kp.description, Message(
                     zh: "本文件把\(f.name)改为 \(f.format(now))，但从 \(baseName) 继承的方案 “\(id)” 把它设为 \(f.format(pair.value))，"

@@ -297,3 +297,21 @@ struct LoaderEdgeTests {
         #expect(e2.render(.zh) == "\(path2):4:12: policy.overrun: “prorata” 不是可用的取值；是否想写 “prorate”？（可用：prorate, batch_order, lottery, reallocate）")
     }
 }
+
+@Suite("Warnings about changes an inherited variant undoes")
+struct UndoneChangeTests {
+    @Test("restating a value as it was (0.6 for 0.60) is no change and gives no warning; a real change does")
+    func restatedValueIsNoChange() throws {
+        let dir = try LoaderEdgeTests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let same = dir.appendingPathComponent("same.yaml").path
+        try "base: builtin:pingluo-draft\npolicy:\n  batches:\n    - {name: 第一批, rate: 0.6, cap: 45}\n    - {name: 第二批, rate: 0.5, cap: 40}\n"
+            .write(toFile: same, atomically: true, encoding: .utf8)
+        #expect(try LoadedScenario.load(same).warnings.isEmpty)
+        let changed = dir.appendingPathComponent("changed.yaml").path
+        try "base: builtin:pingluo-draft\npolicy:\n  batches:\n    - {name: 第一批, rate: 0.55, cap: 45}\n    - {name: 第二批, rate: 0.5, cap: 40}\n"
+            .write(toFile: changed, atomically: true, encoding: .utf8)
+        let w = try LoadedScenario.load(changed).warnings
+        #expect(w.count == 1 && w.first?.key == "policy.batches[0].rate", "\(w)")
+    }
+}
