@@ -154,6 +154,10 @@ public enum RebalanceReport {
         md += names.count > 1 ? "，在 \(names.count) 种读法下都满足（\(names.joined(separator: "；"))）。" : "（\(names.first ?? "")）。"
         md += "各预算行金额取\(o.unit > 0 ? " \(formatNumber(o.unit)) 万元的整倍数" : "模拟所得的最小值")"
         if !o.hold.isEmpty { md += "；保持不变的预算行：" + s.lines.filter { o.hold.contains($0.id) }.map(\.clause).joined(separator: "、") }
+        if o.confidence > 0 {
+            md += "；按 \(CSVTable.fixed(o.confidence * 100, 0))% 的置信度满足目标（分布无关的容许限：允许超出的试验数取满足该置信度的最大值，"
+            md += "而不是恰好 \(pct(o.alpha))，以免预算只适合这一组模拟）"
+        }
         md += "。建议按 \(st.fitTrials) 次模拟（种子 \(st.fitSeed)）求得；下表的不足概率另用 \(st.checkTrials) 次独立模拟（种子 \(st.checkSeed)）核验，"
         md += "以免建议只适合它自己的模拟误差。概率后括号为 95% 区间，只反映模拟误差，不反映假设的不确定性。\n\n"
 

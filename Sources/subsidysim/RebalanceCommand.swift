@@ -35,6 +35,9 @@ struct RebalanceCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Keep this line's budget as it is (repeatable).", valueName: "LINE"))
     var hold: [LineID] = []
 
+    @Option(help: "Confidence that each line's true chance of running short is at most --max-short (0: fit the point estimate).")
+    var confidence: Double = 0.95
+
     @Flag(help: "Also lower the batch caps (all by one factor, to 0.1万) as far as needed to meet the target with the money there is.")
     var withCaps = false
 
@@ -47,6 +50,7 @@ struct RebalanceCommand: ParsableCommand {
     func validate() throws {
         guard maxShort > 0 && maxShort < 1 else { throw ValidationError("--max-short must be between 0 and 1 (got \(maxShort)); 0.05 means 5%") }
         guard unit >= 0 && unit <= 1000 && unit.isFinite else { throw ValidationError("--unit must be from 0 to 1000 万元 (got \(unit))") }
+        guard confidence >= 0 && confidence < 1 else { throw ValidationError("--confidence must be from 0 to below 1 (got \(confidence))") }
         if let c = checkTrials, c < 100 || c > 10_000_000 { throw ValidationError("--check-trials must be from 100 to 10000000 (got \(c))") }
         if let t = simulation.trials, t < 100 { throw ValidationError("--trials must be at least 100 for rebalance (got \(t))") }
     }
@@ -59,7 +63,7 @@ struct RebalanceCommand: ParsableCommand {
             let sc = loaded.scenario
             let seed = simulation.seed ?? sc.simulation.seed
             let trials = simulation.trials ?? Swift.min(sc.simulation.trials, 20_000)
-            let options = Rebalance.Options(alpha: maxShort, target: joint ? .joint : .perLine, unit: unit, hold: Set(hold))
+            let options = Rebalance.Options(alpha: maxShort, target: joint ? .joint : .perLine, unit: unit, hold: Set(hold), confidence: confidence)
             let study: Rebalance.Study
             do {
                 study = try Rebalance.study(loaded, options: options, trials: trials, checkTrials: checkTrials ?? trials, seed: seed,
@@ -67,7 +71,7 @@ struct RebalanceCommand: ParsableCommand {
             } catch let e as ScenarioError { throw ScenarioFailure(e, lang: lang) }
             let out = simulation.output ?? "Output/\(sc.id)/rebalance"
             let fields = baseFields("rebalance", loaded, seed: seed, trials: trials, threads: simulation.threadCount, start: start)
-                .merging(["max_short": maxShort, "target": joint ? "joint" : "per_line", "unit_wan": unit,
+                .merging(["max_short": maxShort, "confidence": confidence, "target": joint ? "joint" : "per_line", "unit_wan": unit,
                           "hold": hold.map(\.rawValue), "check_seed": String(study.checkSeed), "check_trials": study.checkTrials,
                           "feasible": study.proposal.feasible, "with_caps": withCaps, "caps_wan": study.caps ?? [], "extra_wan": Dictionary(uniqueKeysWithValues: zip(sc.funding.map(\.id), study.proposal.extra))]) { $1 }
             let warnings: [String]

@@ -32,7 +32,7 @@ struct SchemaTests {
         switch f.value {
         case .text: return (setup, "{x: 1}")
         case .identifier: return (setup, "a b")
-        case .word: return (setup, "zzz")
+        case .word, .flag: return (setup, "zzz")
         case .number, .whole, .distribution, .fee, .seed: return (setup, "abc")
         case .mapping, .list, .openMapping: return nil
         }

@@ -1,4 +1,5 @@
 // Re-cutting the budget table (资金概算表) to a risk target, exactly on simulated trials.
+import CGSL
 import Foundation
 import SubsidyModel
 
@@ -19,6 +20,13 @@ import SubsidyModel
 ///   payout, i.e. leaves least idle; joint: the line whose unit removes most trials with a
 ///   shortfall). When the sources cannot cover the needs, the extra money each needs is reported.
 ///
+/// **Confidence.** A budget fitted to exactly ⌊α·n⌋ exceedances meets the target only on these
+/// trials: on new trials its chance of being short is above α about half the time. With
+/// `confidence` c (default 0.95) the allowed number of exceedances is the largest k for which the
+/// order statistic's true exceedance probability, distributed Beta(k+1, n−k) whatever the demand's
+/// law (a distribution-free tolerance limit, Wilks 1941), is ≤ α with probability c:
+/// I_α(k+1, n−k) ≥ c. With c = 0 it is ⌊α·n⌋ (the point estimate).
+///
 /// Cost: sorting each line's demands, O(V·L·n log n), then O(units·V·L·log n) for the spreading
 /// (joint: O(units·V·L·n)). The proposal is fitted to these trials; re-estimate its risks on an
 /// independent seed (`subsidysim rebalance` does) before relying on them.
@@ -37,11 +45,14 @@ public enum Rebalance {
         public var unit: Double
         /// Lines whose budgets stay as in the scenario.
         public var hold: Set<LineID>
-        public init(alpha: Double = 0.05, target: Target = .perLine, unit: Double = 1, hold: Set<LineID> = []) {
+        /// Probability that a line's true chance of running short is at most α (0: fit the point estimate).
+        public var confidence: Double
+        public init(alpha: Double = 0.05, target: Target = .perLine, unit: Double = 1, hold: Set<LineID> = [], confidence: Double = 0.95) {
             self.alpha = alpha
             self.target = target
             self.unit = unit
             self.hold = hold
+            self.confidence = confidence
         }
     }
 
@@ -77,7 +88,7 @@ public enum Rebalance {
             return Swift.max(0, k) * o.unit
         }
         let current = s.lines.map { l in s.funding.map { l.budget[$0.id] ?? 0 } }
-        let allowed = Double(Int((o.alpha * Double(n)).rounded(.down)))
+        let allowed = Double(allowedExceedances(trials: n, alpha: o.alpha, confidence: o.confidence))
         var needs = [Double](repeating: 0, count: nL)
         var level: Double?
         switch o.target {
@@ -150,6 +161,22 @@ public enum Rebalance {
         let any = anyShort(demands, totals, hold: [], current: current).map { n > 0 ? $0 / Double(n) : 0 }
         return Proposal(budgets: budgets, needs: needs, extra: extra, unallocated: left.map { Swift.max(0, $0) },
                         jointLevel: level, fittedShort: fitted, fittedAnyShort: any)
+    }
+
+    /// The most trials (of n) a budget may be exceeded in: ⌊α·n⌋ at confidence 0, else the largest
+    /// k with I_α(k+1, n−k) ≥ confidence (−1 when even k = 0 does not reach it: n too small; then 0
+    /// is used and the budget is the largest demand).
+    public static func allowedExceedances(trials n: Int, alpha: Double, confidence: Double) -> Int {
+        let top = Int((alpha * Double(n)).rounded(.down))
+        guard confidence > 0, n > 0 else { return top }
+        func ok(_ k: Int) -> Bool { gsl_cdf_beta_P(alpha, Double(k + 1), Double(n - k)) >= confidence }
+        guard ok(0) else { return 0 }
+        var lo = 0, hi = top   // ok at lo
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if ok(mid) { lo = mid } else { hi = mid - 1 }
+        }
+        return lo
     }
 
     /// The fraction of sorted demands above `budget` (the engine's test: demand > budget + 1e-9).

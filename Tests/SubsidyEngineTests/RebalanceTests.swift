@@ -1,0 +1,137 @@
+import Foundation
+import Testing
+@testable import SubsidyEngine
+import SubsidyModel
+
+@Suite("Rebalance: a budget table to a risk target")
+struct RebalanceTests {
+    /// The draft's lines and sources with budgets that the tests replace.
+    static func scenario(regional: Double = 2000, county: Double = 800) throws -> Scenario {
+        try Fixture.load(Fixture.yaml(regional: regional, county: county, transformationCounty: county * 0.75)).scenario
+    }
+
+    /// Demands 1…n on line 0, constants elsewhere.
+    static func demands(_ n: Int, others: [Double] = [0, 0, 0, 0, 0, 0]) -> [[Double]] {
+        [(1...n).map(Double.init)] + others.map { c in [Double](repeating: c, count: n) }
+    }
+
+    @Test("per line: the budget is the order statistic with at most ⌊αn⌋ trials above it, rounded up to the unit")
+    func orderStatistic() throws {
+        let s = try Self.scenario()
+        let p = Rebalance.propose(demands: [Self.demands(100)], scenario: s, options: .init(alpha: 0.05, unit: 0, confidence: 0))
+        #expect(p.needs[0] == 95)   // 5 of 100 trials above 95
+        #expect(Rebalance.shortFraction((1...100).map(Double.init), 95) == 0.05)
+        let r = Rebalance.propose(demands: [Self.demands(100)], scenario: s, options: .init(alpha: 0.05, unit: 10, confidence: 0))
+        #expect(r.needs[0] == 100)
+        // The fitted chance on these trials never exceeds the target.
+        #expect(r.fittedShort[0].allSatisfy { $0 <= 0.05 + 1e-12 })
+    }
+
+    @Test("confidence: the allowed exceedances are the largest k with P(Binomial(n, α) ≥ k+1) ≥ c (Wilks' tolerance limit)")
+    func allowedExceedances() {
+        // Known values (exact binomial sums): n = 100 → 1, 10 000 → 463, 20 000 → 949 at α = 5%, c = 95%.
+        #expect(Rebalance.allowedExceedances(trials: 100, alpha: 0.05, confidence: 0.95) == 1)
+        #expect(Rebalance.allowedExceedances(trials: 10_000, alpha: 0.05, confidence: 0.95) == 463)
+        #expect(Rebalance.allowedExceedances(trials: 20_000, alpha: 0.05, confidence: 0.95) == 949)
+        #expect(Rebalance.allowedExceedances(trials: 20_000, alpha: 0.05, confidence: 0) == 1000)
+        // Too few trials for the confidence: no exceedance allowed (the budget is the largest demand).
+        #expect(Rebalance.allowedExceedances(trials: 10, alpha: 0.05, confidence: 0.95) == 0)
+    }
+
+    @Test("several readings: each line gets the largest of their needs, so the target holds under each")
+    func severalVariants() throws {
+        let s = try Self.scenario()
+        let a = Self.demands(100), b = [(1...100).map { Double($0) * 2 }] + Array(Self.demands(100).dropFirst())
+        let p = Rebalance.propose(demands: [a, b], scenario: s, options: .init(alpha: 0.05, unit: 0, confidence: 0))
+        #expect(p.needs[0] == 190)
+        #expect(p.fittedShort.allSatisfy { $0[0] <= 0.05 + 1e-12 })
+    }
+
+    @Test("restricted money goes only where it may; the surplus goes where the risk is highest; a shortfall is extra money on the source that can pay it")
+    func flowAndExtra() throws {
+        // Line 0 needs 95 (regional 2000 may pay only it); line 3 needs 50; county 800 covers line 3.
+        let s = try Self.scenario()
+        var d = Self.demands(100)
+        d[3] = (1...100).map { Double($0) / 2 }
+        let p = Rebalance.propose(demands: [d], scenario: s, options: .init(alpha: 0.05, unit: 1, confidence: 0))
+        #expect(p.feasible)
+        // Regional money only on line 0, county never short of what it must cover.
+        for l in 1..<7 { #expect(p.budgets[l][0] == 0) }
+        #expect(p.budgets[3][1] >= 48)
+        // Every source's money is placed or reported unallocated: nothing disappears.
+        for j in 0..<2 {
+            let placed = p.budgets.map { $0[j] }.reduce(0, +)
+            #expect(abs(placed + p.unallocated[j] - s.funding[j].amount - p.extra[j]) < 1e-6)
+        }
+        // Too little county money: the gap is reported as extra county money.
+        let small = try Self.scenario(regional: 10, county: 20)
+        let q = Rebalance.propose(demands: [d], scenario: small, options: .init(alpha: 0.05, unit: 1, confidence: 0))
+        #expect(!q.feasible)
+        // Needs: line 0 95 (10 regional + 85 county), line 3 48 → county needs 133, has 20.
+        #expect(abs(q.extra[1] - (85 + 48 - 20)) < 1e-6 && q.extra[0] == 0, "\(q.extra) needs \(q.needs)")
+    }
+
+    @Test("held lines keep their budgets; joint target: P(any line short) ≤ α on the fitting trials")
+    func holdAndJoint() throws {
+        let s = try Self.scenario()
+        var d = Self.demands(1000)
+        d[3] = (1...1000).map { Double(($0 * 7919) % 1000) / 10 }   // independent-ish of line 0
+        let held = Rebalance.propose(demands: [d], scenario: s, options: .init(alpha: 0.05, unit: 0, hold: [.cloud]))
+        #expect(held.budgets[3] == s.funding.map { s.lines[3].budget[$0.id] ?? 0 })
+        let j = Rebalance.propose(demands: [d], scenario: s, options: .init(alpha: 0.05, target: .joint, unit: 0))
+        #expect(j.fittedAnyShort[0] <= 0.05 + 1e-12)
+        let perLine = Rebalance.propose(demands: [d], scenario: s, options: .init(alpha: 0.05, unit: 0))
+        // The joint target needs each line at least as high as the per-line one.
+        #expect(j.needs[0] >= perLine.needs[0] && j.needs[3] >= perLine.needs[3])
+        #expect(j.jointLevel != nil)
+    }
+
+    @Test("a known answer: 40 firms at the 10万 cap, each accepted with probability 0.7 — （一） needs 10 × the exact binomial quantile")
+    func binomialKnownAnswer() throws {
+        // X ~ Binomial(40, 0.7): P(X > 32) = 0.0553, P(X > 33) = 0.0238, so at α = 4% the need is 33 firms:
+        // （一） 330万, （七）（八） 33 × 1 + 40 × 0.87 = 67.8万 (fees on accepted and on completed firms), （六） 3 × 5 = 15万.
+        let loaded = try Fixture.load(Fixture.yaml(firms: ["40"], rates: [(0.5, 10)], pass: "0.7", investment: "1000"))
+        let st = try Rebalance.study(loaded, options: .init(alpha: 0.04, unit: 0), trials: 10_000, checkTrials: 10_000, seed: 11,
+                                     threads: 2, sampling: nil)
+        let p = st.proposal
+        #expect(p.needs[0] == 330, "\(p.needs)")
+        #expect(abs(p.needs[6] - 67.8) < 1e-9, "\(p.needs)")
+        #expect(p.needs[5] == 15 && p.needs[1] == 0)
+        // The check run (another seed) agrees: （一） short with P(X > b/10) where b is its final budget.
+        let b = p.budgets[0].reduce(0, +)
+        let a = try #require(st.after.first?.lines.first)
+        #expect(a.overrunLow <= 0.04 && a.budget == b)
+        #expect(st.checkSeed != st.fitSeed)
+    }
+
+    @Test("the draft: the proposal re-run on an independent seed keeps every line's P(short) at most α within its interval, under both readings")
+    func draftMeetsTarget() throws {
+        let loaded = try LoadedScenario.load(nil)
+        let st = try Rebalance.study(loaded, options: .init(alpha: 0.05, unit: 5), trials: 8000, checkTrials: 8000, seed: 3,
+                                     threads: 2, sampling: nil)
+        for v in st.after {
+            for l in v.lines { #expect(l.overrunLow <= 0.05, "\(v.id) \(l.clause): \(l.overrunProbability) [\(l.overrunLow), \(l.overrunHigh)]") }
+        }
+        // The draft's money cannot do it (（四）, （七）（八） and （一） under the text reading): extra county money, reported.
+        #expect(!st.proposal.feasible && st.proposal.extra[1] > 0 && st.proposal.extra[0] == 0)
+        #expect(st.proposed.scenario.funding[1].amount == 800 + st.proposal.extra[1])
+        // Every budget is a multiple of the unit.
+        for row in st.proposal.budgets { for x in row { #expect(abs(x / 5 - (x / 5).rounded()) < 1e-9) } }
+    }
+
+    @Test("--with-caps: the largest caps (one factor, 0.1万) with which the county's 800万 meets the target; 0.1万 more does not")
+    func capsToFit() throws {
+        let loaded = try LoadedScenario.load(nil)
+        let opts = Rebalance.Options(alpha: 0.05, unit: 5)
+        let r = try Rebalance.capsToFit(loaded, options: opts, variants: [], trials: 3000, seed: 5, threads: 2, sampling: nil)
+        #expect(r.fits)
+        let c1 = try #require(r.caps.first)
+        #expect(c1 < 50 && c1 > 0)
+        let at = try loaded.with(Rebalance.capOverridesFor(r.caps))
+        #expect(try Rebalance.fit(at, options: opts, variants: [], trials: 3000, seed: 5, threads: 2, sampling: nil).feasible)
+        let draft = loaded.scenario.policy.batches.map(\.cap)
+        let above = draft.map { c in ((c / draft[0] * (c1 + 0.1)) * 10).rounded(.down) / 10 }
+        let over = try loaded.with(Rebalance.capOverridesFor(above))
+        #expect(!(try Rebalance.fit(over, options: opts, variants: [], trials: 3000, seed: 5, threads: 2, sampling: nil).feasible))
+    }
+}
