@@ -6,20 +6,29 @@ public enum OutputMetric: Sendable, Hashable {
     case totalDemand
     case lineDemand(LineID)
     case regionalUnspent
+    /// Whether the line runs short (demand above its budget): a 0/1 output whose mean is the
+    /// chance of running short, so the tornado and deciles show how each input moves that chance.
+    case lineShort(LineID)
 
     public static func parse(_ s: String) -> OutputMetric? {
         switch s {
         case "total_demand": return .totalDemand
         case "regional_unspent": return .regionalUnspent
-        default: return LineID(rawValue: s).map { .lineDemand($0) }
+        default:
+            if s.hasPrefix("short_"), let l = LineID(rawValue: String(s.dropFirst("short_".count))) { return .lineShort(l) }
+            return LineID(rawValue: s).map { .lineDemand($0) }
         }
     }
+
+    /// True for an output that is a chance (shown as a percentage), false for money.
+    public var isProbability: Bool { if case .lineShort = self { return true } else { return false } }
 
     public var id: String {
         switch self {
         case .totalDemand: return "total_demand"
         case .regionalUnspent: return "regional_unspent"
         case let .lineDemand(l): return l.rawValue
+        case let .lineShort(l): return "short_" + l.rawValue
         }
     }
 
@@ -28,6 +37,7 @@ public enum OutputMetric: Sendable, Hashable {
         case .totalDemand: return "总需求（万元）"
         case .regionalUnspent: return "自治区资金结余（万元）"
         case let .lineDemand(l): return "\(l.clause)\(l.chineseName)需求（万元）"
+        case let .lineShort(l): return "\(l.clause)\(l.chineseName)资金不足的概率"
         }
     }
 
@@ -36,6 +46,7 @@ public enum OutputMetric: Sendable, Hashable {
         case .totalDemand: return L.total(.demand)
         case .regionalUnspent: return L.source(L.restrictedSource, .unspent)
         case let .lineDemand(l): return L.line(L.lines.firstIndex(of: l) ?? 0, .demand)
+        case let .lineShort(l): return L.line(L.lines.firstIndex(of: l) ?? 0, .overrun)
         }
     }
 }

@@ -28,7 +28,9 @@ extension OutputMetric: ExpressibleByArgument {
         self = m
     }
     public var defaultValueDescription: String { id }
-    public static var allValueStrings: [String] { ["total_demand", "regional_unspent"] + LineID.allCases.map(\.rawValue) }
+    public static var allValueStrings: [String] {
+        ["total_demand", "regional_unspent"] + LineID.allCases.map(\.rawValue) + LineID.allCases.map { "short_" + $0.rawValue }
+    }
 }
 
 /// `check --format`.
