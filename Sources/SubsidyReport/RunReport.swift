@@ -91,6 +91,8 @@ public struct RunReport {
         folder.add("batches.csv", RunTables.batches(summaries).data)
         folder.add("variants.csv", RunTables.variantDifferences(result).data)
         if dumpTrials { folder.add("trials.csv", RunTables.trials(result).data) }
+        let drivers = Drivers.analyse(result)
+        if !result.inputValues.isEmpty { folder.add("drivers.csv", RunDrivers.table(drivers, result: result).data) }
         if result.model.variantCount > 1 { tables["variant_difference"] = RunTables.variantDifferenceHistogram(result) }
         for (name, t) in tables { folder.add("\(name).csv", t.data) }
         let plans = chartPlans(summaries, tables: tables)
@@ -101,7 +103,7 @@ public struct RunReport {
             warnings = drawn.warnings
             let stale = self.staleNotes(staging)
             warnings += stale.map { "注意：\($0.folder) 来自另一个情景或无法确认来源，不是本次结果 / note: \($0.folder) is not from this scenario" }
-            try staging.write("summary.md", text: self.markdown(summaries, charts: drawn.outcomes, stale: stale.map(\.note)))
+            try staging.write("summary.md", text: self.markdown(summaries, charts: drawn.outcomes, stale: stale.map(\.note), drivers: drivers))
             try Manifest.write(in: staging, fields: self.manifestFields())
         }
         return warnings
@@ -151,7 +153,7 @@ public struct RunReport {
         }
     }
 
-    func markdown(_ s: [VariantSummary], charts: [Charts.Outcome], stale: [String] = []) -> String {
+    func markdown(_ s: [VariantSummary], charts: [Charts.Outcome], stale: [String] = [], drivers: [[Drivers.Line]] = []) -> String {
         func n(_ x: Double) -> String { CSVTable.fixed(x, 2) }
         func pct(_ x: Double) -> String { percentText(x) }
         let sc = loaded.scenario
@@ -218,6 +220,7 @@ public struct RunReport {
             }
             md += "\n"
         }
+        md += RunDrivers.markdown(drivers, labels: s.map(\.label))
         if !findings.isEmpty {
             md += "## 草案审查（subsidysim check）\n\n| 级别 | 条款 | 发现 |\n|---|---|---|\n"
             for f in findings { md += "| \(f.severity.chinese) | \(f.clauses.joined(separator: " ")) | \(f.zh.replacingOccurrences(of: "|", with: "\\|")) |\n" }

@@ -135,3 +135,24 @@ struct RebalanceTests {
         #expect(!(try Rebalance.fit(over, options: opts, variants: [], trials: 3000, seed: 5, threads: 2, sampling: nil).feasible))
     }
 }
+
+@Suite("What drives a shortfall")
+struct DriverTests {
+    @Test("only the firm count can make （一） run short (every firm at the cap): it ranks first, the cloud uptake does not move")
+    func onlyFirmsMatter() throws {
+        let loaded = try Fixture.load(Fixture.yaml(firms: ["{dist: triangular, min: 20, mode: 40, max: 70}"], rates: [(0.6, 50)],
+                                                   investment: "1000", cloud: "{dist: uniform, min: 0.2, max: 0.8}"))
+        let r = try Fixture.run(loaded, trials: 6000)
+        let d = Drivers.analyse(r)
+        let t = try #require(d.first?.first { $0.line == .transformation })
+        // Short when more than 52 firms (2600万 ÷ 50万): P(N ≥ 53) of the triangular law.
+        let exact: Double = (17.5 * 17.5) / (50.0 * 30.0)   // (70 − 52.5)² / ((70 − 20)(70 − 40))
+        let se: Double = (exact * (1 - exact) / 6000).squareRoot()
+        #expect(abs(t.pShort - exact) < 4 * se, "\(t.pShort) vs \(exact)")
+        #expect(t.drivers.first?.input.id == "firms_b1", "\(t.drivers.map { ($0.input.id, $0.shift) })")
+        #expect((t.drivers.first?.shift ?? 0) > 1)
+        let cloud = try #require(t.drivers.first { $0.input.id == "cloud_uptake" })
+        #expect(abs(cloud.shift) < 0.2)
+        #expect(t.significant.map(\.input.id) == ["firms_b1"])
+    }
+}
