@@ -86,6 +86,10 @@ public enum Charts {
         set style line 2 lc rgb "#d62728" lw 2.5
         set style line 3 lc rgb "#2ca02c" lw 2.5
         set style line 4 lc rgb "#9467bd" lw 2.5
+        set style line 5 lc rgb "#ff7f0e" lw 2.5
+        set style line 6 lc rgb "#8c564b" lw 2.5
+        set style line 7 lc rgb "#e377c2" lw 2.5
+        set style line 8 lc rgb "#17becf" lw 2.5
         set style line 9 lc rgb "#444444" lw 2 dt 2
         set grid lc rgb "#dddddd"
         set border lc rgb "#555555"

@@ -299,29 +299,37 @@ public enum RebalanceReport {
 }
 
 extension Charts {
-    /// `chart_risk.csv`: one row per line; per series three columns (P, low, high, in %). Grouped
-    /// bars with 95% intervals; a dashed line at the target when there is one per line.
+    /// `chart_risk.csv`: one row per line; per series three columns (P, low, high, in %).
     public static func riskBeforeAfter(series: [String], lineLabels: [String], alpha: Double?, title: String) -> String {
-        var s = head("risk_before_after", title: "调整前后的资金不足概率 / P(short) before and after")
+        shortBars(name: "risk_before_after", csv: "chart_risk.csv", series: series, lineLabels: lineLabels, target: alpha, title: title,
+                  heading: "调整前后的资金不足概率 / P(short) before and after",
+                  subtitle: "各预算行资金不足的概率：草案与建议概算表（柱：独立核验的概率，竖线：95%区间）")
+    }
+
+    /// Grouped bars of P(short) per line, one bar per series, with 95% intervals; `csv` has one row
+    /// per line and per series three columns (P, low, high, in %). A dashed line at `target`.
+    public static func shortBars(name: String, csv: String, series: [String], lineLabels: [String], target: Double?, title: String,
+                                 heading: String, subtitle: String) -> String {
+        var s = head(name, title: heading)
         s += """
-        set title \(titleText(title, "各预算行资金不足的概率：草案与建议概算表（柱：独立核验的概率，竖线：95%区间）")) font ",18" noenhanced
+        set title \(titleText(title, subtitle)) font ",18" noenhanced
         set ylabel '资金不足的概率（%）'
         set style data histogram
         set style histogram errorbars gap 2 lw 1.5
         set style fill solid 0.7 border -1
         set yrange [0:105]
-        \(tics("xtics", lineLabels, extra: " nomirror rotate by 20 right"))set key below horizontal
-        set bmargin 7
+        \(tics("xtics", lineLabels, extra: " nomirror rotate by 20 right"))set key below horizontal maxcols 2
+        set bmargin \(6 + 2 * ((series.count + 1) / 2))
 
         """
-        if let a = alpha, let n = num(a * 100) {
+        if let a = target, let n = num(a * 100) {
             s += "set arrow 1 from graph 0, first \(n) to graph 1, first \(n) nohead ls 9\n"
             s += "set label 1 \(literal("目标 \(formatNumber(a * 100))%")) at graph 0.01, first \(n) offset 0,0.7 tc rgb \"#444444\" noenhanced\n"
         }
         let plots = series.enumerated().map { i, label in
-            (i == 0 ? "'../chart_risk.csv'" : "''") + " skip 1 using \(2 + 3 * i):\(3 + 3 * i):\(4 + 3 * i) ls \(i % 4 + 1) title \(literal(label)) noenhanced"
+            (i == 0 ? literal("../" + csv) : "''") + " skip 1 using \(2 + 3 * i):\(3 + 3 * i):\(4 + 3 * i) ls \(i % 8 + 1) title \(literal(label)) noenhanced"
         }
         s += "plot " + plots.joined(separator: ", \\\n     ") + "\n"
-        return s + tail("risk_before_after")
+        return s + tail(name)
     }
 }

@@ -18,7 +18,7 @@ struct SubsidySim: ParsableCommand {
         """,
         version: version,
         subcommands: [RunCommand.self, CheckCommand.self, AwardCommand.self, SweepCommand.self, SolveCommand.self,
-                      SensitivityCommand.self, RebalanceCommand.self, NewCommand.self, ScenarioCommand.self],
+                      SensitivityCommand.self, CompareCommand.self, RebalanceCommand.self, NewCommand.self, ScenarioCommand.self],
         defaultSubcommand: nil
     )
 

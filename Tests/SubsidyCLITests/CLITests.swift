@@ -312,3 +312,49 @@ struct CLITests {
         #expect(dumped < plain * 4 + 5, "with --dump-trials \(dumped) s, without \(plain) s")
     }
 }
+
+@Suite("compare and rebalance, as a planner runs them")
+struct CompareRebalanceCLITests {
+    @Test("compare the draft with a what-if; compare --readings; each writes its table, chart and summary in Chinese")
+    func compare() throws {
+        let d = try CLITests.scratch()
+        defer { try? FileManager.default.removeItem(at: d) }
+        try "base: pingluo-draft.yaml\nid: caps40\ntitle: 上限40万\npolicy:\n  batches:\n    - {name: 第一批, rate: 0.60, cap: 40}\n    - {name: 第二批, rate: 0.50, cap: 30}\n"
+            .write(to: d.appendingPathComponent("caps40.yaml"), atomically: true, encoding: .utf8)
+        let r = try CLITests.cli(["compare", "pingluo-draft.yaml", "caps40.yaml", "--trials", "1500", "-o", "c"], in: d, timeout: 600)
+        #expect(r.status == 0, "\(r.err)")
+        for f in ["compare.csv", "sources.csv", "summary.md", "manifest.json", "charts/short_by_line.png", "charts/short_difference.png"] {
+            #expect(FileManager.default.fileExists(atPath: d.appendingPathComponent("c/" + f).path), "\(f)")
+        }
+        let md = try String(contentsOf: d.appendingPathComponent("c/summary.md"), encoding: .utf8)
+        #expect(md.contains("同一批模拟企业") && md.contains("（一）数字化改造资金不足的概率从"))
+        let rows = try CLITests.csv(d.appendingPathComponent("c/compare.csv"))
+        #expect(rows.count == 1 + 4 * 8)   // 4 entries × (7 lines + any line)
+        let readings = try CLITests.cli(["compare", "--readings", "--trials", "1500", "-o", "r"], in: d, timeout: 600)
+        #expect(readings.status == 0, "\(readings.err)")
+        let rmd = try String(contentsOf: d.appendingPathComponent("r/summary.md"), encoding: .utf8)
+        #expect(rmd.contains("硬件超限") && rmd.contains("不设70万单个项目上限") && rmd.contains("链式案例由"))
+        #expect(FileManager.default.fileExists(atPath: d.appendingPathComponent("r/charts/short_difference.png").path))
+        // Two files with other funding sources: refused, exit 65, nothing written.
+        let draft = try String(contentsOf: d.appendingPathComponent("pingluo-draft.yaml"), encoding: .utf8)
+        try draft.replacingOccurrences(of: "county", with: "xj").write(to: d.appendingPathComponent("xj.yaml"), atomically: true, encoding: .utf8)
+        let bad = try CLITests.cli(["compare", "pingluo-draft.yaml", "xj.yaml", "--trials", "200", "-o", "x"], in: d)
+        #expect(bad.status == 65 && bad.err.contains("资金来源"), "\(bad.err)")
+        #expect(!FileManager.default.fileExists(atPath: d.appendingPathComponent("x").path))
+    }
+
+    @Test("rebalance writes the table in the draft's layout and a scenario that run accepts as it is")
+    func rebalance() throws {
+        let d = try CLITests.scratch()
+        defer { try? FileManager.default.removeItem(at: d) }
+        let r = try CLITests.cli(["rebalance", "pingluo-draft.yaml", "--trials", "2000", "--unit", "5", "-o", "rb"], in: d, timeout: 600)
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out.contains("建议的资金概算表"))
+        let table = try CLITests.csv(d.appendingPathComponent("rb/budget_table.csv"))
+        #expect(table.contains { $0.contains("小计") } && table.last?.first == "合计")
+        let run = try CLITests.cli(["run", "rb/rebalanced.yaml", "--trials", "500", "--quiet", "-o", "again"], in: d, timeout: 600)
+        #expect(run.status == 0 && !run.err.contains("警告"), "\(run.err)")
+        let bad = try CLITests.cli(["rebalance", "--max-short", "5"], in: d)
+        #expect(bad.status == 64 && bad.err.contains("--max-short"))
+    }
+}

@@ -156,3 +156,54 @@ struct DriverTests {
         #expect(t.significant.map(\.input.id) == ["firms_b1"])
     }
 }
+
+@Suite("Compare scenarios and readings")
+struct CompareTests {
+    static func entries(_ loaded: LoadedScenario, prefix: String) -> [Compare.Entry] {
+        loaded.variants.map { Compare.Entry(id: prefix + $0.id, label: $0.name, source: loaded.file, variant: $0) }
+    }
+
+    @Test("a scenario compared with itself: every difference exactly 0, the same firms")
+    func withItself() throws {
+        let l = try LoadedScenario.load(nil)
+        let r = try Compare.run(Self.entries(l, prefix: "a/") + Self.entries(l, prefix: "b/"), trials: 1500, seed: 4, threads: 2, sampling: nil)
+        let same = r.rows[2]
+        #expect(same.sameFirms)
+        for d in same.shortDifference + same.demandDifference + same.unspentDifference + same.sourceUnspentDifference + [same.anyShortDifference] {
+            #expect(d.mean == 0 && d.low == 0 && d.high == 0)
+        }
+        // The table reading against the text reading: （一） is less often short (paired, significant).
+        #expect(r.rows[1].shortDifference[0].mean < 0 && r.rows[1].shortDifference[0].significant)
+    }
+
+    @Test("readings: rejecting over-limit projects lowers （一）'s risk; the chain-case holder changes no firm and not （一）'s demand")
+    func readings() throws {
+        let l = try LoadedScenario.load(nil, only: ["text"])
+        let v = l.variants[0]
+        var entries = [Compare.Entry(id: "text", label: "正文", source: "", variant: v)]
+        for r in Compare.readings(of: v.scenario) {
+            let os = try r.overrides.map { try Override.parse("\($0.0)=\($0.1)").get() }
+            entries.append(Compare.Entry(id: r.id, label: r.id, source: "", variant: try l.with(os).variants[0]))
+        }
+        #expect(entries.map(\.id).contains("hardware-reject") && entries.map(\.id).contains("ceiling-part2")
+                && entries.map(\.id).contains("fees-pilot") && entries.map(\.id).contains("chain-top-firm")
+                && entries.map(\.id).contains("overrun-reallocate"))
+        let r = try Compare.run(entries, trials: 2000, seed: 9, threads: 2, sampling: nil)
+        let reject = try #require(r.rows.first { $0.entry.id == "hardware-reject" })
+        #expect(reject.shortDifference[0].mean < 0 && reject.shortDifference[0].significant)
+        let chain = try #require(r.rows.first { $0.entry.id == "chain-top-firm" })
+        #expect(chain.sameFirms && abs(chain.demandDifference[0].mean) < 1e-9 && abs(chain.demandDifference[0].high) < 1e-9, "\(chain.sameFirms) \(chain.demandDifference[0])")
+        // The overrun rule changes how a shortfall is paid, never whether demand exceeds a budget.
+        for row in r.rows where row.entry.id.hasPrefix("overrun-") { #expect(row.shortDifference.allSatisfy { $0.mean == 0 }) }
+    }
+
+    @Test("scenarios with other funding sources cannot share one table: a clear message")
+    func incompatible() throws {
+        let a = try LoadedScenario.load(nil)
+        let text = String(decoding: try #require(LoadedScenario.builtinData()), as: UTF8.self).replacingOccurrences(of: "county", with: "xj")
+        let b = try Fixture.load(text)
+        let m = Compare.incompatibility(Self.entries(a, prefix: "a/") + Self.entries(b, prefix: "b/"))
+        #expect(m?.zh.contains("资金来源") == true)
+        #expect(throws: ScenarioError.self) { try Compare.run(Self.entries(a, prefix: "a/") + Self.entries(b, prefix: "b/"), trials: 100, seed: 1, threads: 1, sampling: nil) }
+    }
+}

@@ -1,0 +1,167 @@
+import Foundation
+import SubsidyModel
+
+/// Several scenarios (and their variants) run side by side in one simulation, each compared with
+/// the first. Every entry's trial t uses the same random streams (Philox keyed by seed, trial,
+/// batch and firm), so entries whose populations coincide see the same firms in every trial and
+/// their per-trial differences are exact; entries with another population share the streams but
+/// not the firms. Either way the trial pairs are independent across trials, so the paired
+/// differences and their intervals (mean ± 1.96·SE of the per-trial differences) are valid; with
+/// common firms they are much narrower.
+public enum Compare {
+    /// One column of the comparison.
+    public struct Entry: Sendable {
+        public var id: String
+        public var label: String
+        /// Where it comes from (a file, or the reading it changes).
+        public var source: String
+        public var variant: ResolvedVariant
+        public init(id: String, label: String, source: String, variant: ResolvedVariant) {
+            self.id = id
+            self.label = label
+            self.source = source
+            self.variant = variant
+        }
+    }
+
+    /// A paired difference (entry − reference) with its 95% interval.
+    public struct Difference: Sendable, Hashable {
+        public var mean: Double
+        public var low: Double
+        public var high: Double
+        /// The interval excludes 0.
+        public var significant: Bool { low > 0 || high < 0 }
+
+        init(_ d: [Double]) {
+            var m = Moments()
+            for x in d { m.add(x) }
+            let h = 1.959963984540054 * m.standardError
+            mean = m.mean
+            low = m.mean - h
+            high = m.mean + h
+        }
+    }
+
+    public struct Row: Sendable {
+        public var entry: Entry
+        public var summary: VariantSummary
+        /// Same population as the reference: the same firms in every trial.
+        public var sameFirms: Bool
+        /// Against the reference, per line (the reference's line order): P(short), mean demand, mean unspent.
+        public var shortDifference: [Difference]
+        public var demandDifference: [Difference]
+        public var unspentDifference: [Difference]
+        /// Per source: mean unspent.
+        public var sourceUnspentDifference: [Difference]
+        public var anyShortDifference: Difference
+    }
+
+    public struct Result: Sendable {
+        public var rows: [Row]
+        public var trials: Int
+        public var seed: UInt64
+        public var seconds: Double
+        public var lines: [LineID]
+        public var sources: [String]
+    }
+
+    /// Why these entries cannot be run in one model (different lines, sources or correlations),
+    /// or nil.
+    public static func incompatibility(_ entries: [Entry]) -> Message? {
+        guard let first = entries.first?.variant.scenario else { return Message(zh: "没有可比较的方案", en: "nothing to compare") }
+        for e in entries.dropFirst() {
+            let s = e.variant.scenario
+            if s.funding.map(\.id) != first.funding.map(\.id) {
+                return Message(zh: "「\(e.label)」的资金来源（\(s.funding.map(\.id).joined(separator: ", "))）与第一个（\(first.funding.map(\.id).joined(separator: ", "))）不同，不能放在一张表里比较",
+                               en: "'\(e.id)' has funding sources \(s.funding.map(\.id)) but the first has \(first.funding.map(\.id)); they cannot share one table")
+            }
+            if s.lines.map(\.id) != first.lines.map(\.id) {
+                return Message(zh: "「\(e.label)」的预算行顺序与第一个不同，不能放在一张表里比较",
+                               en: "'\(e.id)' lists the budget lines in another order than the first")
+            }
+            if s.population.correlations.map({ "\($0.a)|\($0.b)|\($0.rho)" }) != first.population.correlations.map({ "\($0.a)|\($0.b)|\($0.rho)" }) {
+                return Message(zh: "「\(e.label)」的输入相关性与第一个不同：一次模拟只能用一组相关性，请分别运行",
+                               en: "'\(e.id)' correlates its inputs differently from the first; one run can use only one set of correlations")
+            }
+        }
+        return nil
+    }
+
+    public static func run(_ entries: [Entry], trials: Int, seed: UInt64, threads: Int, sampling: SamplingMethod?) throws -> Result {
+        if let m = incompatibility(entries) {
+            throw ScenarioError(.invalid, [Diagnostic(SourceLocation(file: "compare", line: 0, column: 0), key: "", m)])
+        }
+        let t0 = Date()
+        let model = CompiledModel(variants: entries.map(\.variant), seed: seed)
+        let L = model.layout
+        let design = try TrialDesign.forScenario(model, scenario: entries[0].variant.scenario, sampling: sampling, seed: seed).design
+        var opts = RunOptions(trials: trials, threads: threads, keepInputs: false)
+        opts.storedFields = L.storedFields + L.lines.indices.map { L.line($0, .unspent) }
+        let r = try Simulator.run(model, options: opts, design: design)
+        let summaries = r.summaries()
+        // Who holds a chain case, and whether an unheld case is funded, change no firm's draws.
+        func firms(_ p: Population) -> Population {
+            var q = p
+            q.chainCaseHolder = .outside
+            q.chainCaseUnheld = .unfunded
+            return q
+        }
+        let refPop = firms(entries[0].variant.scenario.population)
+        func short(_ v: Int) -> [[Double]] {
+            let s = entries[v].variant.scenario
+            return L.lines.indices.map { i in
+                let b = s.line(L.lines[i])?.total ?? 0
+                return r.column(v, L.line(i, .demand)).map { $0 > b + 1e-9 ? 1 : 0 }
+            }
+        }
+        let refShort = short(0)
+        func any(_ s: [[Double]]) -> [Double] { (0..<r.trials).map { t in s.contains { $0[t] > 0 } ? 1 : 0 } }
+        let refAny = any(refShort)
+        func diff(_ a: [Double], _ b: [Double]) -> Difference { Difference(zip(a, b).map { $0 - $1 }) }
+        var rows: [Row] = []
+        for (v, e) in entries.enumerated() {
+            let sh = short(v)
+            rows.append(Row(
+                entry: e, summary: summaries[v], sameFirms: firms(e.variant.scenario.population) == refPop,
+                shortDifference: L.lines.indices.map { diff(sh[$0], refShort[$0]) },
+                demandDifference: L.lines.indices.map { diff(r.column(v, L.line($0, .demand)), r.column(0, L.line($0, .demand))) },
+                unspentDifference: L.lines.indices.map { diff(r.column(v, L.line($0, .unspent)), r.column(0, L.line($0, .unspent))) },
+                sourceUnspentDifference: L.sources.indices.map { diff(r.column(v, L.source($0, .unspent)), r.column(0, L.source($0, .unspent))) },
+                anyShortDifference: diff(any(sh), refAny)))
+        }
+        return Result(rows: rows, trials: r.trials, seed: seed, seconds: Date().timeIntervalSince(t0), lines: L.lines, sources: L.sources)
+    }
+}
+
+extension Compare {
+    /// The draft's open readings, each as overrides of `base` (Scenarios/MODEL.md §10): the hardware
+    /// rule, which lines count toward the per-project ceiling, the fee bases, the chain-case holder,
+    /// and the overrun rule. Each is one change from the scenario as written; a reading the scenario
+    /// already takes is left out.
+    public static func readings(of s: Scenario) -> [(id: String, overrides: [(String, String)])] {
+        var out: [(String, [(String, String)])] = []
+        for r in HardwareRule.allCases where r != s.policy.hardwareRule {
+            out.append(("hardware-\(r.rawValue)", [("policy.hardware.rule", r.rawValue)]))
+        }
+        let part2 = LineID.firmLevel.filter { $0.part == 2 }
+        let ceilings: [(String, [LineID])] = [("ceiling-part2", part2), ("ceiling-none", [])]
+        for (id, lines) in ceilings where lines != s.policy.ceilingLines {
+            out.append((id, [("policy.ceiling.lines", "[" + lines.map(\.rawValue).joined(separator: ", ") + "]")]))
+        }
+        let fees = ["process_management", "acceptance", "audit"]
+        for basis in FeeBasis.allCases {
+            let current = [s.policy.processManagementFee.basis, s.policy.acceptanceFee.basis, s.policy.auditFee.basis]
+            guard current.contains(where: { $0 != basis }) else { continue }
+            out.append(("fees-\(basis.rawValue)", fees.map { ("policy.services.\($0).basis", basis.rawValue) }))
+        }
+        if s.population.chainCaseHolder != .topFirm {
+            out.append(("chain-top-firm", [("population.chain_case_holder", ChainCaseHolder.topFirm.rawValue)]))
+        } else {
+            out.append(("chain-outside", [("population.chain_case_holder", ChainCaseHolder.outside.rawValue)]))
+        }
+        for r in OverrunRule.allCases where r != s.policy.overrun {
+            out.append(("overrun-\(r.rawValue)", [("policy.overrun", r.rawValue)]))
+        }
+        return out
+    }
+}

@@ -1,0 +1,131 @@
+import ArgumentParser
+import Foundation
+import SubsidyEngine
+import SubsidyModel
+import SubsidyReport
+
+/// `subsidysim compare A.yaml B.yaml …` or `subsidysim compare --readings [SCENARIO]`.
+struct CompareCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Compare scenarios (and their variants) side by side on the same simulated firms, or every open reading of the draft (--readings).",
+        discussion: """
+        Every entry runs in one simulation with the same random numbers per trial; entries with the same population see \
+        the same firms, so their differences are exact per trial. Differences are against the first entry, with 95% \
+        intervals from the paired trials. Examples:
+          subsidysim compare Scenarios/pingluo-draft.yaml Scenarios/lower-caps.yaml Scenarios/bigger-pilot.yaml
+          subsidysim compare --readings                      (the bundled draft's open readings, text variant)
+          subsidysim compare --readings --variant table my-whatif.yaml
+        """
+    )
+
+    @Argument(help: "Scenario files (default: the bundled draft). With --readings, the one scenario whose readings are compared.")
+    var files: [String] = []
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a value by key path in every scenario (repeatable).", valueName: "KEY=VALUE"))
+    var sets: [String] = []
+
+    @Option(name: .customLong("variant"), help: ArgumentHelp("Only this variant of each scenario (repeatable; default: all; with --readings the first).", valueName: "ID"))
+    var variants: [String] = []
+
+    @Flag(help: "Compare every open reading of the draft (hardware rule, ceiling lines, fee bases, chain-case holder, overrun rule) against the scenario as written.")
+    var readings = false
+
+    @Option(help: "Language of messages and of the terminal summary: zh or en.")
+    var lang: Language = .zh
+
+    @OptionGroup var simulation: SimulationOptions
+
+    @Flag(help: "No summary on the terminal.")
+    var quiet = false
+
+    func validate() throws {
+        if readings && files.count > 1 { throw ValidationError("--readings compares the readings of one scenario; give at most one file") }
+        if files.count > 20 { throw ValidationError("at most 20 scenario files (got \(files.count))") }
+    }
+
+    func options(_ file: String?) throws -> ScenarioOptions {
+        var args: [String] = file.map { [$0] } ?? []
+        for s in sets { args += ["--set", s] }
+        for v in variants { args += ["--variant", v] }
+        args += ["--lang", lang.rawValue]
+        return try ScenarioOptions.parse(args)
+    }
+
+    /// A reading as a person says it: "服务费都按试点企业数计", "单个项目上限只计入（五）".
+    static func readingLabel(_ id: String, _ overrides: [(String, String)], described: [String]) -> String {
+        if id.hasPrefix("fees-"), let basis = overrides.first?.1 { return "各项服务费都" + FieldInfo.wordName(basis) + "计" }
+        if id == "ceiling-none" { return "不设70万单个项目上限" }
+        if id.hasPrefix("ceiling-"), let v = overrides.first?.1 {
+            let lines = v.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).split(separator: ",")
+                .compactMap { LineID(rawValue: $0.trimmingCharacters(in: .whitespaces)) }
+            return "70万上限只计入" + lines.map(\.clause).joined() + "（按字面）"
+        }
+        if id.hasPrefix("hardware-"), let v = overrides.first?.1 { return "硬件超限：" + FieldInfo.wordName(v) }
+        if id.hasPrefix("overrun-"), let v = overrides.first?.1 { return "资金不足时：" + FieldInfo.wordName(v) }
+        if id.hasPrefix("chain-"), let v = overrides.first?.1 { return "链式案例由" + FieldInfo.wordName(v) + "承担" }
+        return described.joined(separator: "；")
+    }
+
+    func run() throws {
+        do {
+            let start = Date()
+            var entries: [Compare.Entry] = []
+            var loadedFirst: LoadedScenario?
+            let list: [String?] = files.isEmpty ? [nil] : files
+            for f in list {
+                let loaded = try options(f).load()
+                if loadedFirst == nil { loadedFirst = loaded }
+                let short = loaded.scenario.title
+                let chosen = readings ? Array(loaded.variants.prefix(1)) : loaded.variants
+                for v in chosen {
+                    entries.append(Compare.Entry(id: files.count > 1 || !readings ? "\(loaded.scenario.id)/\(v.id)" : v.id,
+                                                 label: list.count > 1 ? "\(short)｜\(v.name)" : v.name, source: loaded.file, variant: v))
+                }
+                if readings, let v = chosen.first {
+                    for r in Compare.readings(of: v.scenario) {
+                        var os: [Override] = []
+                        for (k, value) in r.overrides {
+                            switch Override.parse("\(k)=\(value)") {
+                            case let .success(o): os.append(o)
+                            case let .failure(e): throw ScenarioFailure(e, lang: lang)
+                            }
+                        }
+                        let l: LoadedScenario
+                        do { l = try loaded.with(os) } catch { throw ScenarioFailure(error, lang: lang) }
+                        guard let rv = l.variants.first(where: { $0.id == v.id }) else { continue }
+                        let what = os.map { FieldInfo.describeChange($0.path, $0.value, in: l.scenario) }
+                        // Several fee keys set to one basis read as one change.
+                        let label = Self.readingLabel(r.id, r.overrides, described: what)
+                        entries.append(Compare.Entry(id: r.id, label: label, source: "读法：" + r.overrides.map { "\($0.0)=\($0.1)" }.joined(separator: ", "),
+                                                     variant: rv))
+                    }
+                }
+            }
+            guard let first = loadedFirst else { return }
+            let sc = first.scenario
+            let seed = simulation.seed ?? sc.simulation.seed
+            let trials = simulation.trials ?? Swift.min(sc.simulation.trials, 20_000)
+            let result: Compare.Result
+            do {
+                result = try Compare.run(entries, trials: trials, seed: seed, threads: simulation.threadCount, sampling: simulation.sampling)
+            } catch let e as ScenarioError { throw ScenarioFailure(e, lang: lang) }
+            let out = simulation.output ?? (readings ? "Output/\(sc.id)/readings" : "Output/compare")
+            var fields = baseFields("compare", first, seed: seed, trials: trials, threads: simulation.threadCount, start: start)
+            fields["entries"] = entries.map { ["id": $0.id, "label": $0.label, "source": $0.source] }
+            fields["readings"] = readings
+            let warnings: [String]
+            do { warnings = try CompareReport.write(result, title: sc.title, readings: readings, to: out, fields: fields) } catch {
+                throw OutputFailure(error, lang: lang)
+            }
+            for w in warnings { printError(w) }
+            if !quiet {
+                for p in CompareReport.paragraph(result) { print("- " + p) }
+                print(lang == .zh ? "\(entries.count) 个方案，每个 \(result.trials) 次试验，用时 \(CSVTable.fixed(result.seconds, 2)) 秒；输出：\(out)/summary.md"
+                                  : "\(entries.count) entries, \(result.trials) trials each, \(CSVTable.fixed(result.seconds, 2)) s; output: \(out)/summary.md")
+            }
+        } catch {
+            throw Exit.fail(error, lang: lang)
+        }
+    }
+}
