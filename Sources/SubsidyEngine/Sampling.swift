@@ -11,10 +11,16 @@ import SubsidyModel
 /// Trial-level inputs are always drawn this way, so Latin hypercube, Sobol and Iman–Conover
 /// designs can drive them. `sample(_:)` draws firm-level values with GSL's samplers where the
 /// law is untruncated, and by inversion otherwise. Cost: O(1) per draw (discrete: O(sd)).
+///
+/// The maths per family (CDF, inverse CDF, GSL calls) is here and in `DistributionMaths.swift`;
+/// what a family is — its support, whether it takes whole numbers, its mean — is its entry in
+/// `DistributionFamily.all` (SubsidyModel), which this file reads and does not restate.
 public struct PreparedDistribution: Sendable {
     public let distribution: Distribution
     public let pLow: Double
     public let pHigh: Double
+    /// The law's family takes whole numbers (`DistributionFamily.wholeNumbers`), resolved once.
+    let wholeNumbers: Bool
 
     /// Fast paths, resolved once: which closed form `quantile` uses without touching `distribution`.
     enum Fast: Sendable { case fixed, uniform, triangular, lognormal, normal, table, discrete, empirical, exact }
@@ -73,8 +79,9 @@ public struct PreparedDistribution: Sendable {
         // compiled before any `RandomStream` exists, so switch the handler off here too.
         ss_gsl_errors_off()
         distribution = d
+        wholeNumbers = d.isDiscrete
         var lo = 0.0, hi = 1.0
-        if let l = d.lower { lo = PreparedDistribution.cdfBelow(d.kind, l) }
+        if let l = d.lower { lo = PreparedDistribution.cdfBelow(d.kind, l, wholeNumbers: wholeNumbers) }
         if let u = d.upper { hi = PreparedDistribution.cdf(d.kind, u) }
         pLow = lo
         pHigh = Swift.max(hi, lo)
@@ -85,10 +92,11 @@ public struct PreparedDistribution: Sendable {
         case let .uniform(x, y): fast = .uniform; a = x; b = y
         case let .triangular(x, m, y): fast = .triangular; a = x; b = y; c = m
         case let .lognormal(mu, sigma): fast = tabulate ? .table : .lognormal; a = mu; b = sigma
-        case let .normal(m, sd): fast = .table; a = m; b = sd
-        case .beta, .pert, .gamma: fast = .table
-        case .poisson, .binomial, .negativeBinomial: fast = .discrete
         case .empirical: fast = .empirical
+        default:
+            // No closed form: tabulate the exact inverse CDF (normal, beta, PERT, gamma), or the
+            // CDF of a law on whole numbers (poisson, binomial, negative binomial).
+            fast = wholeNumbers ? .discrete : .table
         }
         self.b = b; self.c = c
         var t: [Double] = []
@@ -99,13 +107,9 @@ public struct PreparedDistribution: Sendable {
             let (pl, ph) = (lo, Swift.max(hi, lo))
             let q = { @Sendable (u: Double) in PreparedDistribution.exactQuantile(d, low: pl, high: ph, u) }
             t = PreparedDistribution.parallelMap(n + 1) { q(Double($0) / Double(n)) }
-            var natural: (Double, Double)
-            switch d.kind {
-            case .beta: natural = (0, 1)
-            case let .pert(mn, _, mx): natural = (mn, mx)
-            case .normal: natural = (-.infinity, .infinity)
-            default: natural = (0, .infinity)
-            }
+            // The law's own ends (its family's support), narrowed by the truncation.
+            let facts = d.kind.facts
+            var natural = (facts.lowest, facts.highest)
             if let l = d.lower { natural.0 = Swift.max(natural.0, l) }
             if let u = d.upper { natural.1 = Swift.min(natural.1, u) }
             lowEnd = natural.0.isFinite ? natural.0 : nil
