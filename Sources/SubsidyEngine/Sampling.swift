@@ -9,8 +9,10 @@ import SubsidyModel
 /// `quantile(u)` is the inverse CDF of the truncated law, F⁻¹(F(lower) + u·(F(upper) − F(lower))),
 /// exact for every family (GSL's `gsl_cdf_*_Pinv`; discrete laws by search on `gsl_cdf_*_P`).
 /// Trial-level inputs are always drawn this way, so Latin hypercube, Sobol and Iman–Conover
-/// designs can drive them. `sample(_:)` draws firm-level values with GSL's samplers where the
-/// law is untruncated, and by inversion otherwise. Cost: O(1) per draw (discrete: O(sd)).
+/// designs can drive them. `sample(_:)` draws firm-level values by inverting one uniform
+/// (through the quantile tables where there are any), and with GSL's samplers only for an
+/// untruncated law that has no table (a discrete law too wide to tabulate). Cost: O(1) per draw
+/// (a table look-up or a closed form; discrete tables: a binary search, O(log(range))).
 ///
 /// The maths per family (CDF, inverse CDF, GSL calls) is here and in `DistributionMaths.swift`;
 /// what a family is — its support, whether it takes whole numbers, its mean — is its entry in
@@ -22,8 +24,11 @@ public struct PreparedDistribution: Sendable {
     /// The law's family takes whole numbers (`DistributionFamily.wholeNumbers`), resolved once.
     let wholeNumbers: Bool
 
-    /// Fast paths, resolved once: which closed form `quantile` uses without touching `distribution`.
-    enum Fast: Sendable { case fixed, uniform, triangular, lognormal, normal, table, discrete, empirical, exact }
+    /// Fast paths, resolved once at preparation (never per draw): which closed form or table
+    /// `quantile` uses. `table`: tabulated inverse CDF (normal, beta, PERT, gamma, a lognormal
+    /// with `tabulate`); `discrete`: tabulated CDF of a law on whole numbers; `exact`: no table
+    /// (empty truncation window, or a discrete law too wide), `exactQuantile` per draw.
+    enum Fast: Sendable { case fixed, uniform, triangular, lognormal, table, discrete, empirical, exact }
     let fast: Fast
     let a: Double, b: Double, c: Double
     /// For laws whose inverse CDF is iterative (beta, PERT, gamma) or discrete: the truncated law's
@@ -214,7 +219,6 @@ public struct PreparedDistribution: Sendable {
         switch fast {
         case .fixed: return false
         case .table where !table.isEmpty, .discrete where !table.isEmpty: return false
-        case .normal where distribution.lower == nil && distribution.upper == nil: return true
         default:
             guard distribution.lower == nil && distribution.upper == nil else { return false }
             switch distribution.kind {
@@ -226,16 +230,16 @@ public struct PreparedDistribution: Sendable {
 
 
     /// One draw, from exactly one uniform wherever the law has a quantile table (normal, beta, PERT,
-    /// gamma, discrete laws: tables built from GSL's inverse CDFs, see `table`), so a firm's later
-    /// draws never shift when a parameter changes; an untruncated normal uses GSL's ziggurat;
-    /// anything else inverts one uniform exactly. (GSL's `gsl_ran_beta` costs two gamma variates,
-    /// ~170 ns here, against ~10 ns for the table.)
+    /// gamma, discrete laws: tables built from GSL's inverse CDFs, see `table`) or a closed form,
+    /// so a firm's later draws never shift when a parameter changes. GSL's samplers (which may
+    /// take any number of uniforms) only for an untruncated law without a table: in practice a
+    /// discrete law too wide to tabulate. (GSL's `gsl_ran_beta` costs two gamma variates, ~170 ns
+    /// here, against ~10 ns for the table.)
     @inline(__always)
     public func sample(_ r: RandomStream) -> Double {
         if fast == .fixed { return a }
         guard usesGSLSampler else { return quantile(r.open01()) }
         switch distribution.kind {
-        case let .normal(m, sd): return m + gsl_ran_gaussian_ziggurat(r.rng, sd)
         case let .beta(x, y): return gsl_ran_beta(r.rng, x, y)
         case let .gamma(k, t): return gsl_ran_gamma(r.rng, k, t)
         case let .poisson(m): return Double(gsl_ran_poisson(r.rng, m))
