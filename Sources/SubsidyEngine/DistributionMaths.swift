@@ -1,4 +1,6 @@
 // Distribution maths: CDFs and inverse CDFs of every family, exact (GSL), with their fallbacks.
+// This is the engine's part of a family; its parameters, support and mean are its entry in
+// `DistributionFamily.all` (SubsidyModel). A new family needs its `cdf` and `inverse` here.
 import CGSL
 import Foundation
 import SubsidyModel
@@ -42,10 +44,23 @@ extension PreparedDistribution {
 
     /// P(X < x): for discrete laws the mass strictly below x, so a truncation at `min` keeps `min`.
     static func cdfBelow(_ k: Distribution.Kind, _ x: Double) -> Double {
-        switch k {
-        case .poisson, .binomial, .negativeBinomial:
+        cdfBelow(k, x, wholeNumbers: k.takesWholeNumbers)
+    }
+
+    /// P(X < x) of this law, its family's `wholeNumbers` resolved at preparation: the trial loop
+    /// calls it per segment and trial (for the investment law's truncation), without the table.
+    @inline(__always)
+    func cdfBelow(_ x: Double) -> Double {
+        PreparedDistribution.cdfBelow(distribution.kind, x, wholeNumbers: wholeNumbers)
+    }
+
+    /// P(X < x), given whether the law is on whole numbers (then P(X ≤ ⌈x⌉ − 1)).
+    static func cdfBelow(_ k: Distribution.Kind, _ x: Double, wholeNumbers: Bool) -> Double {
+        if wholeNumbers {
             let c = x.rounded(.up) - 1
             return c < 0 ? 0 : cdf(k, c)
+        }
+        switch k {
         case let .empirical(v, w):
             let tw = w.reduce(0, +)
             return zip(v, w).filter { $0.0 < x }.map(\.1).reduce(0, +) / tw
@@ -57,6 +72,17 @@ extension PreparedDistribution {
     static func pertShape(_ a: Double, _ c: Double, _ b: Double) -> (Double, Double) {
         let r = b - a
         return (1 + 4 * (c - a) / r, 1 + 4 * (b - c) / r)
+    }
+
+    /// P(X > x) computed directly, where GSL has the upper-tail function (`_Q`): 1 − F(x) loses
+    /// every digit below 10⁻¹⁶, Q does not. nil for the other families.
+    static func survival(_ k: Distribution.Kind, _ x: Double) -> Double? {
+        switch k {
+        case let .normal(m, s): return gsl_cdf_gaussian_Q(x - m, s)
+        case let .lognormal(mu, s): return x <= 0 ? 1 : gsl_cdf_lognormal_Q(x, mu, s)
+        case let .gamma(k, t): return x <= 0 ? 1 : gsl_cdf_gamma_Q(x, k, t)
+        default: return nil
+        }
     }
 
     /// The untruncated law's inverse CDF at p ∈ (0, 1).
@@ -118,15 +144,12 @@ extension PreparedDistribution {
         return b
     }
 
-    /// Smallest k with F(k) ≥ p, searched from a normal approximation.
+    /// Smallest k with F(k) ≥ p for a law on whole numbers, searched from a normal approximation
+    /// with the law's mean and sd, up to its upper end (4·10⁹ when unbounded: `cdf`'s UInt32 range).
     static func discreteInverse(_ k: Distribution.Kind, _ p: Double) -> Double {
-        let mean: Double, sd: Double, top: Double
-        switch k {
-        case let .poisson(m): mean = m; sd = m.squareRoot(); top = 4e9
-        case let .binomial(n, pp): mean = Double(n) * pp; sd = (Double(n) * pp * (1 - pp)).squareRoot(); top = Double(n)
-        case let .negativeBinomial(n, pp): mean = n * (1 - pp) / pp; sd = (n * (1 - pp)).squareRoot() / pp; top = 4e9
-        default: return 0
-        }
+        let facts = k.facts
+        let (mean, sd) = (facts.mean, facts.sd)
+        let top = Swift.min(facts.highest, 4e9)
         let guess = (mean + sd * gsl_cdf_ugaussian_Pinv(p)).rounded(.down)
         let x = guess.isFinite ? Swift.max(0, Swift.min(top, guess)) : 0
         // Galloping then bisection from the guess: the same k as a walk of unit steps (F is

@@ -45,6 +45,7 @@ extension TrialKernel {
         // Investment of a firm of segment s: X = f_s·price·Y, Y ~ the investment law, X truncated to
         // [min, max]: Y = F⁻¹(F(min/scale) + u·(F(max/scale) − F(min/scale))).
         let inv = g.investment
+        let law = g.investmentLaw
         let ns = g.segmentFactor.count
         if segScale.count != ns {
             segScale = [Double](repeating: 1, count: ns); segLow = [Double](repeating: 0, count: ns); segHigh = segScale
@@ -52,7 +53,7 @@ extension TrialKernel {
         for s in 0..<ns {
             let sc = Swift.max(g.segmentFactor[s] * price, 1e-300)
             segScale[s] = sc
-            segLow[s] = inv.lower.map { PreparedDistribution.cdfBelow(inv.kind, $0 / sc) } ?? 0
+            segLow[s] = inv.lower.map { law.cdfBelow($0 / sc) } ?? 0
             segHigh[s] = inv.upper.map { PreparedDistribution.cdf(inv.kind, $0 / sc) } ?? 1
         }
         if batchCompletion.count != nb { batchCompletion = [Double](repeating: 0, count: nb); batchPass = batchCompletion }
@@ -65,7 +66,6 @@ extension TrialKernel {
         // Locals, so the loop does not retain and release the group's arrays on every access.
         let hardware = g.hardware, score = g.score, smartP = g.segmentSmart
         let hardwareFromWord = !hardware.usesGSLSampler
-        let law = g.investmentLaw
         let stream = self.stream
         let L = model.layout
         let segBase = L.batches * 4

@@ -9,15 +9,26 @@ import SubsidyModel
 /// `quantile(u)` is the inverse CDF of the truncated law, F⁻¹(F(lower) + u·(F(upper) − F(lower))),
 /// exact for every family (GSL's `gsl_cdf_*_Pinv`; discrete laws by search on `gsl_cdf_*_P`).
 /// Trial-level inputs are always drawn this way, so Latin hypercube, Sobol and Iman–Conover
-/// designs can drive them. `sample(_:)` draws firm-level values with GSL's samplers where the
-/// law is untruncated, and by inversion otherwise. Cost: O(1) per draw (discrete: O(sd)).
+/// designs can drive them. `sample(_:)` draws firm-level values by inverting one uniform
+/// (through the quantile tables where there are any), and with GSL's samplers only for an
+/// untruncated law that has no table (a discrete law too wide to tabulate). Cost: O(1) per draw
+/// (a table look-up or a closed form; discrete tables: a binary search, O(log(range))).
+///
+/// The maths per family (CDF, inverse CDF, GSL calls) is here and in `DistributionMaths.swift`;
+/// what a family is — its support, whether it takes whole numbers, its mean — is its entry in
+/// `DistributionFamily.all` (SubsidyModel), which this file reads and does not restate.
 public struct PreparedDistribution: Sendable {
     public let distribution: Distribution
     public let pLow: Double
     public let pHigh: Double
+    /// The law's family takes whole numbers (`DistributionFamily.wholeNumbers`), resolved once.
+    let wholeNumbers: Bool
 
-    /// Fast paths, resolved once: which closed form `quantile` uses without touching `distribution`.
-    enum Fast: Sendable { case fixed, uniform, triangular, lognormal, normal, table, discrete, empirical, exact }
+    /// Fast paths, resolved once at preparation (never per draw): which closed form or table
+    /// `quantile` uses. `table`: tabulated inverse CDF (normal, beta, PERT, gamma, a lognormal
+    /// with `tabulate`); `discrete`: tabulated CDF of a law on whole numbers; `exact`: no table
+    /// (empty truncation window, or a discrete law too wide), `exactQuantile` per draw.
+    enum Fast: Sendable { case fixed, uniform, triangular, lognormal, table, discrete, empirical, exact }
     let fast: Fast
     let a: Double, b: Double, c: Double
     /// For laws whose inverse CDF is iterative (beta, PERT, gamma) or discrete: the truncated law's
@@ -73,8 +84,9 @@ public struct PreparedDistribution: Sendable {
         // compiled before any `RandomStream` exists, so switch the handler off here too.
         ss_gsl_errors_off()
         distribution = d
+        wholeNumbers = d.isDiscrete
         var lo = 0.0, hi = 1.0
-        if let l = d.lower { lo = PreparedDistribution.cdfBelow(d.kind, l) }
+        if let l = d.lower { lo = PreparedDistribution.cdfBelow(d.kind, l, wholeNumbers: wholeNumbers) }
         if let u = d.upper { hi = PreparedDistribution.cdf(d.kind, u) }
         pLow = lo
         pHigh = Swift.max(hi, lo)
@@ -85,10 +97,11 @@ public struct PreparedDistribution: Sendable {
         case let .uniform(x, y): fast = .uniform; a = x; b = y
         case let .triangular(x, m, y): fast = .triangular; a = x; b = y; c = m
         case let .lognormal(mu, sigma): fast = tabulate ? .table : .lognormal; a = mu; b = sigma
-        case let .normal(m, sd): fast = .table; a = m; b = sd
-        case .beta, .pert, .gamma: fast = .table
-        case .poisson, .binomial, .negativeBinomial: fast = .discrete
         case .empirical: fast = .empirical
+        default:
+            // No closed form: tabulate the exact inverse CDF (normal, beta, PERT, gamma), or the
+            // CDF of a law on whole numbers (poisson, binomial, negative binomial).
+            fast = wholeNumbers ? .discrete : .table
         }
         self.b = b; self.c = c
         var t: [Double] = []
@@ -99,13 +112,9 @@ public struct PreparedDistribution: Sendable {
             let (pl, ph) = (lo, Swift.max(hi, lo))
             let q = { @Sendable (u: Double) in PreparedDistribution.exactQuantile(d, low: pl, high: ph, u) }
             t = PreparedDistribution.parallelMap(n + 1) { q(Double($0) / Double(n)) }
-            var natural: (Double, Double)
-            switch d.kind {
-            case .beta: natural = (0, 1)
-            case let .pert(mn, _, mx): natural = (mn, mx)
-            case .normal: natural = (-.infinity, .infinity)
-            default: natural = (0, .infinity)
-            }
+            // The law's own ends (its family's support), narrowed by the truncation.
+            let facts = d.kind.facts
+            var natural = (facts.lowest, facts.highest)
             if let l = d.lower { natural.0 = Swift.max(natural.0, l) }
             if let u = d.upper { natural.1 = Swift.min(natural.1, u) }
             lowEnd = natural.0.isFinite ? natural.0 : nil
@@ -210,7 +219,6 @@ public struct PreparedDistribution: Sendable {
         switch fast {
         case .fixed: return false
         case .table where !table.isEmpty, .discrete where !table.isEmpty: return false
-        case .normal where distribution.lower == nil && distribution.upper == nil: return true
         default:
             guard distribution.lower == nil && distribution.upper == nil else { return false }
             switch distribution.kind {
@@ -222,16 +230,16 @@ public struct PreparedDistribution: Sendable {
 
 
     /// One draw, from exactly one uniform wherever the law has a quantile table (normal, beta, PERT,
-    /// gamma, discrete laws: tables built from GSL's inverse CDFs, see `table`), so a firm's later
-    /// draws never shift when a parameter changes; an untruncated normal uses GSL's ziggurat;
-    /// anything else inverts one uniform exactly. (GSL's `gsl_ran_beta` costs two gamma variates,
-    /// ~170 ns here, against ~10 ns for the table.)
+    /// gamma, discrete laws: tables built from GSL's inverse CDFs, see `table`) or a closed form,
+    /// so a firm's later draws never shift when a parameter changes. GSL's samplers (which may
+    /// take any number of uniforms) only for an untruncated law without a table: in practice a
+    /// discrete law too wide to tabulate. (GSL's `gsl_ran_beta` costs two gamma variates, ~170 ns
+    /// here, against ~10 ns for the table.)
     @inline(__always)
     public func sample(_ r: RandomStream) -> Double {
         if fast == .fixed { return a }
         guard usesGSLSampler else { return quantile(r.open01()) }
         switch distribution.kind {
-        case let .normal(m, sd): return m + gsl_ran_gaussian_ziggurat(r.rng, sd)
         case let .beta(x, y): return gsl_ran_beta(r.rng, x, y)
         case let .gamma(k, t): return gsl_ran_gamma(r.rng, k, t)
         case let .poisson(m): return Double(gsl_ran_poisson(r.rng, m))

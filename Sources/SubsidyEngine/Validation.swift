@@ -31,27 +31,10 @@ public enum ScenarioChecks {
         let lo = d.lower.map { PreparedDistribution.cdfBelow(d.kind, $0) } ?? 0
         let hi = d.upper.map { PreparedDistribution.cdf(d.kind, $0) } ?? 1
         // An upper-tail window: 1 − F loses every digit below 1e-16, so take the mass from the
-        // complement where GSL has it (normal, lognormal, gamma, beta by symmetry of the formulas).
-        if let l = d.lower, d.upper == nil || hi >= 1 - 1e-12 {
-            let q: Double?
-            switch d.kind {
-            case let .normal(m, s): q = gsl_cdf_gaussian_Q(l - m, s)
-            case let .lognormal(mu, s): q = l <= 0 ? 1 : gsl_cdf_lognormal_Q(l, mu, s)
-            case let .gamma(k, t): q = l <= 0 ? 1 : gsl_cdf_gamma_Q(l, k, t)
-            default: q = nil
-            }
-            if let q {
-                let upperQ: Double
-                if let u = d.upper {
-                    switch d.kind {
-                    case let .normal(m, s): upperQ = gsl_cdf_gaussian_Q(u - m, s)
-                    case let .lognormal(mu, s): upperQ = u <= 0 ? 1 : gsl_cdf_lognormal_Q(u, mu, s)
-                    case let .gamma(k, t): upperQ = u <= 0 ? 1 : gsl_cdf_gamma_Q(u, k, t)
-                    default: upperQ = 0
-                    }
-                } else { upperQ = 0 }
-                return Swift.max(q - upperQ, 0)
-            }
+        // complement Q(lower) − Q(upper) where GSL has it (`survival`).
+        if let l = d.lower, d.upper == nil || hi >= 1 - 1e-12, let q = PreparedDistribution.survival(d.kind, l) {
+            let upperQ = d.upper.map { PreparedDistribution.survival(d.kind, $0) ?? 0 } ?? 0
+            return Swift.max(q - upperQ, 0)
         }
         return Swift.max(hi - lo, 0)
     }

@@ -1,6 +1,7 @@
 /// A probability distribution named in a scenario (Scenarios/MODEL.md §5). Parameters are stored in the
 /// form the samplers use; the scenario may give them in another form (a lognormal by `median`
-/// and `p90`, a beta by `mean` and `sd`), which the decoder converts and checks.
+/// and `p90`, a beta by `mean` and `sd`), which the decoder converts and checks. What each family
+/// takes and allows, and the values it can produce, is its entry in `DistributionFamily.all`.
 ///
 /// `lower`/`upper` truncate the distribution to `[lower, upper]`; the engine samples the
 /// truncated law exactly (inverse CDF restricted to `[F(lower), F(upper)]`), never by clamping.
@@ -48,52 +49,16 @@ public struct Distribution: Sendable, Hashable {
         return false
     }
 
-    /// True for integer-valued laws.
-    public var isDiscrete: Bool {
-        switch kind {
-        case .poisson, .binomial, .negativeBinomial: return true
-        default: return false
-        }
-    }
+    /// True for integer-valued laws (their family's `wholeNumbers`).
+    public var isDiscrete: Bool { kind.takesWholeNumbers }
 
-    /// The untruncated mean (analytic).
-    public var untruncatedMean: Double {
-        switch kind {
-        case let .fixed(v): return v
-        case let .uniform(a, b): return (a + b) / 2
-        case let .triangular(a, c, b): return (a + b + c) / 3
-        case let .pert(a, c, b): return (a + 4 * c + b) / 6
-        case let .normal(m, _): return m
-        case let .lognormal(mu, s): return (mu + s * s / 2).exp
-        case let .beta(a, b): return a / (a + b)
-        case let .gamma(k, t): return k * t
-        case let .poisson(m): return m
-        case let .binomial(n, p): return Double(n) * p
-        case let .negativeBinomial(n, p): return n * (1 - p) / p
-        case let .empirical(v, w):
-            let tw = w.reduce(0, +)
-            return zip(v, w).map { $0 * $1 }.reduce(0, +) / tw
-        }
-    }
+    /// The untruncated mean (analytic, from the family's entry in `DistributionFamily.all`).
+    public var untruncatedMean: Double { kind.facts.mean }
 
     /// A short human description, e.g. `lognormal(median 45, p90 120) on [10, 400]`.
     public var summary: String {
         func f(_ x: Double) -> String { formatNumber(x) }
-        var s: String
-        switch kind {
-        case let .fixed(v): s = f(v)
-        case let .uniform(a, b): s = "uniform(\(f(a)), \(f(b)))"
-        case let .triangular(a, c, b): s = "triangular(\(f(a)), \(f(c)), \(f(b)))"
-        case let .pert(a, c, b): s = "pert(\(f(a)), \(f(c)), \(f(b)))"
-        case let .normal(m, sd): s = "normal(\(f(m)), \(f(sd)))"
-        case let .lognormal(mu, sg): s = "lognormal(median \(f(mu.exp)), p90 \(f((mu + Distribution.z90 * sg).exp)))"
-        case let .beta(a, b): s = "beta(\(f(a)), \(f(b)))"
-        case let .gamma(k, t): s = "gamma(shape \(f(k)), scale \(f(t)))"
-        case let .poisson(m): s = "poisson(\(f(m)))"
-        case let .binomial(n, p): s = "binomial(\(n), \(f(p)))"
-        case let .negativeBinomial(n, p): s = "negative_binomial(n \(f(n)), p \(f(p)))"
-        case let .empirical(v, _): s = "empirical(\(v.count) values)"
-        }
+        var s = kind.family.summary(kind) ?? "\(kind)"
         if lower != nil || upper != nil {
             s += " on [\(lower.map(f) ?? "-∞"), \(upper.map(f) ?? "∞")]"
         }

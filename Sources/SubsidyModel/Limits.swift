@@ -1,6 +1,10 @@
+import Foundation
+
 /// The documented limits on scenario input (README, "Limits"). Every one is checked before any
 /// work starts, with a message that names the value and the limit: inside them the samplers, the
-/// quantile tables and the statistics are known to stay finite and fast.
+/// quantile tables and the statistics are known to stay finite and fast. The limits on a
+/// distribution's parameters are checked where `DistributionFamily.all` names them, as
+/// constraints of the parameter (or of what its form derives, e.g. a beta's shapes from mean and sd).
 public enum Limits {
     /// Largest amount of money (万元) anywhere in a scenario, and largest magnitude of any number
     /// (distribution parameters, factors, scores): sums over all firms and lines stay finite.
@@ -22,6 +26,10 @@ public enum Limits {
     public static let gammaShape: ClosedRange<Double> = 1e-2...1e5
     /// Largest lognormal sigma (p90/median ≤ e^(1.28·sigma)).
     public static let maxLognormalSigma = 10.0
+    /// Largest magnitude of a lognormal mu (the median e^mu stays within 10^±21.7).
+    public static let maxLognormalMu = 50.0
+    /// Largest binomial n (its CDF table stays bounded).
+    public static let maxBinomialN = 1e7
     /// Largest mean of a poisson or negative binomial law (the discrete tables and searches stay bounded).
     public static let maxDiscreteMean = 1e7
     /// Smallest negative-binomial success probability p.
@@ -30,15 +38,14 @@ public enum Limits {
     public static let minTruncationMass = 1e-9
 }
 
-/// "10⁹"-style text of the limits, for messages.
+/// Text of a limit for messages: a power of ten from 10⁵ up or 10⁻⁵ down as "10⁹" / "10⁻⁶",
+/// anything else as `formatNumber` writes it (0.001, 100, 0.01).
 func limitText(_ x: Double) -> String {
-    if x == 1e9 { return "10⁹" }
-    if x == 1e6 { return "10⁶" }
-    if x == 1e7 { return "10⁷" }
-    if x == 1e-3 { return "0.001" }
-    if x == 1e-6 { return "10⁻⁶" }
-    if x == 1e-9 { return "10⁻⁹" }
-    return formatNumber(x)
+    let e = Foundation.log10(Swift.abs(x)).rounded()
+    guard x != 0, x.isFinite, Swift.abs(e) >= 5, Swift.abs(e) < 100, Foundation.pow(10, e) == Swift.abs(x) else { return formatNumber(x) }
+    let digits: [Character] = ["⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹"]
+    let power = String(Int(Swift.abs(e))).map { digits[Int(String($0))!] }
+    return (x < 0 ? "-" : "") + "10" + (e < 0 ? "⁻" : "") + String(power)
 }
 
 /// The number as typed, to the last digit that matters: formatNumber's 6 significant digits when

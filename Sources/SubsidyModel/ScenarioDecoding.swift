@@ -214,16 +214,10 @@ extension TreeDecoder {
                       lotteryStop: lotteryStop)
     }
 
-    /// A count's distribution must stay below a memory-safe bound (unbounded laws need `max`).
+    /// A count's distribution must stay below a memory-safe bound: the law's upper end (its
+    /// family's `LawFacts.highest`, ∞ for an unbounded law), or `max` when lower.
     mutating func checkCountBound(_ d: Distribution, _ node: YNode, _ path: String, limit: Int = Population.maxFirmsPerBatch) {
-        var top: Double
-        switch d.kind {
-        case let .fixed(v): top = v
-        case let .uniform(_, b), let .triangular(_, _, b), let .pert(_, _, b): top = b
-        case let .binomial(n, _): top = Double(n)
-        case let .empirical(v, _): top = v.max() ?? 0
-        default: top = .infinity
-        }
+        var top = d.kind.facts.highest
         if let u = d.upper { top = Swift.min(top, u) }
         if case let .fixed(v) = d.kind, v > Double(limit) {
             bag.add(node.location, path, Message(

@@ -15,7 +15,7 @@ extension Schema {
 
             `[]` 表示列表的每一项（`policy.batches[0]` 为第一批），`*` 表示任一资金来源的标识。
             金额以万元计，比例写成小数（0.60 表示 60%）。“分布”可写一个数（固定值），
-            或 `{dist: 名称, 参数…}`（见 README 的 “Distributions”）。
+            或 `{dist: 名称, 参数…}`（见文末“分布”）。
 
             | 键 key | 名称 | 取值 | 单位 | 默认 | 条款 |
             |---|---|---|---|---|---|
@@ -28,6 +28,9 @@ extension Schema {
             let cells = ["`\(f.path)`", name, valueText(f), f.unit, defaultText(f), f.clause ?? ""]
             out += "| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |\n"
         }
+        // The distribution families, from their own table (DistributionFamilies.swift).
+        out += "\n## 分布 / Distributions\n\n写法：`{dist: 名称, 参数…}`；带 ? 的参数可省略；同一分布的几种写法任选其一。\n\n"
+        out += DistributionFamily.reference(.zh).split(separator: "\n").map { "- `" + $0.prefix { $0 != " " } + "`" + $0.drop { $0 != " " } }.joined(separator: "\n") + "\n"
         return out
     }
 

@@ -106,13 +106,10 @@ public struct YNode: Sendable {
 
 extension YNode {
     /// Keys that are alternative ways to write the same thing: a child that uses one way drops
-    /// the base's other ways (firm counts per batch or as a total; a lognormal by median/p90 or
-    /// mu/sigma; a beta or gamma by mean/sd, a/b or shape/scale).
-    static let alternativeKeys: [[Set<String>]] = [
-        [["per_batch"], ["total", "batch1_share"]],
-        [["median", "p90"], ["mu", "sigma"]],
-        [["mean", "sd"], ["a", "b"], ["shape", "scale"]],
-    ]
+    /// the base's other ways (firm counts per batch or as a total; and each distribution family's
+    /// forms from `DistributionFamily.all`: a lognormal by median/p90 or mu/sigma, a beta by
+    /// mean/sd or a/b, a gamma by shape/scale or mean/sd).
+    static let alternativeKeys: [[Set<String>]] = [[["per_batch"], ["total", "batch1_share"]]] + DistributionFamily.alternativeKeyGroups
 
     /// `base` with `self` laid over it: mappings merge key by key (recursively); anything else
     /// in `self` replaces what `base` had (lists are replaced whole). A distribution written
