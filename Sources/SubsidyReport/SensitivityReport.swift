@@ -1,0 +1,214 @@
+import Foundation
+import SubsidyEngine
+import SubsidyModel
+
+/// Files of `subsidysim sensitivity`.
+public enum SensitivityReport {
+    /// Writes one folder for every variant analysed, in one atomic commit: with one variant the
+    /// folder is that variant's; with several, each variant is a sub-folder (its id) and the
+    /// folder's own summary.md and manifest.json cover all. A failure in any variant's analysis
+    /// happens before anything is written; a killed run leaves the previous folder whole.
+    public static func write(_ results: [SensitivityResult], loaded: LoadedScenario, to path: String, fields: [[String: Any]],
+                             common: [String: Any]) throws -> [String] {
+        var folder = OutputFolder(path)
+        let single = results.count == 1
+        let subs = single ? [""] : SweepReport.heatmapNames(results.map(\.variant)).map { String($0.dropFirst("heatmap_".count)) }
+        var plans: [[Charts.Plan]] = []
+        for (k, r) in results.enumerated() {
+            plans.append(add(r, loaded: loaded, to: &folder, prefix: single ? "" : subs[k] + "/"))
+        }
+        var warnings: [String] = []
+        try folder.commit { staging in
+            var outcomes: [[Charts.Outcome]] = []
+            for (k, r) in results.enumerated() {
+                let sub = single ? staging : OutputFolder.Staging(url: staging.url.appendingPathComponent(subs[k]),
+                                                                  destination: staging.destination.appendingPathComponent(subs[k]), kept: [])
+                let drawn = Charts.render(folder: sub.url.appendingPathComponent("charts"), plans: plans[k])
+                warnings += drawn.warnings.map { single ? $0 : "\(r.variant)：\($0)" }
+                outcomes.append(drawn.outcomes)
+                try sub.write("summary.md", text: markdown(r, loaded: loaded, charts: drawn.outcomes))
+                if !single { try Manifest.write(in: sub, fields: fields[k]) }
+            }
+            if !single {
+                var md = "# \(loaded.scenario.title)：敏感性分析（\(results.first?.metric.label ?? "")）\n\n"
+                for (k, r) in results.enumerated() {
+                    md += "## \(r.variantLabel)\n\n\(paragraph(r))\n\n详见 [\(subs[k])/summary.md](\(subs[k])/summary.md)。\n\n"
+                    let missing = outcomes[k].filter { !$0.drawn }
+                    if !missing.isEmpty { md += "未绘制的图表：" + missing.map { "\($0.caption)（\($0.omitted ?? "")）" }.joined(separator: "；") + "\n\n" }
+                }
+                try staging.write("summary.md", text: md)
+            }
+            try Manifest.write(in: staging, fields: single ? (fields.first ?? common) : common)
+        }
+        return warnings
+    }
+
+    /// Adds one variant's tables and chart scripts under `prefix`; returns its chart plans.
+    static func add(_ r: SensitivityResult, loaded: LoadedScenario, to folder: inout OutputFolder, prefix: String) -> [Charts.Plan] {
+        let byID = Dictionary(uniqueKeysWithValues: r.inputs.enumerated().map { ($1.id, $0) })
+        var tor = CSVTable(header: ["输入 input", "名称 label", "P10取值 p10_value", "P90取值 p90_value", "P10时输出均值 output_at_p10",
+                                    "P90时输出均值 output_at_p90", "摆幅 swing", "十分位摆幅 decile_swing", "十分位噪声水平 decile_noise", "Spearman秩相关 spearman",
+                                    "一阶Sobol S1", "S1下限 s1_low", "S1上限 s1_high", "总Sobol ST", "ST下限 st_low", "ST上限 st_high"])
+        for t in r.tornado {
+            let j = byID[t.input.id] ?? 0
+            let d = r.deciles[j]
+            let sob = j < r.sobol.count ? r.sobol[j] : SobolIndex(s1: 0, s1Low: 0, s1High: 0, st: 0, stLow: 0, stHigh: 0)
+            tor.add([.text(t.input.id), .text(t.input.label), .number(t.lowValue, decimals: 4), .number(t.highValue, decimals: 4),
+                     .money(t.outputLow), .money(t.outputHigh), .money(t.swing), .money((d.max() ?? 0) - (d.min() ?? 0)),
+                     .money(r.decileNoise), .fraction(r.spearman[j]), .fraction(sob.s1), .fraction(sob.s1Low), .fraction(sob.s1High),
+                     .fraction(sob.st), .fraction(sob.stLow), .fraction(sob.stHigh)])
+        }
+        folder.add(prefix + "sensitivity.csv", tor.data)
+        // Tornado chart data: sorted by swing, bars as offsets from the baseline.
+        var tc = CSVTable(header: ["序号 index", "名称 label", "P10 low", "P90 high", "十分位最低 decile_min", "十分位最高 decile_max"])
+        for (i, t) in r.tornado.reversed().enumerated() {
+            let d = r.deciles[byID[t.input.id] ?? 0]
+            tc.add([.integer(i), .text(t.input.label), .money(t.outputLow), .money(t.outputHigh), .money(d.min() ?? 0), .money(d.max() ?? 0)])
+        }
+        folder.add(prefix + "chart_tornado.csv", tc.data)
+        var sp = CSVTable(header: ["百分位 percentile"] + r.inputs.map { "\($0.label) \($0.id)" })
+        for (pi, p) in r.spiderPercentiles.enumerated() { sp.add([.number(p * 100, decimals: 0)] + r.spider.map { .money($0[pi]) }) }
+        folder.add(prefix + "spider.csv", sp.data)
+        var dc = CSVTable(header: ["十分位 decile"] + r.inputs.map { "\($0.label) \($0.id)" })
+        for q in 0..<10 { dc.add([.integer(q + 1)] + r.deciles.map { .money($0[q]) }) }
+        folder.add(prefix + "deciles.csv", dc.data)
+        var sb = CSVTable(header: ["序号 index", "名称 label", "S1", "S1下限 s1_low", "S1上限 s1_high", "ST", "ST下限 st_low", "ST上限 st_high"])
+        let sobolOrder = r.inputs.indices.sorted { (r.sobol[$0].st, $1) > (r.sobol[$1].st, $0) }
+        for (i, j) in sobolOrder.enumerated() {
+            let s = r.sobol[j]
+            sb.add([.integer(i), .text(r.inputs[j].label), .fraction(s.s1), .fraction(s.s1Low), .fraction(s.s1High), .fraction(s.st), .fraction(s.stLow), .fraction(s.stHigh)])
+        }
+        folder.add(prefix + "sobol.csv", sb.data)
+        let title = loaded.scenario.title
+        let baseProblem: String? = r.baseline.isFinite ? nil : "基准输出（各输入取中位数）不是有限数，无法绘制"
+        let plans = [
+            Charts.Plan("tornado", caption: "龙卷风图（P10/P90）", script: tornadoChart(r, title: title, deciles: false),
+                        skip: baseProblem ?? Charts.dataProblem(tc, columns: [2, 3]) ?? nonFinite(tc, columns: [2, 3])),
+            Charts.Plan("tornado_deciles", caption: "十分位龙卷风图", script: tornadoChart(r, title: title, deciles: true),
+                        skip: baseProblem ?? Charts.dataProblem(tc, columns: [4, 5]) ?? nonFinite(tc, columns: [4, 5])),
+            Charts.Plan("spider", caption: "蛛网图", script: spiderChart(r, title: title),
+                        skip: Charts.dataProblem(sp, columns: Array(1..<(1 + r.inputs.count)))),
+            Charts.Plan("sobol", caption: "Sobol 指数", script: sobolChart(r, title: title),
+                        skip: Charts.dataProblem(sb, columns: [2, 5]) ?? nonFinite(sb, columns: [2, 5])),
+        ]
+        for p in plans { if let s = p.script { folder.add(prefix + "charts/\(p.name).gp", text: s) } }
+        return plans
+    }
+
+    /// A bar chart with some bars infinite or NaN would silently leave them out: not drawn, with the reason.
+    static func nonFinite(_ t: CSVTable, columns: [Int]) -> String? {
+        for r in t.rows {
+            for c in columns where c < r.count {
+                switch r[c] {
+                case let .money(v), let .fraction(v), let .number(v, _): if !v.isFinite { return "部分数值为无穷大或非数值（NaN），无法绘制" }
+                default: continue
+                }
+            }
+        }
+        return nil
+    }
+
+    static func tornadoChart(_ r: SensitivityResult, title: String, deciles: Bool) -> String {
+        let name = deciles ? "tornado_deciles" : "tornado"
+        var s = Charts.head(name, title: "龙卷风图 / tornado")
+        let n = r.tornado.count
+        let base = Charts.num(r.baseline) ?? "0"
+        let sub = deciles ? "按输入十分位的输出均值范围（其他输入不固定；噪声水平约 \(CSVTable.fixed(r.decileNoise, 1)) 万元）" : "各输入取 P10 与 P90、其余取中位数时的输出均值"
+        s += """
+        set title \(Charts.titleText(title, "\(sub)：\(r.metric.label)，\(r.variantLabel)")) font ",18" noenhanced
+        set xlabel \(Charts.literal(r.metric.label)) noenhanced
+        \(Charts.tics("ytics", r.tornado.reversed().map(\.input.label), extra: " nomirror"))set yrange [-0.7:\(Double(n) - 0.3)]
+        set style fill solid 0.7 border -1
+        set key bottom right
+        set arrow 1 from \(base), graph 0 to \(base), graph 1 nohead ls 9
+        set label 1 \(Charts.literal("基准 \(CSVTable.fixed(r.baseline, 1))")) at \(base), graph 1 offset -3,0.8 tc rgb "#444444" noenhanced
+
+        """
+        if deciles {
+            s += "plot '../chart_tornado.csv' skip 1 using (($5+$6)/2):1:5:6:($1-0.35):($1+0.35) with boxxyerror ls 1 title '十分位均值的范围'\n"
+        } else {
+            s += "plot '../chart_tornado.csv' skip 1 using ((\(base)+$3)/2):1:(\(base) < $3 ? \(base) : $3):(\(base) < $3 ? $3 : \(base)):($1-0.35):($1+0.35) with boxxyerror ls 1 title '输入取 P10', \\\n"
+            s += "     '' skip 1 using ((\(base)+$4)/2):1:(\(base) < $4 ? \(base) : $4):(\(base) < $4 ? $4 : \(base)):($1-0.35):($1+0.35) with boxxyerror ls 2 title '输入取 P90'\n"
+        }
+        return s + Charts.tail(name)
+    }
+
+    static func spiderChart(_ r: SensitivityResult, title: String) -> String {
+        var s = Charts.head("spider", title: "蛛网图 / spider")
+        s += """
+        set title \(Charts.titleText(title, "输出均值随各输入百分位变化（其余输入取中位数）：\(r.variantLabel)")) font ",18" noenhanced
+        set xlabel '输入百分位（%）'
+        set ylabel \(Charts.literal(r.metric.label)) noenhanced
+        set xrange [5:95]
+        set key outside right top
+
+        """
+        let plots = r.inputs.enumerated().map { i, inp in
+            (i == 0 ? "'../spider.csv'" : "''") + " skip 1 using 1:\(i + 2) with linespoints lw 2 pt \(5 + i % 4) dt \(1 + i / 8) title \(Charts.literal(inp.label)) noenhanced"
+        }
+        s += "plot " + plots.joined(separator: ", \\\n     ") + "\n"
+        return s + Charts.tail("spider")
+    }
+
+    static func sobolChart(_ r: SensitivityResult, title: String) -> String {
+        var s = Charts.head("sobol", title: "Sobol 指数 / Sobol indices")
+        let order = r.inputs.indices.sorted { (r.sobol[$0].st, $1) > (r.sobol[$1].st, $0) }
+        s += """
+        set title \(Charts.titleText(title, "Sobol 指数（N = \(r.sobolN)，竖线：自助法95%区间）：\(r.metric.label)")) font ",18" noenhanced
+        set ylabel '方差占比'
+        set yrange [0:1]
+        set style data histogram
+        set style histogram errorbars gap 2 lw 2
+        set style fill solid 0.7 border -1
+        \(Charts.tics("xtics", order.map { r.inputs[$0].label }, extra: " rotate by 20 right"))set bmargin 7
+        set key top right
+
+        """
+        s += "plot '../sobol.csv' skip 1 using 3:4:5 ls 1 title '一阶 S1', '' skip 1 using 6:7:8 ls 2 title '总效应 ST'\n"
+        return s + Charts.tail("sobol")
+    }
+
+    /// The paragraph a reviewer reads: which inputs matter, in Chinese.
+    public static func paragraph(_ r: SensitivityResult) -> String {
+        if r.outputSD <= 1e-9 * Swift.max(1, abs(r.outputMean)) {
+            return "对「\(r.variantLabel)」而言，\(r.metric.label)在所有试验中都等于 \(CSVTable.fixed(r.outputMean, 2))，不随任何输入变化；敏感性指标没有意义。"
+        }
+        let order = r.inputs.indices.sorted { r.sobol[$0].st > r.sobol[$1].st }
+        let top = order.prefix(3).filter { r.sobol[$0].st > 0.05 }
+        let explained = r.sobol.map(\.s1).reduce(0, +)
+        var p = "对「\(r.variantLabel)」的\(r.metric.label)而言，"
+        if top.isEmpty {
+            p += "没有哪个试验级输入单独解释超过 5% 的方差；结果主要来自企业之间的差异。"
+        } else {
+            p += "最重要的输入是" + top.map { j in
+                "\(r.inputs[j].label)（总效应 ST = \(CSVTable.fixed(r.sobol[j].st, 2))，一阶 S1 = \(CSVTable.fixed(r.sobol[j].s1, 2))）"
+            }.joined(separator: "、") + "。"
+        }
+        if let t = r.tornado.first {
+            p += "单因素分析中，\(t.input.label)从 P10（\(CSVTable.fixed(t.lowValue, 2))）变到 P90（\(CSVTable.fixed(t.highValue, 2))）使输出均值从 \(CSVTable.fixed(t.outputLow, 1)) 变为 \(CSVTable.fixed(t.outputHigh, 1)) 万元，摆幅最大。"
+        }
+        p += "各一阶指数之和为 \(CSVTable.fixed(explained, 2))，其余 \(CSVTable.fixed(Swift.max(0, 1 - explained), 2)) 来自输入间的交互作用和企业层面的随机差异（投资额、硬件占比、验收结果等）。"
+        let small = order.filter { r.sobol[$0].st < 0.01 }.map { r.inputs[$0].label }
+        if !small.isEmpty { p += "影响可以忽略（ST < 0.01）的输入：\(small.joined(separator: "、"))。" }
+        p += "十分位摆幅小于噪声水平 \(CSVTable.fixed(r.decileNoise, 1)) 万元的输入，其摆幅主要来自抽样误差。"
+        if r.correlated { p += "情景设定了输入间的相关性：十分位与 Spearman 已按相关抽样；单因素分析与 Sobol 指数按输入相互独立计算。" }
+        return p
+    }
+
+    static func markdown(_ r: SensitivityResult, loaded: LoadedScenario, charts: [Charts.Outcome]) -> String {
+        var md = "# \(loaded.scenario.title)：敏感性分析\n\n"
+        md += "> 输出：\(r.metric.label)；方案：\(r.variantLabel)。单因素分析每点 \(r.oatTrials) 次试验；十分位与 Spearman 来自 \(r.mcTrials) 次蒙特卡洛试验；"
+        md += "Sobol 指数用 Saltelli 设计（GSL Sobol 序列，N = \(r.sobolN)，一阶用 Saltelli 2010，总效应用 Jansen 估计，自助法区间）。金额单位：万元。\n\n"
+        md += "## 结论\n\n\(paragraph(r))\n\n"
+        md += "## 各输入\n\n| 输入 | P10 → P90 | 输出均值（P10 / P90） | 摆幅 | 十分位摆幅 | Spearman | S1（95%区间） | ST（95%区间） |\n|---|---:|---:|---:|---:|---:|---:|---:|\n"
+        let byID = Dictionary(uniqueKeysWithValues: r.inputs.enumerated().map { ($1.id, $0) })
+        for t in r.tornado {
+            let j = byID[t.input.id] ?? 0
+            let d = r.deciles[j], s = r.sobol[j]
+            md += "| \(t.input.label) | \(CSVTable.fixed(t.lowValue, 3)) → \(CSVTable.fixed(t.highValue, 3)) | \(CSVTable.fixed(t.outputLow, 1)) / \(CSVTable.fixed(t.outputHigh, 1)) | \(CSVTable.fixed(t.swing, 1)) | \(CSVTable.fixed((d.max() ?? 0) - (d.min() ?? 0), 1)) | \(CSVTable.fixed(r.spearman[j], 3)) | \(CSVTable.fixed(s.s1, 3))（\(CSVTable.fixed(s.s1Low, 3)) 至 \(CSVTable.fixed(s.s1High, 3))） | \(CSVTable.fixed(s.st, 3))（\(CSVTable.fixed(s.stLow, 3)) 至 \(CSVTable.fixed(s.stHigh, 3))） |\n"
+        }
+        md += "\n"
+        md += Charts.markdown(charts)
+        return md
+    }
+}
