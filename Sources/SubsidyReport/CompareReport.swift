@@ -156,7 +156,10 @@ public enum CompareReport {
         return md
     }
 
-    public static func write(_ r: Compare.Result, title: String, readings: Bool, to path: String, fields: [String: Any]) throws -> [String] {
+    /// Writes the compare folder in one atomic commit; the manifest's header names `loaded` (the
+    /// first entry's scenario) and `trials`. Returns warnings (charts that could not be drawn).
+    public static func write(_ r: Compare.Result, title: String, readings: Bool, to path: String, manifest: Manifest.CompareFields,
+                             loaded: LoadedScenario, trials: Int, invocation: Manifest.Invocation) throws -> [String] {
         var folder = OutputFolder(path)
         folder.add("compare.csv", table(r).data)
         folder.add("sources.csv", sources(r).data)
@@ -183,7 +186,7 @@ public enum CompareReport {
             let drawn = Charts.render(folder: staging.url.appendingPathComponent("charts"), plans: plans)
             warnings = drawn.warnings
             try staging.write("summary.md", text: md + Charts.markdown(drawn.outcomes))
-            try Manifest.write(in: staging, fields: fields)
+            try Manifest.write(manifest, invocation, loaded: loaded, trials: trials, in: staging)
         }
         return warnings
     }

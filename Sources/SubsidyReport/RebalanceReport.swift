@@ -271,7 +271,10 @@ public enum RebalanceReport {
         return t
     }
 
-    public static func write(_ st: Rebalance.Study, loaded: LoadedScenario, to path: String, fields: [String: Any]) throws -> [String] {
+    /// Writes the rebalance folder in one atomic commit, its manifest with `manifest` and the
+    /// fitting run's `trials`. Returns warnings (charts that could not be drawn).
+    public static func write(_ st: Rebalance.Study, loaded: LoadedScenario, to path: String, manifest: Manifest.RebalanceFields,
+                             trials: Int, invocation: Manifest.Invocation) throws -> [String] {
         let s = loaded.scenario
         var folder = OutputFolder(path)
         folder.add("budget_table.csv", budgetTable(st, scenario: s).data)
@@ -292,7 +295,7 @@ public enum RebalanceReport {
             let drawn = Charts.render(folder: staging.url.appendingPathComponent("charts"), plans: [plan])
             warnings = drawn.warnings
             try staging.write("summary.md", text: md + "\n" + Charts.markdown(drawn.outcomes))
-            try Manifest.write(in: staging, fields: fields)
+            try Manifest.write(manifest, invocation, loaded: loaded, trials: trials, in: staging)
         }
         return warnings
     }

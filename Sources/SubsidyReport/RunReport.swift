@@ -104,27 +104,20 @@ public struct RunReport {
             let stale = self.staleNotes(staging)
             warnings += stale.map { "注意：\($0.folder) 来自另一个情景或无法确认来源，不是本次结果 / note: \($0.folder) is not from this scenario" }
             try staging.write("summary.md", text: self.markdown(summaries, charts: drawn.outcomes, stale: stale.map(\.note), drivers: drivers))
-            try Manifest.write(in: staging, fields: self.manifestFields())
+            try Manifest.write(self.manifestFields(), self.invocation, loaded: self.loaded, trials: self.result.trials, in: staging)
         }
         return warnings
     }
 
-    func manifestFields() -> [String: Any] {
-        let iso = ISO8601DateFormatter()
-        return [
-            "command": "run",
-            "version": programVersion,
-            "scenario": Manifest.scenario(loaded),
-            "seed": String(result.model.seed),
-            "trials": result.trials,
-            "threads": result.threads,
-            "sampling": sampling.rawValue,
-            "command_line": commandLine,
-            "reproduce": reproduceCommand,
-            "start_time": iso.string(from: startTime),
-            "wall_seconds": (Date().timeIntervalSince(startTime) * 1000).rounded() / 1000,
-            "simulation_seconds": (result.wallSeconds * 1000).rounded() / 1000,
-        ]
+    /// The run's own manifest fields (beside the common header).
+    func manifestFields() -> Manifest.RunFields {
+        Manifest.RunFields(sampling: sampling.rawValue, reproduce: reproduceCommand,
+                           simulationSeconds: Manifest.milliseconds(result.wallSeconds))
+    }
+
+    var invocation: Manifest.Invocation {
+        Manifest.Invocation(version: programVersion, commandLine: commandLine, start: startTime, seed: result.model.seed,
+                            threads: result.threads)
     }
 
     /// The command that gives byte-identical CSVs.

@@ -8,8 +8,13 @@ public enum SensitivityReport {
     /// folder is that variant's; with several, each variant is a sub-folder (its id) and the
     /// folder's own summary.md and manifest.json cover all. A failure in any variant's analysis
     /// happens before anything is written; a killed run leaves the previous folder whole.
-    public static func write(_ results: [SensitivityResult], loaded: LoadedScenario, to path: String, fields: [[String: Any]],
-                             common: [String: Any]) throws -> [String] {
+    ///
+    /// Each variant's manifest has `variant` and `inputs`; the folder over several has `variants`.
+    /// `trials` in the header is the Monte Carlo run's (deciles, Spearman). Returns warnings; with
+    /// no results there is nothing to write.
+    public static func write(_ results: [SensitivityResult], loaded: LoadedScenario, to path: String,
+                             invocation: Manifest.Invocation) throws -> [String] {
+        guard let first = results.first else { return [] }
         var folder = OutputFolder(path)
         let single = results.count == 1
         let subs = single ? [""] : SweepReport.heatmapNames(results.map(\.variant)).map { String($0.dropFirst("heatmap_".count)) }
@@ -27,10 +32,10 @@ public enum SensitivityReport {
                 warnings += drawn.warnings.map { single ? $0 : "\(r.variant)：\($0)" }
                 outcomes.append(drawn.outcomes)
                 try sub.write("summary.md", text: markdown(r, loaded: loaded, charts: drawn.outcomes))
-                if !single { try Manifest.write(in: sub, fields: fields[k]) }
+                if !single { try Manifest.write(fields(r), invocation, loaded: loaded, trials: r.mcTrials, in: sub) }
             }
             if !single {
-                var md = "# \(loaded.scenario.title)：敏感性分析（\(results.first?.metric.label ?? "")）\n\n"
+                var md = "# \(loaded.scenario.title)：敏感性分析（\(first.metric.label)）\n\n"
                 for (k, r) in results.enumerated() {
                     md += "## \(r.variantLabel)\n\n\(paragraph(r))\n\n详见 [\(subs[k])/summary.md](\(subs[k])/summary.md)。\n\n"
                     let missing = outcomes[k].filter { !$0.drawn }
@@ -38,9 +43,17 @@ public enum SensitivityReport {
                 }
                 try staging.write("summary.md", text: md)
             }
-            try Manifest.write(in: staging, fields: single ? (fields.first ?? common) : common)
+            let common = Manifest.SensitivityFields(variants: results.map(\.variant), outputMetric: first.metric.id,
+                                                    sobolN: first.sobolN, oatTrials: first.oatTrials)
+            try Manifest.write(single ? fields(first) : common, invocation, loaded: loaded, trials: first.mcTrials, in: staging)
         }
         return warnings
+    }
+
+    /// One variant's manifest fields.
+    static func fields(_ r: SensitivityResult) -> Manifest.SensitivityFields {
+        Manifest.SensitivityFields(variant: r.variant, outputMetric: r.metric.id, sobolN: r.sobolN, oatTrials: r.oatTrials,
+                                   inputs: r.inputs.map(\.id))
     }
 
     /// Adds one variant's tables and chart scripts under `prefix`; returns its chart plans.

@@ -51,14 +51,17 @@ public enum SolveReport {
         return s + Charts.tail("solve")
     }
 
-    /// Writes the solve folder: solve.csv, points.csv, the chart, summary.md (`summary` is its text
-    /// above the chart section) and manifest.json. Returns the warnings.
-    public static func write(_ answers: [WhatIf.SolveAnswer], key: String, target: Double, what: String, title: String, draft: [Double?],
-                             summary: String, to path: String, fields: [String: Any]) throws -> [String] {
+    /// Writes the solve folder: solve.csv, points.csv, the chart (titled with the scenario's
+    /// title), summary.md (`summary` is its text above the chart section) and manifest.json (the
+    /// header and `manifest`) in one atomic commit. Returns the warnings.
+    public static func write(_ answers: [WhatIf.SolveAnswer], key: String, target: Double, what: String, draft: [Double?],
+                             summary: String, loaded: LoadedScenario, manifest: Manifest.SolveFields, invocation: Manifest.Invocation,
+                             trials: Int, to path: String) throws -> [String] {
         var folder = OutputFolder(path)
         folder.add("solve.csv", table(answers, key: key).data)
         let pts = points(answers)
         folder.add("points.csv", pts.data)
+        let title = loaded.scenario.title
         let plan = Charts.Plan("solve", caption: "求解", script: chart(answers, key: key, target: target, what: what, title: title, draft: draft),
                                skip: Charts.dataProblem(pts, columns: [2]))
         if let s = plan.script { folder.add("charts/solve.gp", text: s) }
@@ -67,8 +70,58 @@ public enum SolveReport {
             let drawn = Charts.render(folder: staging.url.appendingPathComponent("charts"), plans: [plan])
             warnings = drawn.warnings
             try staging.write("summary.md", text: summary + "\n" + Charts.markdown(drawn.outcomes, heading: nil))
-            try Manifest.write(in: staging, fields: fields)
+            try Manifest.write(manifest, invocation, loaded: loaded, trials: trials, in: staging)
         }
         return warnings
+    }
+
+    /// What `solve` found and what writing its folder said.
+    public struct Outcome: Sendable {
+        /// One answer per variant, in the scenario's order.
+        public var answers: [WhatIf.SolveAnswer]
+        /// Charts that could not be drawn.
+        public var warnings: [String]
+    }
+
+    /// `subsidysim solve` after parsing: searches the question's lattice under every variant on
+    /// common random numbers (`WhatIf.solve`, seed and threads from `invocation`), then writes the
+    /// folder at `path`. Throws the search's `ScenarioError` (exit 65) or the folder's
+    /// `OutputFolder.WriteError` (exit 73); nothing is written when the search fails.
+    /// Cost: the search's, a few rounds of up to nine lattice values × `q.trials` trials each.
+    public static func run(_ q: Question, loaded: LoadedScenario, design: TrialDesign, invocation: Manifest.Invocation,
+                           to path: String) throws -> Outcome {
+        let answers = try WhatIf.solve(loaded, path: q.path, low: q.low, high: q.high, step: q.step, metric: q.metric, target: q.target,
+                                       minimize: q.minimize, trials: q.trials, seed: invocation.seed, threads: invocation.threads,
+                                       design: design)
+        return Outcome(answers: answers, warnings: try write(answers, question: q, loaded: loaded, to: path, invocation: invocation))
+    }
+
+    /// One answer as `solve --json` prints it; absent values are `null`.
+    struct JSONRow: Encodable {
+        var a: WhatIf.SolveAnswer
+        enum Keys: String, CodingKey {
+            case variant, status, answer, answerLow = "answer_low", answerHigh = "answer_high", p, pLow = "p_low", pHigh = "p_high", step
+        }
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: Keys.self)
+            try c.encode(a.variant, forKey: .variant)
+            try c.encode(a.status.rawValue, forKey: .status)
+            // `encode` of an optional writes null for nil (encodeIfPresent would leave the key out).
+            try c.encode(a.x, forKey: .answer)
+            try c.encode(a.xLow, forKey: .answerLow)
+            try c.encode(a.xHigh, forKey: .answerHigh)
+            try c.encode(a.p, forKey: .p)
+            try c.encode(a.pLow, forKey: .pLow)
+            try c.encode(a.pHigh, forKey: .pHigh)
+            try c.encode(a.step, forKey: .step)
+        }
+    }
+
+    /// `solve --json`: a list with one object per variant (variant, status, answer, answer_low,
+    /// answer_high, p, p_low, p_high, step), pretty-printed with sorted keys.
+    public static func json(_ answers: [WhatIf.SolveAnswer]) throws -> Data {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try e.encode(answers.map(JSONRow.init))
     }
 }

@@ -3,19 +3,34 @@ import SubsidyEngine
 import SubsidyModel
 
 /// What `subsidysim solve` says and writes: one sentence per variant, the folder with its tables,
-/// chart, summary and manifest. The command only parses and calls `SolveReport.write`.
+/// chart, summary and manifest. The command parses its options into a `Question` and calls
+/// `SolveReport.run`.
 extension SolveReport {
-    /// What was asked, for sentences and the manifest.
+    /// What was asked, checked against the scenario: the key, the search range and lattice, the
+    /// probability and its target, as used by the search, the sentences and the manifest.
     public struct Question: Sendable {
         public var path: KeyPath
+        /// The search range [low, high] (whole-number keys: the ends rounded inward).
         public var low: Double
         public var high: Double
         public var metric: WhatIf.SolveMetric
+        /// The probability that must not be exceeded.
         public var target: Double
         public var minimize: Bool
+        /// Trials per evaluated value.
         public var trials: Int
+        /// The lattice step: every evaluated and reported value is a multiple of it.
+        public var step: Double
+        /// The key and range as typed (`--vary`, `--in`), for the manifest.
+        public var vary: String
+        public var interval: String
+        /// `--line` as given or defaulted (a line id or `total`), whichever the metric, for the manifest.
+        public var line: String
+        /// `--source`, else the scenario's restricted source, else empty, for the manifest.
+        public var source: String
 
-        public init(path: KeyPath, low: Double, high: Double, metric: WhatIf.SolveMetric, target: Double, minimize: Bool, trials: Int) {
+        public init(path: KeyPath, low: Double, high: Double, metric: WhatIf.SolveMetric, target: Double, minimize: Bool, trials: Int,
+                    step: Double, vary: String? = nil, interval: String? = nil, line: String = "total", source: String = "") {
             self.path = path
             self.low = low
             self.high = high
@@ -23,9 +38,64 @@ extension SolveReport {
             self.target = target
             self.minimize = minimize
             self.trials = trials
+            self.step = step
+            self.vary = vary ?? path.description
+            self.interval = interval ?? "\(formatNumber(low)):\(formatNumber(high))"
+            self.line = line
+            self.source = source
         }
 
-        /// "（一）数字化改造资金不足的概率", in Chinese.
+        /// The question `solve`'s options ask of `loaded`. `vary` must name a value of the scenario;
+        /// `interval` is `a:b`, a < b (a whole-number key, `integer` or a count, searches the whole
+        /// numbers inside it); exactly one of `maxOverrun` (P(line short) ≤ it, `line` nil = total)
+        /// and `minUse` (P(`source` money used < minUse) ≤ `alpha`; default source: the one
+        /// `funding[].only_lines` restricts). `step` nil: the key's own precision
+        /// (`WhatIf.solveStep`); `trials` nil: the scenario's, at most 20,000.
+        /// Throws `UsageError` (exit 64) naming the option at fault.
+        public init(_ loaded: LoadedScenario, vary: String, interval: String, line: LineID?, maxOverrun: Double?, minUse: Double?,
+                    alpha: Double, source: String?, step: Double?, minimize: Bool, integer: Bool, trials: Int?) throws(UsageError) {
+            guard let path = KeyPath(vary) else {
+                throw UsageError(zh: "--vary 应为键路径，例如 policy.batches[0].cap", en: "--vary must be a key path such as policy.batches[0].cap")
+            }
+            guard loaded.tree.get(path) != nil else { throw UsageError(zh: "--vary：情景中没有 \(vary)", en: "--vary: the scenario has no \(vary)") }
+            let ends = interval.split(separator: ":", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard ends.count == 2, var low = ends[0], var high = ends[1], low.isFinite, high.isFinite, low < high else {
+                throw UsageError(zh: "--in 应为 a:b 且 a < b（实际 \(interval)）", en: "--in must be a:b with a < b (got \(interval))")
+            }
+            // Counts (the schema's whole-number fields) are searched as whole numbers.
+            let whole = integer || FieldInfo.of(path).isWhole
+            if whole {
+                // Whole-number keys search whole numbers: the ends round inward (0.5:5 → 1:5).
+                (low, high) = (low.rounded(.up), high.rounded(.down))
+                guard low <= high else {
+                    throw UsageError(zh: "--in \(interval)：\(vary) 取整数，区间内没有整数", en: "--in \(interval): \(vary) takes whole numbers and the interval holds none")
+                }
+            }
+            let sc = loaded.scenario
+            // The restricted source is whatever funding[].only_lines says, never a hard-coded id.
+            let restricted = sc.restrictedSource?.id
+            guard minUse == nil || source != nil || restricted != nil else {
+                throw UsageError(zh: "--min-use：情景中没有限定用途的资金来源（only_lines），请用 --source 指定", en: "--min-use: no funding source has only_lines; name one with --source")
+            }
+            let metric: WhatIf.SolveMetric = minUse.map { .underuse(source: source ?? restricted!, fraction: $0) } ?? .overrun(line)
+            self.init(path: path, low: low, high: high, metric: metric, target: maxOverrun ?? alpha, minimize: minimize,
+                      trials: trials ?? Swift.min(sc.simulation.trials, 20_000),
+                      step: step ?? WhatIf.solveStep(for: path, low: low, high: high, integer: whole),
+                      vary: vary, interval: interval, line: line?.rawValue ?? "total", source: source ?? restricted ?? "")
+        }
+
+        /// The manifest's `solve` fields.
+        public var manifestFields: Manifest.SolveFields {
+            let m: String
+            switch metric {
+            case .overrun: m = "overrun"
+            case .underuse: m = "underuse"
+            }
+            return Manifest.SolveFields(vary: vary, interval: interval, target: target, metric: m, line: line, minimize: minimize,
+                                        step: step, source: source)
+        }
+
+    /// "（一）数字化改造资金不足的概率", in Chinese.
         public func what(_ s: Scenario) -> String {
             switch metric {
             case let .overrun(line?): return "\(line.clause)\(line.chineseName)资金不足的概率"
@@ -84,7 +154,7 @@ extension SolveReport {
     /// The folder `solve` writes: solve.csv, points.csv, the chart, summary.md, manifest.json.
     /// Returns warnings (charts that could not be drawn).
     public static func write(_ answers: [WhatIf.SolveAnswer], question q: Question, loaded: LoadedScenario, to path: String,
-                             fields: [String: Any]) throws -> [String] {
+                             invocation: Manifest.Invocation) throws -> [String] {
         let s = loaded.scenario
         let f = FieldInfo.of(q.path, in: s)
         var md = "# \(s.title)：求解\(f.name)\n\n"
@@ -93,7 +163,7 @@ extension SolveReport {
         md += "答案区间按各取值概率的95%区间给出：只反映模拟误差，不反映假设的不确定性。\n\n"
         md += answers.map { "- " + sentence($0, q, scenario: s, lang: .zh) }.joined(separator: "\n") + "\n"
         let draft = loaded.variants.map { loaded.number(at: q.path, variant: $0.id) }
-        return try write(answers, key: q.path.description, target: q.target, what: q.what(s), title: s.title, draft: draft,
-                         summary: md, to: path, fields: fields)
+        return try write(answers, key: q.path.description, target: q.target, what: q.what(s), draft: draft, summary: md,
+                         loaded: loaded, manifest: q.manifestFields, invocation: invocation, trials: q.trials, to: path)
     }
 }

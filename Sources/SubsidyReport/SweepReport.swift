@@ -52,7 +52,11 @@ public enum SweepReport {
         }
     }
 
-    public static func write(_ r: SweepResult, loaded: LoadedScenario, line: String, to path: String, fields: [String: Any]) throws -> [String] {
+    /// Writes the sweep folder (`sweep.csv`, chart data and scripts, charts, summary.md,
+    /// manifest.json) in one atomic commit; `line` is a line id or `total`. Returns warnings
+    /// (charts that could not be drawn).
+    public static func write(_ r: SweepResult, loaded: LoadedScenario, line: String, to path: String,
+                             invocation: Manifest.Invocation) throws -> [String] {
         var folder = OutputFolder(path)
         folder.add("sweep.csv", table(r).data)
         let lineIndex = r.stats.first?.first?.firstIndex { $0.line == line } ?? 0
@@ -103,7 +107,9 @@ public enum SweepReport {
             let drawn = Charts.render(folder: staging.url.appendingPathComponent("charts"), plans: plans)
             warnings = drawn.warnings
             try staging.write("summary.md", text: markdown(r, loaded: loaded, lineIndex: lineIndex, lineLabel: lineLabel, charts: drawn.outcomes))
-            try Manifest.write(in: staging, fields: fields)
+            let fields = Manifest.SweepFields(axes: r.axes.map { .init(key: $0.path.description, values: $0.texts) }, line: line,
+                                              populationsPerTrial: r.populations)
+            try Manifest.write(fields, invocation, loaded: loaded, trials: r.trials, in: staging)
         }
         return warnings
     }

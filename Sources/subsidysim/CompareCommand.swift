@@ -106,18 +106,11 @@ struct CompareCommand: ParsableCommand {
             let sc = first.scenario
             let seed = simulation.seed ?? sc.simulation.seed
             let trials = simulation.trials ?? Swift.min(sc.simulation.trials, 20_000)
-            let result: Compare.Result
-            do {
-                result = try Compare.run(entries, trials: trials, seed: seed, threads: simulation.threadCount, sampling: simulation.sampling)
-            } catch let e as ScenarioError { throw ScenarioFailure(e, lang: lang) }
+            let result = try Compare.run(entries, trials: trials, seed: seed, threads: simulation.threadCount, sampling: simulation.sampling)
             let out = simulation.output ?? (readings ? "Output/\(sc.id)/readings" : "Output/compare")
-            var fields = baseFields("compare", first, seed: seed, trials: trials, threads: simulation.threadCount, start: start)
-            fields["entries"] = entries.map { ["id": $0.id, "label": $0.label, "source": $0.source] }
-            fields["readings"] = readings
-            let warnings: [String]
-            do { warnings = try CompareReport.write(result, title: sc.title, readings: readings, to: out, fields: fields) } catch {
-                throw OutputFailure(error, lang: lang)
-            }
+            let fields = Manifest.CompareFields(entries: entries.map { .init(id: $0.id, label: $0.label, source: $0.source) }, readings: readings)
+            let warnings = try CompareReport.write(result, title: sc.title, readings: readings, to: out, manifest: fields, loaded: first,
+                                                   trials: trials, invocation: invocation(start, seed: seed, threads: simulation.threadCount))
             for w in warnings { printError(w) }
             if !quiet {
                 for p in CompareReport.paragraph(result) { print("- " + p) }

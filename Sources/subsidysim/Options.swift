@@ -122,16 +122,23 @@ struct ScenarioFailure: Error, CustomStringConvertible {
     }
 }
 
+/// The one place errors become messages and exit codes: 64 usage, 65 bad scenario, 66 missing
+/// input, 73 output, 70 internal. Every command's `run` ends in `catch { throw Exit.fail(error, lang:) }`.
 enum Exit {
-    /// Maps an error to its message and exit code (65/66 scenario, 73 output, 70 internal).
     static func fail(_ error: Error, lang: Language) -> ExitCode {
         switch error {
         case let e as ScenarioFailure:
             printError(e.description)
             printError(lang == .zh ? "情景有 \(e.error.diagnostics.count) 处问题，未运行。" : "\(e.error.diagnostics.count) problem(s) in the scenario; nothing was run.")
             return ExitCode(e.exitCode)
-        case let e as OutputFailure:
-            printError(e.message)
+        case let e as ScenarioError:
+            return fail(ScenarioFailure(e, lang: lang), lang: lang)
+        case let e as UsageError:
+            printError(e.text(lang))
+            return ExitCode(64)
+        case let e as OutputFolder.WriteError:
+            // The output folder's own message (path and the system's reason).
+            printError(e.text(lang))
             return ExitCode(73)
         case let e as ExitCode:
             return e
@@ -139,14 +146,6 @@ enum Exit {
             printError((lang == .zh ? "内部错误：" : "internal error: ") + String(describing: error))
             return ExitCode(70)
         }
-    }
-}
-
-struct OutputFailure: Error {
-    let message: String
-    /// The output folder's own message in the chosen language (path and the system's reason).
-    init(_ error: Error, lang: Language) {
-        if let e = error as? OutputFolder.WriteError { message = e.text(lang) } else { message = String(describing: error) }
     }
 }
 

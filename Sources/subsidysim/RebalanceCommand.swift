@@ -64,20 +64,15 @@ struct RebalanceCommand: ParsableCommand {
             let seed = simulation.seed ?? sc.simulation.seed
             let trials = simulation.trials ?? Swift.min(sc.simulation.trials, 20_000)
             let options = Rebalance.Options(alpha: maxShort, target: joint ? .joint : .perLine, unit: unit, hold: Set(hold), confidence: confidence)
-            let study: Rebalance.Study
-            do {
-                study = try Rebalance.study(loaded, options: options, trials: trials, checkTrials: checkTrials ?? trials, seed: seed,
+            let study = try Rebalance.study(loaded, options: options, trials: trials, checkTrials: checkTrials ?? trials, seed: seed,
                                             threads: simulation.threadCount, sampling: simulation.sampling, withCaps: withCaps)
-            } catch let e as ScenarioError { throw ScenarioFailure(e, lang: lang) }
             let out = simulation.output ?? "Output/\(sc.id)/rebalance"
-            let fields = baseFields("rebalance", loaded, seed: seed, trials: trials, threads: simulation.threadCount, start: start)
-                .merging(["max_short": maxShort, "confidence": confidence, "target": joint ? "joint" : "per_line", "unit_wan": unit,
-                          "hold": hold.map(\.rawValue), "check_seed": String(study.checkSeed), "check_trials": study.checkTrials,
-                          "feasible": study.proposal.feasible, "with_caps": withCaps, "caps_wan": study.caps ?? [], "extra_wan": Dictionary(uniqueKeysWithValues: zip(sc.funding.map(\.id), study.proposal.extra))]) { $1 }
-            let warnings: [String]
-            do { warnings = try RebalanceReport.write(study, loaded: loaded, to: out, fields: fields) } catch {
-                throw OutputFailure(error, lang: lang)
-            }
+            let fields = Manifest.RebalanceFields(
+                maxShort: maxShort, confidence: confidence, target: joint ? "joint" : "per_line", unitWan: unit, hold: hold.map(\.rawValue),
+                checkSeed: String(study.checkSeed), checkTrials: study.checkTrials, feasible: study.proposal.feasible, withCaps: withCaps,
+                capsWan: study.caps ?? [], extraWan: Dictionary(uniqueKeysWithValues: zip(sc.funding.map(\.id), study.proposal.extra)))
+            let warnings = try RebalanceReport.write(study, loaded: loaded, to: out, manifest: fields, trials: trials,
+                                                     invocation: invocation(start, seed: seed, threads: simulation.threadCount))
             for w in warnings { printError(w) }
             if !quiet { print(terminal(study, loaded: loaded, out: out, lang: lang)) }
         } catch {

@@ -57,8 +57,7 @@ struct RunCommand: ParsableCommand {
             let report = RunReport(loaded: loaded, result: result, findings: findings, commandLine: CommandLine.arguments,
                                    startTime: start, dumpTrials: dumpTrials, programVersion: SubsidySim.version, sampling: design.method)
             let out = simulation.output ?? "Output/\(sc.id)"
-            let warnings: [String]
-            do { warnings = try report.write(to: out) } catch { throw OutputFailure(error, lang: lang) }
+            let warnings = try report.write(to: out)
             for w in warnings { printError(w) }
             if !quiet { print(terminalSummary(result, out: out, lang: lang, seconds: Date().timeIntervalSince(start))) }
         } catch {

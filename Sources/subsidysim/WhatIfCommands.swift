@@ -9,10 +9,9 @@ func folderName(_ parts: [String]) -> String {
     parts.map { p in String(p.map { $0.isLetter || $0.isNumber || "._-".contains($0) ? $0 : "_" }) }.joined(separator: "+")
 }
 
-func baseFields(_ command: String, _ loaded: LoadedScenario, seed: UInt64, trials: Int, threads: Int, start: Date) -> [String: Any] {
-    ["command": command, "version": SubsidySim.version, "scenario": Manifest.scenario(loaded), "seed": String(seed), "trials": trials,
-     "threads": threads, "command_line": CommandLine.arguments, "start_time": ISO8601DateFormatter().string(from: start),
-     "wall_seconds": (Date().timeIntervalSince(start) * 1000).rounded() / 1000]
+/// The manifest's record of how this command was started.
+func invocation(_ start: Date, seed: UInt64, threads: Int) -> Manifest.Invocation {
+    Manifest.Invocation(version: SubsidySim.version, commandLine: CommandLine.arguments, start: start, seed: seed, threads: threads)
 }
 
 /// `subsidysim sweep`: one or two keys over a range, every point on common random numbers.
@@ -69,7 +68,7 @@ struct SweepCommand: ParsableCommand {
             for s in axesSpecs {
                 switch SweepAxis.parse(s) {
                 case let .success(a): axes.append(a)
-                case let .failure(e): throw ScenarioFailure(e, lang: lang)
+                case let .failure(e): throw e
                 }
             }
             let points = axes.map(\.texts.count).reduce(1, *)
@@ -84,20 +83,12 @@ struct SweepCommand: ParsableCommand {
             let (design, _) = try designFor(probe, sc, seed: seed, sampling: simulation.sampling)
             let lines = [line.lineID ?? .transformation]
             let bar = ProgressBar(label: lang == .zh ? "扫描" : "sweeping", quiet: quiet)
-            let r: SweepResult
-            do {
-                r = try WhatIf.sweep(loaded, axes: axes, lines: lines, trials: trials, seed: seed, threads: simulation.threadCount,
+            let r = try WhatIf.sweep(loaded, axes: axes, lines: lines, trials: trials, seed: seed, threads: simulation.threadCount,
                                      design: design) { d, t in bar.update(d, t) }
-            } catch let e as ScenarioError { throw ScenarioFailure(e, lang: lang) }
             bar.finish()
             let out = simulation.output ?? "Output/\(sc.id)/sweep-\(folderName(axes.map(\.path.description)))"
-            let fields = baseFields("sweep", loaded, seed: seed, trials: trials, threads: simulation.threadCount, start: start)
-                .merging(["axes": axes.map { ["key": $0.path.description, "values": $0.texts] }, "line": line.id,
-                          "populations_per_trial": r.populations]) { $1 }
-            let warnings: [String]
-            do { warnings = try SweepReport.write(r, loaded: loaded, line: line.id, to: out, fields: fields) } catch {
-                throw OutputFailure(error, lang: lang)
-            }
+            let warnings = try SweepReport.write(r, loaded: loaded, line: line.id, to: out,
+                                                 invocation: invocation(start, seed: seed, threads: simulation.threadCount))
             for w in warnings { printError(w) }
             if !quiet {
                 print(lang == .zh ? "\(points) 个点 × \(r.variantIDs.count) 个方案，每点 \(r.trials) 次试验，\(r.populations) 种企业总体，用时 \(CSVTable.fixed(r.seconds, 2)) 秒；输出：\(out)/summary.md"
@@ -160,61 +151,20 @@ struct SolveCommand: ParsableCommand {
         do {
             let start = Date()
             let loaded = try scenario.load()
-            let path = KeyPath(vary)!
-            guard loaded.tree.get(path) != nil else {
-                printError(lang == .zh ? "--vary：情景中没有 \(vary)" : "--vary: the scenario has no \(vary)")
-                throw ExitCode(64)
-            }
-            var bounds = interval.split(separator: ":", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces))! }
-            // Counts (the schema's whole-number fields) are searched as whole numbers.
-            let whole = integer || FieldInfo.of(path).isWhole
-            if whole {
-                // Whole-number keys search whole numbers: the ends round inward (0.5:5 → 1:5).
-                let (a, b) = (bounds[0].rounded(.up), bounds[1].rounded(.down))
-                guard a <= b else {
-                    printError(lang == .zh ? "--in \(interval)：\(vary) 取整数，区间内没有整数" : "--in \(interval): \(vary) takes whole numbers and the interval holds none")
-                    throw ExitCode(64)
-                }
-                bounds = [a, b]
-            }
+            let q = try SolveReport.Question(loaded, vary: vary, interval: interval, line: line.lineID, maxOverrun: maxOverrun,
+                                             minUse: minUse, alpha: alpha, source: source, step: step, minimize: minimize,
+                                             integer: integer, trials: simulation.trials)
             let sc = loaded.scenario
-            // The restricted source is whatever funding[].only_lines says, never a hard-coded id.
-            guard minUse == nil || source != nil || sc.restrictedSource != nil else {
-                printError(lang == .zh ? "--min-use：情景中没有限定用途的资金来源（only_lines），请用 --source 指定" : "--min-use: no funding source has only_lines; name one with --source")
-                throw ExitCode(64)
-            }
-            let metric: WhatIf.SolveMetric = minUse.map { .underuse(source: source ?? sc.restrictedSource!.id, fraction: $0) }
-                ?? .overrun(line.lineID)
-            let lattice = step ?? WhatIf.solveStep(for: path, low: bounds[0], high: bounds[1], integer: whole)
             let seed = simulation.seed ?? sc.simulation.seed
-            let trials = simulation.trials ?? Swift.min(sc.simulation.trials, 20_000)
             let (design, _) = try designFor(CompiledModel(loaded, seed: seed), sc, seed: seed, sampling: simulation.sampling)
-            let question = SolveReport.Question(path: path, low: bounds[0], high: bounds[1], metric: metric, target: maxOverrun ?? alpha,
-                                                minimize: minimize, trials: trials)
-            let answers: [WhatIf.SolveAnswer]
-            do {
-                answers = try WhatIf.solve(loaded, path: path, low: bounds[0], high: bounds[1], step: lattice, metric: metric,
-                                           target: question.target, minimize: minimize, trials: trials, seed: seed,
-                                           threads: simulation.threadCount, design: design)
-            } catch let e as ScenarioError { throw ScenarioFailure(e, lang: lang) }
             let out = simulation.output ?? "Output/\(sc.id)/solve-\(folderName([vary]))"
-            let fields = baseFields("solve", loaded, seed: seed, trials: trials, threads: simulation.threadCount, start: start)
-                .merging(["vary": vary, "interval": interval, "target": question.target, "metric": minUse != nil ? "underuse" : "overrun",
-                          "line": line.id, "minimize": minimize, "step": lattice, "source": source ?? sc.restrictedSource?.id ?? ""]) { $1 }
-            let warnings: [String]
-            do { warnings = try SolveReport.write(answers, question: question, loaded: loaded, to: out, fields: fields) } catch {
-                throw OutputFailure(error, lang: lang)
-            }
-            for w in warnings { printError(w) }
+            let r = try SolveReport.run(q, loaded: loaded, design: design, invocation: invocation(start, seed: seed, threads: simulation.threadCount),
+                                        to: out)
+            for w in r.warnings { printError(w) }
             if json {
-                let rows: [[String: Any]] = answers.map { a in
-                    ["variant": a.variant, "status": a.status.rawValue, "answer": a.x as Any, "answer_low": a.xLow as Any, "answer_high": a.xHigh as Any,
-                     "p": a.p as Any, "p_low": a.pLow as Any, "p_high": a.pHigh as Any, "step": a.step]
-                }
-                let data = try JSONSerialization.data(withJSONObject: rows, options: [.prettyPrinted, .sortedKeys])
-                print(String(decoding: data, as: UTF8.self))
+                print(String(decoding: try SolveReport.json(r.answers), as: UTF8.self))
             } else if !quiet {
-                for a in answers { print(SolveReport.sentence(a, question, scenario: sc, lang: lang)) }
+                for a in r.answers { print(SolveReport.sentence(a, q, scenario: sc, lang: lang)) }
                 print(lang == .zh ? "输出：\(out)/summary.md" : "output: \(out)/summary.md")
             }
         } catch {
@@ -271,17 +221,8 @@ struct SensitivityCommand: ParsableCommand {
             let single = results.count == 1
             let out = simulation.output
                 ?? "Output/\(sc.id)/sensitivity-\(metric.id)" + (single ? "-\(loaded.variants[0].id)" : "")
-            let fields = results.map { r in
-                baseFields("sensitivity", loaded, seed: seed, trials: mcTrials, threads: simulation.threadCount, start: start)
-                    .merging(["variant": r.variant, "output_metric": metric.id, "sobol_n": sobolN, "oat_trials": oatTrials,
-                              "inputs": r.inputs.map(\.id)]) { $1 }
-            }
-            let common = baseFields("sensitivity", loaded, seed: seed, trials: mcTrials, threads: simulation.threadCount, start: start)
-                .merging(["variants": results.map(\.variant), "output_metric": metric.id, "sobol_n": sobolN, "oat_trials": oatTrials]) { $1 }
-            let warnings: [String]
-            do { warnings = try SensitivityReport.write(results, loaded: loaded, to: out, fields: fields, common: common) } catch {
-                throw OutputFailure(error, lang: lang)
-            }
+            let warnings = try SensitivityReport.write(results, loaded: loaded, to: out,
+                                                       invocation: invocation(start, seed: seed, threads: simulation.threadCount))
             for w in warnings { printError(w) }
             if !quiet {
                 for r in results { print(SensitivityReport.paragraph(r)) }

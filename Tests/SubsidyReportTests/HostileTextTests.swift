@@ -127,22 +127,25 @@ struct HostileTextTests {
             s2.variantIDs = [corpus[k], "../" + corpus[(k + 1) % corpus.count]]   // ids become file names
             let t0 = Date()
             let d1 = base.appendingPathComponent("s1-\(k)"), d2 = base.appendingPathComponent("s2-\(k)")
-            #expect(try SweepReport.write(s1, loaded: l, line: "transformation", to: d1.path, fields: [:]).isEmpty)
+            let inv = Manifest.Invocation(version: "test", commandLine: [corpus[k]], start: Date(), seed: 4, threads: 2)
+            #expect(try SweepReport.write(s1, loaded: l, line: "transformation", to: d1.path, invocation: inv).isEmpty)
             Self.assertDrawn(d1, charts: ["band", "overrun"], "sweep one key \(k)")
-            #expect(try SweepReport.write(s2, loaded: l, line: "transformation", to: d2.path, fields: [:]).isEmpty)
+            #expect(try SweepReport.write(s2, loaded: l, line: "transformation", to: d2.path, invocation: inv).isEmpty)
             Self.assertDrawn(d2, charts: SweepReport.heatmapNames(s2.variantIDs), "sweep two keys \(k)")
             var a = answers
             for i in a.indices { a[i].label = corpus[(k + 1 + i) % corpus.count] }
             let d3 = base.appendingPathComponent("solve-\(k)")
-            #expect(try SolveReport.write(a, key: "policy.batches[0].cap", target: 0.05, what: corpus[k], title: l.scenario.title,
-                                          draft: [50, 50], summary: "# x\n", to: d3.path, fields: [:]).isEmpty)
+            let q = SolveReport.Question(path: KeyPath("policy.batches[0].cap")!, low: 20, high: 80, metric: .overrun(.transformation),
+                                         target: 0.05, minimize: false, trials: 300, step: 0.1, vary: corpus[k], interval: corpus[k])
+            #expect(try SolveReport.write(a, key: "policy.batches[0].cap", target: 0.05, what: corpus[k], draft: [50, 50], summary: "# x\n",
+                                          loaded: l, manifest: q.manifestFields, invocation: inv, trials: 300, to: d3.path).isEmpty)
             Self.assertDrawn(d3, charts: ["solve"], "solve \(k)")
             var r = sens
             r.variantLabel = corpus[(k + 1) % corpus.count]
             for i in r.inputs.indices { r.inputs[i].label = corpus[(k + i) % corpus.count] }
             for i in r.tornado.indices { r.tornado[i].input.label = corpus[(k + 2 + i) % corpus.count] }
             let d4 = base.appendingPathComponent("sens-\(k)")
-            #expect(try SensitivityReport.write([r], loaded: l, to: d4.path, fields: [[:]], common: [:]).isEmpty)
+            #expect(try SensitivityReport.write([r], loaded: l, to: d4.path, invocation: inv).isEmpty)
             Self.assertDrawn(d4, charts: ["tornado", "tornado_deciles", "spider", "sobol"], "sensitivity \(k)")
             #expect(Date().timeIntervalSince(t0) < 60, "what-if \(k) took too long")
         }

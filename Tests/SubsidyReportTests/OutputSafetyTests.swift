@@ -152,6 +152,9 @@ struct OutputSafetyTests {
         #expect(listed == files)
     }
 
+    /// How the report-writing tests say they were started (seed 2, two threads).
+    static let invocation = Manifest.Invocation(version: "test", commandLine: ["test"], start: Date(), seed: 2, threads: 2)
+
     static var draftPath: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Scenarios/pingluo-draft.yaml").path
@@ -167,7 +170,7 @@ struct OutputSafetyTests {
         for i in r.spider.indices { r.spider[i] = r.spider[i].map { _ in .infinity } }
         let dir = tempDir("sens-inf")
         defer { try? FileManager.default.removeItem(at: dir) }
-        _ = try SensitivityReport.write([r], loaded: loaded, to: dir.appendingPathComponent("out").path, fields: [[:]], common: [:])
+        _ = try SensitivityReport.write([r], loaded: loaded, to: dir.appendingPathComponent("out").path, invocation: Self.invocation)
         let out = dir.appendingPathComponent("out")
         Self.assertHonest(out)
         #expect(regularFileSize(out.appendingPathComponent("charts/tornado.png").path) == nil)
@@ -184,13 +187,19 @@ struct OutputSafetyTests {
         let dir = tempDir("sens-two")
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("out")
-        _ = try SensitivityReport.write(rs, loaded: loaded, to: out.path, fields: [["v": "text"], ["v": "table"]], common: ["v": "both"])
+        _ = try SensitivityReport.write(rs, loaded: loaded, to: out.path, invocation: Self.invocation)
+        let decoder = JSONDecoder()
         for v in ["text", "table"] {
             #expect((regularFileSize(out.appendingPathComponent("\(v)/charts/tornado.png").path) ?? 0) > 0)
-            #expect(text(out.appendingPathComponent("\(v)/manifest.json")).contains("\"v\" : \"\(v)\""))
+            let m = try decoder.decode(Manifest.Document<Manifest.SensitivityFields>.self,
+                                       from: Data(contentsOf: out.appendingPathComponent("\(v)/manifest.json")))
+            #expect(m.fields.variant == v && m.fields.variants == nil && m.fields.inputs == rs[0].inputs.map(\.id))
+            #expect(m.header.command == "sensitivity" && m.header.trials == 400 && m.header.seed == "2")
         }
         let top = text(out.appendingPathComponent("manifest.json"))
-        #expect(top.contains("\"v\" : \"both\"") && top.contains("text/summary.csv") == false && top.contains("table/sensitivity.csv"))
+        let m = try decoder.decode(Manifest.Document<Manifest.SensitivityFields>.self, from: Data(top.utf8))
+        #expect(m.fields.variants == ["text", "table"] && m.fields.variant == nil && m.fields.inputs == nil)
+        #expect(top.contains("text/summary.csv") == false && top.contains("table/sensitivity.csv"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["out"])
     }
 

@@ -91,6 +91,33 @@ struct ReportTests {
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: t1.appendingPathComponent("manifest.json"))) as? [String: Any]
         #expect(manifest?["seed"] as? String == "5")
         #expect((manifest?["outputs"] as? [[String: Any]])?.contains { $0["file"] as? String == "summary.csv" } == true)
+        // The keys users and scripts read, exactly; and the file decodes as the typed manifest.
+        #expect(manifest.map { Set($0.keys) } == ["command", "command_line", "generator", "gsl_version", "outputs", "program", "reproduce",
+                                                  "sampling", "scenario", "seed", "simulation_seconds", "start_time", "threads", "trials",
+                                                  "units", "version", "wall_seconds"])
+        #expect((manifest?["scenario"] as? [String: Any]).map { Set($0.keys) }
+                == ["file", "files_read", "id", "overrides", "sha256_after_base_and_set", "variants"])
+        let typed = try JSONDecoder().decode(Manifest.Document<Manifest.RunFields>.self,
+                                             from: Data(contentsOf: t1.appendingPathComponent("manifest.json")))
+        #expect(typed.header.command == "run" && typed.header.trials == 1500 && typed.fields.sampling == "random")
+        #expect(typed.fields.reproduce.hasPrefix("subsidysim run --seed 5"))
+    }
+
+    @Test("a foreign or partial manifest reads back as nil fields, never an error")
+    func recordedIsTolerant() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("subsidysim-recorded-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: base) }
+        func recorded(_ json: String) throws -> Manifest.Recorded? {
+            try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
+            try json.write(to: base.appendingPathComponent("manifest.json"), atomically: true, encoding: .utf8)
+            return Manifest.recorded(in: base.path)
+        }
+        #expect(try recorded("{}") == Manifest.Recorded(sha256: nil, start: nil))
+        #expect(try recorded("{\"start_time\": 5, \"scenario\": \"x\"}") == Manifest.Recorded(sha256: nil, start: nil))
+        #expect(try recorded("{\"scenario\": {\"sha256_after_base_and_set\": [1]}, \"start_time\": \"t\"}") == Manifest.Recorded(sha256: nil, start: "t"))
+        #expect(try recorded("{\"scenario\": {\"sha256_after_base_and_set\": \"ab\"}, \"other\": null}") == Manifest.Recorded(sha256: "ab", start: nil))
+        #expect(try recorded("[1, 2]") == nil)
+        #expect(try recorded("not json") == nil)
     }
 
     @Test("a failed write leaves the previous output untouched and no debris")
