@@ -26,10 +26,13 @@ let package = Package(
             dependencies: [.product(name: "Yams", package: "Yams")],
             resources: [.embedInCode("Resources/pingluo-draft.yaml")]
         ),
-        // Random streams, distributions, trial loop, statistics, sensitivity. The only importer of CGSL.
+        // Random streams, distributions, trial loop, statistics, sensitivity. The only importer of CGSL,
+        // which it imports internally: every import is internal unless it says `public` (Swift 6
+        // access-level imports), so no GSL type can appear in SubsidyEngine's public API.
         .target(
             name: "SubsidyEngine",
-            dependencies: ["CGSL", "SubsidyModel"]
+            dependencies: ["CGSL", "SubsidyModel"],
+            swiftSettings: [.enableUpcomingFeature("InternalImportsByDefault")]
         ),
         // CSV, gnuplot scripts, summary.md, manifest, atomic output folders.
         .target(

@@ -1,4 +1,4 @@
-import CGSL
+internal import CGSL
 import Foundation
 import SubsidyModel
 

@@ -1,5 +1,5 @@
 // Firm draws of the trial kernel: every firm's facts, the ranking, chain cases, the lottery order.
-import CGSL
+internal import CGSL
 import Foundation
 import SubsidyModel
 

@@ -1,4 +1,4 @@
-import CGSL
+internal import CGSL
 
 /// Stream domains: the fourth counter word's high half says what a stream is for, so firm,
 /// trial-input, case and lottery streams can never collide.
@@ -12,21 +12,32 @@ public enum StreamDomain: UInt32, Sendable {
 }
 
 /// A GSL generator of type Philox4x32-10 (see `shim.h`), re-pointed at a stream per firm and
-/// per trial. The class exists only to own the `gsl_rng` C resource; use one per thread.
+/// per trial. The class exists only to own the `gsl_rng` C resource; use one per thread. It is
+/// the engine's only generator: the trial kernel, the Latin hypercube and the Sobol bootstrap all
+/// draw from it (GSL's samplers through `rng`, which stays inside the engine).
 ///
 /// A stream is keyed by (seed, domain, trial, id): `key = mix64(seed)`, counter words
 /// `(block, id, trial mod 2³², trial >> 32 | domain << 16)`. Seed 0 and seeds above 2³² are
 /// ordinary, distinct seeds. Re-pointing costs a few stores.
 public final class RandomStream: @unchecked Sendable {
-    public let rng: UnsafeMutablePointer<gsl_rng>
+    /// The GSL generator, for `gsl_ran_*` samplers inside the engine (a C pointer: never public).
+    let rng: UnsafeMutablePointer<gsl_rng>
+    /// `mix64(seed)`: the Philox key of every stream of this seed.
     public let key: UInt64
 
     public init(seed: UInt64) {
-        ss_gsl_errors_off()
+        GSL.prepare()
         guard let r = gsl_rng_alloc(ss_philox_type()) else { fatalError("gsl_rng_alloc failed: out of memory") }
         rng = r
         key = ss_mix64(seed)
         ss_philox_stream(rng, key, 0, 0, 0)
+    }
+
+    /// A generator at the start of the stream with counter words (c1, c2, c3) under `seed`: the
+    /// analysis tools' streams, which are not (domain, trial, id) streams (see `select(counters:)`).
+    convenience init(seed: UInt64, counters c1: UInt32, _ c2: UInt32, _ c3: UInt32) {
+        self.init(seed: seed)
+        select(counters: c1, c2, c3)
     }
 
     deinit { gsl_rng_free(rng) }
@@ -43,6 +54,14 @@ public final class RandomStream: @unchecked Sendable {
     public func select(_ domain: StreamDomain, trial: Int, id: UInt32) {
         let (c2, c3) = RandomStream.counters(domain, trial: trial)
         ss_philox_stream(rng, key, id, c2, c3)
+    }
+
+    /// Points the generator at the start of the stream with counter words (c1, c2, c3), given
+    /// directly rather than as (domain, trial, id): the Latin hypercube's columns use
+    /// (`stream`, column, 0x4C48), the Sobol bootstrap (0x536F626C, 0, 0). Costs a few stores.
+    @inline(__always)
+    func select(counters c1: UInt32, _ c2: UInt32, _ c3: UInt32) {
+        ss_philox_stream(rng, key, c1, c2, c3)
     }
 
     /// The first eight 32-bit outputs of streams (domain, trial, firstID + i), i = 0..<count, into

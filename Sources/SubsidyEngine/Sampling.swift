@@ -82,7 +82,7 @@ public struct PreparedDistribution: Sendable {
         // aborts the process (e.g. `gsl_cdf_beta_Pinv` does not converge at p = 1e-300 for
         // beta(0.5, 0.5), nor `gsl_cdf_gamma_Pinv` below p ≈ 0.13 for shape 0.1). A model is
         // compiled before any `RandomStream` exists, so switch the handler off here too.
-        ss_gsl_errors_off()
+        GSL.prepare()
         distribution = d
         wholeNumbers = d.isDiscrete
         var lo = 0.0, hi = 1.0

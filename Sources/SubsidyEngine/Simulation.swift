@@ -1,5 +1,5 @@
 import Dispatch
-import Foundation
+public import Foundation  // public: RunOptions.threads defaults to ProcessInfo.processInfo.activeProcessorCount
 import Synchronization
 import SubsidyModel
 

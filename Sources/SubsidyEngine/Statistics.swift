@@ -1,4 +1,4 @@
-import CGSL
+internal import CGSL
 import SubsidyModel
 
 /// Statistics of simulated quantities (the "analyse" stage).

@@ -27,7 +27,7 @@ public enum ScenarioChecks {
     /// The probability the law gives its window [lower, upper] (1 without one).
     public static func windowMass(_ d: Distribution) -> Double {
         guard d.lower != nil || d.upper != nil else { return 1 }
-        ss_gsl_errors_off()
+        GSL.prepare()
         let lo = d.lower.map { PreparedDistribution.cdfBelow(d.kind, $0) } ?? 0
         let hi = d.upper.map { PreparedDistribution.cdf(d.kind, $0) } ?? 1
         // An upper-tail window: 1 − F loses every digit below 1e-16, so take the mass from the

@@ -1,3 +1,4 @@
+import CGSL
 import Foundation
 import Testing
 @testable import SubsidyEngine
@@ -25,6 +26,29 @@ struct StreamContractTests {
                 }
             }
         }
+    }
+
+    @Test("an analysis stream (counter words given directly) is the Philox stream of those words under mix64(seed)")
+    func countersStream() {
+        for (seed, c) in [(UInt64(7), (UInt32(0x536F_626C), UInt32(0), UInt32(0))), (20_251_201, (3, 11, 0x4C48))] {
+            let r = RandomStream(seed: seed, counters: c.0, c.1, c.2)
+            let key = [UInt32(truncatingIfNeeded: ss_mix64(seed)), UInt32(truncatingIfNeeded: ss_mix64(seed) >> 32)]
+            for block in UInt32(0)..<3 {
+                var out = [UInt32](repeating: 0, count: 4)
+                let ctr = [block, c.0, c.1, c.2]
+                ctr.withUnsafeBufferPointer { cb in key.withUnsafeBufferPointer { kb in
+                    out.withUnsafeMutableBufferPointer { ss_philox4x32_10(cb.baseAddress, kb.baseAddress, $0.baseAddress) } } }
+                for w in out { #expect(UInt32(gsl_rng_get(r.rng)) == w, "seed \(seed) block \(block)") }
+            }
+        }
+    }
+
+    @Test("GSL's error handler is off once an engine entry point has run (errors come back as codes, never abort())")
+    func gslErrorsOff() {
+        _ = RandomStream(seed: 1)
+        // Switching it off again is harmless and returns the handler in force: nil would be GSL's
+        // default, which aborts the process.
+        #expect(gsl_set_error_handler_off() != nil)
     }
 
     @Test("every firm's facts follow from its own stream", arguments: ["draft", "gamma investment, triangular hardware, one segment", "no firms"])

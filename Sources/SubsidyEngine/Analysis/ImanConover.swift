@@ -1,4 +1,4 @@
-import CGSL
+internal import CGSL
 
 /// The Iman–Conover method (Iman & Conover 1982): reorders independently drawn columns
 /// so that they acquire a target Spearman rank-correlation matrix, while each column keeps
@@ -59,7 +59,7 @@ public enum ImanConover {
         }
         if k < 2 { return (columns, nil) }
 
-        ss_gsl_errors_off()
+        GSL.prepare()
 
         // 2. Normal-score target P, and its repair when it is not positive definite.
         var p = target.map { row in row.map { 2 * sin(Double.pi * $0 / 6) } }

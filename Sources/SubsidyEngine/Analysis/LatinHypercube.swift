@@ -1,4 +1,4 @@
-import CGSL
+internal import CGSL
 
 /// Latin hypercube sampling on the unit cube.
 public enum LatinHypercube {
@@ -23,7 +23,7 @@ public enum LatinHypercube {
     public static func sample(n: Int, k: Int, seed: UInt64, stream: UInt32) -> [[Double]] {
         guard k > 0 else { return [] }
         guard n > 0 else { return Array(repeating: [], count: k) }
-        let generator = AnalysisPhilox(seed: seed, c1: stream, c2: 0, c3: 0x4C48)
+        let generator = RandomStream(seed: seed, counters: stream, 0, 0x4C48)
         let rng = generator.rng
         let count = Double(n)
         let belowOne = (1.0).nextDown
@@ -31,7 +31,7 @@ public enum LatinHypercube {
         columns.reserveCapacity(k)
         var permutation = [Int](repeating: 0, count: n)
         for j in 0..<k {
-            generator.stream(seed: seed, c1: stream, c2: UInt32(truncatingIfNeeded: j), c3: 0x4C48)
+            generator.select(counters: stream, UInt32(truncatingIfNeeded: j), 0x4C48)
             for t in 0..<n { permutation[t] = t }
             permutation.withUnsafeMutableBytes { bytes in
                 gsl_ran_shuffle(rng, bytes.baseAddress, n, MemoryLayout<Int>.stride)

@@ -1,5 +1,5 @@
 // Re-cutting the budget table (资金概算表) to a risk target, exactly on simulated trials.
-import CGSL
+internal import CGSL
 import Foundation
 import SubsidyModel
 
@@ -169,6 +169,7 @@ public enum Rebalance {
     public static func allowedExceedances(trials n: Int, alpha: Double, confidence: Double) -> Int {
         let top = Int((alpha * Double(n)).rounded(.down))
         guard confidence > 0, n > 0 else { return top }
+        GSL.prepare()
         func ok(_ k: Int) -> Bool { gsl_cdf_beta_P(alpha, Double(k + 1), Double(n - k)) >= confidence }
         guard ok(0) else { return 0 }
         var lo = 0, hi = top   // ok at lo

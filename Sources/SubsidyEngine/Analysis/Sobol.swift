@@ -1,4 +1,4 @@
-import CGSL
+internal import CGSL
 
 /// Saltelli's sampling design for Sobol indices: two n×k matrices A and B of points in
 /// (0, 1)^k, and the k "radial" matrices AB_i (A with column i taken from B).
@@ -78,7 +78,6 @@ public enum Sobol {
         guard k >= 1, k <= maxInputs else {
             throw AnalysisError("Sobol design: k = \(k) inputs must be in 1...\(maxInputs) (the design uses 2k Sobol dimensions, GSL supports 40)")
         }
-        ss_gsl_errors_off()
         let sequence = try AnalysisQRNG(dimensions: 2 * k)
         var point = [Double](repeating: 0, count: 2 * k)
         try sequence.next(&point)  // the first Sobol point is all zeros: skip it
@@ -174,7 +173,7 @@ public enum Sobol {
                     guard bootstrap > 0, n <= 0xFFFF_FFFF else { return estimate }
 
                     let c = confidence.isNaN ? 0.95 : min(1, max(0, confidence))
-                    let generator = AnalysisPhilox(seed: seed, c1: 0x536F_626C, c2: 0, c3: 0)
+                    let generator = RandomStream(seed: seed, counters: 0x536F_626C, 0, 0)
                     var s1Boot = [[Double]](repeating: [], count: k)
                     var stBoot = [[Double]](repeating: [], count: k)
                     for i in 0..<k {
@@ -257,7 +256,7 @@ final class AnalysisQRNG {
     let dimensions: Int
 
     init(dimensions: Int) throws {
-        ss_gsl_errors_off()
+        GSL.prepare()
         guard let q = gsl_qrng_alloc(ss_qrng_sobol(), UInt32(dimensions)) else {
             throw AnalysisError("gsl_qrng_alloc(sobol, \(dimensions)) failed (GSL supports 1...40 dimensions)")
         }
