@@ -25,8 +25,13 @@ public enum Statistics {
     }
 
     /// Exact sample quantiles (linear interpolation between order statistics, Hyndman–Fan type 7,
-    /// as `gsl_stats_quantile_from_sorted_data`). Selects on a copy, never sorts: expected O(n)
-    /// per quantile (quickselect, then one scan for the next order statistic).
+    /// as `gsl_stats_quantile_from_sorted_data` on the sorted data): with h = p·(n − 1),
+    /// k = ⌊h⌋, δ = h − k, Q(p) = (1 − δ)·x₍ₖ₎ + δ·x₍ₖ₊₁₎ (0-based order statistics).
+    ///
+    /// The data is never sorted: each quantile is a quickselect of x₍ₖ₎ on one copy of `xs`
+    /// (which the selections only permute), then one scan of the values above it for x₍ₖ₊₁₎.
+    /// Cost: O(n) memory for the copy; expected O(n) time per quantile, O(n²) in the worst case
+    /// of the median-of-three pivot. Empty `xs`: every quantile is 0.
     public static func quantiles(_ xs: [Double], _ ps: [Double]) -> [Double] {
         guard !xs.isEmpty else { return ps.map { _ in 0 } }
         // Selection instead of a full sort: O(n) per quantile, the same order statistics and the
@@ -47,8 +52,9 @@ public enum Statistics {
         }
     }
 
-    /// Hoare's quickselect (median-of-three pivot): puts the k-th smallest value at index k, smaller
-    /// or equal values before it and larger or equal after. Expected O(n).
+    /// Hoare's quickselect (median-of-three pivot): reorders `a` so the k-th smallest value (0-based)
+    /// is at index k, with smaller or equal values before it and larger or equal after, and returns
+    /// it. Partial: neither side is sorted. Expected O(n), worst case O(n²).
     static func select(_ a: UnsafeMutableBufferPointer<Double>, _ k: Int) -> Double {
         var lo = 0, hi = a.count - 1
         while hi > lo {
@@ -68,6 +74,8 @@ public enum Statistics {
         return a[k]
     }
 
+    /// The same quantiles of data that is already sorted ascending (GSL's
+    /// `gsl_stats_quantile_from_sorted_data`): O(1) per quantile. Empty `s`: every quantile is 0.
     public static func quantilesSorted(_ s: [Double], _ ps: [Double]) -> [Double] {
         guard !s.isEmpty else { return ps.map { _ in 0 } }
         return s.withUnsafeBufferPointer { b in ps.map { gsl_stats_quantile_from_sorted_data(b.baseAddress, 1, b.count, $0) } }
