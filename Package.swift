@@ -11,6 +11,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
+        // Tests only: isApproximatelyEqual(to:absoluteTolerance:relativeTolerance:) (RealModule).
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
     ],
     targets: [
         // GNU Scientific Library, found by pkg-config; the header adds a counter-based
@@ -54,7 +56,8 @@ let package = Package(
         .testTarget(
             name: "SubsidyModelTests",
             // SubsidyEngine: every per-firm rule case also runs through the trial kernel.
-            dependencies: ["SubsidyModel", "SubsidyEngine", .product(name: "Yams", package: "Yams")],
+            dependencies: ["SubsidyModel", "SubsidyEngine", .product(name: "Yams", package: "Yams"),
+                           .product(name: "RealModule", package: "swift-numerics")],
             resources: [.copy("Rules"), .copy("BadScenarios")]
         ),
         .testTarget(
@@ -62,12 +65,13 @@ let package = Package(
             dependencies: [
                 "SubsidyEngine", "SubsidyModel",
                 .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "RealModule", package: "swift-numerics"),
             ]
         ),
         // The real commands, run as the built binary (exit codes, messages, what-if cases).
         .testTarget(
             name: "SubsidyCLITests",
-            dependencies: ["subsidysim"]
+            dependencies: ["subsidysim", .product(name: "RealModule", package: "swift-numerics")]
         ),
         .testTarget(
             name: "SubsidyReportTests",

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import RealModule
 
 /// The real commands, as a planner types them: the built `subsidysim` binary (built by
 /// `swift build --build-tests`, which `swift test` runs), in a scratch folder, with small trial
@@ -212,9 +213,9 @@ struct CLITests {
         #expect(rows.first?["status"] as? String == "undetermined", "\(r.out)")
         #expect(rows.first?["answer_high"] as? Double == 80)
         let low = try #require(rows.first?["answer_low"] as? Double)
-        #expect(abs(low - 50) < 0.15, "the chance is 0 up to a cap of 50: \(low)")
+        #expect(low.isApproximatelyEqual(to: 50, absoluteTolerance: 0.15), "the chance is 0 up to a cap of 50: \(low)")
         for key in ["answer", "answer_low"] {
-            if let x = rows.first?[key] as? Double { #expect(abs(x * 10 - (x * 10).rounded()) < 1e-9, "\(key) \(x) not at 0.1万") }
+            if let x = rows.first?[key] as? Double { #expect((x * 10).isApproximatelyEqual(to: (x * 10).rounded(), absoluteTolerance: 1e-9), "\(key) \(x) not at 0.1万") }
         }
         let md = try String(contentsOf: d.appendingPathComponent("s/summary.md"), encoding: .utf8)
         #expect(md.contains("不决定能否达标") && md.contains("50万元"))

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import SubsidyEngine
+import RealModule
 
 /// Tests of Sources/SubsidyEngine/Analysis: Sobol indices, Iman–Conover, Latin hypercube,
 /// ranks. Tolerances are statistical; exact comparisons appear only for the constant
@@ -77,8 +78,8 @@ struct AnalysisTests {
         let s1 = [0.3139, 0.4424, 0.0], st = [0.5576, 0.4424, 0.2437]
         #expect(result.count == 3)
         for i in 0..<3 {
-            #expect(abs(result[i].s1 - s1[i]) < 0.05, "S1[\(i)] = \(result[i].s1), expected \(s1[i])")
-            #expect(abs(result[i].st - st[i]) < 0.05, "ST[\(i)] = \(result[i].st), expected \(st[i])")
+            #expect(result[i].s1.isApproximatelyEqual(to: s1[i], absoluteTolerance: 0.05), "S1[\(i)] = \(result[i].s1), expected \(s1[i])")
+            #expect(result[i].st.isApproximatelyEqual(to: st[i], absoluteTolerance: 0.05), "ST[\(i)] = \(result[i].st), expected \(st[i])")
         }
         Self.checkIntervals(result)
     }
@@ -90,7 +91,7 @@ struct AnalysisTests {
         #expect(result.count == 6)
         for i in 0..<6 {
             let expected = partial[i] / variance
-            #expect(abs(result[i].s1 - expected) < 0.01, "S1[\(i)] = \(result[i].s1), expected \(expected)")
+            #expect(result[i].s1.isApproximatelyEqual(to: expected, absoluteTolerance: 0.01), "S1[\(i)] = \(result[i].s1), expected \(expected)")
         }
         Self.checkIntervals(result)
     }
@@ -171,7 +172,7 @@ struct AnalysisTests {
             #expect(Self.sortedBits(output[i]) == Self.sortedBits(input[i]), "column \(i) values changed")
             for j in 0..<i {
                 let rho = Ranks.spearman(output[i], output[j])
-                #expect(abs(rho - Self.target[i][j]) < 0.02, "ρ[\(i)][\(j)] = \(rho), target \(Self.target[i][j])")
+                #expect(rho.isApproximatelyEqual(to: Self.target[i][j], absoluteTolerance: 0.02), "ρ[\(i)][\(j)] = \(rho), target \(Self.target[i][j])")
             }
         }
     }
@@ -192,15 +193,15 @@ struct AnalysisTests {
         let r = try #require(repaired)
         #expect(r.count == 3 && r.allSatisfy { $0.count == 3 })
         for i in 0..<3 {
-            #expect(abs(r[i][i] - 1) < 1e-12)
-            for j in 0..<3 { #expect(abs(r[i][j] - r[j][i]) < 1e-12 && abs(r[i][j]) <= 1) }
+            #expect(r[i][i].isApproximatelyEqual(to: 1, absoluteTolerance: 1e-12))
+            for j in 0..<3 { #expect(r[i][j].isApproximatelyEqual(to: r[j][i], absoluteTolerance: 1e-12) && abs(r[i][j]) <= 1) }
         }
         #expect(Self.isPositiveDefinite(r))
         for i in 0..<3 {
             #expect(Self.sortedBits(output[i]) == Self.sortedBits(input[i]))
             for j in 0..<i {
                 let rho = Ranks.spearman(output[i], output[j])
-                #expect(abs(rho - r[i][j]) < 0.02, "ρ[\(i)][\(j)] = \(rho), repaired target \(r[i][j])")
+                #expect(rho.isApproximatelyEqual(to: r[i][j], absoluteTolerance: 0.02), "ρ[\(i)][\(j)] = \(rho), repaired target \(r[i][j])")
             }
         }
     }
@@ -259,15 +260,15 @@ struct AnalysisTests {
         let x = (0..<200).map { Double($0) * 0.37 - 20 }
         let increasing = x.map { exp($0 / 10) }
         let decreasing = x.map { -$0 * $0 * $0 }
-        #expect(abs(Ranks.spearman(x, increasing) - 1) < 1e-12)
-        #expect(abs(Ranks.spearman(x, decreasing) + 1) < 1e-12)
-        #expect(abs(Ranks.spearman(x, Array(repeating: 2, count: 200))) < 1e-15)
+        #expect(Ranks.spearman(x, increasing).isApproximatelyEqual(to: 1, absoluteTolerance: 1e-12))
+        #expect(Ranks.spearman(x, decreasing).isApproximatelyEqual(to: -1, absoluteTolerance: 1e-12))
+        #expect(Ranks.spearman(x, Array(repeating: 2, count: 200)).isApproximatelyEqual(to: 0, absoluteTolerance: 1e-15))
     }
 
     @Test func averageRanksForTies() {
         let r = Ranks.ranks([10, 30, 20, 20, -0.0, 0.0])
         let expected: [Double] = [3, 6, 4.5, 4.5, 1.5, 1.5]
-        #expect(zip(r, expected).allSatisfy { abs($0 - $1) < 1e-12 })
+        #expect(zip(r, expected).allSatisfy { $0.isApproximatelyEqual(to: $1, absoluteTolerance: 1e-12) })
         #expect(Ranks.ranks([]).isEmpty)
     }
 }

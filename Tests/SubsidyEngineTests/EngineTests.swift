@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import SubsidyEngine
 import SubsidyModel
+import RealModule
 
 @Suite("Engine against closed forms and known answers")
 struct EngineTests {
@@ -27,7 +28,7 @@ struct EngineTests {
         let exact = pass * Self.expectedCappedAward(mu: mu, sigma: sigma, rate: rate, cap: cap)
         let draws = Double(trials * n)
         let bound = cap * (log(2e6) / (2 * draws)).squareRoot()
-        #expect(abs(estimate - exact) < bound, "estimate \(estimate), exact \(exact), bound \(bound)")
+        #expect(estimate.isApproximatelyEqual(to: exact, absoluteTolerance: bound), "estimate \(estimate), exact \(exact), bound \(bound)")
     }
 
     @Test("a bounded-support award: hardware trimmed at exactly 30% under trim_total is an identity")
@@ -39,7 +40,7 @@ struct EngineTests {
                                                                investment: "{dist: lognormal, mu: 3.5, sigma: 0.6}", hardware: "0")), trials: 500)
         let L = base.layout
         let a = base.column(0, L.line(0, .demand)), b = none.column(0, L.line(0, .demand))
-        for i in a.indices { #expect(abs(a[i] - b[i]) <= 1e-9 * Swift.max(1, b[i])) }
+        for i in a.indices { #expect(a[i].isApproximatelyEqual(to: b[i], absoluteTolerance: 1e-9 * Swift.max(1, b[i]))) }
     }
 
     @Test("overrun rules on a population with known demand")
@@ -53,15 +54,15 @@ struct EngineTests {
         }
         let (p, L) = try run("prorate")
         let m = p.moments[0]
-        #expect(abs(m[L.line(0, .demand)].mean - 900) < 1e-9)
-        #expect(abs(m[L.line(0, .paid)].mean - 600) < 1e-9)
-        #expect(abs(m[L.batch(0, .paid)].mean - 500 * 600 / 900) < 1e-9)
-        #expect(abs(m[L.batch(1, .paid)].mean - 400 * 600 / 900) < 1e-9)
+        #expect(m[L.line(0, .demand)].mean.isApproximatelyEqual(to: 900, absoluteTolerance: 1e-9))
+        #expect(m[L.line(0, .paid)].mean.isApproximatelyEqual(to: 600, absoluteTolerance: 1e-9))
+        #expect(m[L.batch(0, .paid)].mean.isApproximatelyEqual(to: 500 * 600 / 900, absoluteTolerance: 1e-9))
+        #expect(m[L.batch(1, .paid)].mean.isApproximatelyEqual(to: 400 * 600 / 900, absoluteTolerance: 1e-9))
         #expect(m[L.line(0, .overrun)].mean == 1)
 
         let (bo, _) = try run("batch_order")
-        #expect(abs(bo.moments[0][L.batch(0, .paid)].mean - 500) < 1e-9)
-        #expect(abs(bo.moments[0][L.batch(1, .paid)].mean - 100) < 1e-9)
+        #expect(bo.moments[0][L.batch(0, .paid)].mean.isApproximatelyEqual(to: 500, absoluteTolerance: 1e-9))
+        #expect(bo.moments[0][L.batch(1, .paid)].mean.isApproximatelyEqual(to: 100, absoluteTolerance: 1e-9))
 
         // Lottery: whole awards (50 or 40) in random order until one does not fit; the rest wait.
         let lotteryText = Fixture.yaml(firms: ["10", "10"], rates: [(0.6, 50), (0.5, 40)], investment: "100",
@@ -75,11 +76,11 @@ struct EngineTests {
         for t in paidColumn.indices {
             let paid = paidColumn[t]
             #expect(paid <= 600 + 1e-9 && paid > 600 - 50 - 1e-9, "trial \(t): paid \(paid)")
-            #expect((0...12).contains { i in (0...15).contains { j in abs(Double(i) * 50 + Double(j) * 40 - paid) < 1e-9 } })
+            #expect((0...12).contains { i in (0...15).contains { j in (Double(i) * 50 + Double(j) * 40).isApproximatelyEqual(to: paid, absoluteTolerance: 1e-9) } })
         }
         let lm = lo.moments[0]
-        #expect(abs(lm[L.batch(0, .paid)].mean + lm[L.batch(1, .paid)].mean - lm[L.line(0, .paid)].mean) < 1e-9)
-        #expect(abs(lm[L.line(0, .unspent)].mean - (600 - lm[L.line(0, .paid)].mean)) < 1e-9)
+        #expect((lm[L.batch(0, .paid)].mean + lm[L.batch(1, .paid)].mean).isApproximatelyEqual(to: lm[L.line(0, .paid)].mean, absoluteTolerance: 1e-9))
+        #expect(lm[L.line(0, .unspent)].mean.isApproximatelyEqual(to: 600 - lm[L.line(0, .paid)].mean, absoluteTolerance: 1e-9))
 
         // reallocate: county money not needed elsewhere covers （一）'s overrun; regional never leaves （一）.
         let (ra, _) = try run("reallocate", county: 500)
@@ -91,7 +92,7 @@ struct EngineTests {
         #expect(rm[L.total(.paid)].mean <= 600 + 500 + 1e-9)
         // Money moved is booked against the lines that gave it: line unspent adds up to total unspent.
         let lineUnspent = L.lines.indices.map { rm[L.line($0, .unspent)].mean }.reduce(0, +)
-        #expect(abs(lineUnspent - rm[L.total(.unspent)].mean) < 1e-9)
+        #expect(lineUnspent.isApproximatelyEqual(to: rm[L.total(.unspent)].mean, absoluteTolerance: 1e-9))
         #expect(L.lines.indices.map { rm[L.line($0, .reallocated)].mean }.reduce(0, +) > 0)
         // The total row's gap given an overrun is the pooled gap, never more than demand − funding.
         #expect(rm[L.total(.gapIfOverrun)].mean <= Swift.max(rm[L.total(.demand)].mean - 1100, 0) + 1e-9)
@@ -103,8 +104,8 @@ struct EngineTests {
         let text = Fixture.yaml(firms: ["10", "10"], rates: [(0.6, 50), (0.5, 40)], investment: "100")
         let r = try Fixture.run(try Fixture.load(text), trials: 10)
         let L = r.layout
-        #expect(abs(r.moments[0][L.source(0, .used)].mean - 900) < 1e-9)
-        #expect(abs(r.moments[0][L.source(0, .unspent)].mean - 1100) < 1e-9)
+        #expect(r.moments[0][L.source(0, .used)].mean.isApproximatelyEqual(to: 900, absoluteTolerance: 1e-9))
+        #expect(r.moments[0][L.source(0, .unspent)].mean.isApproximatelyEqual(to: 1100, absoluteTolerance: 1e-9))
         #expect(r.moments[0][L.source(0, .notFullyUsed)].mean == 1)
     }
 
@@ -118,8 +119,8 @@ struct EngineTests {
         let loaded = try Fixture.load(text)
         let r = try Fixture.run(loaded, trials: 5)
         let L = r.layout
-        #expect(abs(r.moments[0][L.line(0, .demand)].mean - 50) < 1e-9)
-        #expect(abs(r.moments[0][L.line(4, .demand)].mean - 20) < 1e-9)
+        #expect(r.moments[0][L.line(0, .demand)].mean.isApproximatelyEqual(to: 50, absoluteTolerance: 1e-9))
+        #expect(r.moments[0][L.line(4, .demand)].mean.isApproximatelyEqual(to: 20, absoluteTolerance: 1e-9))
         #expect(r.moments[0][L.misc(.ceilingCuts)].mean == 1)
     }
 }
@@ -139,10 +140,10 @@ struct CellShortcutTests {
         for v in a.moments.indices {
             for f in a.moments[v].indices {
                 let x = a.moments[v][f].mean, y = b.moments[v][f].mean
-                #expect(abs(x - y) <= 1e-9 * Swift.max(1, abs(y)), "variant \(v) field \(f): \(x) vs \(y)")
+                #expect(x.isApproximatelyEqual(to: y, absoluteTolerance: 1e-9 * Swift.max(1, abs(y))), "variant \(v) field \(f): \(x) vs \(y)")
             }
             for (c, col) in a.stored[v].enumerated() {
-                for i in col.indices { #expect(abs(col[i] - b.stored[v][c][i]) <= 1e-9 * Swift.max(1, abs(b.stored[v][c][i]))) }
+                for i in col.indices { #expect(col[i].isApproximatelyEqual(to: b.stored[v][c][i], absoluteTolerance: 1e-9 * Swift.max(1, abs(b.stored[v][c][i])))) }
             }
         }
     }
@@ -192,7 +193,7 @@ extension QuantileTests {
         us += (1..<2000).map { Double($0) / 2000 + 1.0 / 7919 }
         for u in us where u < 1 {
             let a = t.quantile(u), b = t.exactQuantile(u)
-            #expect(abs(a - b) <= 1e-6 * b, "u = \(u): \(a) vs \(b)")
+            #expect(a.isApproximatelyEqual(to: b, absoluteTolerance: 1e-6 * b), "u = \(u): \(a) vs \(b)")
             #expect(t.fastQuantile(u).bitPattern == a.bitPattern, "u = \(u)")
         }
     }

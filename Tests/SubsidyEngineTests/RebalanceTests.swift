@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import SubsidyEngine
 import SubsidyModel
+import RealModule
 
 @Suite("Rebalance: a budget table to a risk target")
 struct RebalanceTests {
@@ -61,14 +62,14 @@ struct RebalanceTests {
         // Every source's money is placed or reported unallocated: nothing disappears.
         for j in 0..<2 {
             let placed = p.budgets.map { $0[j] }.reduce(0, +)
-            #expect(abs(placed + p.unallocated[j] - s.funding[j].amount - p.extra[j]) < 1e-6)
+            #expect((placed + p.unallocated[j]).isApproximatelyEqual(to: s.funding[j].amount + p.extra[j], absoluteTolerance: 1e-6))
         }
         // Too little county money: the gap is reported as extra county money.
         let small = try Self.scenario(regional: 10, county: 20)
         let q = Rebalance.propose(demands: [d], scenario: small, options: .init(alpha: 0.05, unit: 1, confidence: 0))
         #expect(!q.feasible)
         // Needs: line 0 95 (10 regional + 85 county), line 3 48 → county needs 133, has 20.
-        #expect(abs(q.extra[1] - (85 + 48 - 20)) < 1e-6 && q.extra[0] == 0, "\(q.extra) needs \(q.needs)")
+        #expect(q.extra[1].isApproximatelyEqual(to: 85 + 48 - 20, absoluteTolerance: 1e-6) && q.extra[0] == 0, "\(q.extra) needs \(q.needs)")
     }
 
     @Test("held lines keep their budgets; joint target: P(any line short) ≤ α on the fitting trials")
@@ -95,7 +96,7 @@ struct RebalanceTests {
                                      threads: 2, sampling: nil)
         let p = st.proposal
         #expect(p.needs[0] == 330, "\(p.needs)")
-        #expect(abs(p.needs[6] - 67.8) < 1e-9, "\(p.needs)")
+        #expect(p.needs[6].isApproximatelyEqual(to: 67.8, absoluteTolerance: 1e-9), "\(p.needs)")
         #expect(p.needs[5] == 15 && p.needs[1] == 0)
         // The check run (another seed) agrees: （一） short with P(X > b/10) where b is its final budget.
         let b = p.budgets[0].reduce(0, +)
@@ -116,7 +117,7 @@ struct RebalanceTests {
         #expect(!st.proposal.feasible && st.proposal.extra[1] > 0 && st.proposal.extra[0] == 0)
         #expect(st.proposed.scenario.funding[1].amount == 800 + st.proposal.extra[1])
         // Every budget is a multiple of the unit.
-        for row in st.proposal.budgets { for x in row { #expect(abs(x / 5 - (x / 5).rounded()) < 1e-9) } }
+        for row in st.proposal.budgets { for x in row { #expect((x / 5).isApproximatelyEqual(to: (x / 5).rounded(), absoluteTolerance: 1e-9)) } }
     }
 
     @Test("--with-caps: the largest caps (one factor, 0.1万) with which the county's 800万 meets the target; 0.1万 more does not")
@@ -148,11 +149,11 @@ struct DriverTests {
         // Short when more than 52 firms (2600万 ÷ 50万): P(N ≥ 53) of the triangular law.
         let exact: Double = (17.5 * 17.5) / (50.0 * 30.0)   // (70 − 52.5)² / ((70 − 20)(70 − 40))
         let se: Double = (exact * (1 - exact) / 6000).squareRoot()
-        #expect(abs(t.pShort - exact) < 4 * se, "\(t.pShort) vs \(exact)")
+        #expect(t.pShort.isApproximatelyEqual(to: exact, absoluteTolerance: 4 * se), "\(t.pShort) vs \(exact)")
         #expect(t.drivers.first?.input.id == "firms_b1", "\(t.drivers.map { ($0.input.id, $0.shift) })")
         #expect((t.drivers.first?.shift ?? 0) > 1)
         let cloud = try #require(t.drivers.first { $0.input.id == "cloud_uptake" })
-        #expect(abs(cloud.shift) < 0.2)
+        #expect(cloud.shift.isApproximatelyEqual(to: 0, absoluteTolerance: 0.2))
         #expect(t.significant.map(\.input.id) == ["firms_b1"])
     }
 }
@@ -192,7 +193,8 @@ struct CompareTests {
         let reject = try #require(r.rows.first { $0.entry.id == "hardware-reject" })
         #expect(reject.shortDifference[0].mean < 0 && reject.shortDifference[0].significant)
         let chain = try #require(r.rows.first { $0.entry.id == "chain-top-firm" })
-        #expect(chain.sameFirms && abs(chain.demandDifference[0].mean) < 1e-9 && abs(chain.demandDifference[0].high) < 1e-9, "\(chain.sameFirms) \(chain.demandDifference[0])")
+        #expect(chain.sameFirms && chain.demandDifference[0].mean.isApproximatelyEqual(to: 0, absoluteTolerance: 1e-9)
+                && chain.demandDifference[0].high.isApproximatelyEqual(to: 0, absoluteTolerance: 1e-9), "\(chain.sameFirms) \(chain.demandDifference[0])")
         // The overrun rule changes how a shortfall is paid, never whether demand exceeds a budget.
         for row in r.rows where row.entry.id.hasPrefix("overrun-") { #expect(row.shortDifference.allSatisfy { $0.mean == 0 }) }
     }

@@ -3,6 +3,7 @@ import Foundation
 import SubsidyModel
 import Testing
 @testable import SubsidyEngine
+import RealModule
 
 /// Tests of the random layer: the Philox4x32-10 generator in `shim.h`, the stream layout of
 /// `RandomStream`, every sampler family of `PreparedDistribution` against GSL's own CDFs and
@@ -459,7 +460,7 @@ struct SamplerTests {
                 previous = q
                 // Where x is representable away from the ends, F(quantile(u)) comes back to u (to 1e-3
                 // here: the tables' 1e-6 precision is `tableQuantiles`' business).
-                if let cdf, q > support.lowerBound, q < 1 - 1e-12 || support.upperBound > 1, abs(cdf(q) - u) > 1e-3 {
+                if let cdf, q > support.lowerBound, q < 1 - 1e-12 || support.upperBound > 1, !cdf(q).isApproximatelyEqual(to: u, absoluteTolerance: 1e-3) {
                     roundTrip.append("u \(u) → \(q) → F \(cdf(q))")
                 }
             }
@@ -497,7 +498,7 @@ struct SamplerTests {
     func truncatedNormalMean(_ m: Double, _ s: Double, _ lower: Double?, _ upper: Double?) {
         let got = PreparedDistribution(Distribution(.normal(mean: m, sd: s), lower: lower, upper: upper)).mean
         let want = Self.truncatedNormalMean(m, s, lower, upper)
-        #expect(abs(got - want) <= 1e-3 * abs(want), "normal(\(m), \(s)) on [\(lower.map { "\($0)" } ?? "-∞"), \(upper.map { "\($0)" } ?? "∞")]: mean \(got), analytic \(want)")
+        #expect(got.isApproximatelyEqual(to: want, absoluteTolerance: 1e-3 * abs(want)), "normal(\(m), \(s)) on [\(lower.map { "\($0)" } ?? "-∞"), \(upper.map { "\($0)" } ?? "∞")]: mean \(got), analytic \(want)")
     }
 
     @Test("PreparedDistribution.mean of a truncated Poisson matches Σ k·pmf")
@@ -505,7 +506,7 @@ struct SamplerTests {
         let got = PreparedDistribution(Distribution(.poisson(mean: 1.5), upper: 3)).mean
         let pmf = (0...3).map { gsl_ran_poisson_pdf(UInt32($0), 1.5) }
         let want = zip(0..., pmf).map { Double($0) * $1 }.reduce(0, +) / pmf.reduce(0, +)
-        #expect(abs(got - want) <= 1e-3 * want, "mean \(got), exact \(want)")
+        #expect(got.isApproximatelyEqual(to: want, absoluteTolerance: 1e-3 * want), "mean \(got), exact \(want)")
     }
 
     // MARK: 6. Wilson interval
@@ -540,6 +541,6 @@ struct SamplerTests {
         #expect(lowNotZero.isEmpty, "wilson(0, n).low ≠ 0 for n in \(lowNotZero.prefix(10)) (\(lowNotZero.count) in all)")
         #expect(highNotOne.isEmpty, "wilson(n, n).high ≠ 1 for n in \(highNotOne.prefix(10)) (\(highNotOne.count) in all)")
         let none = Statistics.wilson(successes: 0, trials: 500)
-        #expect(abs(none.high - 0.0076) < 5e-4, "wilson(0, 500).high = \(none.high)")   // z²/(n + z²) ≈ 0.00763
+        #expect(none.high.isApproximatelyEqual(to: 0.0076, absoluteTolerance: 5e-4), "wilson(0, 500).high = \(none.high)")   // z²/(n + z²) ≈ 0.00763
     }
 }

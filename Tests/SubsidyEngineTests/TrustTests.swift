@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import SubsidyEngine
 import SubsidyModel
+import RealModule
 
 /// What-ifs a planner can trust: a change in a what-if file reaches the trials, labels state what
 /// was evaluated, and nothing falls back silently.
@@ -145,10 +146,10 @@ struct TotalRowTests {
             #expect(v.allLines.overrunProbability == v.anyLineShort)
             #expect(v.allLines.overrunProbability > 0.9)
             let sumGaps = v.lines.map(\.unmetMean).reduce(0, +), sumUnspent = v.lines.map(\.unspentMean).reduce(0, +)
-            #expect(abs(v.allLines.unmetMean - sumGaps) < 1e-6 * max(1, sumGaps))
-            #expect(abs(v.allLines.unspentMean - sumUnspent) < 1e-6 * max(1, sumUnspent))
+            #expect(v.allLines.unmetMean.isApproximatelyEqual(to: sumGaps, absoluteTolerance: 1e-6 * max(1, sumGaps)))
+            #expect(v.allLines.unspentMean.isApproximatelyEqual(to: sumUnspent, absoluteTolerance: 1e-6 * max(1, sumUnspent)))
             // Pooled: unspent = F − E[D] + E[gap], payout = 1 − E[gap]/E[D].
-            #expect(abs(v.total.unspentMean - (v.total.budget - v.total.demandMean + v.total.unmetMean)) < 1e-6)
+            #expect(v.total.unspentMean.isApproximatelyEqual(to: v.total.budget - v.total.demandMean + v.total.unmetMean, absoluteTolerance: 1e-6))
         }
     }
 }
@@ -233,6 +234,6 @@ struct ReadingOptionTests {
         let a = try Fixture.run(unfunded, trials: 50, seed: 1).summaries()[0].lines[i]
         let b = try Fixture.run(outside, trials: 50, seed: 1).summaries()[0].lines[i]
         #expect(a.demandMean == 0)
-        #expect(abs(b.demandMean - 40) < 1e-9)
+        #expect(b.demandMean.isApproximatelyEqual(to: 40, absoluteTolerance: 1e-9))
     }
 }

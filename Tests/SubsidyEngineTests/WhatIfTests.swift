@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import SubsidyEngine
 import SubsidyModel
+import RealModule
 
 @Suite("Sweeps, solve, sensitivity, correlated inputs")
 struct WhatIfTests {
@@ -19,7 +20,7 @@ struct WhatIfTests {
         #expect(a.status == .found)
         let x = try #require(a.x), lo = try #require(a.xLow), hi = try #require(a.xHigh)
         #expect(lo <= exact && exact <= hi, "exact \(exact) outside [\(lo), \(hi)], answer \(x)")
-        #expect(abs(x - exact) < 0.02)
+        #expect(x.isApproximatelyEqual(to: exact, absoluteTolerance: 0.02))
         #expect((a.p ?? 1) <= 0.05 + 1e-12)
     }
 
@@ -37,7 +38,7 @@ struct WhatIfTests {
         // Smallest rate that uses at least 80% of the regional 50 (award ≥ 40 ⇒ rate ≥ 0.4).
         let use = try WhatIf.solve(loaded, path: KeyPath("policy.batches[0].rate")!, low: 0.1, high: 1, step: 0.001,
                                    metric: .underuse(source: "regional", fraction: 0.8), target: 0.05, minimize: true, trials: 200, seed: 1, threads: 1, design: design)
-        #expect(abs((use[0].x ?? 0) - 0.4) < 0.002)
+        #expect((use[0].x ?? 0).isApproximatelyEqual(to: 0.4, absoluteTolerance: 0.002))
     }
 
     @Test("solve on a flat curve says the parameter does not determine the answer, and never ends the interval at the answer by construction")
@@ -53,7 +54,7 @@ struct WhatIfTests {
                                  design: TrialDesign(method: .random, seed: 8))[0]
         #expect(a.status == .undetermined, "\(a.status) \(a.x ?? -1) [\(a.xLow ?? -1), \(a.xHigh ?? -1)]")
         #expect(a.xHigh == 80)
-        #expect(abs((a.xLow ?? 0) - 50) < 0.15, "the chance is 0 up to 50: \(a.xLow ?? -1)")
+        #expect((a.xLow ?? 0).isApproximatelyEqual(to: 50, absoluteTolerance: 0.15), "the chance is 0 up to 50: \(a.xLow ?? -1)")
         // A steep curve: the interval is found from the probability's bounds, not pinned to the answer.
         let b = try WhatIf.solve(loaded, path: KeyPath("policy.batches[0].rate")!, low: 0.1, high: 1, step: 0.001,
                                  metric: .overrun(.transformation), target: 0.05, minimize: false, trials: 4000, seed: 8, threads: 2,
@@ -63,12 +64,12 @@ struct WhatIfTests {
         #expect(lo < x && x < hi, "[\(lo), \(hi)] around \(x)")
         #expect(lo <= rate && rate <= hi)
         // Every evaluated and reported value is on the 0.001 lattice and was run exactly: a plain run at the answer gives its p.
-        #expect(abs(x * 1000 - (x * 1000).rounded()) < 1e-9)
+        #expect((x * 1000).isApproximatelyEqual(to: (x * 1000).rounded(), absoluteTolerance: 1e-9))
         let at = try loaded.with([Override(path: KeyPath("policy.batches[0].rate")!, number: x)])
         #expect(at.variants[0].scenario.policy.batches[0].rate == x)
         let direct = try Fixture.run(at, trials: 4000, seed: 8)
         let p = direct.summaries()[0].lines.first { $0.line == .transformation }!.overrunProbability
-        #expect(abs(p - (b.p ?? -1)) < 1e-12)
+        #expect(p.isApproximatelyEqual(to: b.p ?? -1, absoluteTolerance: 1e-12))
     }
 
     @Test("a policy sweep is monotone per trial, shares one population, and identical points are identical")
@@ -131,7 +132,7 @@ struct WhatIfTests {
         #expect(r.inputs.map(\.id) == ["firms_b1", "cloud_uptake"])
         #expect(r.tornado.first?.input.id == "firms_b1")
         #expect(r.sobol[0].st > 0.6 && r.sobol[0].s1 > 0.5)
-        #expect(abs(r.sobol[1].st) < 0.02)
+        #expect(r.sobol[1].st.isApproximatelyEqual(to: 0, absoluteTolerance: 0.02))
         #expect(r.spearman[0] > 0.8)
         #expect(r.spider[0] == r.spider[0].sorted())      // more firms, more demand
         #expect(r.tornado[1].swing == 0)                  // cloud uptake cannot move （一）
@@ -155,8 +156,8 @@ struct WhatIfTests {
         let ids = model.inputs.map(\.id)
         let b1 = r.inputValues[ids.firstIndex(of: "firms_b1")!], b2 = r.inputValues[ids.firstIndex(of: "firms_b2")!]
         let p1 = r.inputValues[ids.firstIndex(of: "pass_b1")!]
-        #expect(abs(Ranks.spearman(b1, b2) - 0.6) < 0.03)
-        #expect(abs(Ranks.spearman(b1, p1) + 0.3) < 0.03)
+        #expect(Ranks.spearman(b1, b2).isApproximatelyEqual(to: 0.6, absoluteTolerance: 0.03))
+        #expect(Ranks.spearman(b1, p1).isApproximatelyEqual(to: -0.3, absoluteTolerance: 0.03))
 
         let bad = base.replacingOccurrences(of: "  chain_cases: 0", with: """
           chain_cases: 0

@@ -1,6 +1,7 @@
 import Foundation
 import SubsidyModel
 import Testing
+import RealModule
 
 // Every file in BadScenarios/ is a scenario that is wrong in exactly one way. Its first lines say
 // what the loader must report:
@@ -193,7 +194,7 @@ struct LoaderEdgeTests {
         // Only the median changed: p90 120 and the truncation [10, 400] come from the draft.
         let sigma = (log(120.0) - log(50.0)) / Distribution.z90
         guard case let .lognormal(mu, s) = p.investment.kind else { Issue.record("\(p.investment)"); return }
-        #expect(abs(mu - log(50.0)) < 1e-12 && abs(s - sigma) < 1e-12)
+        #expect(mu.isApproximatelyEqual(to: log(50.0), absoluteTolerance: 1e-12) && s.isApproximatelyEqual(to: sigma, absoluteTolerance: 1e-12))
         #expect(p.investment.lower == 10 && p.investment.upper == 400)
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import SubsidyModel
 import Testing
 import Yams
+import RealModule
 
 // Count rule cases (Rules/service-provider.yaml, Rules/professional-services.yaml): the clauses
 // paid per trial rather than per firm, （六） by qualifying providers, （七）（八） by counts of pilot,
@@ -59,7 +60,7 @@ extension RuleCaseRunner {
             let got = key == "service_provider"
                 ? Rules.serviceProviders(qualifying: n.providers, policy: policy)
                 : Rules.professionalServices(pilot: n.pilot, completed: n.completed, accepted: n.accepted, policy: policy)
-            if case let .amount(a) = want, abs(a - got) > c.tolerance {
+            if case let .amount(a) = want, !a.isApproximatelyEqual(to: got, absoluteTolerance: c.tolerance) {
                 failures.append("\(key): expected \(want), got \(show(got)) (tolerance \(c.tolerance))")
             }
         }

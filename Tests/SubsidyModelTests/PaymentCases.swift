@@ -2,6 +2,7 @@ import Foundation
 import SubsidyModel
 import Testing
 import Yams
+import RealModule
 
 // Payment rule cases (Rules/payment-*.yaml): one trial's demand per line, budgets per line and
 // source, the overrun rule, and what `Payment.pay` must pay, leave unmet and leave unspent.
@@ -204,7 +205,7 @@ extension RuleCaseRunner {
                 default: got = pay.reallocated[i]
                 }
             }
-            if case let .amount(a) = want, abs(a - got) > c.tolerance {
+            if case let .amount(a) = want, !a.isApproximatelyEqual(to: got, absoluteTolerance: c.tolerance) {
                 failures.append("\(key): expected \(want), got \(show(got)) (tolerance \(c.tolerance))")
             }
         }
@@ -212,7 +213,7 @@ extension RuleCaseRunner {
         // nothing is paid beyond demand; a line's money is paid, unspent or given away.
         let tol = 1e-9
         let paid = pay.paid.reduce(0, +), used = pay.used.reduce(0, +)
-        if abs(paid - used) > tol { failures.append("invariant: lines paid \(show(paid)) but sources gave \(show(used))") }
+        if !paid.isApproximatelyEqual(to: used, absoluteTolerance: tol) { failures.append("invariant: lines paid \(show(paid)) but sources gave \(show(used))") }
         for (j, s) in p.sources.enumerated() where pay.used[j] > p.sourceAmount[j] + tol {
             failures.append("invariant: source \(s) gave \(show(pay.used[j])), more than its \(show(p.sourceAmount[j]))")
         }
@@ -220,13 +221,13 @@ extension RuleCaseRunner {
             if pay.paid[i] > p.demand[i] + tol || pay.paid[i] < -tol {
                 failures.append("invariant: \(l.rawValue) paid \(show(pay.paid[i])) is not within [0, demand \(show(p.demand[i]))]")
             }
-            if abs(pay.paid[i] + pay.unmet[i] - p.demand[i]) > tol {
+            if !(pay.paid[i] + pay.unmet[i]).isApproximatelyEqual(to: p.demand[i], absoluteTolerance: tol) {
                 failures.append("invariant: \(l.rawValue) paid + unmet ≠ demand")
             }
         }
-        if let ti = p.lines.firstIndex(of: .transformation), !p.batches.isEmpty, abs(p.batches.reduce(0, +) - p.demand[ti]) < 1e-9 {
+        if let ti = p.lines.firstIndex(of: .transformation), !p.batches.isEmpty, p.batches.reduce(0, +).isApproximatelyEqual(to: p.demand[ti], absoluteTolerance: 1e-9) {
             let split = pay.batchPaid.reduce(0, +)
-            if abs(split - pay.paid[ti]) > 1e-6 { failures.append("invariant: （一） paid \(show(pay.paid[ti])) but its batches \(show(split))") }
+            if !split.isApproximatelyEqual(to: pay.paid[ti], absoluteTolerance: 1e-6) { failures.append("invariant: （一） paid \(show(pay.paid[ti])) but its batches \(show(split))") }
         }
         return failures
     }

@@ -2,6 +2,7 @@ import Foundation
 @testable import SubsidyEngine
 import SubsidyModel
 import Testing
+import RealModule
 
 // Every per-firm rule case (Rules/*.yaml) also runs through the trial kernel: the case's policy
 // with a population of exactly one firm that has the case's facts (fixed investment and hardware
@@ -57,7 +58,7 @@ enum KernelRuleCase {
         let want = Rules.firmAwards(f, terms: AwardTerms(loaded.variants[0].scenario.policy))
         var failures: [String] = []
         func compare(_ what: String, _ kernel: Double, _ rules: Double) {
-            if abs(kernel - rules) > Swift.max(c.tolerance, 1e-9 * abs(rules)) {
+            if !kernel.isApproximatelyEqual(to: rules, absoluteTolerance: Swift.max(c.tolerance, 1e-9 * abs(rules))) {
                 failures.append("\(what): kernel \(RuleCaseRunner.show(kernel)), rules \(RuleCaseRunner.show(rules))")
             }
         }

@@ -2,6 +2,7 @@ import Foundation
 import SubsidyModel
 import Testing
 import Yams
+import RealModule
 
 // Rule tests as data: every case in Tests/SubsidyModelTests/Rules/*.yaml is one firm under one
 // policy (the bundled draft, a variant of it, plus `set` overrides) with the awards the rules must
@@ -357,7 +358,7 @@ enum RuleCaseRunner {
             }
             let same: Bool
             switch (want, got) {
-            case let (.amount(a), .amount(b)): same = abs(a - b) <= c.tolerance
+            case let (.amount(a), .amount(b)): same = a.isApproximatelyEqual(to: b, absoluteTolerance: c.tolerance)
             default: same = want == got
             }
             if !same { failures.append("\(key): expected \(want), got \(got) (tolerance \(c.tolerance))") }
@@ -371,7 +372,7 @@ enum RuleCaseRunner {
         for l in LineID.firmLevel where r.paid[l] > r.demand[l] + 1e-12 || r.paid[l] < 0 {
             failures.append("invariant: \(l.rawValue) paid \(show(r.paid[l])) is not within [0, demand \(show(r.demand[l]))]")
         }
-        if abs(r.demand.total - r.paid.total - r.cut) > 1e-9 {
+        if !(r.demand.total - r.paid.total).isApproximatelyEqual(to: r.cut, absoluteTolerance: 1e-9) {
             failures.append("invariant: demand \(show(r.demand.total)) − paid \(show(r.paid.total)) ≠ cut \(show(r.cut))")
         }
         let explained = Rules.explain(f, policy: policy)

@@ -1,6 +1,7 @@
 import Foundation
 import SubsidyModel
 import Testing
+import RealModule
 
 // The cell shortcut's batched （一）: `Rules.transformationSum` over a cell, straight or sorted with
 // prefix sums, is the firm-by-firm Σ `Rules.transformation` and counts the same firms at the cap.
@@ -22,7 +23,7 @@ struct TransformationSumTests {
                 prefix.withUnsafeBufferPointer { Rules.transformationSum(sorted: s, prefix: $0, 0..<n, rate: rate, cap: cap) }
             }
             #expect(straight.demand == direct && straight.atCap == atCap, "n = \(n)")
-            #expect(abs(bySearch.demand - direct) <= 1e-9 * Swift.max(1, direct) && bySearch.atCap == atCap, "n = \(n): \(bySearch) vs \(direct), \(atCap)")
+            #expect(bySearch.demand.isApproximatelyEqual(to: direct, absoluteTolerance: 1e-9 * Swift.max(1, direct)) && bySearch.atCap == atCap, "n = \(n): \(bySearch) vs \(direct), \(atCap)")
         }
     }
 }
