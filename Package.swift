@@ -56,8 +56,7 @@ let package = Package(
         .testTarget(
             name: "SubsidyModelTests",
             // SubsidyEngine: every per-firm rule case also runs through the trial kernel.
-            dependencies: ["SubsidyModel", "SubsidyEngine", .product(name: "Yams", package: "Yams"),
-                           .product(name: "RealModule", package: "swift-numerics")],
+            dependencies: ["SubsidyModel", "SubsidyEngine", .product(name: "RealModule", package: "swift-numerics")],
             resources: [.copy("Rules"), .copy("BadScenarios")]
         ),
         .testTarget(

@@ -1,7 +1,6 @@
 import Foundation
 import SubsidyModel
 import Testing
-import Yams
 import RealModule
 
 // Count rule cases (Rules/service-provider.yaml, Rules/professional-services.yaml): the clauses
@@ -18,14 +17,14 @@ extension RuleCaseParser {
     static let countKeys = ["pilot", "completed", "accepted", "providers"]
     static let countExpectKeys = ["service_provider", "professional_services"]
 
-    static func parseCounts(_ node: Node, name: String, _ fail: (Node?, String) -> Void) -> CountCase? {
+    static func parseCounts(_ node: YNode, name: String, _ r: CaseReader) -> CountCase? {
         let what = "case '\(name)': counts"
-        guard let m = pairs(node, what, allowed: countKeys, fail) else { return nil }
+        guard let m = r.pairs(node, what, allowed: countKeys) else { return nil }
         var c = CountCase()
         var ok = true
-        for (k, v) in m {
-            guard let x = number(v, "\(what).\(k)", fail) else { ok = false; continue }
-            guard x >= 0, x == x.rounded(), x < 1e6 else { fail(v, "\(what).\(k): expected a whole number ≥ 0"); ok = false; continue }
+        for (k, v) in r.orderedPairs(node) where m[k] != nil {
+            guard let x = r.number(v, "\(what).\(k)") else { ok = false; continue }
+            guard x >= 0, x == x.rounded(), x < 1e6 else { r.fail(v, "\(what).\(k): expected a whole number ≥ 0"); ok = false; continue }
             switch k {
             case "pilot": c.pilot = Int(x)
             case "completed": c.completed = Int(x)
@@ -36,12 +35,12 @@ extension RuleCaseParser {
         return ok ? c : nil
     }
 
-    static func parseCountsExpect(_ node: Node, name: String, _ fail: (Node?, String) -> Void) -> [(key: String, value: Expected)] {
+    static func parseCountsExpect(_ node: YNode, name: String, _ r: CaseReader) -> [(key: String, value: Expected)] {
         let what = "case '\(name)': expect"
-        guard pairs(node, what, allowed: countExpectKeys, fail) != nil else { return [] }
+        guard r.pairs(node, what, allowed: countExpectKeys) != nil else { return [] }
         var out: [(key: String, value: Expected)] = []
-        for (k, v) in orderedPairs(node) { if let x = number(v, "\(what).\(k)", fail) { out.append((k, .amount(x))) } }
-        if out.isEmpty { fail(node, "\(what): give at least one expected value") }
+        for (k, v) in r.orderedPairs(node) { if let x = r.number(v, "\(what).\(k)") { out.append((k, .amount(x))) } }
+        if out.isEmpty { r.fail(node, "\(what): give at least one expected value") }
         return out
     }
 }

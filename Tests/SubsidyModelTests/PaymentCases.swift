@@ -1,7 +1,6 @@
 import Foundation
 import SubsidyModel
 import Testing
-import Yams
 import RealModule
 
 // Payment rule cases (Rules/payment-*.yaml): one trial's demand per line, budgets per line and
@@ -54,90 +53,90 @@ extension RuleCaseParser {
     static let paymentSourceExpect = ["used", "source_unspent"]
     static let paymentExpectKeys = paymentLineExpect + paymentSourceExpect + ["batch_paid"]
 
-    static func parsePayment(_ node: Node, name: String, _ fail: (Node?, String) -> Void) -> PaymentCase? {
+    static func parsePayment(_ node: YNode, name: String, _ r: CaseReader) -> PaymentCase? {
         let what = "case '\(name)': payment"
-        guard let m = pairs(node, what, allowed: paymentKeys, fail) else { return nil }
+        guard let m = r.pairs(node, what, allowed: paymentKeys) else { return nil }
         var ok = true
-        func bad(_ n: Node?, _ message: String) { fail(n, "\(what).\(message)"); ok = false }
-        func line(_ section: String, _ k: String, _ n: Node) -> LineID? {
+        func bad(_ n: YNode, _ message: String) { r.fail(n, "\(what).\(message)"); ok = false }
+        func line(_ section: String, _ k: String, _ n: YNode) -> LineID? {
             guard let l = LineID(rawValue: k) else {
                 bad(n, "\(section).\(k): not a budget line (one of: \(LineID.allCases.map(\.rawValue).joined(separator: ", ")))")
                 return nil
             }
             return l
         }
-        guard let ruleNode = m["overrun"], let rule = ruleNode.scalar.flatMap({ OverrunRule(rawValue: $0.string) }) else {
-            fail(m["overrun"] ?? node, "\(what): overrun: expected one of \(OverrunRule.allCases.map(\.rawValue).joined(separator: ", "))")
+        guard let ruleNode = m["overrun"], let rule = ruleNode.scalar.flatMap(OverrunRule.init(rawValue:)) else {
+            r.fail(m["overrun"] ?? node, "\(what): overrun: expected one of \(OverrunRule.allCases.map(\.rawValue).joined(separator: ", "))")
             return nil
         }
         var stop = LotteryStop.firstMisfit
         if let s = m["lottery_stop"] {
-            if let v = s.scalar.flatMap({ LotteryStop(rawValue: $0.string) }) { stop = v } else {
+            if let v = s.scalar.flatMap(LotteryStop.init(rawValue:)) { stop = v } else {
                 bad(s, "lottery_stop: expected one of \(LotteryStop.allCases.map(\.rawValue).joined(separator: ", "))")
             }
         }
         var lineSet: Set<LineID> = []
         var sources: [String] = []
         var budget: [LineID: [String: Double]] = [:]
-        if let b = m["budget"], b.mapping != nil {
-            for (k, v) in orderedPairs(b) {
+        if let b = m["budget"], b.pairs != nil {
+            for (k, v) in r.orderedPairs(b) {
                 guard let l = line("budget", k, v) else { continue }
                 lineSet.insert(l)
-                guard v.mapping != nil else { bad(v, "budget.\(k): expected {SOURCE: 万元}"); continue }
-                for (src, amount) in orderedPairs(v) {
+                guard v.pairs != nil else { bad(v, "budget.\(k): expected {SOURCE: 万元}"); continue }
+                for (src, amount) in r.orderedPairs(v) {
                     if !sources.contains(src) { sources.append(src) }
-                    if let x = number(amount, "\(what).budget.\(k).\(src)", fail) { budget[l, default: [:]][src] = x } else { ok = false }
+                    if let x = r.number(amount, "\(what).budget.\(k).\(src)") { budget[l, default: [:]][src] = x } else { ok = false }
                 }
             }
         } else { bad(m["budget"] ?? node, "budget: expected {LINE: {SOURCE: 万元}}") }
         var amounts: [String: Double] = [:]
         if let s = m["sources"] {
-            if s.mapping == nil { bad(s, "sources: expected {SOURCE: 万元}") }
-            for (src, amount) in orderedPairs(s) {
+            if s.pairs == nil { bad(s, "sources: expected {SOURCE: 万元}") }
+            for (src, amount) in r.orderedPairs(s) {
                 if !sources.contains(src) { sources.append(src) }
-                if let x = number(amount, "\(what).sources.\(src)", fail) { amounts[src] = x } else { ok = false }
+                if let x = r.number(amount, "\(what).sources.\(src)") { amounts[src] = x } else { ok = false }
             }
         }
         var restricted: Set<String> = []
-        if let r = m["restricted"] {
-            if let xs = r.sequence {
+        if let rn = m["restricted"] {
+            if let xs = rn.items {
                 for x in xs {
-                    if let s = x.scalar?.string, sources.contains(s) { restricted.insert(s) } else { bad(x, "restricted: \(x.scalar?.string ?? "?") is not a source of the budget") }
+                    if let s = x.scalar, sources.contains(s) { restricted.insert(s) } else { bad(x, "restricted: \(x.scalar ?? "?") is not a source of the budget") }
                 }
-            } else { bad(r, "restricted: expected a list of sources") }
+            } else { bad(rn, "restricted: expected a list of sources") }
         }
         var demand: [LineID: Double] = [:]
-        if let d = m["demand"], d.mapping != nil {
-            for (k, v) in orderedPairs(d) {
+        if let d = m["demand"], d.pairs != nil {
+            for (k, v) in r.orderedPairs(d) {
                 guard let l = line("demand", k, v) else { continue }
                 lineSet.insert(l)
-                if let x = number(v, "\(what).demand.\(k)", fail) { demand[l] = x } else { ok = false }
+                if let x = r.number(v, "\(what).demand.\(k)") { demand[l] = x } else { ok = false }
             }
         } else { bad(m["demand"] ?? node, "demand: expected {LINE: 万元}") }
         var batches: [Double] = []
         if let b = m["batches"] {
-            if let xs = b.sequence {
-                for x in xs { if let v = number(x, "\(what).batches", fail) { batches.append(v) } else { ok = false } }
+            if let xs = b.items {
+                for x in xs { if let v = r.number(x, "\(what).batches") { batches.append(v) } else { ok = false } }
             } else { bad(b, "batches: expected （一）'s demand per batch, e.g. [500, 400]") }
         }
         var lottery: [LineID: [(award: Double, batch: Int)]] = [:]
         if let lo = m["lottery"] {
-            if lo.mapping == nil { bad(lo, "lottery: expected {LINE: [[award, batch], ...]} in lottery order") }
-            for (k, v) in orderedPairs(lo) {
+            if lo.pairs == nil { bad(lo, "lottery: expected {LINE: [[award, batch], ...]} in lottery order") }
+            for (k, v) in r.orderedPairs(lo) {
                 guard let l = line("lottery", k, v) else { continue }
                 guard LineID.firmLevel.contains(l) else { bad(v, "lottery.\(k): only lines with firm awards （一）–（五） have a lottery"); continue }
                 lineSet.insert(l)
                 var list: [(award: Double, batch: Int)] = []
-                for pair in v.sequence ?? [] {
-                    guard let xs = pair.sequence, xs.count == 2,
-                          let a = number(xs[0], "\(what).lottery.\(k)", fail), let b = number(xs[1], "\(what).lottery.\(k)", fail),
+                for pair in v.items ?? [] {
+                    guard let xs = pair.items, xs.count == 2,
+                          let a = r.number(xs[0], "\(what).lottery.\(k)"), let b = r.number(xs[1], "\(what).lottery.\(k)"),
                           b >= 1, b == b.rounded(), Int(b) <= Swift.max(batches.count, 2) else {
                         bad(pair, "lottery.\(k): expected [award, batch] with a 1-based batch")
                         continue
                     }
                     list.append((a, Int(b)))
                 }
-                if v.sequence == nil { bad(v, "lottery.\(k): expected a list of [award, batch]") }
+                if v.items == nil { bad(v, "lottery.\(k): expected a list of [award, batch]") }
                 lottery[l] = list
             }
         }
@@ -145,36 +144,36 @@ extension RuleCaseParser {
         let lines = LineID.allCases.filter { lineSet.contains($0) }
         let table = lines.map { l in sources.map { budget[l]?[$0] ?? 0 } }
         let sourceAmount = sources.enumerated().map { j, s in amounts[s] ?? table.map { $0[j] }.reduce(0, +) }
-        if rule == .lottery && lottery.isEmpty { fail(node, "\(what): lottery: the overrun rule is lottery, so give the awards in lottery order") }
+        if rule == .lottery && lottery.isEmpty { r.fail(node, "\(what): lottery: the overrun rule is lottery, so give the awards in lottery order") }
         return PaymentCase(lines: lines, sources: sources, budget: table, sourceAmount: sourceAmount,
                            restricted: sources.map { restricted.contains($0) }, demand: lines.map { demand[$0] ?? 0 },
                            batches: batches, rule: rule, lotteryStop: stop, lottery: lottery)
     }
 
-    static func parsePaymentExpect(_ node: Node, name: String, payment: PaymentCase?, _ fail: (Node?, String) -> Void) -> [(key: String, value: Expected)] {
+    static func parsePaymentExpect(_ node: YNode, name: String, payment: PaymentCase?, _ r: CaseReader) -> [(key: String, value: Expected)] {
         let what = "case '\(name)': expect"
-        guard pairs(node, what, allowed: paymentExpectKeys, fail) != nil else { return [] }
+        guard r.pairs(node, what, allowed: paymentExpectKeys) != nil else { return [] }
         var out: [(key: String, value: Expected)] = []
-        for (k, v) in orderedPairs(node) {
+        for (k, v) in r.orderedPairs(node) {
             if k == "batch_paid" {
-                guard let xs = v.sequence else { fail(v, "\(what).batch_paid: expected a list, one amount per batch"); continue }
-                for (b, x) in xs.enumerated() { if let a = number(x, "\(what).batch_paid", fail) { out.append(("batch_paid.\(b + 1)", .amount(a))) } }
+                guard let xs = v.items else { r.fail(v, "\(what).batch_paid: expected a list, one amount per batch"); continue }
+                for (b, x) in xs.enumerated() { if let a = r.number(x, "\(what).batch_paid") { out.append(("batch_paid.\(b + 1)", .amount(a))) } }
                 continue
             }
-            guard v.mapping != nil else { fail(v, "\(what).\(k): expected a mapping"); continue }
-            for (name, x) in orderedPairs(v) {
+            guard v.pairs != nil else { r.fail(v, "\(what).\(k): expected a mapping"); continue }
+            for (name, x) in r.orderedPairs(v) {
                 if paymentLineExpect.contains(k), let p = payment, !p.lines.contains(where: { $0.rawValue == name }) {
-                    fail(x, "\(what).\(k).\(name): not a line of this case (\(p.lines.map(\.rawValue).joined(separator: ", ")))")
+                    r.fail(x, "\(what).\(k).\(name): not a line of this case (\(p.lines.map(\.rawValue).joined(separator: ", ")))")
                     continue
                 }
                 if paymentSourceExpect.contains(k), let p = payment, !p.sources.contains(name) {
-                    fail(x, "\(what).\(k).\(name): not a source of this case (\(p.sources.joined(separator: ", ")))")
+                    r.fail(x, "\(what).\(k).\(name): not a source of this case (\(p.sources.joined(separator: ", ")))")
                     continue
                 }
-                if let a = number(x, "\(what).\(k).\(name)", fail) { out.append(("\(k).\(name)", .amount(a))) }
+                if let a = r.number(x, "\(what).\(k).\(name)") { out.append(("\(k).\(name)", .amount(a))) }
             }
         }
-        if out.isEmpty { fail(node, "\(what): give at least one expected value") }
+        if out.isEmpty { r.fail(node, "\(what): give at least one expected value") }
         return out
     }
 }

@@ -46,8 +46,7 @@ enum KernelRuleCase {
         case let .success(p): policy = p
         case let .failure(e): return [e.message]
         }
-        let texts = c.overrides + population(for: f, batches: policy.batches.count)
-        let overrides = try texts.map { try Override.parse($0).get() }
+        let overrides = try c.overrides + population(for: f, batches: policy.batches.count).map { try Override.parse($0).get() }
         let loaded = try LoadedScenario.load(nil, overrides: overrides, only: [c.variant ?? "text"])
         var model = CompiledModel(loaded, seed: 1)
         model.forceFirmLoop = forceFirmLoop
