@@ -34,11 +34,9 @@ struct StreamContractTests {
             let r = RandomStream(seed: seed, counters: c.0, c.1, c.2)
             let key = [UInt32(truncatingIfNeeded: ss_mix64(seed)), UInt32(truncatingIfNeeded: ss_mix64(seed) >> 32)]
             for block in UInt32(0)..<3 {
-                var out = [UInt32](repeating: 0, count: 4)
-                let ctr = [block, c.0, c.1, c.2]
-                ctr.withUnsafeBufferPointer { cb in key.withUnsafeBufferPointer { kb in
-                    out.withUnsafeMutableBufferPointer { ss_philox4x32_10(cb.baseAddress, kb.baseAddress, $0.baseAddress) } } }
-                for w in out { #expect(UInt32(gsl_rng_get(r.rng)) == w, "seed \(seed) block \(block)") }
+                for w in SamplerTests.philox([block, c.0, c.1, c.2], key) {
+                    #expect(UInt32(gsl_rng_get(r.rng)) == w, "seed \(seed) block \(block)")
+                }
             }
         }
     }
