@@ -1,4 +1,4 @@
-import SubsidyModel
+public import SubsidyModel
 
 /// How the trial-level inputs of a block of trials are drawn (the "sample" stage): independent
 /// uniforms from each trial's own stream, or a Latin hypercube per block; optionally with rank

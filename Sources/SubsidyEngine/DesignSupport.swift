@@ -1,4 +1,4 @@
-import SubsidyModel
+public import SubsidyModel
 
 /// Hooks from the trial design to the analysis routines (Latin hypercube, Iman–Conover).
 enum DesignSupport {

@@ -1,9 +1,9 @@
 // Distribution maths: CDFs and inverse CDFs of every family, exact (GSL), with their fallbacks.
 // This is the engine's part of a family; its parameters, support and mean are its entry in
 // `DistributionFamily.all` (SubsidyModel). A new family needs its `cdf` and `inverse` here.
-import CGSL
+internal import CGSL
 import Foundation
-import SubsidyModel
+public import SubsidyModel
 
 extension PreparedDistribution {
     static func exactQuantile(_ d: Distribution, low pLow: Double, high pHigh: Double, _ u: Double) -> Double {

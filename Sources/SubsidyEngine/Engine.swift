@@ -1,8 +1,6 @@
 // SubsidyEngine's imports are internal unless they say otherwise (InternalImportsByDefault, see
-// Package.swift), so CGSL stays inside the engine. SubsidyModel's types are the engine's
-// vocabulary (scenarios, distributions, lines, diagnostics) in every file's public API; it is
-// re-exported once here, so that files importing it plainly can still use its types publicly.
-@_exported public import SubsidyModel
+// Package.swift), so CGSL stays inside the engine: every file writes `internal import CGSL`, and
+// `public import SubsidyModel` where its public API uses the model's types. Nothing is re-exported.
 internal import CGSL
 
 /// Facts about the engine for manifests.

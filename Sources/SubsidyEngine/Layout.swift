@@ -1,4 +1,4 @@
-import SubsidyModel
+public import SubsidyModel
 
 /// Where each per-trial quantity sits in a variant's record of doubles. One record per trial
 /// per variant; money in 万元, indicators 0/1, counts as doubles.

@@ -1,4 +1,4 @@
-import SubsidyModel
+public import SubsidyModel
 
 /// A loaded scenario compiled for simulation: the record layout shared by all variants, the
 /// populations (variants that share one draw the same firms), and the union of trial-level

@@ -1,8 +1,8 @@
-import CGSL
+internal import CGSL
 import Dispatch
 import Foundation
 import Synchronization
-import SubsidyModel
+public import SubsidyModel
 
 /// A distribution made ready to sample: truncation probabilities computed once.
 ///

@@ -1,5 +1,5 @@
 import Foundation
-import SubsidyModel
+public import SubsidyModel
 
 /// Which output sensitivity analysis explains.
 public enum OutputMetric: Sendable, Hashable {

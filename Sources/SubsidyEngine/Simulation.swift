@@ -1,7 +1,7 @@
 import Dispatch
 public import Foundation  // public: RunOptions.threads defaults to ProcessInfo.processInfo.activeProcessorCount
 import Synchronization
-import SubsidyModel
+public import SubsidyModel
 
 /// Running moments of one quantity over trials (Chan et al.'s pairwise update), merged in
 /// trial order so the result does not depend on how trials were spread over threads.

@@ -1,5 +1,5 @@
 internal import CGSL
-import SubsidyModel
+public import SubsidyModel
 
 /// Statistics of simulated quantities (the "analyse" stage).
 public enum Statistics {

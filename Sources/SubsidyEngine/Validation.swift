@@ -1,5 +1,5 @@
-import CGSL
-import SubsidyModel
+internal import CGSL
+public import SubsidyModel
 
 /// Checks that need the distributions' CDFs (GSL), so they run here rather than in the decoder:
 /// a truncation window `[min, max]` must hold some probability. With none (numerically), the
@@ -49,7 +49,7 @@ public enum ScenarioChecks {
             for (path, d) in sites(s) where d.lower != nil || d.upper != nil {
                 let mass = windowMass(d)
                 guard !(mass >= Limits.minTruncationMass), seen.insert(path + d.summary).inserted else { continue }
-                let node = KeyPath(path).flatMap { loaded.tree.get($0) }
+                let node = ScenarioPath(path).flatMap { loaded.tree.get($0) }
                 let loc = node?.location ?? loaded.tree.location
                 let tag = variant.map { Message(zh: "（方案 \($0)）", en: "(variant \($0)) ") } ?? Message(zh: "", en: "")
                 let m = String(format: "%.3g", mass)

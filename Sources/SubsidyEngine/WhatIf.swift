@@ -1,5 +1,5 @@
 import Foundation
-import SubsidyModel
+public import SubsidyModel
 
 /// Statistics of one quantity at one sweep point under one variant (万元, probabilities as fractions).
 public struct PointLineStats: Sendable {
@@ -141,7 +141,7 @@ public enum WhatIf {
 
     /// The lattice step for a key: the precision a policy text states it at (caps and awards 0.1万元,
     /// rates 0.1 percentage point, counts whole), else a round step about 1/1000 of the range.
-    public static func solveStep(for path: KeyPath, low: Double, high: Double, integer: Bool) -> Double {
+    public static func solveStep(for path: ScenarioPath, low: Double, high: Double, integer: Bool) -> Double {
         if integer { return 1 }
         if let r = FieldInfo.of(path).resolution { return r }
         let raw = (high - low) / 1000
@@ -155,7 +155,7 @@ public enum WhatIf {
     /// evaluating `perRound` points inside every open bracket, all on the same trials. Each value is
     /// applied as a numeric override that reads back exactly, so the value reported is the value run.
     /// Cost: about log_{perRound+1}(range/step) rounds of one simulation each.
-    public static func solve(_ loaded: LoadedScenario, path: KeyPath, low: Double, high: Double, step: Double, metric: SolveMetric,
+    public static func solve(_ loaded: LoadedScenario, path: ScenarioPath, low: Double, high: Double, step: Double, metric: SolveMetric,
                              target: Double, minimize: Bool, trials: Int, seed: UInt64, threads: Int, design: TrialDesign,
                              maxRounds: Int = 12, perRound: Int = 9) throws -> [SolveAnswer] {
         let nv = loaded.variants.count

@@ -105,7 +105,7 @@ public struct FieldInfo: Sendable, Hashable {
     /// The field at `path` (its entry in `Schema.fields`), named with the batch, source, line and
     /// segment names of `scenario` when given. A path the schema does not have gets its key path
     /// as the name (so nothing is ever unnamed).
-    public static func of(_ path: KeyPath, in scenario: Scenario? = nil) -> FieldInfo {
+    public static func of(_ path: ScenarioPath, in scenario: Scenario? = nil) -> FieldInfo {
         guard let field = Schema.field(path) else { return FieldInfo(name: path.description, kind: .number, unit: "") }
         var idx: [Int] = []
         var lastKey = ""
@@ -141,7 +141,7 @@ public struct FieldInfo: Sendable, Hashable {
     }
 
     /// "第一批补助比例改为55%": one change, as a person says it.
-    public static func describeChange(_ path: KeyPath, _ value: YNode, in scenario: Scenario? = nil) -> String {
+    public static func describeChange(_ path: ScenarioPath, _ value: YNode, in scenario: Scenario? = nil) -> String {
         let f = of(path, in: scenario)
         return f.name + "改为" + f.format(value)
     }
@@ -173,7 +173,7 @@ extension ResolvedVariant {
         return parts.isEmpty ? name : name + "（" + parts.joined(separator: "；") + "）"
     }
 
-    static func isBatchTerm(_ p: KeyPath) -> Bool {
+    static func isBatchTerm(_ p: ScenarioPath) -> Bool {
         guard p.steps.count == 4, case .key("policy") = p.steps[0], case .key("batches") = p.steps[1], case .index = p.steps[2],
               case let .key(k) = p.steps[3] else { return false }
         return k == "rate" || k == "cap"

@@ -316,16 +316,16 @@ public struct SimulationSettings: Sendable, Hashable {
 public struct VariantSpec: Sendable {
     public var id: String
     public var label: String
-    public var overrides: [(path: KeyPath, value: YNode, location: SourceLocation)]
+    public var overrides: [(path: ScenarioPath, value: YNode, location: SourceLocation)]
 }
 
 /// A scenario with one variant applied.
 public struct ResolvedVariant: Sendable {
     /// One value that this variant (its own `set:`) or the command line laid over the file.
     public struct Change: Sendable {
-        public var path: KeyPath
+        public var path: ScenarioPath
         public var value: YNode
-        public init(path: KeyPath, value: YNode) { self.path = path; self.value = value }
+        public init(path: ScenarioPath, value: YNode) { self.path = path; self.value = value }
     }
 
     public var id: String

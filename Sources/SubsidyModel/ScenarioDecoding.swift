@@ -262,11 +262,11 @@ extension TreeDecoder {
             if let id, out.contains(where: { $0.id == id }) {
                 bag.add(m["id"]!.location, p + ".id", Message(zh: "方案 “\(id)” 重复", en: "variant '\(id)' appears twice"))
             }
-            var overrides: [(path: KeyPath, value: YNode, location: SourceLocation)] = []
+            var overrides: [(path: ScenarioPath, value: YNode, location: SourceLocation)] = []
             if let sn = m["set"] {
                 if let pairs = sn.pairs {
                     for pair in pairs {
-                        if let kp = KeyPath(pair.key) {
+                        if let kp = ScenarioPath(pair.key) {
                             overrides.append((kp, pair.value, pair.keyLocation))
                         } else {
                             bag.add(pair.keyLocation, p + ".set", Message(zh: "“\(pair.key)” 不是合法的键路径（例：policy.batches[0].rate）",

@@ -2,7 +2,7 @@ import Foundation
 
 /// An override given on the command line: `--set KEY=VALUE` (VALUE is YAML: `0.5`, `{dist: beta, mean: 0.9, sd: 0.05}`).
 public struct Override: Sendable {
-    public var path: KeyPath
+    public var path: ScenarioPath
     public var value: YNode
     /// As typed, for the manifest.
     public var text: String
@@ -16,7 +16,7 @@ public struct Override: Sendable {
         }
         let key = String(text[..<eq]).trimmingCharacters(in: .whitespaces)
         let valueText = String(text[text.index(after: eq)...])
-        guard let path = KeyPath(key) else {
+        guard let path = ScenarioPath(key) else {
             return .failure(ScenarioError(.invalid, [Diagnostic(loc, key: key, Message(
                 zh: "“\(key)” 不是合法的键路径（例：policy.batches[0].rate）", en: "'\(key)' is not a key path (e.g. policy.batches[0].rate)"))]))
         }
@@ -44,7 +44,7 @@ public struct Override: Sendable {
         }
     }
 
-    public init(path: KeyPath, value: YNode, text: String) {
+    public init(path: ScenarioPath, value: YNode, text: String) {
         self.path = path
         self.value = value
         self.text = text
@@ -53,7 +53,7 @@ public struct Override: Sendable {
     /// A numeric override, as sweeps make them. The value is written so that it reads back as
     /// exactly `number` (formatNumber keeps 6 significant digits: 0.5234567891 would become
     /// 0.523457 and 1e-7 would become 0).
-    public init(path: KeyPath, number: Double) {
+    public init(path: ScenarioPath, number: Double) {
         let loc = SourceLocation(file: "--set", line: 0, column: 0)
         let text = exactNumber(number)
         self.init(path: path, value: YNode(.scalar(text, plain: true), loc), text: "\(path)=\(text)")
@@ -105,7 +105,7 @@ public struct LoadedScenario: Sendable {
 
     /// The number at `path` as variant `id` sees it in the file: the variant's own override if it
     /// sets one, else the scenario's value (before `--set`). Nil when absent or not a number.
-    public func number(at path: KeyPath, variant id: String) -> Double? {
+    public func number(at path: ScenarioPath, variant id: String) -> Double? {
         let spec = scenario.variantSpecs.first { $0.id == id }
         let node = spec?.overrides.last { $0.path == path }?.value ?? tree.get(path)
         return node?.scalar.flatMap(Double.init)
@@ -195,7 +195,7 @@ public struct LoadedScenario: Sendable {
         s.funding.enumerated().compactMap { i, f in
             let sum = s.lines.map { $0.budget[f.id] ?? 0 }.reduce(0, +)
             guard f.allowUnallocated, f.amount - sum > 0.005 else { return nil }
-            let loc = KeyPath("funding[\(i)].amount").flatMap { tree.get($0)?.location } ?? tree.location
+            let loc = ScenarioPath("funding[\(i)].amount").flatMap { tree.get($0)?.location } ?? tree.location
             let left = formatNumber(f.amount - sum)
             return Diagnostic(loc, key: "funding[\(i)].amount", Message(
                 zh: "\(f.name)有 \(left) 万元未分配到任何预算行（allow_unallocated: true）：这部分资金不兑付，计入结余",
@@ -204,7 +204,7 @@ public struct LoadedScenario: Sendable {
     }
 
     /// `base` is resolved when files are read; an override of it would be dropped silently.
-    static func settable(_ path: KeyPath) -> Message? {
+    static func settable(_ path: ScenarioPath) -> Message? {
         guard case .key("base")? = path.steps.first else { return nil }
         return Message(zh: "base 不能用 --set 或方案改写：读取文件时就已确定（请在情景文件中写 base:）",
                        en: "base cannot be overridden: it is resolved when the file is read (write base: in the scenario file)")
@@ -338,7 +338,7 @@ public struct LoadedScenario: Sendable {
         for v in vs {
             guard let id = v["id"]?.scalar, let pairs = v["set"]?.pairs else { continue }
             for pair in pairs {
-                guard let kp = KeyPath(pair.key), let now = merged.get(kp), let before = parent.get(kp),
+                guard let kp = ScenarioPath(pair.key), let now = merged.get(kp), let before = parent.get(kp),
                       now.canonicalText != before.canonicalText, !sameNumber(now, before), now.location.file == file else { continue }
                 let f = FieldInfo.of(kp)
                 out.append(Diagnostic(now.location, key: kp.description, Message(

@@ -247,7 +247,7 @@ public enum Schema {
         return nil
     }
 
-    public static func field(_ path: KeyPath) -> SchemaField? { field(path.description) }
+    public static func field(_ path: ScenarioPath) -> SchemaField? { field(path.description) }
 
     /// `policy.batches[0].rate` → `policy.batches[].rate`.
     static func pattern(_ path: String) -> String {

@@ -2,7 +2,7 @@ import Foundation
 
 /// One swept key: `KEY=a:b:step` (inclusive, numeric) or `KEY=v1,v2,...` (numbers or words).
 public struct SweepAxis: Sendable {
-    public var path: KeyPath
+    public var path: ScenarioPath
     /// The values as YAML scalars, in order.
     public var texts: [String]
     /// The same values as numbers, when every one is a number.
@@ -12,11 +12,11 @@ public struct SweepAxis: Sendable {
 
     /// A numeric axis whose every value reads back exactly: the text is the shortest that parses
     /// to the same Double (sweep points, solve steps evaluate exactly the values they report).
-    public init(path: KeyPath, numbers: [Double]) {
+    public init(path: ScenarioPath, numbers: [Double]) {
         self.init(path: path, texts: numbers.map(exactNumber), numbers: numbers)
     }
 
-    public init(path: KeyPath, texts: [String], numbers: [Double]?) {
+    public init(path: ScenarioPath, texts: [String], numbers: [Double]?) {
         self.path = path
         self.texts = texts
         self.numbers = numbers
@@ -33,7 +33,7 @@ public struct SweepAxis: Sendable {
         }
         let key = String(spec[..<eq]).trimmingCharacters(in: .whitespaces)
         let range = String(spec[spec.index(after: eq)...]).trimmingCharacters(in: .whitespaces)
-        guard let path = KeyPath(key) else {
+        guard let path = ScenarioPath(key) else {
             return fail(key, "“\(key)” 不是合法的键路径", "'\(key)' is not a key path")
         }
         if range.contains(":") {

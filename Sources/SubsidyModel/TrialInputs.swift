@@ -20,7 +20,7 @@ public enum TrialInputs {
         var out: [TrialInput] = []
         func add(_ path: String, _ d: Distribution, item: Int = 0) {
             // Every path given here is a trial-level input of the schema (a test walks them all).
-            guard let field = Schema.field(path), let template = field.trialInput, let kp = KeyPath(path) else {
+            guard let field = Schema.field(path), let template = field.trialInput, let kp = ScenarioPath(path) else {
                 preconditionFailure("\(path) is not a trial-level input of Schema.fields")
             }
             out.append(TrialInput(id: template.replacingOccurrences(of: "{n}", with: String(item + 1)),

@@ -372,7 +372,7 @@ func regularFileSize(_ path: String) -> Int? {
 /// A Chinese name for a key path, for chart axes and summaries: `policy.batches[0].cap` →
 /// `第一批补助上限（万元）` (from `FieldInfo`, the one table of field names). Unknown paths are shown as they are.
 public func keyLabel(_ path: String) -> String {
-    guard let kp = KeyPath(path) else { return path }
+    guard let kp = ScenarioPath(path) else { return path }
     let f = FieldInfo.of(kp)
     return f.unit.isEmpty || f.kind == .count ? f.name : "\(f.name)（\(f.unit)）"
 }

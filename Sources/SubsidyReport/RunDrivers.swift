@@ -23,7 +23,7 @@ public enum RunDrivers {
     }
 
     static func value(_ x: Double, _ input: TrialInput) -> String {
-        guard let kp = KeyPath(input.path) else { return formatNumber(x) }
+        guard let kp = ScenarioPath(input.path) else { return formatNumber(x) }
         let f = FieldInfo.of(kp)
         // Plain numbers (a price factor) have no stated precision: two decimals read well.
         return f.resolution == nil ? CSVTable.fixed(x, 2) : f.format(number: f.isWhole ? x.rounded() : x)

@@ -9,7 +9,7 @@ extension SolveReport {
     /// What was asked, checked against the scenario: the key, the search range and lattice, the
     /// probability and its target, as used by the search, the sentences and the manifest.
     public struct Question: Sendable {
-        public var path: KeyPath
+        public var path: ScenarioPath
         /// The search range [low, high] (whole-number keys: the ends rounded inward).
         public var low: Double
         public var high: Double
@@ -29,7 +29,7 @@ extension SolveReport {
         /// `--source`, else the scenario's restricted source, else empty, for the manifest.
         public var source: String
 
-        public init(path: KeyPath, low: Double, high: Double, metric: WhatIf.SolveMetric, target: Double, minimize: Bool, trials: Int,
+        public init(path: ScenarioPath, low: Double, high: Double, metric: WhatIf.SolveMetric, target: Double, minimize: Bool, trials: Int,
                     step: Double, vary: String? = nil, interval: String? = nil, line: String = "total", source: String = "") {
             self.path = path
             self.low = low
@@ -54,7 +54,7 @@ extension SolveReport {
         /// Throws `UsageError` (exit 64) naming the option at fault.
         public init(_ loaded: LoadedScenario, vary: String, interval: String, line: LineID?, maxOverrun: Double?, minUse: Double?,
                     alpha: Double, source: String?, step: Double?, minimize: Bool, integer: Bool, trials: Int?) throws(UsageError) {
-            guard let path = KeyPath(vary) else {
+            guard let path = ScenarioPath(vary) else {
                 throw UsageError(zh: "--vary 应为键路径，例如 policy.batches[0].cap", en: "--vary must be a key path such as policy.batches[0].cap")
             }
             guard loaded.tree.get(path) != nil else { throw UsageError(zh: "--vary：情景中没有 \(vary)", en: "--vary: the scenario has no \(vary)") }

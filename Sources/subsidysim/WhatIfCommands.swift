@@ -143,7 +143,7 @@ struct SolveCommand: ParsableCommand {
         guard abs(a) <= Limits.maxAmount, abs(b) <= Limits.maxAmount else {
             throw ValidationError("--in \(interval) is outside [-1e9, 1e9], the range of any scenario number (money at most 1e9 万元; rates in [0, 1])")
         }
-        guard KeyPath(vary) != nil else { throw ValidationError("--vary must be a key path such as policy.batches[0].cap") }
+        guard ScenarioPath(vary) != nil else { throw ValidationError("--vary must be a key path such as policy.batches[0].cap") }
     }
 
     func run() throws {

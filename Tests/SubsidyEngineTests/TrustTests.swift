@@ -170,7 +170,7 @@ struct HiddenNameTests {
             #expect(x.total.overrunProbability == y.total.overrunProbability)
         }
         func use(_ l: LoadedScenario, _ source: String) throws -> [Double?] {
-            try WhatIf.solve(l, path: KeyPath("population.firms.per_batch[0]")!, low: 20, high: 200, step: 1,
+            try WhatIf.solve(l, path: ScenarioPath("population.firms.per_batch[0]")!, low: 20, high: 200, step: 1,
                              metric: .underuse(source: source, fraction: 0.8), target: 0.05, minimize: true, trials: 600, seed: 3,
                              threads: 2, design: TrialDesign(method: .random, seed: 3)).map(\.x)
         }

@@ -13,7 +13,7 @@ struct WhatIfTests {
         let text = Fixture.yaml(firms: ["1"], rates: [(0.5, 1000)], investment: "{dist: lognormal, mu: \(mu), sigma: \(sigma)}",
                                 regional: budget, county: 100, transformationCounty: 0)
         let loaded = try Fixture.load(text)
-        let answers = try WhatIf.solve(loaded, path: KeyPath("policy.batches[0].rate")!, low: 0.1, high: 1, step: 0.001,
+        let answers = try WhatIf.solve(loaded, path: ScenarioPath("policy.batches[0].rate")!, low: 0.1, high: 1, step: 0.001,
                                        metric: .overrun(.transformation), target: 0.05, minimize: false, trials: 20_000, seed: 3,
                                        threads: 2, design: TrialDesign(method: .random, seed: 3))
         let a = try #require(answers.first)
@@ -29,14 +29,14 @@ struct WhatIfTests {
         let loaded = try Fixture.load(Fixture.yaml(firms: ["1"], rates: [(0.5, 1000)], investment: "100", regional: 50, county: 100, transformationCounty: 0))
         let design = TrialDesign(method: .random, seed: 1)
         // Demand 0.5·100 = 50 = budget: never an overrun (demand must exceed the budget) anywhere in [0.1, 0.5].
-        let all = try WhatIf.solve(loaded, path: KeyPath("policy.batches[0].rate")!, low: 0.1, high: 0.5, step: 0.001,
+        let all = try WhatIf.solve(loaded, path: ScenarioPath("policy.batches[0].rate")!, low: 0.1, high: 0.5, step: 0.001,
                                    metric: .overrun(.transformation), target: 0.05, minimize: false, trials: 200, seed: 1, threads: 1, design: design)
         #expect(all[0].status == .atBound && all[0].x == 0.5)
-        let none = try WhatIf.solve(loaded, path: KeyPath("policy.batches[0].rate")!, low: 0.6, high: 0.9, step: 0.001,
+        let none = try WhatIf.solve(loaded, path: ScenarioPath("policy.batches[0].rate")!, low: 0.6, high: 0.9, step: 0.001,
                                     metric: .overrun(.transformation), target: 0.05, minimize: false, trials: 200, seed: 1, threads: 1, design: design)
         #expect(none[0].status == .noneFeasible && none[0].x == nil)
         // Smallest rate that uses at least 80% of the regional 50 (award ≥ 40 ⇒ rate ≥ 0.4).
-        let use = try WhatIf.solve(loaded, path: KeyPath("policy.batches[0].rate")!, low: 0.1, high: 1, step: 0.001,
+        let use = try WhatIf.solve(loaded, path: ScenarioPath("policy.batches[0].rate")!, low: 0.1, high: 1, step: 0.001,
                                    metric: .underuse(source: "regional", fraction: 0.8), target: 0.05, minimize: true, trials: 200, seed: 1, threads: 1, design: design)
         #expect((use[0].x ?? 0).isApproximatelyEqual(to: 0.4, absoluteTolerance: 0.002))
     }
@@ -49,14 +49,14 @@ struct WhatIfTests {
         let rate = 50 / exp(mu + 1.6448536269514722 * sigma)
         let loaded = try Fixture.load(Fixture.yaml(firms: ["1"], rates: [(rate, 60)], investment: "{dist: lognormal, mu: \(mu), sigma: \(sigma)}",
                                                    regional: 50, county: 100, transformationCounty: 0))
-        let a = try WhatIf.solve(loaded, path: KeyPath("policy.batches[0].cap")!, low: 20, high: 80, step: 0.1,
+        let a = try WhatIf.solve(loaded, path: ScenarioPath("policy.batches[0].cap")!, low: 20, high: 80, step: 0.1,
                                  metric: .overrun(.transformation), target: 0.05, minimize: false, trials: 4000, seed: 8, threads: 2,
                                  design: TrialDesign(method: .random, seed: 8))[0]
         #expect(a.status == .undetermined, "\(a.status) \(a.x ?? -1) [\(a.xLow ?? -1), \(a.xHigh ?? -1)]")
         #expect(a.xHigh == 80)
         #expect((a.xLow ?? 0).isApproximatelyEqual(to: 50, absoluteTolerance: 0.15), "the chance is 0 up to 50: \(a.xLow ?? -1)")
         // A steep curve: the interval is found from the probability's bounds, not pinned to the answer.
-        let b = try WhatIf.solve(loaded, path: KeyPath("policy.batches[0].rate")!, low: 0.1, high: 1, step: 0.001,
+        let b = try WhatIf.solve(loaded, path: ScenarioPath("policy.batches[0].rate")!, low: 0.1, high: 1, step: 0.001,
                                  metric: .overrun(.transformation), target: 0.05, minimize: false, trials: 4000, seed: 8, threads: 2,
                                  design: TrialDesign(method: .random, seed: 8))[0]
         #expect(b.status == .found)
@@ -65,7 +65,7 @@ struct WhatIfTests {
         #expect(lo <= rate && rate <= hi)
         // Every evaluated and reported value is on the 0.001 lattice and was run exactly: a plain run at the answer gives its p.
         #expect((x * 1000).isApproximatelyEqual(to: (x * 1000).rounded(), absoluteTolerance: 1e-9))
-        let at = try loaded.with([Override(path: KeyPath("policy.batches[0].rate")!, number: x)])
+        let at = try loaded.with([Override(path: ScenarioPath("policy.batches[0].rate")!, number: x)])
         #expect(at.variants[0].scenario.policy.batches[0].rate == x)
         let direct = try Fixture.run(at, trials: 4000, seed: 8)
         let p = direct.summaries()[0].lines.first { $0.line == .transformation }!.overrunProbability

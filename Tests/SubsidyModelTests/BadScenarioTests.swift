@@ -215,7 +215,7 @@ struct LoaderEdgeTests {
 
     @Test("a numeric override (sweeps, solve steps) reaches the policy exactly", arguments: [0.6, 0.5234567891, 1e-7, 0.1 + 0.2, 0.44999999999])
     func numericOverrideIsExact(_ x: Double) throws {
-        let o = Override(path: try #require(KeyPath("policy.batches[0].rate")), number: x)
+        let o = Override(path: try #require(ScenarioPath("policy.batches[0].rate")), number: x)
         let s = try LoadedScenario.load(nil, overrides: [o])
         #expect(s.scenario.policy.batches[0].rate == x)
         #expect(s.variants.allSatisfy { $0.scenario.policy.batches[0].rate == x })
@@ -279,7 +279,7 @@ struct LoaderEdgeTests {
         #expect(s.sha256 != plain.sha256)
         #expect(s.overrides.map(\.text) == ["policy.batches[0].cap=45", "policy.hardware.rule=reject"])
         // with(_:) adds overrides to a loaded scenario (sweep points).
-        let swept = try s.with([Override(path: try #require(KeyPath("policy.batches[1].cap")), number: 35)])
+        let swept = try s.with([Override(path: try #require(ScenarioPath("policy.batches[1].cap")), number: 35)])
         #expect(swept.variants.map { $0.scenario.policy.batches.map(\.cap) } == [[45, 35], [45, 35]])
     }
 

@@ -165,7 +165,7 @@ enum RuleCaseParser {
             if let s = m["set"] {
                 if let sm = s.pairs {
                     for p in sm {
-                        guard let path = KeyPath(p.key) else {
+                        guard let path = ScenarioPath(p.key) else {
                             failCase(p.keyLocation, "set: '\(p.key)' is not a key path such as policy.batches[0].cap")
                             continue
                         }

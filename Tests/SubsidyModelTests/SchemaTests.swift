@@ -83,15 +83,15 @@ struct SchemaTests {
             if case .number(.probability, _) = f.value { #expect(f.kind == .fraction, "\(f.path)") }
             if case .distribution(.count, _) = f.value { #expect(f.isWhole, "\(f.path)") }
             if case .whole = f.value { #expect(f.isWhole, "\(f.path)") }
-            let info = FieldInfo.of(KeyPath(Self.concrete(f.path))!)
+            let info = FieldInfo.of(ScenarioPath(Self.concrete(f.path))!)
             #expect(!info.name.contains("{") && !info.name.contains("."), "\(f.path): \(info.name)")
         }
         #expect(Set(Schema.fields.map(\.path)).count == Schema.fields.count)
         // Names take the scenario's own names of batches, sources, lines and segments.
         let s = try? LoadedScenario.load(nil).scenario
-        #expect(FieldInfo.of(KeyPath("lines[0].budget.county")!, in: s).name == "（一）数字化改造预算（县级配套资金）"
-                || FieldInfo.of(KeyPath("lines[0].budget.county")!, in: s).name.hasPrefix("（一）数字化改造预算（"))
-        #expect(FieldInfo.of(KeyPath("population.segments[1].share")!, in: s).name == "冶金/铁合金/碳化硅企业占比")
+        #expect(FieldInfo.of(ScenarioPath("lines[0].budget.county")!, in: s).name == "（一）数字化改造预算（县级配套资金）"
+                || FieldInfo.of(ScenarioPath("lines[0].budget.county")!, in: s).name.hasPrefix("（一）数字化改造预算（"))
+        #expect(FieldInfo.of(ScenarioPath("population.segments[1].share")!, in: s).name == "冶金/铁合金/碳化硅企业占比")
     }
 
     @Test("the trial-level inputs are the fields the table marks, with the table's ids, names and whole-number rule")
@@ -104,7 +104,7 @@ struct SchemaTests {
             let f = try #require(Schema.field(input.path))
             let template = try #require(f.trialInput)
             #expect(input.id.hasPrefix(template.replacingOccurrences(of: "{n}", with: "")))
-            #expect(input.label == FieldInfo.of(KeyPath(input.path)!).name)
+            #expect(input.label == FieldInfo.of(ScenarioPath(input.path)!).name)
         }
         // Every marked field appears in one of the two firm-count forms.
         for f in Schema.trialInputFields {

@@ -114,7 +114,7 @@ struct HostileTextTests {
         let rate = try SweepAxis.parse("policy.batches[0].rate=0.5,0.6").get()
         let one = try WhatIf.sweep(loaded, axes: [cap], lines: [.transformation], trials: 300, seed: 4, threads: 2, design: design)
         let two = try WhatIf.sweep(loaded, axes: [cap, rate], lines: [.transformation], trials: 300, seed: 4, threads: 2, design: design)
-        let answers = try WhatIf.solve(loaded, path: KeyPath("policy.batches[0].cap")!, low: 20, high: 80, step: 0.1,
+        let answers = try WhatIf.solve(loaded, path: ScenarioPath("policy.batches[0].cap")!, low: 20, high: 80, step: 0.1,
                                        metric: .overrun(.transformation), target: 0.05, minimize: false, trials: 300, seed: 4,
                                        threads: 2, design: design, maxRounds: 1, perRound: 5)
         let sens = try Sensitivity.analyse(loaded, variant: 0, metric: OutputMetric.parse("total_demand")!, seed: 4, threads: 2,
@@ -135,7 +135,7 @@ struct HostileTextTests {
             var a = answers
             for i in a.indices { a[i].label = corpus[(k + 1 + i) % corpus.count] }
             let d3 = base.appendingPathComponent("solve-\(k)")
-            let q = SolveReport.Question(path: KeyPath("policy.batches[0].cap")!, low: 20, high: 80, metric: .overrun(.transformation),
+            let q = SolveReport.Question(path: ScenarioPath("policy.batches[0].cap")!, low: 20, high: 80, metric: .overrun(.transformation),
                                          target: 0.05, minimize: false, trials: 300, step: 0.1, vary: corpus[k], interval: corpus[k])
             #expect(try SolveReport.write(a, key: "policy.batches[0].cap", target: 0.05, what: corpus[k], draft: [50, 50], summary: "# x\n",
                                           loaded: l, manifest: q.manifestFields, invocation: inv, trials: 300, to: d3.path).isEmpty)

@@ -1,5 +1,5 @@
 import Foundation
-import SubsidyModel
+public import SubsidyModel
 
 /// Several scenarios (and their variants) run side by side in one simulation, each compared with
 /// the first. Every entry's trial t uses the same random streams (Philox keyed by seed, trial,

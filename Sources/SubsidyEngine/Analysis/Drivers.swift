@@ -1,5 +1,5 @@
 import Foundation
-import SubsidyModel
+public import SubsidyModel
 
 /// What drives a line's shortfall, as @RISK's scenario analysis asks it: among the trials in which
 /// the line runs short, how far each uncertain trial-level input's median sits from its median

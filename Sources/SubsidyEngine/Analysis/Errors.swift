@@ -1,4 +1,4 @@
-import SubsidyModel
+public import SubsidyModel
 
 /// A rejected input or a failed numerical step in the analysis tools
 /// (`Sobol`, `ImanConover`). The message says what was wrong and with which values.

@@ -1,7 +1,7 @@
 // Re-cutting the budget table (资金概算表) to a risk target, exactly on simulated trials.
 internal import CGSL
 import Foundation
-import SubsidyModel
+public import SubsidyModel
 
 /// A line's demand does not depend on the budgets (awards are fixed before payment; MODEL.md §4),
 /// so on a fixed set of simulated trials the chance that line l runs short, P(D_l > B_l), is a step

@@ -1,5 +1,5 @@
 import Foundation
-import SubsidyModel
+public import SubsidyModel
 
 extension Rebalance {
     /// Everything `subsidysim rebalance` reports: the proposal fitted on one set of trials, the
@@ -54,7 +54,7 @@ extension Rebalance {
     }
 
     static func capOverridesFor(_ caps: [Double]) -> [Override] {
-        caps.enumerated().map { i, c in Override(path: KeyPath(steps: [.key("policy"), .key("batches"), .index(i), .key("cap")]), number: c) }
+        caps.enumerated().map { i, c in Override(path: ScenarioPath(steps: [.key("policy"), .key("batches"), .index(i), .key("cap")]), number: c) }
     }
 
     /// The largest batch caps, all scaled by one factor from the scenario's (each rounded to 0.1万,
@@ -112,17 +112,17 @@ extension Rebalance {
         var overrides: [Override] = extraOverrides
         for (i, line) in s.lines.enumerated() {
             for (j, src) in s.funding.enumerated() where proposal.budgets[i][j] > 0 || line.budget[src.id] != nil {
-                overrides.append(Override(path: KeyPath(steps: [.key("lines"), .index(i), .key("budget"), .key(src.id)]),
+                overrides.append(Override(path: ScenarioPath(steps: [.key("lines"), .index(i), .key("budget"), .key(src.id)]),
                                           number: proposal.budgets[i][j]))
             }
         }
         for (j, src) in s.funding.enumerated() {
             if proposal.extra[j] > 1e-9 {
-                overrides.append(Override(path: KeyPath(steps: [.key("funding"), .index(j), .key("amount")]), number: src.amount + proposal.extra[j]))
+                overrides.append(Override(path: ScenarioPath(steps: [.key("funding"), .index(j), .key("amount")]), number: src.amount + proposal.extra[j]))
             }
             if proposal.unallocated[j] > 0.005 {
                 let loc = SourceLocation(file: "rebalance", line: 0, column: 0)
-                let path = KeyPath(steps: [.key("funding"), .index(j), .key("allow_unallocated")])
+                let path = ScenarioPath(steps: [.key("funding"), .index(j), .key("allow_unallocated")])
                 overrides.append(Override(path: path, value: YNode(.scalar("true", plain: true), loc), text: "\(path)=true"))
             }
         }

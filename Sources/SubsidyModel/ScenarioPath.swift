@@ -2,7 +2,7 @@
 import Foundation
 
 /// A path into the scenario tree, as variants and `--set` write it: `policy.batches[0].rate`.
-public struct KeyPath: Sendable, Hashable, CustomStringConvertible {
+public struct ScenarioPath: Sendable, Hashable, CustomStringConvertible {
     public enum Step: Sendable, Hashable {
         case key(String)
         case index(Int)
@@ -62,16 +62,16 @@ extension YNode {
     /// Sets the value at `path`. Every step but the last must exist; the last may add a key to a
     /// mapping (the typed decoding then rejects keys the schema does not know).
     /// Returns a message saying which step does not exist, or nil on success.
-    mutating func set(_ path: KeyPath, to newValue: YNode) -> Message? {
+    mutating func set(_ path: ScenarioPath, to newValue: YNode) -> Message? {
         set(path.steps[...], to: newValue, walked: [])
     }
 
-    private mutating func set(_ steps: ArraySlice<KeyPath.Step>, to newValue: YNode, walked: [KeyPath.Step]) -> Message? {
+    private mutating func set(_ steps: ArraySlice<ScenarioPath.Step>, to newValue: YNode, walked: [ScenarioPath.Step]) -> Message? {
         guard let step = steps.first else {
             self = newValue
             return nil
         }
-        let here = KeyPath(steps: walked + [step]).description
+        let here = ScenarioPath(steps: walked + [step]).description
         switch (step, value) {
         case let (.key(k), .mapping(ps)):
             var ps = ps
@@ -98,16 +98,16 @@ extension YNode {
             value = .sequence(xs)
             return nil
         case (.key, _):
-            return Message(zh: "路径 \(here) 不存在（\(KeyPath(steps: walked).description) 不是映射）",
-                           en: "path \(here) does not exist (\(KeyPath(steps: walked).description) is not a mapping)")
+            return Message(zh: "路径 \(here) 不存在（\(ScenarioPath(steps: walked).description) 不是映射）",
+                           en: "path \(here) does not exist (\(ScenarioPath(steps: walked).description) is not a mapping)")
         case (.index, _):
-            return Message(zh: "路径 \(here) 不存在（\(KeyPath(steps: walked).description) 不是列表）",
-                           en: "path \(here) does not exist (\(KeyPath(steps: walked).description) is not a list)")
+            return Message(zh: "路径 \(here) 不存在（\(ScenarioPath(steps: walked).description) 不是列表）",
+                           en: "path \(here) does not exist (\(ScenarioPath(steps: walked).description) is not a list)")
         }
     }
 
     /// The node at `path`, if every step exists.
-    public func get(_ path: KeyPath) -> YNode? {
+    public func get(_ path: ScenarioPath) -> YNode? {
         var n = self
         for step in path.steps {
             switch step {
