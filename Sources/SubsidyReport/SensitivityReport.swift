@@ -59,6 +59,7 @@ public enum SensitivityReport {
     /// Adds one variant's tables and chart scripts under `prefix`; returns its chart plans.
     static func add(_ r: SensitivityResult, loaded: LoadedScenario, to folder: inout OutputFolder, prefix: String) -> [Charts.Plan] {
         let byID = Dictionary(uniqueKeysWithValues: r.inputs.enumerated().map { ($1.id, $0) })
+        let o = OutputScale(r.metric)
         var tor = CSVTable(header: ["输入 input", "名称 label", "P10取值 p10_value", "P90取值 p90_value", "P10时输出均值 output_at_p10",
                                     "P90时输出均值 output_at_p90", "摆幅 swing", "十分位摆幅 decile_swing", "十分位噪声水平 decile_noise", "Spearman秩相关 spearman",
                                     "一阶Sobol S1", "S1下限 s1_low", "S1上限 s1_high", "总Sobol ST", "ST下限 st_low", "ST上限 st_high"])
@@ -67,8 +68,8 @@ public enum SensitivityReport {
             let d = r.deciles[j]
             let sob = j < r.sobol.count ? r.sobol[j] : SobolIndex(s1: 0, s1Low: 0, s1High: 0, st: 0, stLow: 0, stHigh: 0)
             tor.add([.text(t.input.id), .text(t.input.label), .number(t.lowValue, decimals: 4), .number(t.highValue, decimals: 4),
-                     .money(t.outputLow), .money(t.outputHigh), .money(t.swing), .money((d.max() ?? 0) - (d.min() ?? 0)),
-                     .money(r.decileNoise), .fraction(r.spearman[j]), .fraction(sob.s1), .fraction(sob.s1Low), .fraction(sob.s1High),
+                     o.cell(t.outputLow), o.cell(t.outputHigh), o.cell(t.swing), o.cell((d.max() ?? 0) - (d.min() ?? 0)),
+                     o.cell(r.decileNoise), .fraction(r.spearman[j]), .fraction(sob.s1), .fraction(sob.s1Low), .fraction(sob.s1High),
                      .fraction(sob.st), .fraction(sob.stLow), .fraction(sob.stHigh)])
         }
         folder.add(prefix + "sensitivity.csv", tor.data)
@@ -76,14 +77,14 @@ public enum SensitivityReport {
         var tc = CSVTable(header: ["序号 index", "名称 label", "P10 low", "P90 high", "十分位最低 decile_min", "十分位最高 decile_max"])
         for (i, t) in r.tornado.reversed().enumerated() {
             let d = r.deciles[byID[t.input.id] ?? 0]
-            tc.add([.integer(i), .text(t.input.label), .money(t.outputLow), .money(t.outputHigh), .money(d.min() ?? 0), .money(d.max() ?? 0)])
+            tc.add([.integer(i), .text(t.input.label), o.chart(t.outputLow), o.chart(t.outputHigh), o.chart(d.min() ?? 0), o.chart(d.max() ?? 0)])
         }
         folder.add(prefix + "chart_tornado.csv", tc.data)
         var sp = CSVTable(header: ["百分位 percentile"] + r.inputs.map { "\($0.label) \($0.id)" })
-        for (pi, p) in r.spiderPercentiles.enumerated() { sp.add([.number(p * 100, decimals: 0)] + r.spider.map { .money($0[pi]) }) }
+        for (pi, p) in r.spiderPercentiles.enumerated() { sp.add([.number(p * 100, decimals: 0)] + r.spider.map { o.cell($0[pi]) }) }
         folder.add(prefix + "spider.csv", sp.data)
         var dc = CSVTable(header: ["十分位 decile"] + r.inputs.map { "\($0.label) \($0.id)" })
-        for q in 0..<10 { dc.add([.integer(q + 1)] + r.deciles.map { .money($0[q]) }) }
+        for q in 0..<10 { dc.add([.integer(q + 1)] + r.deciles.map { o.cell($0[q]) }) }
         folder.add(prefix + "deciles.csv", dc.data)
         var sb = CSVTable(header: ["序号 index", "名称 label", "S1", "S1下限 s1_low", "S1上限 s1_high", "ST", "ST下限 st_low", "ST上限 st_high"])
         let sobolOrder = r.inputs.indices.sorted { (r.sobol[$0].st, $1) > (r.sobol[$1].st, $0) }
@@ -125,16 +126,17 @@ public enum SensitivityReport {
         let name = deciles ? "tornado_deciles" : "tornado"
         var s = Charts.head(name, title: "龙卷风图 / tornado")
         let n = r.tornado.count
-        let base = Charts.num(r.baseline) ?? "0"
-        let sub = deciles ? "按输入十分位的输出均值范围（其他输入不固定；噪声水平约 \(CSVTable.fixed(r.decileNoise, 1)) 万元）" : "各输入取 P10 与 P90、其余取中位数时的输出均值"
+        let o = OutputScale(r.metric)
+        let base = Charts.num(o.chartValue(r.baseline)) ?? "0"
+        let sub = deciles ? "按输入十分位的输出均值范围（其他输入不固定；噪声水平约 \(o.text(r.decileNoise))）" : "各输入取 P10 与 P90、其余取中位数时的输出均值"
         s += """
         set title \(Charts.titleText(title, "\(sub)：\(r.metric.label)，\(r.variantLabel)")) font ",18" noenhanced
-        set xlabel \(Charts.literal(r.metric.label)) noenhanced
+        set xlabel \(Charts.literal(o.axis)) noenhanced
         \(Charts.tics("ytics", r.tornado.reversed().map(\.input.label), extra: " nomirror"))set yrange [-0.7:\(Double(n) - 0.3)]
         set style fill solid 0.7 border -1
         set key bottom right
         set arrow 1 from \(base), graph 0 to \(base), graph 1 nohead ls 9
-        set label 1 \(Charts.literal("基准 \(CSVTable.fixed(r.baseline, 1))")) at \(base), graph 1 offset -3,0.8 tc rgb "#444444" noenhanced
+        set label 1 \(Charts.literal("基准 \(o.text(r.baseline))")) at \(base), graph 1 offset -3,0.8 tc rgb "#444444" noenhanced
 
         """
         if deciles {
@@ -148,16 +150,17 @@ public enum SensitivityReport {
 
     static func spiderChart(_ r: SensitivityResult, title: String) -> String {
         var s = Charts.head("spider", title: "蛛网图 / spider")
+        let o = OutputScale(r.metric)
         s += """
         set title \(Charts.titleText(title, "输出均值随各输入百分位变化（其余输入取中位数）：\(r.variantLabel)")) font ",18" noenhanced
         set xlabel '输入百分位（%）'
-        set ylabel \(Charts.literal(r.metric.label)) noenhanced
+        set ylabel \(Charts.literal(o.axis)) noenhanced
         set xrange [5:95]
         set key outside right top
 
         """
         let plots = r.inputs.enumerated().map { i, inp in
-            (i == 0 ? "'../spider.csv'" : "''") + " skip 1 using 1:\(i + 2) with linespoints lw 2 pt \(5 + i % 4) dt \(1 + i / 8) title \(Charts.literal(inp.label)) noenhanced"
+            (i == 0 ? "'../spider.csv'" : "''") + " skip 1 using 1:($\(i + 2)*\(o.prob ? 100 : 1)) with linespoints lw 2 pt \(5 + i % 4) dt \(1 + i / 8) title \(Charts.literal(inp.label)) noenhanced"
         }
         s += "plot " + plots.joined(separator: ", \\\n     ") + "\n"
         return s + Charts.tail("spider")
@@ -183,8 +186,9 @@ public enum SensitivityReport {
 
     /// The paragraph a reviewer reads: which inputs matter, in Chinese.
     public static func paragraph(_ r: SensitivityResult) -> String {
+        let o = OutputScale(r.metric)
         if r.outputSD <= 1e-9 * Swift.max(1, abs(r.outputMean)) {
-            return "对「\(r.variantLabel)」而言，\(r.metric.label)在所有试验中都等于 \(CSVTable.fixed(r.outputMean, 2))，不随任何输入变化；敏感性指标没有意义。"
+            return "对「\(r.variantLabel)」而言，\(r.metric.label)在所有试验中都等于 \(o.text(r.outputMean, 2))，不随任何输入变化；敏感性指标没有意义。"
         }
         let order = r.inputs.indices.sorted { r.sobol[$0].st > r.sobol[$1].st }
         let top = order.prefix(3).filter { r.sobol[$0].st > 0.05 }
@@ -198,12 +202,12 @@ public enum SensitivityReport {
             }.joined(separator: "、") + "。"
         }
         if let t = r.tornado.first {
-            p += "单因素分析中，\(t.input.label)从 P10（\(CSVTable.fixed(t.lowValue, 2))）变到 P90（\(CSVTable.fixed(t.highValue, 2))）使输出均值从 \(CSVTable.fixed(t.outputLow, 1)) 变为 \(CSVTable.fixed(t.outputHigh, 1)) 万元，摆幅最大。"
+            p += "单因素分析中，\(t.input.label)从 P10（\(CSVTable.fixed(t.lowValue, 2))）变到 P90（\(CSVTable.fixed(t.highValue, 2))）使\(o.prob ? "这一概率" : "输出均值")从 \(o.text(t.outputLow)) 变为 \(o.text(t.outputHigh))，摆幅最大。"
         }
         p += "各一阶指数之和为 \(CSVTable.fixed(explained, 2))，其余 \(CSVTable.fixed(Swift.max(0, 1 - explained), 2)) 来自输入间的交互作用和企业层面的随机差异（投资额、硬件占比、验收结果等）。"
         let small = order.filter { r.sobol[$0].st < 0.01 }.map { r.inputs[$0].label }
         if !small.isEmpty { p += "影响可以忽略（ST < 0.01）的输入：\(small.joined(separator: "、"))。" }
-        p += "十分位摆幅小于噪声水平 \(CSVTable.fixed(r.decileNoise, 1)) 万元的输入，其摆幅主要来自抽样误差。"
+        p += "十分位摆幅小于噪声水平 \(o.text(r.decileNoise)) 的输入，其摆幅主要来自抽样误差。"
         if r.correlated { p += "情景设定了输入间的相关性：十分位与 Spearman 已按相关抽样；单因素分析与 Sobol 指数按输入相互独立计算。" }
         return p
     }
@@ -211,17 +215,33 @@ public enum SensitivityReport {
     static func markdown(_ r: SensitivityResult, loaded: LoadedScenario, charts: [Charts.Outcome]) -> String {
         var md = "# \(loaded.scenario.title)：敏感性分析\n\n"
         md += "> 输出：\(r.metric.label)；方案：\(r.variantLabel)。单因素分析每点 \(r.oatTrials) 次试验；十分位与 Spearman 来自 \(r.mcTrials) 次蒙特卡洛试验；"
-        md += "Sobol 指数用 Saltelli 设计（GSL Sobol 序列，N = \(r.sobolN)，一阶用 Saltelli 2010，总效应用 Jansen 估计，自助法区间）。金额单位：万元。\n\n"
+        md += "Sobol 指数用 Saltelli 设计（GSL Sobol 序列，N = \(r.sobolN)，一阶用 Saltelli 2010，总效应用 Jansen 估计，自助法区间）。\(OutputScale(r.metric).prob ? "输出是资金不足的概率（每次试验不足记 1、否则记 0 的平均），下表以百分比列出；CSV 中为小数。" : "金额单位：万元。")\n\n"
         md += "## 结论\n\n\(paragraph(r))\n\n"
         md += "## 各输入\n\n| 输入 | P10 → P90 | 输出均值（P10 / P90） | 摆幅 | 十分位摆幅 | Spearman | S1（95%区间） | ST（95%区间） |\n|---|---:|---:|---:|---:|---:|---:|---:|\n"
         let byID = Dictionary(uniqueKeysWithValues: r.inputs.enumerated().map { ($1.id, $0) })
+        let o = OutputScale(r.metric)
         for t in r.tornado {
             let j = byID[t.input.id] ?? 0
             let d = r.deciles[j], s = r.sobol[j]
-            md += "| \(t.input.label) | \(CSVTable.fixed(t.lowValue, 3)) → \(CSVTable.fixed(t.highValue, 3)) | \(CSVTable.fixed(t.outputLow, 1)) / \(CSVTable.fixed(t.outputHigh, 1)) | \(CSVTable.fixed(t.swing, 1)) | \(CSVTable.fixed((d.max() ?? 0) - (d.min() ?? 0), 1)) | \(CSVTable.fixed(r.spearman[j], 3)) | \(CSVTable.fixed(s.s1, 3))（\(CSVTable.fixed(s.s1Low, 3)) 至 \(CSVTable.fixed(s.s1High, 3))） | \(CSVTable.fixed(s.st, 3))（\(CSVTable.fixed(s.stLow, 3)) 至 \(CSVTable.fixed(s.stHigh, 3))） |\n"
+            md += "| \(t.input.label) | \(CSVTable.fixed(t.lowValue, 3)) → \(CSVTable.fixed(t.highValue, 3)) | \(o.plain(t.outputLow)) / \(o.plain(t.outputHigh)) | \(o.plain(t.swing)) | \(o.plain((d.max() ?? 0) - (d.min() ?? 0))) | \(CSVTable.fixed(r.spearman[j], 3)) | \(CSVTable.fixed(s.s1, 3))（\(CSVTable.fixed(s.s1Low, 3)) 至 \(CSVTable.fixed(s.s1High, 3))） | \(CSVTable.fixed(s.st, 3))（\(CSVTable.fixed(s.stLow, 3)) 至 \(CSVTable.fixed(s.stHigh, 3))） |\n"
         }
         md += "\n"
         md += Charts.markdown(charts)
         return md
     }
+}
+
+/// How sensitivity shows its output: money (万元, two decimals in CSV, one in text) or, for a
+/// chance of running short, a fraction in CSV and a percentage for people and charts.
+struct OutputScale {
+    let prob: Bool
+    let label: String
+    init(_ m: OutputMetric) { prob = m.isProbability; label = m.label }
+    func cell(_ v: Double) -> CSVTable.Cell { prob ? .fraction(v) : .money(v) }
+    func chartValue(_ v: Double) -> Double { prob ? v * 100 : v }
+    func chart(_ v: Double) -> CSVTable.Cell { prob ? .number(v * 100, decimals: 3) : .money(v) }
+    func text(_ v: Double, _ decimals: Int = 1) -> String { prob ? CSVTable.fixed(v * 100, decimals) + "%" : CSVTable.fixed(v, decimals) + " 万元" }
+    /// Without the unit, for table cells under a header that states it.
+    func plain(_ v: Double) -> String { prob ? CSVTable.fixed(v * 100, 1) + "%" : CSVTable.fixed(v, 1) }
+    var axis: String { prob ? label + "（%）" : label }
 }
