@@ -6,23 +6,8 @@ public import SubsidyModel
 /// truncated law is undefined and a sampler would return a bound every time — e.g. a firm count
 /// `{dist: normal, mean: 1e6, sd: 1, min: 0, max: 100}` would give 0 firms in every trial.
 public enum ScenarioChecks {
-    /// Every distribution of the scenario and of each variant, with its key path.
-    static func sites(_ s: Scenario) -> [(String, Distribution)] {
-        let p = s.population
-        var out: [(String, Distribution)] = []
-        switch p.firms {
-        case let .perBatch(ds): for (i, d) in ds.enumerated() { out.append(("population.firms.per_batch[\(i)]", d)) }
-        case let .total(t, share): out += [("population.firms.total", t), ("population.firms.batch1_share", share)]
-        }
-        for (i, b) in p.batches.enumerated() {
-            out += [("population.batches[\(i)].completion", b.completion), ("population.batches[\(i)].pass", b.pass)]
-        }
-        out += [("population.investment", p.investment), ("population.hardware_share", p.hardwareShare), ("population.score", p.score),
-                ("population.price_factor", p.priceFactor), ("population.cloud_uptake", p.cloudUptake),
-                ("population.chain_cases", p.chainCases), ("population.chain_case_award", p.chainCaseAward),
-                ("population.service_providers", p.serviceProviders)]
-        return out
-    }
+    /// Every distribution of the scenario, with its key path (`Population.distributionSites`).
+    static func sites(_ s: Scenario) -> [(String, Distribution)] { s.population.distributionSites.map { ($0.path, $0.distribution) } }
 
     /// The probability the law gives its window [lower, upper] (1 without one).
     public static func windowMass(_ d: Distribution) -> Double {

@@ -67,3 +67,24 @@ extension TrialInputs {
         return out
     }
 }
+
+extension Population {
+    /// Every distribution-valued key of the population with its concrete key path, in schema
+    /// order: the trial-level inputs and the firm-level laws (investment, hardware share, score,
+    /// chain-case award). A test holds it to the schema's `.distribution` fields.
+    public var distributionSites: [(path: String, distribution: Distribution)] {
+        var out: [(String, Distribution)] = []
+        switch firms {
+        case let .perBatch(ds): for (i, d) in ds.enumerated() { out.append(("population.firms.per_batch[\(i)]", d)) }
+        case let .total(t, share): out += [("population.firms.total", t), ("population.firms.batch1_share", share)]
+        }
+        for (i, b) in batches.enumerated() {
+            out += [("population.batches[\(i)].completion", b.completion), ("population.batches[\(i)].pass", b.pass)]
+        }
+        out += [("population.investment", investment), ("population.hardware_share", hardwareShare), ("population.score", score),
+                ("population.price_factor", priceFactor), ("population.cloud_uptake", cloudUptake),
+                ("population.chain_cases", chainCases), ("population.chain_case_award", chainCaseAward),
+                ("population.service_providers", serviceProviders)]
+        return out.map { (path: $0.0, distribution: $0.1) }
+    }
+}

@@ -52,21 +52,6 @@ struct CompareCommand: ParsableCommand {
         return try ScenarioOptions.parse(args)
     }
 
-    /// A reading as a person says it: "服务费都按试点企业数计", "单个项目上限只计入（五）".
-    static func readingLabel(_ id: String, _ overrides: [(String, String)], described: [String]) -> String {
-        if id.hasPrefix("fees-"), let basis = overrides.first?.1 { return "各项服务费都" + FieldInfo.wordName(basis) + "计" }
-        if id == "ceiling-none" { return "不设70万单个项目上限" }
-        if id.hasPrefix("ceiling-"), let v = overrides.first?.1 {
-            let lines = v.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).split(separator: ",")
-                .compactMap { LineID(rawValue: $0.trimmingCharacters(in: .whitespaces)) }
-            return "70万上限只计入" + lines.map(\.clause).joined() + "（按字面）"
-        }
-        if id.hasPrefix("hardware-"), let v = overrides.first?.1 { return "硬件超限：" + FieldInfo.wordName(v) }
-        if id.hasPrefix("overrun-"), let v = overrides.first?.1 { return "资金不足时：" + FieldInfo.wordName(v) }
-        if id.hasPrefix("chain-"), let v = overrides.first?.1 { return "链式案例由" + FieldInfo.wordName(v) + "承担" }
-        return described.joined(separator: "；")
-    }
-
     func run() throws {
         do {
             let start = Date()
@@ -82,25 +67,7 @@ struct CompareCommand: ParsableCommand {
                     entries.append(Compare.Entry(id: files.count > 1 || !readings ? "\(loaded.scenario.id)/\(v.id)" : v.id,
                                                  label: list.count > 1 ? "\(short)｜\(v.name)" : v.name, source: loaded.file, variant: v))
                 }
-                if readings, let v = chosen.first {
-                    for r in Compare.readings(of: v.scenario) {
-                        var os: [Override] = []
-                        for (k, value) in r.overrides {
-                            switch Override.parse("\(k)=\(value)") {
-                            case let .success(o): os.append(o)
-                            case let .failure(e): throw ScenarioFailure(e, lang: lang)
-                            }
-                        }
-                        let l: LoadedScenario
-                        do { l = try loaded.with(os) } catch { throw ScenarioFailure(error, lang: lang) }
-                        guard let rv = l.variants.first(where: { $0.id == v.id }) else { continue }
-                        let what = os.map { FieldInfo.describeChange($0.path, $0.value, in: l.scenario) }
-                        // Several fee keys set to one basis read as one change.
-                        let label = Self.readingLabel(r.id, r.overrides, described: what)
-                        entries.append(Compare.Entry(id: r.id, label: label, source: "读法：" + r.overrides.map { "\($0.0)=\($0.1)" }.joined(separator: ", "),
-                                                     variant: rv))
-                    }
-                }
+                if readings, let v = chosen.first { entries += try Compare.readingEntries(loaded, variant: v) }
             }
             guard let first = loadedFirst else { return }
             let sc = first.scenario

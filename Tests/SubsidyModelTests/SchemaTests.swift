@@ -115,6 +115,15 @@ struct SchemaTests {
         #expect(inputs.filter(\.isWhole).map(\.id) == ["firms_b1", "firms_b2", "chain_cases", "service_providers"])
     }
 
+    @Test("the population's distribution sites are exactly the schema's distribution fields (both firm-count forms)")
+    func distributionSites() throws {
+        let s = try LoadedScenario.load(nil).scenario
+        let total = try LoadedScenario.load(nil, overrides: [Override.parse("population.firms={total: 100, batch1_share: 0.5}").get()]).scenario
+        let seen = Set((s.population.distributionSites + total.population.distributionSites).map { Schema.pattern($0.path) })
+        let declared = Set(Schema.fields.filter { if case .distribution = $0.value { return true } else { return false } }.map(\.path))
+        #expect(seen == declared)
+    }
+
     @Test("a key left out takes the table's default")
     func defaultsFromTable() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("schema-defaults-\(getpid())")

@@ -164,4 +164,40 @@ extension Compare {
         }
         return out
     }
+
+    /// The entries of `compare --readings`: each reading of `readings(of:)` applied to `loaded`, as
+    /// variant `v` sees it, labelled as a person says it.
+    public static func readingEntries(_ loaded: LoadedScenario, variant v: ResolvedVariant) throws(ScenarioError) -> [Entry] {
+        var out: [Entry] = []
+        for r in readings(of: v.scenario) {
+            var os: [Override] = []
+            for (k, value) in r.overrides {
+                switch Override.parse("\(k)=\(value)") {
+                case let .success(o): os.append(o)
+                case let .failure(e): throw e
+                }
+            }
+            let l = try loaded.with(os)
+            guard let rv = l.variants.first(where: { $0.id == v.id }) else { continue }
+            let what = os.map { FieldInfo.describeChange($0.path, $0.value, in: l.scenario) }
+            out.append(Entry(id: r.id, label: readingLabel(r.id, r.overrides, described: what),
+                             source: "读法：" + r.overrides.map { "\($0.0)=\($0.1)" }.joined(separator: ", "), variant: rv))
+        }
+        return out
+    }
+
+    /// A reading as a person says it: "各项服务费都按试点企业数计", "70万上限只计入（五）（按字面）".
+    static func readingLabel(_ id: String, _ overrides: [(String, String)], described: [String]) -> String {
+        if id.hasPrefix("fees-"), let basis = overrides.first?.1 { return "各项服务费都" + FieldInfo.wordName(basis) + "计" }
+        if id == "ceiling-none" { return "不设70万单个项目上限" }
+        if id.hasPrefix("ceiling-"), let v = overrides.first?.1 {
+            let lines = v.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).split(separator: ",")
+                .compactMap { LineID(rawValue: $0.trimmingCharacters(in: .whitespaces)) }
+            return "70万上限只计入" + lines.map(\.clause).joined() + "（按字面）"
+        }
+        if id.hasPrefix("hardware-"), let v = overrides.first?.1 { return "硬件超限：" + FieldInfo.wordName(v) }
+        if id.hasPrefix("overrun-"), let v = overrides.first?.1 { return "资金不足时：" + FieldInfo.wordName(v) }
+        if id.hasPrefix("chain-"), let v = overrides.first?.1 { return "链式案例由" + FieldInfo.wordName(v) + "承担" }
+        return described.joined(separator: "；")
+    }
 }
