@@ -1,5 +1,5 @@
 // The compiled model: a variant's policy and a population as the trial loop reads them.
-public import SubsidyModel
+import SubsidyModel
 
 /// A variant compiled for the trial loop: policy numbers as plain values, budgets per line and source.
 /// Immutable; a class for the same reason as `CompiledGroup`.

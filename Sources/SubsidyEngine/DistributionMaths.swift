@@ -3,7 +3,7 @@
 // `DistributionFamily.all` (SubsidyModel). A new family needs its `cdf` and `inverse` here.
 internal import CGSL
 import Foundation
-public import SubsidyModel
+import SubsidyModel
 
 extension PreparedDistribution {
     static func exactQuantile(_ d: Distribution, low pLow: Double, high pHigh: Double, _ u: Double) -> Double {

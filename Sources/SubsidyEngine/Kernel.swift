@@ -1,6 +1,6 @@
 internal import CGSL
 import Foundation
-public import SubsidyModel
+import SubsidyModel
 
 /// Evaluates trials: draws each trial's firms once per population, then applies every variant
 /// that shares the population (common random numbers). One per worker thread; reuses its buffers.

@@ -1,6 +1,6 @@
 // Awards of the trial kernel: one variant's per-firm awards and line demands.
 import Foundation
-public import SubsidyModel
+import SubsidyModel
 
 /// Per-variant tallies of a trial's awards (record fields `MiscField`): firms the ceiling cut and
 /// the amount cut, benchmark firms, smart factories and cloud firms awarded.

@@ -1,6 +1,6 @@
 // The cell shortcut of the trial kernel: （一）–（五） demand from per-cell sums when no firm can reach the ceiling.
 import Foundation
-public import SubsidyModel
+import SubsidyModel
 
 extension TrialKernel {
     /// True when no firm's awards can reach the per-project ceiling and no payment needs per-firm

@@ -1,7 +1,7 @@
 // Firm draws of the trial kernel: every firm's facts, the ranking, chain cases, the lottery order.
 internal import CGSL
 import Foundation
-public import SubsidyModel
+import SubsidyModel
 
 extension TrialKernel {
     /// Step 2 of Scenarios/MODEL.md §6: every firm's facts, from its own stream (seed, trial, batch, index).

@@ -1,6 +1,6 @@
 // Payment in the trial kernel: lines paid under the overrun rule, money booked to sources.
 import Foundation
-public import SubsidyModel
+import SubsidyModel
 
 extension TrialKernel {
     /// Pays every line under the overrun rule and books the money to its sources: `Payment.pay`
