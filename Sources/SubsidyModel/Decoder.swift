@@ -129,16 +129,17 @@ struct TreeDecoder {
         }
     }
 
-    mutating func integer(_ node: YNode?, _ path: String, parent: YNode, default def: Int? = nil, max: Int = 1_000_000_000) -> Int? {
+    mutating func integer(_ node: YNode?, _ path: String, parent: YNode, default def: Int? = nil, min: Int = 0, max: Int = 1_000_000_000) -> Int? {
         guard let node else {
             if let def { return def }
             missing(parent, path, Self.aWholeNumber)
             return nil
         }
         guard let v = parseNumber(node, path) else { return nil }
+        // Below `min` but a whole number ≥ 0: the caller's own message (e.g. "at least 1 trial").
         guard v >= 0, v == v.rounded(), v <= Double(max) else {
-            bag.add(node.location, path, Message(zh: "应为 0 到 \(max) 之间的整数，实际是 \(exactNumber(v))",
-                                                 en: "expected a whole number from 0 to \(max), found \(exactNumber(v))"))
+            bag.add(node.location, path, Message(zh: "应为 \(min) 到 \(max) 之间的整数，实际是 \(exactNumber(v))",
+                                                 en: "expected a whole number from \(min) to \(max), found \(exactNumber(v))"))
             return nil
         }
         return Int(v)

@@ -36,7 +36,7 @@ extension TreeDecoder {
         guard let f = field(path, m[key]), case let .whole(range) = f.value else { return nil }
         var def: Int?
         if case let .whole(d)? = f.default { def = d }
-        guard let v = integer(m[key], path, parent: node, default: def, max: range.upperBound) else { return nil }
+        guard let v = integer(m[key], path, parent: node, default: def, min: range.lowerBound, max: range.upperBound) else { return nil }
         if v < range.lowerBound, let n = m[key] {
             bag.add(n.location, path, path == "simulation.trials"
                 ? Message(zh: "试验次数至少为 \(range.lowerBound)（实际 \(v)）", en: "at least \(range.lowerBound) trial is needed (found \(v))")
@@ -98,9 +98,10 @@ extension TreeDecoder {
             return nil
         }
         if case let .scalar(t, plain) = n.value, plain, !n.isNull {
+            // YAML 1.2's core schema: true, True, TRUE and the same for false.
             switch t.trimmingCharacters(in: .whitespaces) {
-            case "true": return true
-            case "false": return false
+            case "true", "True", "TRUE": return true
+            case "false", "False", "FALSE": return false
             default: break
             }
         }

@@ -107,7 +107,7 @@ public enum CompareReport {
         for row in r.rows.dropFirst() {
             let moved = row.shortDifference.enumerated().filter { $0.element.significant && abs($0.element.mean) >= 0.005 }
                 .sorted { abs($0.element.mean) > abs($1.element.mean) }.prefix(3)
-            var s = "「\(row.entry.label)」相比「\(ref.entry.label)」"
+            var s = "「\(Markdown.text(row.entry.label))」相比「\(Markdown.text(ref.entry.label))」"
             s += row.sameFirms ? "（同一批模拟企业，逐次试验配对）：" : "（企业总体的假设不同，模拟企业不同；差异含总体假设的影响，仍按试验配对）："
             if moved.isEmpty {
                 s += "各预算行资金不足的概率都没有超出模拟误差的变化"
@@ -127,18 +127,34 @@ public enum CompareReport {
         return out
     }
 
+    /// The same findings for the terminal in English (`--lang en`).
+    public static func paragraphEnglish(_ r: Compare.Result) -> [String] {
+        guard let ref = r.rows.first else { return [] }
+        return r.rows.dropFirst().map { row in
+            let moved = row.shortDifference.enumerated().filter { $0.element.significant && abs($0.element.mean) >= 0.005 }
+                .sorted { abs($0.element.mean) > abs($1.element.mean) }.prefix(3)
+            var s = "\(row.entry.id) against \(ref.entry.id)\(row.sameFirms ? " (same firms, paired)" : " (other population, paired trials)"): "
+            s += moved.isEmpty ? "no line's chance of running short moves beyond simulation error"
+                : moved.map { i, d in
+                    let l = ref.summary.lines[i]
+                    return "\(l.line?.rawValue ?? l.name) P(short) \(pct(l.overrunProbability)) → \(pct(row.summary.lines[i].overrunProbability)) (\(pp(d.mean)) pp, 95% \(pp(d.low)) to \(pp(d.high)))"
+                }.joined(separator: "; ")
+            return s
+        }
+    }
+
     public static func summary(_ r: Compare.Result, title: String, readings: Bool) -> String {
         guard let ref = r.rows.first else { return "" }
-        var md = readings ? "# \(title)：草案未写明之处的各种读法\n\n" : "# 情景比较\n\n"
+        var md = readings ? "# \(Markdown.text(title))：草案未写明之处的各种读法\n\n" : "# 情景比较\n\n"
         md += "> 共 \(r.rows.count) 个方案，同一次模拟：每个方案 \(r.trials) 次试验（种子 \(r.seed)），每次试验用同一组随机数；"
-        md += "企业总体相同的方案看到的是同一批模拟企业，差异逐次试验配对，精确到每一次试验。与第一个方案「\(ref.entry.label)」比较；"
+        md += "企业总体相同的方案看到的是同一批模拟企业，差异逐次试验配对，精确到每一次试验。与第一个方案「\(Markdown.text(ref.entry.label))」比较（种子与抽样方法取它的情景）；"
         md += "差的 95% 区间由逐次配对的差计算，只反映模拟误差，不反映假设的不确定性。\n\n"
         if readings {
             md += "> 每种读法只改一处（其余同第一个方案），看它对各预算行资金不足的概率影响多大：差异大的读法，定稿时必须写明。\n\n"
         }
         md += "## 各方案\n\n| 序号 | 方案 | 来源 | 同一批企业 |\n|---:|---|---|---|\n"
         for (k, row) in r.rows.enumerated() {
-            md += "| \(k) | \(row.summary.label.replacingOccurrences(of: "|", with: "\\|")) | \(row.entry.source.replacingOccurrences(of: "|", with: "\\|")) | \(k == 0 ? "（参照）" : row.sameFirms ? "是" : "否") |\n"
+            md += "| \(k) | \(Markdown.text(row.summary.label)) | \(Markdown.text(row.entry.source)) | \(k == 0 ? "（参照）" : row.sameFirms ? "是" : "否") |\n"
         }
         md += "\n## 结论\n\n" + paragraph(r).map { "- \($0)\n" }.joined() + "\n"
         md += "## 各预算行资金不足的概率\n\n| 预算行 | " + r.rows.indices.map { "方案\($0)" }.joined(separator: " | ") + " |\n"
@@ -171,8 +187,9 @@ public enum CompareReport {
                                                         lineLabels: r.lines.map { $0.clause + $0.chineseName }, target: nil, title: title,
                                                         heading: "各方案资金不足的概率 / P(short) per line and scenario",
                                                         subtitle: "各预算行资金不足的概率（柱：概率，竖线：95%区间；同一次模拟）"),
-                               skip: Charts.dataProblem(ct, columns: Array(1..<ct.header.count)))
-        if r.rows.count <= 8, let s = plan.script { folder.add("charts/short_by_line.gp", text: s) }
+                               skip: r.rows.count > 8 ? "方案多于 8 个，柱状图放不下；见下面的差异图与 compare.csv"
+                                   : Charts.dataProblem(ct, columns: Array(1..<ct.header.count)))
+        if let s = plan.script { folder.add("charts/short_by_line.gp", text: s) }
         let dt = differenceTable(r)
         folder.add("chart_difference.csv", dt.data)
         let diffPlan = Charts.Plan("short_difference", caption: "与参照方案相比各预算行资金不足概率的变化", script: differenceChart(r, title: title),
@@ -181,8 +198,7 @@ public enum CompareReport {
         var warnings: [String] = []
         let md = summary(r, title: title, readings: readings)
         try folder.commit { staging in
-            // Too many entries for bars: the difference map alone, and no warning for the bars left out.
-            let plans = r.rows.count > 8 ? [diffPlan] : [plan, diffPlan]
+            let plans = [plan, diffPlan]
             let drawn = Charts.render(folder: staging.url.appendingPathComponent("charts"), plans: plans)
             warnings = drawn.warnings
             try staging.write("summary.md", text: md + Charts.markdown(drawn.outcomes))

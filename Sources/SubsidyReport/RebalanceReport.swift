@@ -56,13 +56,13 @@ public enum RebalanceReport {
         for (v, (b, a)) in zip(st.before, st.after).enumerated() {
             let fittedRow = st.fittedVariants.firstIndex(of: v)
             for (i, (lb, la)) in zip(b.lines, a.lines).enumerated() {
-                t.add([.text(b.id), .text(b.label), .text(lb.line?.rawValue ?? ""), .text(lb.clause), .money(lb.budget), .money(la.budget),
+                t.add([.text(b.id), .text(st.afterLabels[v]), .text(lb.line?.rawValue ?? ""), .text(lb.clause), .money(lb.budget), .money(la.budget),
                        .fraction(lb.overrunProbability), .fraction(lb.overrunLow), .fraction(lb.overrunHigh),
                        .fraction(la.overrunProbability), .fraction(la.overrunLow), .fraction(la.overrunHigh),
                        fittedRow.map { .fraction(st.proposal.fittedShort[$0][i]) } ?? .text(""),
                        .money(lb.unspentMean), .money(la.unspentMean)])
             }
-            t.add([.text(b.id), .text(b.label), .text("any_line"), .text("任一预算行"), .money(b.allLines.budget), .money(a.allLines.budget),
+            t.add([.text(b.id), .text(st.afterLabels[v]), .text("any_line"), .text("任一预算行"), .money(b.allLines.budget), .money(a.allLines.budget),
                    .fraction(b.anyLineShort), .fraction(b.anyLineShortLow), .fraction(b.anyLineShortHigh),
                    .fraction(a.anyLineShort), .fraction(a.anyLineShortLow), .fraction(a.anyLineShortHigh),
                    fittedRow.map { .fraction(st.proposal.fittedAnyShort[$0]) } ?? .text(""),
@@ -86,6 +86,42 @@ public enum RebalanceReport {
         return out + "\""
     }
 
+    /// A YAML value written back safely: numbers as they are, everything else double-quoted.
+    static func yaml(_ n: YNode) -> String {
+        switch n.value {
+        case let .scalar(t, plain):
+            if plain, Double(t.trimmingCharacters(in: .whitespaces)) != nil { return t.trimmingCharacters(in: .whitespaces) }
+            return quoted(t)
+        case let .mapping(ps): return "{" + ps.map { quoted($0.key) + ": " + yaml($0.value) }.joined(separator: ", ") + "}"
+        case let .sequence(xs): return "[" + xs.map(yaml).joined(separator: ", ") + "]"
+        }
+    }
+
+    /// The input's variants restated without the keys the proposal sets (line budgets, funding,
+    /// and the caps when `--with-caps` changed them), or nil when no variant sets any of them: an
+    /// inherited variant that set a budget would otherwise undo the proposal for that reading.
+    static func restatedVariants(_ st: Rebalance.Study, loaded: LoadedScenario) -> String? {
+        let specs = loaded.scenario.variantSpecs
+        let capsChanged = st.caps.map { $0 != loaded.scenario.policy.batches.map(\.cap) } ?? false
+        func proposalSets(_ p: ScenarioPath) -> Bool {
+            guard case let .key(k)? = p.steps.first else { return false }
+            if k == "lines" || k == "funding" { return true }
+            if capsChanged, p.steps.count == 4, case .key("batches") = p.steps[1], case .key("cap") = p.steps[3] { return true }
+            return false
+        }
+        guard specs.contains(where: { $0.overrides.contains { proposalSets($0.path) } }) else { return nil }
+        var y = "# 原情景的方案重写于此：去掉了它们对预算行、资金来源\(capsChanged ? "和补助上限" : "")的改动，否则这些改动会覆盖建议表。\n"
+        y += "variants:\n"
+        for v in specs {
+            y += "  - id: \(v.id)\n    label: \(quoted(v.label))\n"
+            let kept = v.overrides.filter { !proposalSets($0.path) }
+            if !kept.isEmpty {
+                y += "    set:\n" + kept.map { "      \(quoted($0.path.description)): \(yaml($0.value))\n" }.joined()
+            }
+        }
+        return y
+    }
+
     /// `target` relative to `folder` (both absolute or both relative to the current folder).
     static func relativePath(_ target: String, from folder: String) -> String {
         let cwd = FileManager.default.currentDirectoryPath
@@ -106,14 +142,21 @@ public enum RebalanceReport {
         let s = loaded.scenario
         let base = loaded.file == LoadedScenario.builtinName ? loaded.file : relativePath(loaded.file, from: folder)
         let goal = st.options.target == .joint
-            ? "任一预算行资金不足的概率不超过 \(CSVTable.fixed(st.options.alpha * 100, 1))%"
-            : "每条预算行资金不足的概率不超过 \(CSVTable.fixed(st.options.alpha * 100, 1))%"
+            ? "任一预算行资金不足的概率不超过 \(formatNumber(st.options.alpha * 100))%"
+            : "每条预算行资金不足的概率不超过 \(formatNumber(st.options.alpha * 100))%"
         var y = "# 由 subsidysim rebalance 生成的资金概算表建议：\(goal)（\(st.fitTrials) 次模拟拟合，种子 \(st.fitSeed)）。\n"
-        y += "# 只改各预算行的金额\(st.proposal.feasible ? "" : "和资金来源的金额（原有资金不够，见 summary.md）")；其余一律取自 base。\n"
+        let capsChanged = st.caps.map { $0 != s.policy.batches.map(\.cap) } ?? false
+        var changed = ["各预算行的金额"]
+        if capsChanged { changed.append("补助上限") }
+        if !st.proposal.feasible { changed.append("资金来源的金额（原有资金不够，见 summary.md）") }
+        y += "# 只改" + changed.joined(separator: "、") + "；其余一律取自 base。\n"
         y += "# 运行：subsidysim run 本文件（或 check 本文件）。\n"
         y += "base: \(quoted(base))\n"
-        y += "id: \(s.id)-rebalanced\n"
-        y += "title: \(quoted(s.title + "（建议概算表）"))\n"
+        // Within the text limit even when the input's id or title is already near it.
+        let id = s.id.count + 11 <= Limits.maxTextLength ? s.id + "-rebalanced" : s.id
+        let title = s.title.count + 7 <= Limits.maxTextLength ? s.title + "（建议概算表）" : s.title
+        y += "id: \(id)\n"
+        y += "title: \(quoted(title))\n"
         if !st.proposal.feasible || st.proposal.unallocated.contains(where: { $0 > 0.005 }) {
             y += "funding:\n"
             for (j, f) in st.proposed.scenario.funding.enumerated() {
@@ -131,6 +174,7 @@ public enum RebalanceReport {
                 y += "    - {name: \(quoted(b.name)), rate: \(exactNumber(b.rate)), cap: \(exactNumber(c))}   # 草案上限 \(formatNumber(b.cap)) 万元\n"
             }
         }
+        if let v = restatedVariants(st, loaded: loaded) { y += v }
         y += "lines:\n"
         for (i, l) in s.lines.enumerated() {
             let budget = s.funding.enumerated().map { j, f in "\(f.id): \(exactNumber(st.proposal.budgets[i][j]))" }.joined(separator: ", ")
@@ -149,12 +193,13 @@ public enum RebalanceReport {
         let s = loaded.scenario
         let o = st.options
         let names = st.fittedVariants.map { loaded.variants[$0].label }
-        var md = "# \(s.title)：资金概算表调整建议\n\n"
-        md += "> 目标：" + (o.target == .joint ? "任一预算行资金不足的概率不超过 \(pct(o.alpha))" : "每条预算行资金不足的概率不超过 \(pct(o.alpha))")
-        md += names.count > 1 ? "，在 \(names.count) 种读法下都满足（\(names.joined(separator: "；"))）。" : "（\(names.first ?? "")）。"
+        var md = "# \(Markdown.text(s.title))：资金概算表调整建议\n\n"
+        let goal = formatNumber(o.alpha * 100) + "%"
+        md += "> 目标：" + (o.target == .joint ? "任一预算行资金不足的概率不超过 \(goal)" : "每条预算行资金不足的概率不超过 \(goal)")
+        md += names.count > 1 ? "，在 \(names.count) 种读法下都满足（\(names.map(Markdown.text).joined(separator: "；"))）。" : "（\(Markdown.text(names.first ?? ""))）。"
         md += "各预算行金额取\(o.unit > 0 ? " \(formatNumber(o.unit)) 万元的整倍数" : "模拟所得的最小值")"
         if !o.hold.isEmpty { md += "；保持不变的预算行：" + s.lines.filter { o.hold.contains($0.id) }.map(\.clause).joined(separator: "、") }
-        if o.confidence > 0 {
+        if o.confidence > 0 && o.target == .perLine {
             md += "；按 \(CSVTable.fixed(o.confidence * 100, 0))% 的置信度满足目标（分布无关的容许限：允许超出的试验数取满足该置信度的最大值，"
             md += "而不是恰好 \(pct(o.alpha))，以免预算只适合这一组模拟）"
         }
@@ -163,7 +208,7 @@ public enum RebalanceReport {
 
         // The table in the draft's layout.
         md += "## 建议的资金概算表（万元）\n\n"
-        md += "| 支持方向 | 条款 | " + s.funding.map { "\($0.name)（草案 → 建议）" }.joined(separator: " | ") + " | 合计（草案 → 建议） |\n"
+        md += "| 支持方向 | 条款 | " + s.funding.map { "\(Markdown.text($0.name))（草案 → 建议）" }.joined(separator: " | ") + " | 合计（草案 → 建议） |\n"
         md += "|---|---|" + String(repeating: "---:|", count: s.funding.count + 1) + "\n"
         for part in [1, 2] {
             let idx = s.lines.indices.filter { s.lines[$0].id.part == part }
@@ -172,7 +217,7 @@ public enum RebalanceReport {
             for i in idx {
                 let l = s.lines[i]
                 let cells = s.funding.enumerated().map { j, f in arrow(l.budget[f.id] ?? 0, st.proposal.budgets[i][j]) }
-                md += "| \(l.name) | \(l.clause) | " + cells.joined(separator: " | ") + " | " + arrow(l.total, st.proposal.budgets[i].reduce(0, +)) + " |\n"
+                md += "| \(Markdown.text(l.name)) | \(Markdown.text(l.clause)) | " + cells.joined(separator: " | ") + " | " + arrow(l.total, st.proposal.budgets[i].reduce(0, +)) + " |\n"
             }
             let sub = s.funding.enumerated().map { j, f in
                 arrow(idx.map { s.lines[$0].budget[f.id] ?? 0 }.reduce(0, +), idx.map { st.proposal.budgets[$0][j] }.reduce(0, +))
@@ -185,11 +230,11 @@ public enum RebalanceReport {
 
         // Risks before and after.
         md += "## 调整前后的资金不足概率（独立核验）\n\n"
-        for (b, a) in zip(st.before, st.after) {
-            // The reading's label as the input states it (the proposal's budgets are in the table above).
-            md += "**\(b.label)**\n\n| 预算行 | 草案预算 | 不足概率 | 建议预算 | 不足概率 |\n|---|---:|---:|---:|---:|\n"
+        for (v, (b, a)) in zip(st.before, st.after).enumerated() {
+            // The reading as the proposal evaluates it (its budgets are in the table above).
+            md += "**\(Markdown.text(st.afterLabels[v]))**\n\n| 预算行 | 草案预算 | 不足概率 | 建议预算 | 不足概率 |\n|---|---:|---:|---:|---:|\n"
             for (lb, la) in zip(b.lines, a.lines) {
-                md += "| \(lb.clause) \(lb.name) | \(formatNumber(lb.budget)) | \(pct(lb.overrunProbability))（\(pct(lb.overrunLow))–\(pct(lb.overrunHigh))） | "
+                md += "| \(Markdown.text(lb.clause)) \(Markdown.text(lb.name)) | \(formatNumber(lb.budget)) | \(pct(lb.overrunProbability))（\(pct(lb.overrunLow))–\(pct(lb.overrunHigh))） | "
                 md += "\(formatNumber(la.budget)) | \(pct(la.overrunProbability))（\(pct(la.overrunLow))–\(pct(la.overrunHigh))） |\n"
             }
             md += "| 任一预算行不足 | | \(pct(b.anyLineShort))（\(pct(b.anyLineShortLow))–\(pct(b.anyLineShortHigh))） | | "
@@ -199,7 +244,7 @@ public enum RebalanceReport {
 
         md += "## 说明\n\n"
         for line in notes(st, loaded: loaded) { md += "- " + line + "\n" }
-        md += "\n建议表已写成情景文件 `rebalanced.yaml`（以原情景为 base，只改预算行金额），可直接运行、比较或转给同事："
+        md += "\n建议表已写成情景文件 `rebalanced.yaml`（以原情景为 base，只写出建议改动之处），可直接运行、比较或转给同事："
         md += "`subsidysim run rebalanced.yaml`。\n"
         return md
     }
@@ -230,25 +275,43 @@ public enum RebalanceReport {
         }
         if !st.proposal.feasible {
             let extra = s.funding.enumerated().filter { st.proposal.extra[$0.offset] > 1e-9 }
-                .map { "\($0.element.name)至少增加 \(formatNumber(st.proposal.extra[$0.offset])) 万元" }
+                .map { "\(Markdown.text($0.element.name))至少增加 \(formatNumber(st.proposal.extra[$0.offset])) 万元" }
             out.append("**现有资金达不到目标**：即使各预算行只留满足目标所需的最少金额，仍差 \(formatNumber(st.proposal.extra.reduce(0, +))) 万元；"
                        + extra.joined(separator: "，") + "才能满足（建议表已按增加后的金额编制）。否则须降低补助上限或比例、缩小试点规模，或放宽风险目标。")
         }
         for (j, f) in s.funding.enumerated() where st.proposal.unallocated[j] > 0.005 {
-            out.append("\(f.name)有 \(formatNumber(st.proposal.unallocated[j])) 万元没有任何预算行需要（\(f.onlyLines.map { "只能用于" + $0.map(\.clause).joined() } ?? "各行都已满足")），"
+            out.append("\(Markdown.text(f.name))有 \(formatNumber(st.proposal.unallocated[j])) 万元没有任何预算行需要（\(f.onlyLines.map { "只能用于" + $0.map(\.clause).joined() } ?? "各行都已满足")），"
                        + "建议表把它列为未分配资金（allow_unallocated: true）。")
         }
         for (j, f) in s.funding.enumerated() where f.onlyLines != nil {
             let lines = s.lines.indices.filter { f.onlyLines!.contains(s.lines[$0].id) }
             let need = lines.map { st.proposal.needs[$0] }.reduce(0, +)
             if need < f.amount - 0.005 {
-                out.append("\(f.name) \(formatNumber(f.amount)) 万元只能用于\(f.onlyLines!.map(\.clause).joined())，"
+                out.append("\(Markdown.text(f.name)) \(formatNumber(f.amount)) 万元只能用于\(f.onlyLines!.map(\.clause).joined())，"
                            + "而按目标这些预算行只需 \(formatNumber(need)) 万元：多出的部分必然结余（见结余一栏），除非放宽用途限制。")
             }
             _ = j
         }
+        if !st.proposal.unpayable.isEmpty {
+            out.append("**没有资金来源可以支付**：" + st.proposal.unpayable.map { "\($0.clause)\($0.chineseName)" }.joined(separator: "、")
+                       + "（各资金来源的 only_lines 都不含这些预算行），这些预算行只能保持现有金额；须调整资金来源的用途。")
+        }
+        // The independent check is the judge: say so when it finds the target missed.
+        let a = st.options.alpha
+        for (b, af) in zip(st.before, st.after) {
+            if st.options.target == .perLine {
+                let missed = af.lines.filter { $0.overrunLow > a }
+                if !missed.isEmpty {
+                    out.append("**核验未达标**（\(Markdown.text(b.id))）：" + missed.map { "\($0.clause) \(pct($0.overrunProbability))（95%区间下限 \(pct($0.overrunLow)) 已高于 \(pct(a))）" }.joined(separator: "，")
+                               + "；请用更多试验（--trials）重新求解。")
+                }
+            } else if af.anyLineShortLow > a {
+                out.append("**核验未达标**（\(Markdown.text(b.id))）：任一预算行不足的概率 \(pct(af.anyLineShort))，95%区间下限 \(pct(af.anyLineShortLow)) 已高于 \(pct(a))；请用更多试验重新求解或降低目标。")
+            }
+        }
         if let lv = st.proposal.jointLevel {
-            out.append("联合目标：各预算行取同一分位点（第 \(CSVTable.fixed(lv * 100, 2)) 百分位）的需求，再把剩余资金分给最能减少“任一预算行不足”的预算行。")
+            out.append("联合目标：各预算行取同一分位点（第 \(CSVTable.fixed(lv * 100, 2)) 百分位）的需求，再把剩余资金分给最能减少“任一预算行不足”的预算行。"
+                       + "联合目标只在拟合的试验上满足，不附置信度保证：以上面的独立核验为准。")
         }
         return out
     }

@@ -87,7 +87,7 @@ struct SimulationOptions: ParsableArguments {
     @Option(help: "Random seed, 0 to 2^64-1 (default: the scenario's simulation.seed).")
     var seed: UInt64?
 
-    @Option(help: "Number of trials (default: the scenario's simulation.trials).")
+    @Option(help: "Number of trials (default: the scenario's simulation.trials; sweep, solve, compare and rebalance use at most 20000 of them).")
     var trials: Int?
 
     @Option(help: "Worker threads (default: all cores). Results are identical for any value.")

@@ -63,6 +63,13 @@ struct RebalanceCommand: ParsableCommand {
             let sc = loaded.scenario
             let seed = simulation.seed ?? sc.simulation.seed
             let trials = simulation.trials ?? Swift.min(sc.simulation.trials, 20_000)
+            // The scenario's own simulation.trials may be below what rebalance needs.
+            let needed = Swift.max(100, confidence > 0 && !joint ? Rebalance.trialsNeeded(alpha: maxShort, confidence: confidence) : 100)
+            guard trials >= needed, (checkTrials ?? trials) >= 100 else {
+                throw UsageError(
+                    zh: "试验次数 \(trials) 太少：要以 \(formatNumber(confidence * 100))% 的置信度保证不足概率不超过 \(formatNumber(maxShort * 100))%，至少需要 \(needed) 次试验（--trials \(needed) 或更多；或用 --confidence 0 只按点估计求解）",
+                    en: "\(trials) trials are too few: a chance of running short of at most \(formatNumber(maxShort * 100))% with \(formatNumber(confidence * 100))% confidence needs at least \(needed) trials (--trials \(needed) or more; or --confidence 0 for the point estimate)")
+            }
             let options = Rebalance.Options(alpha: maxShort, target: joint ? .joint : .perLine, unit: unit, hold: Set(hold), confidence: confidence)
             let study = try Rebalance.study(loaded, options: options, trials: trials, checkTrials: checkTrials ?? trials, seed: seed,
                                             threads: simulation.threadCount, sampling: simulation.sampling, withCaps: withCaps)

@@ -18,6 +18,9 @@ struct ScenarioCommand: ParsableCommand {
             discussion: "The same text as Scenarios/KEYS.md, generated from the schema the program reads. Example: subsidysim scenario keys > KEYS.md"
         )
 
+        @Option(help: "Language: the reference is written in Chinese with the English key names (zh or en).")
+        var lang: Language = .zh
+
         func run() throws {
             FileHandle.standardOutput.write(Data(Schema.reference().utf8))
         }

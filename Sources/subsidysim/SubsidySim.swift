@@ -26,7 +26,8 @@ struct SubsidySim: ParsableCommand {
     /// that looks like a negative number, after an option that takes numbers, is joined to it
     /// (`--in=-5:5`, which ArgumentParser reads), so a negative start works written either way.
     static let numericOptions: Set<String> = ["--in", "--software", "--hardware", "--chain", "--trials", "--threads", "--precision",
-                                              "--max-overrun", "--min-use", "--alpha", "--batch", "--sobol-n", "--oat-trials"]
+                                              "--max-overrun", "--min-use", "--alpha", "--batch", "--sobol-n", "--oat-trials",
+                                              "--max-short", "--unit", "--confidence", "--check-trials", "--step"]
 
     static func joiningNegativeValues(_ args: [String]) -> [String] {
         var out: [String] = []

@@ -72,16 +72,16 @@ public enum Compare {
         for e in entries.dropFirst() {
             let s = e.variant.scenario
             if s.funding.map(\.id) != first.funding.map(\.id) {
-                return Message(zh: "「\(e.label)」的资金来源（\(s.funding.map(\.id).joined(separator: ", "))）与第一个（\(first.funding.map(\.id).joined(separator: ", "))）不同，不能放在一张表里比较",
-                               en: "'\(e.id)' has funding sources \(s.funding.map(\.id)) but the first has \(first.funding.map(\.id)); they cannot share one table")
+                return Message(zh: "\(e.source)（\(e.label)）的资金来源（\(s.funding.map(\.id).joined(separator: ", "))）与第一个（\(first.funding.map(\.id).joined(separator: ", "))）不同，不能放在一张表里比较",
+                               en: "\(e.source) ('\(e.id)') has funding sources \(s.funding.map(\.id)) but the first has \(first.funding.map(\.id)); they cannot share one table")
             }
             if s.lines.map(\.id) != first.lines.map(\.id) {
-                return Message(zh: "「\(e.label)」的预算行顺序与第一个不同，不能放在一张表里比较",
-                               en: "'\(e.id)' lists the budget lines in another order than the first")
+                return Message(zh: "\(e.source)（\(e.label)）的预算行顺序与第一个不同，不能放在一张表里比较",
+                               en: "\(e.source) ('\(e.id)') lists the budget lines in another order than the first")
             }
             if s.population.correlations.map({ "\($0.a)|\($0.b)|\($0.rho)" }) != first.population.correlations.map({ "\($0.a)|\($0.b)|\($0.rho)" }) {
-                return Message(zh: "「\(e.label)」的输入相关性与第一个不同：一次模拟只能用一组相关性，请分别运行",
-                               en: "'\(e.id)' correlates its inputs differently from the first; one run can use only one set of correlations")
+                return Message(zh: "\(e.source)（\(e.label)）的输入相关性与第一个不同：一次模拟只能用一组相关性，请分别运行",
+                               en: "\(e.source) ('\(e.id)') correlates its inputs differently from the first; one run can use only one set of correlations")
             }
         }
         return nil
@@ -144,7 +144,7 @@ extension Compare {
             out.append(("hardware-\(r.rawValue)", [("policy.hardware.rule", r.rawValue)]))
         }
         let part2 = LineID.firmLevel.filter { $0.part == 2 }
-        let ceilings: [(String, [LineID])] = [("ceiling-part2", part2), ("ceiling-none", [])]
+        let ceilings: [(String, [LineID])] = [("ceiling-clauses1-5", LineID.firmLevel), ("ceiling-part2", part2), ("ceiling-none", [])]
         for (id, lines) in ceilings where lines != s.policy.ceilingLines {
             out.append((id, [("policy.ceiling.lines", "[" + lines.map(\.rawValue).joined(separator: ", ") + "]")]))
         }
@@ -190,6 +190,7 @@ extension Compare {
     static func readingLabel(_ id: String, _ overrides: [(String, String)], described: [String]) -> String {
         if id.hasPrefix("fees-"), let basis = overrides.first?.1 { return "各项服务费都" + FieldInfo.wordName(basis) + "计" }
         if id == "ceiling-none" { return "不设70万单个项目上限" }
+        if id == "ceiling-clauses1-5" { return "70万上限计入（一）至（五）" }
         if id.hasPrefix("ceiling-"), let v = overrides.first?.1 {
             let lines = v.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).split(separator: ",")
                 .compactMap { LineID(rawValue: $0.trimmingCharacters(in: .whitespaces)) }

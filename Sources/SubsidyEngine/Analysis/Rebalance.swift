@@ -72,7 +72,9 @@ public enum Rebalance {
         public var fittedShort: [[Double]]
         /// Per variant: the fraction of fitting trials in which some line runs short.
         public var fittedAnyShort: [Double]
-        public var feasible: Bool { extra.allSatisfy { $0 <= 1e-9 } }
+        /// Lines that need money no source may pay (every source's `only_lines` leaves them out).
+        public var unpayable: [LineID] = []
+        public var feasible: Bool { extra.allSatisfy { $0 <= 1e-9 } && unpayable.isEmpty }
         public var lineTotals: [Double] { budgets.map { $0.reduce(0, +) } }
     }
 
@@ -85,7 +87,7 @@ public enum Rebalance {
         func roundUp(_ x: Double) -> Double {
             guard o.unit > 0 else { return x }
             let k = (x / o.unit - 1e-9).rounded(.up)
-            return Swift.max(0, k) * o.unit
+            return Double(String(format: "%.10g", Swift.max(0, k) * o.unit)) ?? Swift.max(0, k) * o.unit
         }
         let current = s.lines.map { l in s.funding.map { l.budget[$0.id] ?? 0 } }
         let allowed = Double(allowedExceedances(trials: n, alpha: o.alpha, confidence: o.confidence))
@@ -129,11 +131,13 @@ public enum Rebalance {
         var extra = [Double](repeating: 0, count: nS)
         let placed = free.enumerated().map { i, _ in flow[i].reduce(0, +) }
         let gap = zip(free, placed).map { needs[$0] - $1 }
+        var unpayable: [LineID] = []
         if gap.contains(where: { $0 > 1e-6 }) {
             for (i, l) in free.enumerated() where gap[i] > 1e-6 {
-                let j = (0..<nS).filter { may[l][$0] }.max { a, b in
+                // No source may pay this line: nothing can be added; the line is reported.
+                guard let j = (0..<nS).filter({ may[l][$0] }).max(by: { a, b in
                     (s.funding[a].onlyLines?.count ?? nL + 1) < (s.funding[b].onlyLines?.count ?? nL + 1)
-                } ?? 0
+                }) else { unpayable.append(s.lines[l].id); continue }
                 extra[j] += gap[i]
                 flow[i][j] += gap[i]
             }
@@ -159,8 +163,10 @@ public enum Rebalance {
         let totals = budgets.map { $0.reduce(0, +) }
         let fitted = sorted.map { v in (0..<nL).map { l in shortFraction(v[l], totals[l]) } }
         let any = anyShort(demands, totals, hold: [], current: current).map { n > 0 ? $0 / Double(n) : 0 }
-        return Proposal(budgets: budgets, needs: needs, extra: extra, unallocated: left.map { Swift.max(0, $0) },
-                        jointLevel: level, fittedShort: fitted, fittedAnyShort: any)
+        // Budgets on the unit's lattice read back exactly (849.92, not 849.9200000000001).
+        let tidy = budgets.map { row in row.map { x in Double(String(format: "%.10g", x)) ?? x } }
+        return Proposal(budgets: tidy, needs: needs, extra: extra, unallocated: left.map { Swift.max(0, $0) },
+                        jointLevel: level, fittedShort: fitted, fittedAnyShort: any, unpayable: unpayable)
     }
 
     /// The most trials (of n) a budget may be exceeded in: ⌊α·n⌋ at confidence 0, else the largest
@@ -178,6 +184,13 @@ public enum Rebalance {
             if ok(mid) { lo = mid } else { hi = mid - 1 }
         }
         return lo
+    }
+
+    /// The fewest trials with which `confidence` can be reached at all (then no exceedance is
+    /// allowed): the least n with 1 − (1−α)ⁿ ≥ confidence.
+    public static func trialsNeeded(alpha: Double, confidence: Double) -> Int {
+        guard confidence > 0, alpha > 0, alpha < 1 else { return 1 }
+        return Int((log(1 - confidence) / log(1 - alpha)).rounded(.up))
     }
 
     /// The fraction of sorted demands above `budget` (the engine's test: demand > budget + 1e-9).

@@ -25,6 +25,11 @@ extension Rebalance {
         /// there is (nil when caps were not searched); `capsFit` false when not even caps of 0 do.
         public var caps: [Double]?
         public var capsFit = true
+        /// The proposal's label of each variant: its rates and caps as evaluated, without the budget changes.
+        public var afterLabels: [String] {
+            let budgetKeys = Set(overrides.map(\.path.description).filter { !$0.hasPrefix("policy.") })
+            return proposed.variants.map { $0.label(omitting: budgetKeys) }
+        }
     }
 
     /// The seed of the check runs: a fixed, documented function of the fitting seed, so that the

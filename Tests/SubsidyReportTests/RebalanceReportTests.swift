@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+import SubsidyEngine
+import SubsidyModel
+@testable import SubsidyReport
+
+@Suite("rebalanced.yaml evaluates what the tables report")
+struct RebalanceReportTests {
+    static func folder() throws -> URL {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("rebalance-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+        return d
+    }
+
+    @Test("a variant that sets a line budget (or a cap, with --with-caps) is restated without it, so every reading runs the proposal")
+    func variantsRestated() throws {
+        let d = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: d) }
+        let input = d.appendingPathComponent("vb.yaml")
+        try """
+            base: builtin:pingluo-draft
+            id: vb
+            variants:
+              - {id: text, label: 正文费率}
+              - id: morecloud
+                label: "上云预算 10 万 | 第一批上限 30"
+                set: {"lines[3].budget.county": 10, "lines[0].budget.county": 605, "policy.batches[0].cap": 30, policy.overrun: lottery}
+            """.write(to: input, atomically: true, encoding: .utf8)
+        let loaded = try LoadedScenario.load(input.path)
+        for withCaps in [false, true] {
+            let st = try Rebalance.study(loaded, options: .init(alpha: 0.05, unit: 5), trials: 1500, checkTrials: 500, seed: 3, threads: 2,
+                                         sampling: nil, withCaps: withCaps)
+            let out = d.appendingPathComponent("out-\(withCaps)")
+            try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+            let file = out.appendingPathComponent("rebalanced.yaml")
+            try RebalanceReport.scenarioText(st, loaded: loaded, folder: out.path).write(to: file, atomically: true, encoding: .utf8)
+            let again = try LoadedScenario.load(file.path)
+            #expect(again.warnings.isEmpty, "\(again.warnings.map { $0.render(.en) })")
+            #expect(again.variants.map(\.id) == ["text", "morecloud"])
+            for (k, v) in again.variants.enumerated() {
+                #expect(v.scenario.lines.map(\.total) == st.proposal.lineTotals, "\(v.id)")
+                // The caps each reading was evaluated with are the caps the file gives it.
+                #expect(v.scenario.policy.batches.map(\.cap) == st.proposed.variants[k].scenario.policy.batches.map(\.cap), "\(v.id)")
+            }
+            if withCaps, let caps = st.caps, st.capsFit {
+                #expect(again.variants.allSatisfy { $0.scenario.policy.batches.map(\.cap) == caps })
+            }
+            // What the variant set apart from budgets and caps survives.
+            #expect(again.variants[1].scenario.policy.overrun == .lottery)
+            #expect(again.variants[1].name == "上云预算 10 万 | 第一批上限 30")
+            // And the check run's budgets are the file's.
+            #expect(st.after.map { $0.lines.map(\.budget) } == again.variants.map { $0.scenario.lines.map(\.total) })
+        }
+    }
+
+    @Test("one source restricted to （一）: the other lines are reported as payable by no source, never as --set errors")
+    func oneRestrictedSource() throws {
+        let text = String(decoding: try #require(LoadedScenario.builtinData()), as: UTF8.self)
+        let d = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: d) }
+        let file = d.appendingPathComponent("one.yaml")
+        try """
+            base: builtin:pingluo-draft
+            id: one
+            funding:
+              - {id: only, name: 唯一来源, amount: 2800, only_lines: [transformation]}
+            lines:
+              - {id: transformation, budget: {only: 2800}}
+              - {id: benchmark, budget: {only: 0}}
+              - {id: smart_factory, budget: {only: 0}}
+              - {id: cloud, budget: {only: 0}}
+              - {id: chain_case, budget: {only: 0}}
+              - {id: service_provider, budget: {only: 0}}
+              - {id: professional_services, budget: {only: 0}}
+            """.write(to: file, atomically: true, encoding: .utf8)
+        _ = text
+        let loaded = try LoadedScenario.load(file.path)
+        let st = try Rebalance.study(loaded, options: .init(alpha: 0.05, unit: 5), trials: 1000, checkTrials: 300, seed: 2, threads: 2, sampling: nil)
+        #expect(!st.proposal.feasible)
+        #expect(st.proposal.unpayable.contains(.cloud) && st.proposal.unpayable.contains(.professionalServices))
+        #expect(RebalanceReport.notes(st, loaded: loaded).contains { $0.contains("没有资金来源可以支付") })
+    }
+
+    @Test("text from a file stays text in summary.md: no new row, column, heading, link or image")
+    func markdownEscaping() {
+        let hostile = "a|b\n## 注入 ![img](http://x/y.png) `code` *em* <b>"
+        let t = Markdown.text(hostile)
+        #expect(!t.contains("\n"))
+        #expect(!t.contains("|") || t.contains("\\|"))
+        #expect(t.contains("\\#\\# 注入") && t.contains("\\!\\[img\\]") && t.contains("\\`code\\`") && t.contains("\\<b\\>"))
+        #expect(Rebalance.trialsNeeded(alpha: 0.001, confidence: 0.95) == 2995)
+        #expect(Rebalance.trialsNeeded(alpha: 0.05, confidence: 0.95) == 59)
+    }
+}
