@@ -82,6 +82,11 @@ extension TreeDecoder {
         if case .scalar = n.value {
             return number(n, path, parent: node, support: .nonNegative).map { Fee(amount: $0, basis: def) }
         }
+        guard n.pairs != nil else {
+            bag.add(n.location, path, Self.expected(Message(zh: "金额（如 0.8）或 {amount: 0.8, basis: completed}",
+                                                            en: "an amount (e.g. 0.8) or {amount: 0.8, basis: completed}"), found: n))
+            return nil
+        }
         guard let fm = mapping(n, schema: path) else { return nil }
         let amount = number(fm, "amount", at: path, node: n)
         let basis = word(fm, "basis", at: path, node: n, as: FeeBasis.self)

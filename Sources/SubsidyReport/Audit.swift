@@ -88,7 +88,7 @@ public enum Audit {
             // Less than the source, on purpose (allow_unallocated): the rest is a reserve, a warning.
             let reserve = !equal && src.allowUnallocated && sum < src.amount
             f(equal ? .note : reserve ? .warning : .error, ["概算表"],
-              "\(src.name)列合计 \(n(sum)) 万元，\(equal ? "与" : "不等于")来源金额 \(n(src.amount)) 万元"
+              "\(src.name)列合计 \(n(sum)) 万元，\(equal ? "等于" : "不等于")来源金额 \(n(src.amount)) 万元"
                 + (reserve ? "（\(n(src.amount - sum)) 万元未分配，allow_unallocated: true）" : "") + "；各行：\(shares)",
               "\(src.id) column sums to \(n(sum)) 万元 against the source's \(n(src.amount)) 万元" + (reserve ? " (the rest unallocated on purpose)" : ""))
         }
@@ -197,7 +197,7 @@ public enum Audit {
                     for k in 0..<Swift.min(a.batches.count, b.batches.count) {
                         let x = a.batches[k], y = b.batches[k]
                         if x.rate != y.rate || x.cap != y.cap {
-                            diffs.append("\(x.name)：\(pct(x.rate))/\(n(x.cap, 0))万 对 \(pct(y.rate))/\(n(y.cap, 0))万")
+                            diffs.append("\(x.name)：\(pct(x.rate))/\(formatNumber(x.cap))万 对 \(pct(y.rate))/\(formatNumber(y.cap))万")
                         }
                     }
                     if !diffs.isEmpty {
