@@ -201,7 +201,12 @@ public enum SensitivityReport {
                 "\(r.inputs[j].label)（总效应 ST = \(CSVTable.fixed(r.sobol[j].st, 2))，一阶 S1 = \(CSVTable.fixed(r.sobol[j].s1, 2))）"
             }.joined(separator: "、") + "。"
         }
-        if let t = r.tornado.first {
+        if r.metric.isProbability, r.outputMean < 0.02 || r.outputMean > 0.98 {
+            p += "注意：这一概率为 \(o.text(r.outputMean))，接近 0 或 1，其方差很小，Sobol 指数与单因素摆幅主要是抽样噪声，只宜参考；可加大 --sobol-n 与试验次数，或改看需求均值（--output-metric 预算行）。"
+        }
+        if let t = r.tornado.first, t.swing == 0 {
+            p += "单因素分析中，各输入从 P10 变到 P90 都不改变输出均值。"
+        } else if let t = r.tornado.first {
             p += "单因素分析中，\(t.input.label)从 P10（\(CSVTable.fixed(t.lowValue, 2))）变到 P90（\(CSVTable.fixed(t.highValue, 2))）使\(o.prob ? "这一概率" : "输出均值")从 \(o.text(t.outputLow)) 变为 \(o.text(t.outputHigh))，摆幅最大。"
         }
         p += "各一阶指数之和为 \(CSVTable.fixed(explained, 2))，其余 \(CSVTable.fixed(Swift.max(0, 1 - explained), 2)) 来自输入间的交互作用和企业层面的随机差异（投资额、硬件占比、验收结果等）。"
