@@ -90,7 +90,7 @@ extension TreeDecoder {
                     bag.add(b.location, p + ".budget", Message(zh: "应为各资金来源的金额，如 {regional: 2000, county: 600}",
                                                               en: "expected an amount per funding source, e.g. {regional: 2000, county: 600}"))
                 } else if let bm = mapping(b, p + ".budget", allowed: funding == nil ? (b.pairs?.map(\.key) ?? []) : sourceIDs) {
-                    for (k, v) in bm {
+                    for k in bm.keys.sorted() {
                         if let a = number(bm, k, at: p + ".budget", node: b) { budget[k] = a }
                     }
                     for s in funding ?? [] {

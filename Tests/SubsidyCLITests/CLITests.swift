@@ -28,8 +28,8 @@ struct CLITests {
         p.currentDirectoryURL = dir
         // Output to files, not pipes: a chatty command can never block on a full pipe.
         let outURL = dir.appendingPathComponent(".cli-out-\(UUID().uuidString)"), errURL = dir.appendingPathComponent(".cli-err-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: outURL); try? FileManager.default.removeItem(at: errURL) }
         p.standardOutput = try FileHandle(forWritingTo: outURL)
         p.standardError = try FileHandle(forWritingTo: errURL)
