@@ -61,8 +61,8 @@ struct RebalanceCommand: ParsableCommand {
             let start = Date()
             let loaded = try scenario.load()
             let sc = loaded.scenario
-            let seed = simulation.seed ?? sc.simulation.seed
-            let trials = simulation.trials ?? Swift.min(sc.simulation.trials, 20_000)
+            let seed = simulation.seed(for: sc)
+            let trials = simulation.whatIfTrials(for: sc)
             // The scenario's own simulation.trials may be below what rebalance needs.
             let needed = Swift.max(100, confidence > 0 && !joint ? Rebalance.trialsNeeded(alpha: maxShort, confidence: confidence) : 100)
             guard trials >= needed, (checkTrials ?? trials) >= 100 else {

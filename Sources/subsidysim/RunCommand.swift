@@ -39,7 +39,7 @@ struct RunCommand: ParsableCommand {
             let start = Date()
             let loaded = try scenario.load()
             let sc = loaded.scenario
-            let seed = simulation.seed ?? sc.simulation.seed
+            let seed = simulation.seed(for: sc)
             let trials = simulation.trials ?? sc.simulation.trials
             let model = CompiledModel(loaded, seed: seed)
             let (design, repaired) = try designFor(model, sc, seed: seed)

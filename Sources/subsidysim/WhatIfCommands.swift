@@ -77,8 +77,8 @@ struct SweepCommand: ParsableCommand {
                 throw ExitCode(64)
             }
             let sc = loaded.scenario
-            let seed = simulation.seed ?? sc.simulation.seed
-            let trials = simulation.trials ?? Swift.min(sc.simulation.trials, 20_000)
+            let seed = simulation.seed(for: sc)
+            let trials = simulation.whatIfTrials(for: sc)
             let probe = CompiledModel(loaded, seed: seed)
             let (design, _) = try designFor(probe, sc, seed: seed, sampling: simulation.sampling)
             let lines = [line.lineID ?? .transformation]
@@ -155,7 +155,7 @@ struct SolveCommand: ParsableCommand {
                                              minUse: minUse, alpha: alpha, source: source, step: step, minimize: minimize,
                                              integer: integer, trials: simulation.trials)
             let sc = loaded.scenario
-            let seed = simulation.seed ?? sc.simulation.seed
+            let seed = simulation.seed(for: sc)
             let (design, _) = try designFor(CompiledModel(loaded, seed: seed), sc, seed: seed, sampling: simulation.sampling)
             let out = simulation.output ?? "Output/\(sc.id)/solve-\(folderName([vary]))"
             let r = try SolveReport.run(q, loaded: loaded, design: design, invocation: invocation(start, seed: seed, threads: simulation.threadCount),
@@ -201,7 +201,7 @@ struct SensitivityCommand: ParsableCommand {
             let start = Date()
             let loaded = try scenario.load()
             let sc = loaded.scenario
-            let seed = simulation.seed ?? sc.simulation.seed
+            let seed = simulation.seed(for: sc)
             let metric = outputMetric
             let mcTrials = simulation.trials ?? 20_000
             let (mcDesign, _) = try designFor(CompiledModel(loaded, seed: seed), sc, seed: seed, sampling: simulation.sampling)
