@@ -105,8 +105,7 @@ public enum CompareReport {
         guard let ref = r.rows.first else { return [] }
         var out: [String] = []
         for row in r.rows.dropFirst() {
-            let moved = row.shortDifference.enumerated().filter { $0.element.significant && abs($0.element.mean) >= 0.005 }
-                .sorted { abs($0.element.mean) > abs($1.element.mean) }.prefix(3)
+            let moved = biggestChanges(row)
             var s = "「\(Markdown.text(row.entry.label))」相比「\(Markdown.text(ref.entry.label))」"
             s += row.sameFirms ? "（同一批模拟企业，逐次试验配对）：" : "（企业总体的假设不同，模拟企业不同；差异含总体假设的影响，仍按试验配对）："
             if moved.isEmpty {
@@ -127,12 +126,18 @@ public enum CompareReport {
         return out
     }
 
+    /// The lines whose chance of running short moved most against the reference (at most three,
+    /// at least half a point, interval excluding 0), largest first.
+    static func biggestChanges(_ row: Compare.Row) -> ArraySlice<(offset: Int, element: Compare.Difference)> {
+        row.shortDifference.enumerated().filter { $0.element.significant && abs($0.element.mean) >= 0.005 }
+            .sorted { abs($0.element.mean) > abs($1.element.mean) }.prefix(3)
+    }
+
     /// The same findings for the terminal in English (`--lang en`).
     public static func paragraphEnglish(_ r: Compare.Result) -> [String] {
         guard let ref = r.rows.first else { return [] }
         return r.rows.dropFirst().map { row in
-            let moved = row.shortDifference.enumerated().filter { $0.element.significant && abs($0.element.mean) >= 0.005 }
-                .sorted { abs($0.element.mean) > abs($1.element.mean) }.prefix(3)
+            let moved = biggestChanges(row)
             var s = "\(row.entry.id) against \(ref.entry.id)\(row.sameFirms ? " (same firms, paired)" : " (other population, paired trials)"): "
             s += moved.isEmpty ? "no line's chance of running short moves beyond simulation error"
                 : moved.map { i, d in

@@ -283,14 +283,13 @@ public enum RebalanceReport {
             out.append("\(Markdown.text(f.name))有 \(formatNumber(st.proposal.unallocated[j])) 万元没有任何预算行需要（\(f.onlyLines.map { "只能用于" + $0.map(\.clause).joined() } ?? "各行都已满足")），"
                        + "建议表把它列为未分配资金（allow_unallocated: true）。")
         }
-        for (j, f) in s.funding.enumerated() where f.onlyLines != nil {
+        for f in s.funding where f.onlyLines != nil {
             let lines = s.lines.indices.filter { f.onlyLines!.contains(s.lines[$0].id) }
             let need = lines.map { st.proposal.needs[$0] }.reduce(0, +)
             if need < f.amount - 0.005 {
                 out.append("\(Markdown.text(f.name)) \(formatNumber(f.amount)) 万元只能用于\(f.onlyLines!.map(\.clause).joined())，"
                            + "而按目标这些预算行只需 \(formatNumber(need)) 万元：多出的部分必然结余（见结余一栏），除非放宽用途限制。")
             }
-            _ = j
         }
         if !st.proposal.unpayable.isEmpty {
             out.append("**没有资金来源可以支付**：" + st.proposal.unpayable.map { "\($0.clause)\($0.chineseName)" }.joined(separator: "、")

@@ -55,7 +55,6 @@ struct RebalanceReportTests {
 
     @Test("one source restricted to （一）: the other lines are reported as payable by no source, never as --set errors")
     func oneRestrictedSource() throws {
-        let text = String(decoding: try #require(LoadedScenario.builtinData()), as: UTF8.self)
         let d = try Self.folder()
         defer { try? FileManager.default.removeItem(at: d) }
         let file = d.appendingPathComponent("one.yaml")
@@ -73,7 +72,6 @@ struct RebalanceReportTests {
               - {id: service_provider, budget: {only: 0}}
               - {id: professional_services, budget: {only: 0}}
             """.write(to: file, atomically: true, encoding: .utf8)
-        _ = text
         let loaded = try LoadedScenario.load(file.path)
         let st = try Rebalance.study(loaded, options: .init(alpha: 0.05, unit: 5), trials: 1000, checkTrials: 300, seed: 2, threads: 2, sampling: nil)
         #expect(!st.proposal.feasible)

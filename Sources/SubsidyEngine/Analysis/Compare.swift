@@ -120,7 +120,7 @@ public enum Compare {
         func diff(_ a: [Double], _ b: [Double]) -> Difference { Difference(zip(a, b).map { $0 - $1 }) }
         var rows: [Row] = []
         for (v, e) in entries.enumerated() {
-            let sh = short(v)
+            let sh = v == 0 ? refShort : short(v)
             rows.append(Row(
                 entry: e, summary: summaries[v], sameFirms: firms(e.variant.scenario.population) == refPop,
                 shortDifference: L.lines.indices.map { diff(sh[$0], refShort[$0]) },

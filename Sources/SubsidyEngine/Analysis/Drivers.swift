@@ -53,6 +53,12 @@ public enum Drivers {
             let s = r.model.scenarios[v]
             let uncertain = TrialInputs.uncertain(s.population)
             let cols = uncertain.compactMap { u in r.model.inputs.firstIndex { $0.id == u.id }.map { (u, $0) } }
+            // Each input over all trials, once per variant: its median and standard deviation.
+            let overall = cols.map { _, c -> (median: Double, sd: Double) in
+                var m = Moments()
+                for value in r.inputValues[c] { m.add(value) }
+                return (Statistics.quantiles(r.inputValues[c], [0.5])[0], m.sd)
+            }
             var out: [Line] = []
             for (i, id) in L.lines.enumerated() {
                 let budget = s.line(id)?.total ?? 0
@@ -63,13 +69,9 @@ public enum Drivers {
                 let q = Statistics.quantiles(demand, [0.05, 0.5])
                 var drivers: [Driver] = []
                 if short.count >= minShortTrials {
-                    for (input, c) in cols {
+                    for ((input, c), (all, sd)) in zip(cols, overall) {
                         let x = r.inputValues[c]
-                        let all = Statistics.quantiles(x, [0.5])[0]
                         let sub = Statistics.quantiles(short.map { x[$0] }, [0.5])[0]
-                        var m = Moments()
-                        for value in x { m.add(value) }
-                        let sd = m.sd
                         drivers.append(Driver(input: input, medianAll: all, medianShort: sub, sdAll: sd, shift: sd > 0 ? (sub - all) / sd : 0))
                     }
                     drivers.sort { abs($0.shift) != abs($1.shift) ? abs($0.shift) > abs($1.shift) : $0.input.id < $1.input.id }

@@ -109,7 +109,7 @@ public enum Rebalance {
             while lo < hi {
                 let mid = (lo + hi + 1) / 2
                 let b = budgets(mid).map(roundUp)
-                if anyShort(demands, b, hold: o.hold, current: current).allSatisfy({ $0 <= allowed }) { lo = mid } else { hi = mid - 1 }
+                if anyShort(demands, b).allSatisfy({ $0 <= allowed }) { lo = mid } else { hi = mid - 1 }
             }
             needs = budgets(lo)
             level = n > 0 ? 1 - Double(lo) / Double(n) : 1
@@ -154,15 +154,14 @@ public enum Rebalance {
             while left[j] > 1e-9, !lines.isEmpty {
                 let u = Swift.min(step, left[j])
                 let totals = budgets.map { $0.reduce(0, +) }
-                guard let best = bestLine(lines, demands: sorted, raw: demands, totals: totals, add: u, target: o.target,
-                                          hold: o.hold, scenario: s) else { break }
+                guard let best = bestLine(lines, demands: sorted, raw: demands, totals: totals, add: u, target: o.target) else { break }
                 budgets[best][j] += u
                 left[j] -= u
             }
         }
         let totals = budgets.map { $0.reduce(0, +) }
         let fitted = sorted.map { v in (0..<nL).map { l in shortFraction(v[l], totals[l]) } }
-        let any = anyShort(demands, totals, hold: [], current: current).map { n > 0 ? $0 / Double(n) : 0 }
+        let any = anyShort(demands, totals).map { n > 0 ? $0 / Double(n) : 0 }
         // Budgets on the unit's lattice read back exactly (849.92, not 849.9200000000001).
         let tidy = budgets.map { row in row.map { x in Double(String(format: "%.10g", x)) ?? x } }
         return Proposal(budgets: tidy, needs: needs, extra: extra, unallocated: left.map { Swift.max(0, $0) },
@@ -202,7 +201,7 @@ public enum Rebalance {
     }
 
     /// Per variant: the number of trials in which some line's demand is above its budget.
-    static func anyShort(_ demands: [[[Double]]], _ totals: [Double], hold: Set<LineID>, current: [[Double]]) -> [Double] {
+    static func anyShort(_ demands: [[[Double]]], _ totals: [Double]) -> [Double] {
         demands.map { v in
             let n = v.first?.count ?? 0
             var c = 0
@@ -214,7 +213,7 @@ public enum Rebalance {
     /// Where one more unit of money lowers the risk most; nil when it lowers it nowhere and no
     /// line can use it (every line's demand always fits).
     static func bestLine(_ lines: [Int], demands sorted: [[[Double]]], raw: [[[Double]]], totals: [Double], add u: Double,
-                         target: Target, hold: Set<LineID>, scenario s: Scenario) -> Int? {
+                         target: Target) -> Int? {
         switch target {
         case .perLine:
             // The highest chance of running short over the variants; ties to the earlier clause.

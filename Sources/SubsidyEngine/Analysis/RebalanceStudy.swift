@@ -90,11 +90,16 @@ extension Rebalance {
         return (caps(lo), true)
     }
 
+    /// The variants a proposal is fitted to: those named (all when none are).
+    static func fittedIndices(_ loaded: LoadedScenario, _ ids: [String]) -> [Int] {
+        ids.isEmpty ? Array(loaded.variants.indices) : loaded.variants.indices.filter { ids.contains(loaded.variants[$0].id) }
+    }
+
     /// One fitting run and its proposal.
     static func fit(_ loaded: LoadedScenario, options: Options, variants ids: [String], trials: Int, seed: UInt64, threads: Int,
                     sampling: SamplingMethod?) throws -> Proposal {
         let s = loaded.scenario
-        let fitted = ids.isEmpty ? Array(loaded.variants.indices) : loaded.variants.indices.filter { ids.contains(loaded.variants[$0].id) }
+        let fitted = fittedIndices(loaded, ids)
         let model = CompiledModel(loaded, seed: seed)
         let L = model.layout
         let design = try TrialDesign.forScenario(model, scenario: s, sampling: sampling, seed: seed).design
@@ -111,7 +116,7 @@ extension Rebalance {
     static func fitAndCheck(_ loaded: LoadedScenario, original: LoadedScenario, options: Options, variants ids: [String], trials: Int,
                             checkTrials: Int, seed: UInt64, threads: Int, sampling: SamplingMethod?, extraOverrides: [Override]) throws -> Study {
         let s = loaded.scenario
-        let fitted = ids.isEmpty ? Array(loaded.variants.indices) : loaded.variants.indices.filter { ids.contains(loaded.variants[$0].id) }
+        let fitted = fittedIndices(loaded, ids)
         let proposal = try fit(loaded, options: options, variants: ids, trials: trials, seed: seed, threads: threads, sampling: sampling)
 
         var overrides: [Override] = extraOverrides
