@@ -3,6 +3,8 @@ import Foundation
 /// Reads a located YAML tree into typed values, collecting every problem instead of stopping.
 struct TreeDecoder {
     var bag = DiagnosticBag()
+    /// `basis:`/`confidence:` read so far, by the input's concrete path (`InputNote`).
+    var notes: [String: InputNote] = [:]
 
     // MARK: messages
 

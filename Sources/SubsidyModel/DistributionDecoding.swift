@@ -37,7 +37,8 @@ extension TreeDecoder {
                 en: "unknown distribution '\(name)'\(hint.map { "; did you mean '\($0)'?" } ?? "") (expected one of: \(names))"))
             return nil
         }
-        guard let m = mapping(node, path, allowed: family.keys) else { return nil }
+        guard let m = mapping(node, path, allowed: family.keys + InputNote.keys) else { return nil }
+        inputNote(m, at: path, node: node)
         let before = bag.items.count
         var lower: Double?, upper: Double?
         if family.truncatable {

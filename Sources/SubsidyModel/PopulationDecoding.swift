@@ -64,6 +64,7 @@ extension TreeDecoder {
                 let share = number(sm, "share", at: q, node: x)
                 let factor = number(sm, "investment_factor", at: q, node: x)
                 let sf = number(sm, "smart_factory", at: q, node: x)
+                inputNote(sm, at: q, node: x)
                 if let s = sm["share"] { shareNodes.append(s) }
                 if let id, segments.contains(where: { $0.id == id }) {
                     bag.add(sm["id"]!.location, q + ".id", Message(zh: "行业分组 “\(id)” 重复", en: "segment '\(id)' appears twice"))
@@ -124,6 +125,7 @@ extension TreeDecoder {
               !segments.isEmpty, !batches.isEmpty else { return nil }
         return Population(firms: firms, batches: batches, segments: segments, investment: investment, hardwareShare: hw, score: score,
                           priceFactor: price, cloudUptake: cloud, chainCases: cases, chainCaseAward: award, chainCaseHolder: holder,
-                          chainCaseUnheld: unheld, serviceProviders: providers, correlations: correlations)
+                          chainCaseUnheld: unheld, serviceProviders: providers, correlations: correlations,
+                          notes: notes.filter { $0.key.hasPrefix("population.") })
     }
 }

@@ -274,6 +274,10 @@ public struct Population: Sendable, Hashable {
     public var serviceProviders: Distribution
     /// Rank correlations between trial-level inputs (Iman–Conover), by input id.
     public var correlations: [Correlation]
+    /// What each input rests on (`basis:`, `confidence:`), by its concrete path
+    /// (`population.investment`, `population.batches[1].pass`, `population.segments[0]`).
+    /// Documentation only: no number depends on it.
+    public var notes: [String: InputNote] = [:]
 
     /// Largest firm count allowed per batch (memory guard).
     public static let maxFirmsPerBatch = 100_000

@@ -29,7 +29,10 @@ extension Schema {
             out += "| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |\n"
         }
         // The distribution families, from their own table (DistributionFamilies.swift).
-        out += "\n## 分布 / Distributions\n\n写法：`{dist: 名称, 参数…}`；带 ? 的参数可省略；同一分布的几种写法任选其一。\n\n"
+        out += "\n## 分布 / Distributions\n\n写法：`{dist: 名称, 参数…}`；带 ? 的参数可省略；同一分布的几种写法任选其一。\n\n" +
+            "每个分布还可写 `basis:`（依据：数据来源或理由，文字）与 `confidence:`（置信度：`高`、`中` 或 `低`），" +
+            "例如 `{dist: lognormal, median: 45, p90: 120, basis: 杭州平均补助22万元, confidence: 低}`；固定值写成 " +
+            "`{dist: fixed, value: 3, basis: …, confidence: 中}`。它们不改变任何计算结果，只进入报告的“主要假设”表；`subsidysim check` 列出没有写它们的输入。\n\n"
         out += DistributionFamily.reference(.zh).split(separator: "\n").map { "- `" + $0.prefix { $0 != " " } + "`" + $0.drop { $0 != " " } }.joined(separator: "\n") + "\n"
         return out
     }

@@ -223,6 +223,8 @@ public enum Audit {
             f(.note, ["概算表"], "路径研究费用草案未列金额，本情景假设 \(n(p.researchCost)) 万元", "the draft gives no amount for path research; this scenario assumes \(n(p.researchCost)) 万元")
         }
         f(.note, ["（八）"], "（八）“根据所服务试点企业的梳理”疑为“数量”之误", "(8) reads 梳理 ('sorting') where 数量 ('number') seems meant")
+        // 5. Inputs whose basis or confidence the scenario does not state (the assumptions register).
+        if let undocumented = AssumptionRegister.finding(loaded) { out.append(undocumented) }
         return out.sorted { $0.severity < $1.severity }
     }
 

@@ -1,0 +1,151 @@
+import Foundation
+import SubsidyEngine
+import SubsidyModel
+
+/// The assumptions register (主要假设): every population input of the scenario with the value it
+/// was run with, what that value rests on (`basis:`), how sure the author is (`confidence:`), and
+/// — where the run's driver analysis says so — which budget lines' shortfalls it moves. It is the
+/// same list in summary.md, 报告.docx, 结果.xlsx and `check`'s note on inputs without a basis.
+public enum AssumptionRegister {
+    public struct Entry: Sendable {
+        /// The concrete key path (`population.batches[1].pass`, `population.segments[0]`).
+        public var path: String
+        /// The input's Chinese name, with the batch or segment filled in ("第二批二级达标率").
+        public var name: String
+        /// 试验级 (one value per trial: uncertainty about the world), 企业级 (varies between firms),
+        /// 固定 (one value for every trial), or 行业分组.
+        public var level: String
+        /// As written in the scenario (YAML flow text, without basis and confidence).
+        public var written: String
+        /// Mean and the 5th and 95th percentiles of the law (before the segment factor or price
+        /// level), in the field's units; nil for a segment.
+        public var mean: Double?
+        public var p5: Double?
+        public var p95: Double?
+        /// The field, for formatting the numbers above (万元, %, 家).
+        public var field: FieldInfo
+        public var basis: String?
+        public var confidence: Confidence?
+        /// Set on the command line (`--set`) for this run, so the written basis may no longer fit.
+        public var overridden: Bool
+        /// Budget lines whose shortfall trials this input moves (|shift| ≥ 0.5 sd), the largest
+        /// shift per line over the variants: "（一）偏高 0.9σ".
+        public var moves: [String]
+
+        /// Mean and 90% range as a person reads them: "均值 53.3家（P5 36.6家 – P95 72.3家）".
+        public var rangeText: String {
+            guard let mean, let p5, let p95 else { return "" }
+            if p5 == p95 { return field.format(number: mean) }
+            return "均值 \(field.format(number: mean))（P5 \(field.format(number: p5)) – P95 \(field.format(number: p95))）"
+        }
+
+        /// True when the entry lacks a basis or a confidence level.
+        public var undocumented: Bool { basis == nil || confidence == nil }
+    }
+
+    /// The register of `loaded`'s base scenario, with the drivers of a finished run when given.
+    public static func entries(_ loaded: LoadedScenario, drivers: [[Drivers.Line]] = []) -> [Entry] {
+        let sc = loaded.scenario
+        let p = sc.population
+        let overridden = Set(loaded.overrides.map(\.path.description))
+        let trialPaths = Set(TrialInputs.list(p).map(\.path))
+        let moves = movedLines(drivers)
+        func written(_ path: String) -> String {
+            guard let kp = ScenarioPath(path), let node = loaded.tree.get(kp) else { return "" }
+            guard case let .mapping(pairs) = node.value else { return node.flowText }
+            return "{" + pairs.filter { !InputNote.keys.contains($0.key) }.map { $0.key + ": " + $0.value.flowText }.joined(separator: ", ") + "}"
+        }
+        func touched(_ path: String) -> Bool { overridden.contains { $0 == path || $0.hasPrefix(path + ".") } }
+
+        var out: [Entry] = []
+        var segmentsAdded = false
+        for site in p.distributionSites {
+            // Segments come right after the batches, in the scenario's own order.
+            if !segmentsAdded, !site.path.hasPrefix("population.firms"), !site.path.hasPrefix("population.batches") {
+                out += segmentEntries(loaded, overridden: touched)
+                segmentsAdded = true
+            }
+            let d = PreparedDistribution(site.distribution)
+            let kp = ScenarioPath(site.path)
+            let field = kp.map { FieldInfo.of($0, in: sc) } ?? FieldInfo(name: site.path, kind: .number, unit: "")
+            let level = site.distribution.isFixed ? "固定" : trialPaths.contains(site.path) ? "试验级" : "企业级"
+            let note = p.notes[site.path]
+            out.append(Entry(path: site.path, name: field.name, level: level, written: written(site.path),
+                             mean: d.mean, p5: d.exactQuantile(0.05), p95: d.exactQuantile(0.95), field: field,
+                             basis: note?.basis, confidence: note?.confidence, overridden: touched(site.path),
+                             moves: moves[site.path] ?? []))
+        }
+        if !segmentsAdded { out += segmentEntries(loaded, overridden: touched) }
+        return out
+    }
+
+    static func segmentEntries(_ loaded: LoadedScenario, overridden: (String) -> Bool) -> [Entry] {
+        let p = loaded.scenario.population
+        return p.segments.enumerated().map { i, s in
+            let path = "population.segments[\(i)]"
+            let note = p.notes[path]
+            let pct = FieldInfo(name: "", kind: .fraction, unit: "")
+            let text = "企业占比 \(pct.format(number: s.share))，投资系数 \(formatNumber(s.investmentFactor))，新评先进级概率 \(pct.format(number: s.smartFactory))"
+            return Entry(path: path, name: "行业分组：" + s.name, level: "行业分组", written: text, mean: nil, p5: nil, p95: nil,
+                         field: FieldInfo(name: s.name, kind: .text, unit: ""), basis: note?.basis, confidence: note?.confidence,
+                         overridden: overridden(path), moves: [])
+        }
+    }
+
+    /// Per input path, the lines whose short trials it shifts by 0.5 sd or more (largest shift per
+    /// line over the variants), largest first.
+    static func movedLines(_ drivers: [[Drivers.Line]]) -> [String: [String]] {
+        var best: [String: [LineID: Double]] = [:]
+        for lines in drivers {
+            for l in lines where !l.tooFew && !l.structural {
+                for d in l.significant {
+                    let old = best[d.input.path]?[l.line] ?? 0
+                    if abs(d.shift) > abs(old) { best[d.input.path, default: [:]][l.line] = d.shift }
+                }
+            }
+        }
+        return best.mapValues { byLine in
+            byLine.sorted { abs($0.value) != abs($1.value) ? abs($0.value) > abs($1.value) : $0.key.rawValue < $1.key.rawValue }
+                .map { "\($0.key.clause)\($0.value > 0 ? "偏高" : "偏低") \(CSVTable.fixed(abs($0.value), 1))σ" }
+        }
+    }
+
+    /// The inputs without a basis or a confidence level, as a `check` note; nil when all have both.
+    public static func finding(_ loaded: LoadedScenario) -> Finding? {
+        let missing = entries(loaded).filter(\.undocumented)
+        guard !missing.isEmpty else { return nil }
+        let names = missing.map { "\($0.name)（`\($0.path)`）" }
+        return Finding(severity: .note, clauses: ["主要假设"],
+                       zh: "\(missing.count) 个输入没有写依据（basis）或置信度（confidence：高/中/低）：\(names.joined(separator: "、"))。报告的“主要假设”表中它们显示为“未说明”；请在情景文件中补写，例如 `{dist: beta, mean: 0.9, sd: 0.05, basis: 银川2024年验收结果, confidence: 中}`。",
+                       en: "\(missing.count) input(s) have no basis or confidence level (basis:, confidence: high/medium/low): \(missing.map(\.path).joined(separator: ", ")). They show as \"not stated\" in the report's assumptions register; add them in the scenario file.")
+    }
+
+    /// The 主要假设 section of summary.md and 报告.docx.
+    public static func markdown(_ entries: [Entry], heading: String = "## 主要假设") -> String {
+        guard !entries.isEmpty else { return "" }
+        var md = "\(heading)\n\n"
+        md += "> 下表列出情景中的每个输入：计算所用的取值、它的依据与置信度。“试验级”输入每次试验取一个值，表示对实际情况的不确定；"
+        md += "“企业级”输入在企业之间变化。**结果表中的 95% 区间只反映模拟次数带来的误差（模拟精度），不反映这些假设本身的不确定性**："
+        md += "假设取值不同，结果也会不同；影响最大的输入见“对结果的影响”一列与 `subsidysim sensitivity`。\n\n"
+        md += "| 输入 | 类型 | 写法 | 均值与范围 | 依据 | 置信度 | 对结果的影响 |\n|---|---|---|---|---|---|---|\n"
+        for e in entries {
+            let basis = e.basis.map(Markdown.text) ?? "未说明"
+            let conf = e.confidence?.rawValue ?? "未说明"
+            let written = e.written.isEmpty ? "" : Markdown.text(e.written) + (e.overridden ? "（本次用 --set 修改）" : "")
+            let moves = e.moves.isEmpty ? (e.level == "试验级" ? "不明显" : "") : e.moves.joined(separator: "；")
+            md += "| \(Markdown.text(e.name)) | \(e.level) | \(written) | \(e.rangeText) | \(basis) | \(conf) | \(moves) |\n"
+        }
+        let low = entries.filter { $0.confidence == .low }
+        let key = entries.filter { !$0.moves.isEmpty }
+        md += "\n"
+        if !low.isEmpty {
+            md += "置信度为“低”的输入有 \(low.count) 个。"
+        }
+        if !key.isEmpty {
+            md += "对资金不足影响最明显的输入：" + key.prefix(4).map { "\(Markdown.text($0.name))（\($0.moves.first ?? "")）" }.joined(separator: "、")
+            md += "。“偏高 0.9σ”指在该行资金不足的试验中，这个输入的中位数比全部试验高 0.9 个标准差。"
+        }
+        if !low.isEmpty || !key.isEmpty { md += "定稿前，最值得核实的是置信度低、影响又明显的输入。\n\n" }
+        return md
+    }
+}
