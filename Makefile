@@ -5,13 +5,15 @@
 #   make test-release  the determinism, golden, stream-contract and CLI tests in a release build
 #                      (the hot loops use unsafe pointers and @inline(__always): debug tests do not cover them)
 #   make fuzz   libFuzzer on the scenario loader for FUZZ_SECONDS (default 180)
+#   make report-preview  runs the draft, then renders 报告.docx (and 结果.xlsx) to PDF and PNG
+#                        pages with LibreOffice headless in PREVIEW (default Output/pingluo-draft/preview/)
 SWIFT ?= swift
 RUN_ARGS ?=
 BIN := .build/release/subsidysim
 BENCH := .build/release/subsidysim-bench
 SOURCES := Package.swift $(shell find Sources -type f 2>/dev/null)
 
-.PHONY: run test test-release bench build bootstrap clean fuzz
+.PHONY: run test test-release bench build bootstrap clean fuzz report-preview
 
 bootstrap:
 	@scripts/bootstrap
@@ -43,6 +45,12 @@ test-release: bootstrap
 
 bench: bootstrap $(BENCH)
 	$(BENCH)
+
+PREVIEW ?= Output/pingluo-draft
+report-preview: $(BIN)
+	@scripts/bootstrap --preview
+	$(BIN) run --quiet $(RUN_ARGS)
+	scripts/report-preview $(PREVIEW)
 
 FUZZ_SECONDS ?= 180
 fuzz: bootstrap

@@ -36,10 +36,12 @@ let package = Package(
             dependencies: ["CGSL", "SubsidyModel"],
             swiftSettings: [.enableUpcomingFeature("InternalImportsByDefault")]
         ),
-        // CSV, gnuplot scripts, summary.md, manifest, atomic output folders.
+        // CSV, gnuplot scripts, summary.md, 报告.docx (through pandoc), manifest, atomic output folders.
         .target(
             name: "SubsidyReport",
-            dependencies: ["SubsidyModel", "SubsidyEngine"]
+            dependencies: ["SubsidyModel", "SubsidyEngine"],
+            // pandoc's style sheet for 报告.docx, built by scripts/make-reference-docx.
+            resources: [.embedInCode("Resources/reference.docx")]
         ),
         .executableTarget(
             name: "subsidysim",

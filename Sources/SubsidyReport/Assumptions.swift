@@ -35,8 +35,15 @@ public enum AssumptionRegister {
         /// Mean and 90% range as a person reads them: "均值 53.3家（P5 36.6家 – P95 72.3家）".
         public var rangeText: String {
             guard let mean, let p5, let p95 else { return "" }
-            if p5 == p95 { return field.format(number: mean) }
-            return "均值 \(field.format(number: mean))（P5 \(field.format(number: p5)) – P95 \(field.format(number: p95))）"
+            // Plain numbers (a price factor) have no stated precision: two decimals read well; a
+            // count's mean keeps one decimal (1.5 cases), its percentiles are whole.
+            func f(_ x: Double, mean: Bool = false) -> String {
+                if field.resolution == nil { return CSVTable.fixed(x, 2) + field.unit }
+                if field.isWhole && mean && x != x.rounded() { return CSVTable.fixed(x, 1) + field.unit }
+                return field.format(number: x)
+            }
+            if p5 == p95 { return f(mean) }
+            return "均值 \(f(mean, mean: true))（P5 \(f(p5)) – P95 \(f(p95))）"
         }
 
         /// True when the entry lacks a basis or a confidence level.
@@ -127,14 +134,15 @@ public enum AssumptionRegister {
         md += "> 下表列出情景中的每个输入：计算所用的取值、它的依据与置信度。“试验级”输入每次试验取一个值，表示对实际情况的不确定；"
         md += "“企业级”输入在企业之间变化。**结果表中的 95% 区间只反映模拟次数带来的误差（模拟精度），不反映这些假设本身的不确定性**："
         md += "假设取值不同，结果也会不同；影响最大的输入见“对结果的影响”一列与 `subsidysim sensitivity`。\n\n"
-        md += "| 输入 | 类型 | 写法 | 均值与范围 | 依据 | 置信度 | 对结果的影响 |\n|---|---|---|---|---|---|---|\n"
+        var t = MarkdownTable(["输入", "类型", "写法", "均值与范围", "依据", "置信度", "对结果的影响"], rightAligned: [Bool](repeating: false, count: 7))
         for e in entries {
             let basis = e.basis.map(Markdown.text) ?? "未说明"
             let conf = e.confidence?.rawValue ?? "未说明"
             let written = e.written.isEmpty ? "" : Markdown.text(e.written) + (e.overridden ? "（本次用 --set 修改）" : "")
             let moves = e.moves.isEmpty ? (e.level == "试验级" ? "不明显" : "") : e.moves.joined(separator: "；")
-            md += "| \(Markdown.text(e.name)) | \(e.level) | \(written) | \(e.rangeText) | \(basis) | \(conf) | \(moves) |\n"
+            t.add([Markdown.text(e.name), e.level, written, e.rangeText, basis, conf, moves])
         }
+        md += t.text
         let low = entries.filter { $0.confidence == .low }
         let key = entries.filter { !$0.moves.isEmpty }
         md += "\n"

@@ -337,16 +337,25 @@ public enum Charts {
     }
 
     /// The summary.md section for the charts: an image per drawn chart, a line per omitted one.
-    public static func markdown(_ outcomes: [Outcome], folder: String = "charts", heading: String? = "## 图表\n\n", level: String = "###") -> String {
+    /// With `printWidth` (for 报告.docx) each chart is a numbered figure at that width
+    /// ("图 1　caption", pandoc's `{width=16cm}`) instead of a sub-heading and an image.
+    public static func markdown(_ outcomes: [Outcome], folder: String = "charts", heading: String? = "## 图表\n\n", level: String = "###",
+                                printWidth: String? = nil) -> String {
         guard !outcomes.isEmpty else { return "" }
         var md = heading ?? ""
-        for o in outcomes where o.drawn {
-            md += "\(level) \(o.caption)\n\n![\(o.caption)](\(folder)/\(o.name).png)\n\n"
+        for (k, o) in outcomes.filter(\.drawn).enumerated() {
+            // A caption may hold a scenario's names (a sweep's axis, a segment): it stays text.
+            let caption = Markdown.text(o.caption)
+            if let w = printWidth {
+                md += "![图 \(k + 1)　\(caption)](\(folder)/\(o.name).png){width=\(w)}\n\n"
+            } else {
+                md += "\(level) \(caption)\n\n![\(caption)](\(folder)/\(o.name).png)\n\n"
+            }
         }
         let omitted = outcomes.filter { !$0.drawn }
         if !omitted.isEmpty {
             md += "**未绘制的图表：**\n\n"
-            for o in omitted { md += "- \(o.caption)（\(folder)/\(o.name).png）：\(o.omitted ?? "")\n" }
+            for o in omitted { md += "- \(Markdown.text(o.caption))（\(folder)/\(o.name).png）：\(o.omitted ?? "")\n" }
             md += "\n"
         }
         return md

@@ -148,8 +148,9 @@ public enum Gnuplot {
 
     /// Runs `executable arguments…` with its working directory `directory`, in its own process
     /// group, stdin and stdout on /dev/null, stderr captured (first 64 kB); kills the group after
-    /// `timeout` seconds.
-    static func run(_ executable: String, _ arguments: [String], in directory: String, timeout: Double) throws -> Outcome {
+    /// `timeout` seconds. `environment` entries are set (or replaced) in the child's environment.
+    static func run(_ executable: String, _ arguments: [String], in directory: String, timeout: Double,
+                    environment: [String: String] = [:]) throws -> Outcome {
         var exe = executable
         var args = [executable] + arguments
         if addChdir == nil {
@@ -188,8 +189,13 @@ public enum Gnuplot {
         posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
         var pid: pid_t = 0
         let cargs: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
-        let rc = posix_spawn(&pid, exe, &fa, &attr, cargs, environ)
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        let cenv: [UnsafeMutablePointer<CChar>?] = environment.isEmpty ? [] : env.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        let rc = cenv.isEmpty ? posix_spawn(&pid, exe, &fa, &attr, cargs, environ)
+                              : cenv.withUnsafeBufferPointer { posix_spawn(&pid, exe, &fa, &attr, cargs, UnsafeMutablePointer(mutating: $0.baseAddress)) }
         cargs.forEach { free($0) }
+        cenv.forEach { free($0) }
         posix_spawn_file_actions_destroy(&fa)
         posix_spawnattr_destroy(&attr)
         close(fds[1])

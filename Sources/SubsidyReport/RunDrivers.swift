@@ -38,7 +38,7 @@ public enum RunDrivers {
         for (v, lines) in d.enumerated() where !lines.isEmpty {
             if d.count > 1 { md += "**\(labels[v])**\n\n" }
             for l in lines {
-                md += "- " + sentence(l) + "\n"
+                md += "- " + sentence(l) + "\n\n"
             }
             md += "\n"
         }

@@ -12,6 +12,8 @@ public struct RunReport {
     public var dumpTrials: Bool
     public var programVersion: String
     public var sampling: SamplingMethod
+    /// Write 报告.docx (through pandoc) beside summary.md; `--no-docx` turns it off.
+    public var writeDocx = true
 
     public init(loaded: LoadedScenario, result: SimulationResult, findings: [Finding], commandLine: [String], startTime: Date,
                 dumpTrials: Bool, programVersion: String, sampling: SamplingMethod) {
@@ -71,9 +73,9 @@ public struct RunReport {
             if let sha = rec?.sha256, sha == loaded.sha256 { return nil }
             let when = rec?.start.map { "，生成于 \($0)" } ?? ""
             if let sha = rec?.sha256 {
-                return (n, "文件夹 `\(n)/` 来自另一个情景（情景 SHA-256 `\(sha.prefix(12))…`，本次为 `\(loaded.sha256.prefix(12))…`\(when)），不是本次运行的结果，请重新运行或删除。")
+                return (n, "文件夹 \(Markdown.code(n + "/")) 来自另一个情景（情景 SHA-256 `\(sha.prefix(12))…`，本次为 `\(loaded.sha256.prefix(12))…`\(Markdown.text(when))），不是本次运行的结果，请重新运行或删除。")
             }
-            return (n, "文件夹 `\(n)/` 没有可读的 manifest.json，无法确认它来自哪个情景，不能当作本次运行的结果。")
+            return (n, "文件夹 \(Markdown.code(n + "/")) 没有可读的 manifest.json，无法确认它来自哪个情景，不能当作本次运行的结果。")
         }
     }
 
@@ -104,6 +106,11 @@ public struct RunReport {
             let stale = self.staleNotes(staging)
             warnings += stale.map { "注意：\($0.folder) 来自另一个情景或无法确认来源，不是本次结果 / note: \($0.folder) is not from this scenario" }
             try staging.write("summary.md", text: self.markdown(summaries, charts: drawn.outcomes, stale: stale.map(\.note), drivers: drivers))
+            if self.writeDocx {
+                let source = self.markdown(summaries, charts: drawn.outcomes, stale: stale.map(\.note), drivers: drivers,
+                                           printWidth: WordReport.printWidth)
+                if let w = WordReport.write(markdown: source, in: staging) { warnings.append(w) }
+            }
             try Manifest.write(self.manifestFields(), self.invocation, loaded: self.loaded, trials: self.result.trials, in: staging)
         }
         return warnings
@@ -146,42 +153,45 @@ public struct RunReport {
         }
     }
 
-    func markdown(_ s: [VariantSummary], charts: [Charts.Outcome], stale: [String] = [], drivers: [[Drivers.Line]] = []) -> String {
+    /// summary.md, and with `printWidth` the source of 报告.docx (charts as numbered figures at
+    /// that width). Sections: 结论 first (verdicts, what to move, headline numbers), then the
+    /// tables per variant, charts, causes of shortfalls, the draft audit, the assumptions register,
+    /// and method and reproducibility. Every text from the scenario goes through `Markdown.text`.
+    func markdown(_ s: [VariantSummary], charts: [Charts.Outcome], stale: [String] = [], drivers: [[Drivers.Line]] = [],
+                  printWidth: String? = nil) -> String {
         func n(_ x: Double) -> String { CSVTable.fixed(x, 2) }
         func pct(_ x: Double) -> String { percentText(x) }
+        func label(_ v: VariantSummary) -> String { Markdown.text(v.label) }
         let sc = loaded.scenario
-        var md = "# \(sc.title)：资金需求测算\n\n"
+        let total = formatNumber(sc.totalFunding)
+        var md = "# \(Markdown.text(sc.title))：资金需求测算\n\n"
         md += "> 蒙特卡洛模拟 \(result.trials) 次（种子 \(result.model.seed)，\(sampling == .lhs ? "拉丁超立方抽样" : "独立抽样")）；各方案使用同一批模拟企业。"
-        md += "金额单位：万元；比率、概率为小数或百分比。情景：`\(loaded.file)`（SHA-256 `\(loaded.sha256.prefix(12))…`）"
+        md += "金额单位：万元；概率以百分比表示（CSV 文件中为小数）。情景：\(Markdown.text(loaded.file))（SHA-256 \(loaded.sha256.prefix(12))…）"
         md += loaded.overrides.isEmpty ? "。\n\n"
-            : "，另作以下修改：" + loaded.overrides.map { FieldInfo.describeChange($0.path, $0.value, in: sc) }.joined(separator: "；") + "（方案名称后的括号写明实际计算的取值）。\n\n"
+            : "，另作以下修改：" + loaded.overrides.map { Markdown.text(FieldInfo.describeChange($0.path, $0.value, in: sc)) }.joined(separator: "；") + "（方案名称后的括号写明实际计算的取值）。\n\n"
         md += "> 自治区资金只能用于（一），各预算行按“\(overrunText(sc.policy.overrun))”处理超支；因此“总需求超过总资金”的概率只在资金可以统筹时才有意义，请先看各预算行。\n\n"
         if !stale.isEmpty {
             md += "## 注意：旧结果\n\n" + stale.map { "- \($0)\n" }.joined() + "\n"
         }
         if result.precisionMissed, let e = result.precisionTarget, let got = result.precisionReached {
-            md += "> **注意：未达到精度目标。** `--precision \(formatNumber(e))` 要求主要概率的标准误低于 \(formatNumber(e))；模拟到试验上限 \(result.trials) 次时标准误仍为 \(String(format: "%.2g", got))。以下结果的精度低于所要求的。\n\n"
+            md += "> **注意：未达到精度目标。** --precision \(formatNumber(e)) 要求主要概率的标准误低于 \(formatNumber(e))；模拟到试验上限 \(result.trials) 次时标准误仍为 \(String(format: "%.2g", got))。以下结果的精度低于所要求的。\n\n"
         }
-        md += "## 结论\n\n"
+        var headline = ""
         for v in s {
             let t = v.total
             let tr = v.lines.first { $0.line == .transformation }
             let regional = v.sources.indices.contains(result.layout.restrictedSource) ? v.sources[result.layout.restrictedSource] : nil
-            md += "- **\(v.label)**："
+            headline += "- **\(label(v))**："
             if let tr {
-                md += "（一）数字化改造资金不足的概率为 **\(pct(tr.overrunProbability))**（95%区间 \(pct(tr.overrunLow))–\(pct(tr.overrunHigh))），不足时平均缺口 \(n(tr.unmetGivenOverrun)) 万元；"
+                headline += "（一）数字化改造资金不足的概率为 **\(pct(tr.overrunProbability))**（95%区间 \(pct(tr.overrunLow))–\(pct(tr.overrunHigh))），不足时平均缺口 \(n(tr.unmetGivenOverrun)) 万元；"
             }
-            md += "至少一条预算行资金不足的概率为 \(pct(v.anyLineShort))。"
-            md += "若\(n(sc.totalFunding).replacingOccurrences(of: ".00", with: ""))万元可全部统筹使用（各行之间、自治区与县级资金之间可调剂），总需求超过\(n(sc.totalFunding).replacingOccurrences(of: ".00", with: ""))万元的概率为 **\(pct(t.overrunProbability))**（95%区间 \(pct(t.overrunLow))–\(pct(t.overrunHigh))）；"
-            md += "总需求均值 \(n(t.demandMean)) 万元（P5 \(n(t.p5))，P95 \(n(t.p95))）。"
+            headline += "至少一条预算行资金不足的概率为 \(pct(v.anyLineShort))。"
+            headline += "若\(total)万元可全部统筹使用（各行之间、自治区与县级资金之间可调剂），总需求超过\(total)万元的概率为 **\(pct(t.overrunProbability))**（95%区间 \(pct(t.overrunLow))–\(pct(t.overrunHigh))）；"
+            headline += "总需求均值 \(n(t.demandMean)) 万元（P5 \(n(t.p5))，P95 \(n(t.p95))）。"
             if let r = regional {
-                md += "\(r.name)未用完的概率 \(pct(r.notFullyUsedProbability))，平均结余 \(n(r.unspentMean)) 万元。"
+                headline += "\(Markdown.text(r.name))未用完的概率 \(pct(r.notFullyUsedProbability))，平均结余 \(n(r.unspentMean)) 万元。"
             }
-            let short = v.lines.filter { $0.overrunProbability > 0.5 && $0.line != .transformation }
-            if !short.isEmpty {
-                md += "超支可能性大于一半的预算行：" + short.map { "\($0.clause)\($0.line?.chineseName ?? $0.name)（\(pct($0.overrunProbability))）" }.joined(separator: "、") + "。"
-            }
-            md += "\n"
+            headline += "\n\n"
         }
         if s.count > 1 {
             let L = result.layout
@@ -190,38 +200,70 @@ public struct RunReport {
             var m = Moments()
             d.forEach { m.add($0) }
             let q = Statistics.quantiles(d, [0.05, 0.95])
-            md += "- **方案差异**：「\(s[1].label)」比「\(s[0].label)」总需求平均\(m.mean < 0 ? "少" : "多") \(n(abs(m.mean))) 万元（逐次试验配对，P5 \(n(q[0]))，P95 \(n(q[1]))）。\n"
+            headline += "- **方案差异**：「\(label(s[1]))」比「\(label(s[0]))」总需求平均\(m.mean < 0 ? "少" : "多") \(n(abs(m.mean))) 万元（逐次试验配对，P5 \(n(q[0]))，P95 \(n(q[1]))）。\n"
         }
-        md += "\n"
+        md += RunConclusion(result: result, summaries: s, scenario: sc).markdown(headline: headline)
+        md += "\n## 测算结果\n\n"
         for v in s {
-            md += "## 各预算行：\(v.label)\n\n"
-            md += "| 预算行 | 预算 | 需求均值 | P5 | P50 | P95 | 不足概率（95%区间） | 平均缺口 | 平均结余 | 兑付率 |\n"
-            md += "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+            md += "### \(label(v))\n\n"
+            md += "**各预算行**（万元）\n\n"
+            var lines = MarkdownTable(numbers: ["预算行", "预算", "需求均值", "P5", "P50", "P95", "不足概率（95%区间）", "平均缺口", "平均结余", "兑付率"])
             for l in v.lines + [v.total, v.allLines] {
-                let name = l.line.map { "\($0.clause)\($0.chineseName)" } ?? "**\(l.name)**"
-                md += "| \(name) | \(n(l.budget)) | \(n(l.demandMean)) | \(n(l.p5)) | \(n(l.p50)) | \(n(l.p95)) | \(pct(l.overrunProbability))（\(pct(l.overrunLow))–\(pct(l.overrunHigh))） | \(n(l.unmetMean)) | \(n(l.unspentMean)) | \(pct(l.payoutRatioMean)) |\n"
+                let name = l.line.map { "\($0.clause)\($0.chineseName)" } ?? "**\(Markdown.text(l.name))**"
+                lines.add([name, n(l.budget), n(l.demandMean), n(l.p5), n(l.p50), n(l.p95),
+                           "\(pct(l.overrunProbability))（\(pct(l.overrunLow))–\(pct(l.overrunHigh))）", n(l.unmetMean), n(l.unspentMean), pct(l.payoutRatioMean)])
             }
-            md += "\n合计两行各答一个问题：“\(v.total.name)”一行是总需求超过总资金的概率，以及统筹后的缺口与结余；"
-            md += "“\(v.allLines.name)”一行是至少一条预算行不足的概率，以及各行缺口、结余之和。\n"
-            md += "\n| 资金来源 | 金额 | 平均使用 | 平均结余（P5–P95） | 未用完的概率 |\n|---|---:|---:|---:|---:|\n"
+            md += lines.text
+            md += "\n合计两行各答一个问题：“\(Markdown.text(v.total.name))”一行是总需求超过总资金的概率，以及统筹后的缺口与结余；"
+            md += "“\(Markdown.text(v.allLines.name))”一行是至少一条预算行不足的概率，以及各行缺口、结余之和。\n\n"
+            md += "**资金来源**（万元）\n\n"
+            var sources = MarkdownTable(numbers: ["资金来源", "金额", "平均使用", "平均结余（P5–P95）", "未用完的概率"])
             for x in v.sources {
-                md += "| \(x.name) | \(n(x.amount)) | \(n(x.usedMean)) | \(n(x.unspentMean))（\(n(x.unspentP5))–\(n(x.unspentP95))） | \(pct(x.notFullyUsedProbability)) |\n"
+                sources.add([Markdown.text(x.name), n(x.amount), n(x.usedMean), "\(n(x.unspentMean))（\(n(x.unspentP5))–\(n(x.unspentP95))）", pct(x.notFullyUsedProbability)])
             }
-            md += "\n| 批次/行业 | 企业数 | 验收通过 | （一）需求 | 户均补助 | 达上限比例 | 实际补助比例 |\n|---|---:|---:|---:|---:|---:|---:|\n"
+            md += sources.text
+            md += "\n**批次与行业**\n\n"
+            var groups = MarkdownTable(numbers: ["批次/行业", "企业数", "验收通过", "（一）需求（万元）", "户均补助（万元）", "达上限比例", "实际补助比例"])
             for g in v.batches + v.segments {
-                md += "| \(g.name) | \(CSVTable.fixed(g.firms, 1)) | \(CSVTable.fixed(g.accepted, 1)) | \(n(g.demand)) | \(n(g.meanAward)) | \(pct(g.atCapShare)) | \(pct(g.effectiveRate)) |\n"
+                groups.add([Markdown.text(g.name), CSVTable.fixed(g.firms, 1), CSVTable.fixed(g.accepted, 1), n(g.demand), n(g.meanAward),
+                            pct(g.atCapShare), pct(g.effectiveRate)])
             }
+            md += groups.text
             md += "\n"
         }
-        md += RunDrivers.markdown(drivers, labels: s.map(\.label))
+        md += Charts.markdown(charts, printWidth: printWidth)
+        md += RunDrivers.markdown(drivers, labels: s.map { Markdown.text($0.label) })
         if !findings.isEmpty {
-            md += "## 草案审查（subsidysim check）\n\n| 级别 | 条款 | 发现 |\n|---|---|---|\n"
-            for f in findings { md += "| \(f.severity.chinese) | \(f.clauses.joined(separator: " ")) | \(f.zh.replacingOccurrences(of: "|", with: "\\|")) |\n" }
+            md += "## 草案审查\n\n> subsidysim check 对草案的核对：概算表的算术、预算能支持的企业数与情景的预期、同一文件两种读法的矛盾，以及草案留下的解释空间。\n\n"
+            var t = MarkdownTable(["级别", "条款", "发现"], rightAligned: [false, false, false])
+            for f in findings { t.add([f.severity.chinese, f.clauses.joined(separator: " "), Markdown.text(f.zh)]) }
+            md += t.text
             md += "\n"
         }
-        md += Charts.markdown(charts)
-        md += "## 如何重现\n\n随机种子 \(result.model.seed)，\(result.trials) 次试验，情景 SHA-256 `\(loaded.sha256.prefix(16))…`。"
-        md += "重现所用的完整命令记在 `manifest.json` 的 reproduce 字段。相同情景、种子与试验次数，任意线程数下 CSV 逐字节相同。`manifest.json` 记录程序版本、情景哈希、种子、线程数、GSL 版本与每个输出文件的 SHA-256。\n"
+        md += AssumptionRegister.markdown(AssumptionRegister.entries(loaded, drivers: drivers))
+        md += methodMarkdown()
+        return md
+    }
+
+    /// 方法与重现: what was simulated and how, and how to get the same numbers again.
+    func methodMarkdown() -> String {
+        let sc = loaded.scenario
+        var md = "## 方法与重现\n\n"
+        md += "本测算用蒙特卡洛模拟：每次试验先抽取一组“试验级”输入（两批企业数、完成率与达标率、价格水平、上云比例、链式案例数等，"
+        md += "代表对实际情况的不确定），再逐家模拟试点企业的投入、硬件占比与验收结果，按草案各条款计算每家企业应得的奖补，"
+        md += "汇总为各预算行的需求，与概算表的预算比较。各方案（对草案的不同读法）在每次试验中使用同一批模拟企业，因此方案之间的差异只来自政策本身。"
+        md += "每条规则与草案条款的对应见模型说明（Scenarios/MODEL.zh.md），草案原文见 Scenarios/pingluo-measures-draft.txt。\n\n"
+        md += "结果表中的 95% 区间是模拟精度（试验次数有限带来的误差），不是对假设的不确定性；后者见“主要假设”与 subsidysim sensitivity。\n\n"
+        var t = MarkdownTable(["项目", "取值"], rightAligned: [false, false])
+        t.add(["程序版本", "subsidysim \(Markdown.text(programVersion))"])
+        t.add(["情景", "\(Markdown.text(loaded.file))（\(Markdown.text(sc.id))）"])
+        t.add(["情景 SHA-256", loaded.sha256])
+        t.add(["随机种子", String(result.model.seed)])
+        t.add(["试验次数", String(result.trials)])
+        t.add(["抽样方法", sampling == .lhs ? "拉丁超立方抽样（lhs）" : "独立抽样（random）"])
+        t.add(["重现命令", Markdown.text(reproduceCommand)])
+        md += t.text + "\n"
+        md += "相同的情景、种子与试验次数，在任意线程数下给出逐字节相同的 CSV。manifest.json 记录程序版本、情景哈希、种子、线程数、GSL 版本与每个输出文件的 SHA-256。\n"
         return md
     }
 }

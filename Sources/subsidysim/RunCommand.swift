@@ -29,6 +29,9 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "No progress bar or summary on the terminal.")
     var quiet = false
 
+    @Flag(help: "Do not write 报告.docx (the Word report made by pandoc).")
+    var noDocx = false
+
     func validate() throws {
         if let p = precision, !(p > 0 && p < 0.5) { throw ValidationError("--precision must be between 0 and 0.5 (got \(p))") }
     }
@@ -54,8 +57,9 @@ struct RunCommand: ParsableCommand {
             let result = try Simulator.run(model, options: options, design: design) { done, total in bar.update(done, total) }
             bar.finish()
             let findings = Audit.findings(loaded, expectations: Audit.expectations(from: result, loaded: loaded))
-            let report = RunReport(loaded: loaded, result: result, findings: findings, commandLine: CommandLine.arguments,
+            var report = RunReport(loaded: loaded, result: result, findings: findings, commandLine: CommandLine.arguments,
                                    startTime: start, dumpTrials: dumpTrials, programVersion: SubsidySim.version, sampling: design.method)
+            report.writeDocx = !noDocx
             let out = simulation.output ?? "Output/\(sc.id)"
             let warnings = try report.write(to: out)
             for w in warnings { printError(w) }

@@ -19,13 +19,17 @@ struct CLITests {
 
     struct Result { var status: Int32; var out: String; var err: String }
 
-    /// Runs `subsidysim args…` in `dir` (a fresh scratch folder when nil), with a time limit.
+    /// Runs `subsidysim args…` in `dir` (a fresh scratch folder when nil), with a time limit;
+    /// `environment` entries are set on top of the test's own environment.
     @discardableResult
-    static func cli(_ args: [String], in dir: URL, timeout: TimeInterval = 300) throws -> Result {
+    static func cli(_ args: [String], in dir: URL, timeout: TimeInterval = 300, environment: [String: String] = [:]) throws -> Result {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = args
         p.currentDirectoryURL = dir
+        if !environment.isEmpty {
+            p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         // Output to files, not pipes: a chatty command can never block on a full pipe.
         let outURL = dir.appendingPathComponent(".cli-out-\(UUID().uuidString)"), errURL = dir.appendingPathComponent(".cli-err-\(UUID().uuidString)")
         _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)

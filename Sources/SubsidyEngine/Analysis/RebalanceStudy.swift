@@ -107,8 +107,17 @@ extension Rebalance {
         // The record's line order is the first variant's; demands are read back in the scenario's line order.
         opts.storedFields = (0..<L.lines.count).map { L.line($0, .demand) }
         let run = try Simulator.run(model, options: opts, design: design)
-        let demands = fitted.map { v in (0..<s.lines.count).map { l in
-            run.column(v, L.line(L.lines.firstIndex(of: s.lines[l].id)!, .demand))
+        return propose(from: run, scenario: s, variants: fitted, options: options)
+    }
+
+    /// The proposal fitted to a finished run's trials: each line's stored demand (the default
+    /// stored fields keep them) under the given variants (all by default), in the scenario's line order.
+    /// A line the run did not store counts as no demand.
+    public static func propose(from run: SimulationResult, scenario s: Scenario, variants: [Int]? = nil, options: Options) -> Proposal {
+        let L = run.layout
+        let demands = (variants ?? Array(0..<run.model.variantCount)).map { v in (0..<s.lines.count).map { l in
+            let c = L.lines.firstIndex(of: s.lines[l].id).map { run.column(v, L.line($0, .demand)) } ?? []
+            return c.count == run.trials ? c : [Double](repeating: 0, count: run.trials)
         } }
         return propose(demands: demands, scenario: s, options: options)
     }

@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+import SubsidyEngine
+import SubsidyModel
+@testable import SubsidyReport
+
+/// The pieces of 报告.docx that are not pandoc's: table widths, code spans, the 结论 and the
+/// assumptions register.
+@Suite("Report pack: tables, conclusion, assumptions")
+struct ReportPackUnitTests {
+    @Test("table shares: a number is never broken, a Chinese character counts double, a text column keeps four characters")
+    func tableShares() {
+        var t = MarkdownTable(numbers: ["预算行", "预算", "不足概率（95%区间）"])
+        t.add(["（七）（八）专业支撑服务", "2600.00", "9.8%（9.4%–10.2%）"])
+        t.add(["（一）数字化改造", "15.00", "0.0%（0.0%–<0.1%）"])
+        let w = t.shares
+        #expect(w.count == 3)
+        #expect(w[1] >= 7 + MarkdownTable.padding)                    // "2600.00" whole, plus the cell's margins
+        #expect(w[2] >= MarkdownTable.width("9.4%–10.2%") + MarkdownTable.padding)
+        #expect(w[0] >= MarkdownTable.narrowestText + MarkdownTable.padding)
+        #expect(w.reduce(0, +) <= t.pageWidth + 3)
+        #expect(MarkdownTable.width("专业") == 4 && MarkdownTable.width("ab") == 2 && MarkdownTable.width("**粗**") == 2)
+        let lines = t.text.split(separator: "\n")
+        #expect(lines.count == 4 && lines[1].hasPrefix("|") && lines[1].hasSuffix("-:|"))
+        // A row with too few cells is padded; one with a newline stays on its line.
+        var u = MarkdownTable(["a", "b"], rightAligned: [false, false])
+        u.add(["x\ny"])
+        #expect(u.text.hasSuffix("| x y |  |\n"))
+    }
+
+    @Test("code spans hold any text: the fence outgrows its backticks; newlines and bars become spaces")
+    func codeSpans() {
+        #expect(Markdown.code("sweep-old/") == "`sweep-old/`")
+        #expect(Markdown.code("a`b") == "``a`b``")
+        #expect(Markdown.code("`x``") == "``` `x`` ```")
+        #expect(Markdown.code("a\nb|c") == "`a b c`")
+        #expect(Markdown.code(String(repeating: "x", count: 5000)).count == Markdown.maxText + 3)
+    }
+
+    static let run: (LoadedScenario, SimulationResult) = {
+        let loaded = try! LoadedScenario.load(nil)
+        let model = CompiledModel(loaded, seed: 11)
+        let r = try! Simulator.run(model, options: RunOptions(trials: 4000, threads: 2, keepInputs: true),
+                                   design: TrialDesign(method: .random, seed: 11))
+        return (loaded, r)
+    }()
+
+    @Test("the conclusion: the draft is short on （四） and （七）（八）; money moves from （一） and the receivers then meet the target on these trials")
+    func conclusion() throws {
+        let (loaded, r) = Self.run
+        let s = r.summaries()
+        let c = RunConclusion(result: r, summaries: s, scenario: loaded.scenario)
+        #expect(c.verdicts.count == 2 && c.verdicts.allSatisfy { !$0.enough })
+        for v in c.verdicts {
+            let short = Set(v.short.compactMap(\.line))
+            #expect(short.isSuperset(of: [.cloud, .professionalServices]))
+            #expect(RunConclusion.verdictText(v).hasPrefix("不够。"))
+        }
+        let m = try #require(c.move)
+        #expect(m.donor == .transformation)
+        #expect(m.adds.map(\.line).contains(.cloud) && !m.partial)
+        // Each receiver gets exactly what the proposal says it needs beyond its budget.
+        let p = try #require(c.proposal)
+        for a in m.adds {
+            let i = try #require(loaded.scenario.lines.firstIndex { $0.id == a.line })
+            #expect(abs(a.amount - (p.needs[i] - loaded.scenario.lines[i].total)) < 1e-9)
+        }
+        // On the trials it was fitted to, no receiver is short more often than the target; the donor more often than before.
+        #expect(m.receiversAfter.flatMap { $0 }.allSatisfy { $0 <= RunConclusion.target + 1e-12 })
+        #expect(zip(m.donorBefore, m.donorAfter).allSatisfy { $0.0 <= $0.1 })
+        let text = try #require(c.moveText())
+        #expect(text.contains("从（一）调出") && text.contains("（四）增加"))
+    }
+
+    @Test("the register lists every population input once, with the draft's bases; an input a --set rewrote is flagged and undocumented")
+    func register() throws {
+        let (loaded, r) = Self.run
+        let entries = AssumptionRegister.entries(loaded, drivers: Drivers.analyse(r))
+        let p = loaded.scenario.population
+        #expect(entries.count == p.distributionSites.count + p.segments.count)
+        #expect(Set(entries.map(\.path)).count == entries.count)
+        #expect(entries.allSatisfy { !$0.undocumented })
+        #expect(AssumptionRegister.finding(loaded) == nil)
+        let firms = try #require(entries.first { $0.path == "population.firms.per_batch[0]" })
+        #expect(firms.level == "试验级" && firms.name == "第一批试点企业数" && firms.rangeText.hasPrefix("均值 53.3家"))
+        #expect(entries.contains { !$0.moves.isEmpty })
+        let md = AssumptionRegister.markdown(entries)
+        #expect(md.contains("只反映模拟次数带来的误差") && md.contains("| 项目总投入 | 企业级 |"))
+
+        let o = try Override.parse("population.cloud_uptake={dist: beta, a: 5, b: 5}").get()
+        let changed = try LoadedScenario.load(nil, overrides: [o])
+        let e = try #require(AssumptionRegister.entries(changed).first { $0.path == "population.cloud_uptake" })
+        #expect(e.overridden && e.undocumented && e.written == "{dist: beta, a: 5, b: 5}")
+        let f = try #require(AssumptionRegister.finding(changed))
+        #expect(f.severity == .note && f.zh.contains("上云比例（`population.cloud_uptake`）"))
+    }
+}
