@@ -157,22 +157,25 @@ public enum CompareReport {
         if readings {
             md += "> 每种读法只改一处（其余同第一个方案），看它对各预算行资金不足的概率影响多大：差异大的读法，定稿时必须写明。\n\n"
         }
-        md += "## 各方案\n\n| 序号 | 方案 | 来源 | 同一批企业 |\n|---:|---|---|---|\n"
+        md += "## 各方案\n\n"
+        var entries = MarkdownTable(["序号", "方案", "来源", "同一批企业"], rightAligned: [true, false, false, false])
         for (k, row) in r.rows.enumerated() {
-            md += "| \(k) | \(Markdown.text(row.summary.label)) | \(Markdown.text(row.entry.source)) | \(k == 0 ? "（参照）" : row.sameFirms ? "是" : "否") |\n"
+            entries.add([String(k), Markdown.text(row.summary.label), Markdown.text(row.entry.source), k == 0 ? "（参照）" : row.sameFirms ? "是" : "否"])
         }
-        md += "\n## 结论\n\n" + paragraph(r).map { "- \($0)\n" }.joined() + "\n"
-        md += "## 各预算行资金不足的概率\n\n| 预算行 | " + r.rows.indices.map { "方案\($0)" }.joined(separator: " | ") + " |\n"
-        md += "|---|" + String(repeating: "---:|", count: r.rows.count) + "\n"
+        md += entries.text
+        md += "\n## 结论\n\n" + paragraph(r).map { "- \($0)\n\n" }.joined()
+        md += "## 各预算行资金不足的概率\n\n"
+        var lines = MarkdownTable(numbers: ["预算行"] + r.rows.indices.map { "方案\($0)" })
         for (i, l) in ref.summary.lines.enumerated() {
-            md += "| \(l.clause)\(l.line?.chineseName ?? l.name) | " + r.rows.enumerated().map { k, row in
+            lines.add(["\(l.clause)\(l.line?.chineseName ?? Markdown.text(l.name))"] + r.rows.enumerated().map { k, row in
                 let x = row.summary.lines[i]
                 let d = row.shortDifference[i]
                 return pct(x.overrunProbability) + (k > 0 && d.significant ? "（\(pp(d.mean))）" : "")
-            }.joined(separator: " | ") + " |\n"
+            })
         }
-        md += "| 任一预算行 | " + r.rows.map { pct($0.summary.anyLineShort) }.joined(separator: " | ") + " |\n"
-        md += "| 平均结余（万元） | " + r.rows.map { CSVTable.fixed($0.summary.allLines.unspentMean, 1) }.joined(separator: " | ") + " |\n\n"
+        lines.add(["任一预算行"] + r.rows.map { pct($0.summary.anyLineShort) })
+        lines.add(["平均结余（万元）"] + r.rows.map { CSVTable.fixed($0.summary.allLines.unspentMean, 1) })
+        md += lines.text + "\n"
         md += "括号内为与方案0相比的变化（百分点），只在 95% 区间不含 0 时标出。完整数字（需求均值、P95、结余及各差的区间）见 `compare.csv` 与 `sources.csv`。\n\n"
         return md
     }
@@ -180,7 +183,7 @@ public enum CompareReport {
     /// Writes the compare folder in one atomic commit; the manifest's header names `loaded` (the
     /// first entry's scenario) and `trials`. Returns warnings (charts that could not be drawn).
     public static func write(_ r: Compare.Result, title: String, readings: Bool, to path: String, manifest: Manifest.CompareFields,
-                             loaded: LoadedScenario, trials: Int, invocation: Manifest.Invocation) throws -> [String] {
+                             loaded: LoadedScenario, trials: Int, invocation: Manifest.Invocation, docx: Bool = true) throws -> [String] {
         var folder = OutputFolder(path)
         folder.add("compare.csv", table(r).data)
         folder.add("sources.csv", sources(r).data)
@@ -207,6 +210,9 @@ public enum CompareReport {
             let drawn = Charts.render(folder: staging.url.appendingPathComponent("charts"), plans: plans)
             warnings = drawn.warnings
             try staging.write("summary.md", text: md + Charts.markdown(drawn.outcomes))
+            if docx, let w = WordReport.write(markdown: md + Charts.markdown(drawn.outcomes, printWidth: WordReport.printWidth), in: staging) {
+                warnings.append(w)
+            }
             try Manifest.write(manifest, invocation, loaded: loaded, trials: trials, in: staging)
         }
         return warnings

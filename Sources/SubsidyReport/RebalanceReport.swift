@@ -208,42 +208,45 @@ public enum RebalanceReport {
 
         // The table in the draft's layout.
         md += "## 建议的资金概算表（万元）\n\n"
-        md += "| 支持方向 | 条款 | " + s.funding.map { "\(Markdown.text($0.name))（草案 → 建议）" }.joined(separator: " | ") + " | 合计（草案 → 建议） |\n"
-        md += "|---|---|" + String(repeating: "---:|", count: s.funding.count + 1) + "\n"
+        var table = MarkdownTable(["支持方向", "条款"] + s.funding.map { "\(Markdown.text($0.name))（草案 → 建议）" } + ["合计（草案 → 建议）"],
+                                  rightAligned: [false, false] + [Bool](repeating: true, count: s.funding.count + 1))
         for part in [1, 2] {
             let idx = s.lines.indices.filter { s.lines[$0].id.part == part }
             guard !idx.isEmpty else { continue }
-            md += "| **\(LineID.partNames[part] ?? "")** | | " + String(repeating: " | ", count: s.funding.count) + "\n"
+            table.add(["**\(LineID.partNames[part] ?? "")**"])
             for i in idx {
                 let l = s.lines[i]
                 let cells = s.funding.enumerated().map { j, f in arrow(l.budget[f.id] ?? 0, st.proposal.budgets[i][j]) }
-                md += "| \(Markdown.text(l.name)) | \(Markdown.text(l.clause)) | " + cells.joined(separator: " | ") + " | " + arrow(l.total, st.proposal.budgets[i].reduce(0, +)) + " |\n"
+                table.add([Markdown.text(l.name), Markdown.text(l.clause)] + cells + [arrow(l.total, st.proposal.budgets[i].reduce(0, +))])
             }
             let sub = s.funding.enumerated().map { j, f in
                 arrow(idx.map { s.lines[$0].budget[f.id] ?? 0 }.reduce(0, +), idx.map { st.proposal.budgets[$0][j] }.reduce(0, +))
             }
-            md += "| 小计 | | " + sub.joined(separator: " | ") + " | "
-            md += arrow(idx.map { s.lines[$0].total }.reduce(0, +), idx.map { st.proposal.budgets[$0].reduce(0, +) }.reduce(0, +)) + " |\n"
+            table.add(["小计", ""] + sub + [arrow(idx.map { s.lines[$0].total }.reduce(0, +), idx.map { st.proposal.budgets[$0].reduce(0, +) }.reduce(0, +))])
         }
         let tot = s.funding.enumerated().map { j, f in arrow(f.amount, f.amount + st.proposal.extra[j]) }
-        md += "| **合计** | | " + tot.joined(separator: " | ") + " | " + arrow(s.totalFunding, s.totalFunding + st.proposal.extra.reduce(0, +)) + " |\n\n"
+        table.add(["**合计**", ""] + tot + [arrow(s.totalFunding, s.totalFunding + st.proposal.extra.reduce(0, +))])
+        md += table.text + "\n"
 
         // Risks before and after.
         md += "## 调整前后的资金不足概率（独立核验）\n\n"
         for (v, (b, a)) in zip(st.before, st.after).enumerated() {
             // The reading as the proposal evaluates it (its budgets are in the table above).
-            md += "**\(Markdown.text(st.afterLabels[v]))**\n\n| 预算行 | 草案预算 | 不足概率 | 建议预算 | 不足概率 |\n|---|---:|---:|---:|---:|\n"
+            md += "**\(Markdown.text(st.afterLabels[v]))**\n\n"
+            var t = MarkdownTable(numbers: ["预算行", "草案预算", "不足概率", "建议预算", "不足概率"])
             for (lb, la) in zip(b.lines, a.lines) {
-                md += "| \(Markdown.text(lb.clause)) \(Markdown.text(lb.name)) | \(formatNumber(lb.budget)) | \(pct(lb.overrunProbability))（\(pct(lb.overrunLow))–\(pct(lb.overrunHigh))） | "
-                md += "\(formatNumber(la.budget)) | \(pct(la.overrunProbability))（\(pct(la.overrunLow))–\(pct(la.overrunHigh))） |\n"
+                t.add(["\(Markdown.text(lb.clause)) \(Markdown.text(lb.name))", formatNumber(lb.budget),
+                       "\(pct(lb.overrunProbability))（\(pct(lb.overrunLow))–\(pct(lb.overrunHigh))）", formatNumber(la.budget),
+                       "\(pct(la.overrunProbability))（\(pct(la.overrunLow))–\(pct(la.overrunHigh))）"])
             }
-            md += "| 任一预算行不足 | | \(pct(b.anyLineShort))（\(pct(b.anyLineShortLow))–\(pct(b.anyLineShortHigh))） | | "
-            md += "\(pct(a.anyLineShort))（\(pct(a.anyLineShortLow))–\(pct(a.anyLineShortHigh))） |\n"
-            md += "| 平均结余（万元） | | \(CSVTable.fixed(b.allLines.unspentMean, 1)) | | \(CSVTable.fixed(a.allLines.unspentMean, 1)) |\n\n"
+            t.add(["任一预算行不足", "", "\(pct(b.anyLineShort))（\(pct(b.anyLineShortLow))–\(pct(b.anyLineShortHigh))）", "",
+                   "\(pct(a.anyLineShort))（\(pct(a.anyLineShortLow))–\(pct(a.anyLineShortHigh))）"])
+            t.add(["平均结余（万元）", "", CSVTable.fixed(b.allLines.unspentMean, 1), "", CSVTable.fixed(a.allLines.unspentMean, 1)])
+            md += t.text + "\n"
         }
 
         md += "## 说明\n\n"
-        for line in notes(st, loaded: loaded) { md += "- " + line + "\n" }
+        for line in notes(st, loaded: loaded) { md += "- " + line + "\n\n" }
         md += "\n建议表已写成情景文件 `rebalanced.yaml`（以原情景为 base，只写出建议改动之处），可直接运行、比较或转给同事："
         md += "`subsidysim run rebalanced.yaml`。\n"
         return md
@@ -336,7 +339,7 @@ public enum RebalanceReport {
     /// Writes the rebalance folder in one atomic commit, its manifest with `manifest` and the
     /// fitting run's `trials`. Returns warnings (charts that could not be drawn).
     public static func write(_ st: Rebalance.Study, loaded: LoadedScenario, to path: String, manifest: Manifest.RebalanceFields,
-                             trials: Int, invocation: Manifest.Invocation) throws -> [String] {
+                             trials: Int, invocation: Manifest.Invocation, docx: Bool = true) throws -> [String] {
         let s = loaded.scenario
         var folder = OutputFolder(path)
         folder.add("budget_table.csv", budgetTable(st, scenario: s).data)
@@ -357,6 +360,9 @@ public enum RebalanceReport {
             let drawn = Charts.render(folder: staging.url.appendingPathComponent("charts"), plans: [plan])
             warnings = drawn.warnings
             try staging.write("summary.md", text: md + "\n" + Charts.markdown(drawn.outcomes))
+            if docx, let w = WordReport.write(markdown: md + "\n" + Charts.markdown(drawn.outcomes, printWidth: WordReport.printWidth), in: staging) {
+                warnings.append(w)
+            }
             try Manifest.write(manifest, invocation, loaded: loaded, trials: trials, in: staging)
         }
         return warnings

@@ -35,6 +35,7 @@ struct CompareCommand: ParsableCommand {
     var lang: Language = .zh
 
     @OptionGroup var simulation: SimulationOptions
+    @OptionGroup var documents: DocumentOptions
 
     @Flag(help: "No summary on the terminal.")
     var quiet = false
@@ -77,7 +78,8 @@ struct CompareCommand: ParsableCommand {
             let out = simulation.output ?? (readings ? "Output/\(sc.id)/readings" : "Output/compare")
             let fields = Manifest.CompareFields(entries: entries.map { .init(id: $0.id, label: $0.label, source: $0.source) }, readings: readings)
             let warnings = try CompareReport.write(result, title: sc.title, readings: readings, to: out, manifest: fields, loaded: first,
-                                                   trials: trials, invocation: invocation(start, seed: seed, threads: simulation.threadCount))
+                                                   trials: trials, invocation: invocation(start, seed: seed, threads: simulation.threadCount),
+                                                   docx: !documents.noDocx)
             for w in warnings { printError(w) }
             if !quiet {
                 for p in lang == .zh ? CompareReport.paragraph(result) : CompareReport.paragraphEnglish(result) { print("- " + p) }

@@ -82,6 +82,12 @@ struct ScenarioOptions: ParsableArguments {
     }
 }
 
+/// Which documents of the review pack to write: shared by run, compare and rebalance.
+struct DocumentOptions: ParsableArguments {
+    @Flag(help: "Do not write 报告.docx (the Word report made by pandoc).")
+    var noDocx = false
+}
+
 /// Seed, trials, threads, output folder: shared by the simulating subcommands.
 struct SimulationOptions: ParsableArguments {
     @Option(help: "Random seed, 0 to 2^64-1 (default: the scenario's simulation.seed).")

@@ -22,6 +22,7 @@ struct RebalanceCommand: ParsableCommand {
 
     @OptionGroup var scenario: ScenarioOptions
     @OptionGroup var simulation: SimulationOptions
+    @OptionGroup var documents: DocumentOptions
 
     @Option(help: "Risk target: each line's P(demand > budget) at most this (with --joint: P(some line short)).")
     var maxShort: Double = 0.05
@@ -79,7 +80,8 @@ struct RebalanceCommand: ParsableCommand {
                 checkSeed: String(study.checkSeed), checkTrials: study.checkTrials, feasible: study.proposal.feasible, withCaps: withCaps,
                 capsWan: study.caps ?? [], extraWan: Dictionary(uniqueKeysWithValues: zip(sc.funding.map(\.id), study.proposal.extra)))
             let warnings = try RebalanceReport.write(study, loaded: loaded, to: out, manifest: fields, trials: trials,
-                                                     invocation: invocation(start, seed: seed, threads: simulation.threadCount))
+                                                     invocation: invocation(start, seed: seed, threads: simulation.threadCount),
+                                                     docx: !documents.noDocx)
             for w in warnings { printError(w) }
             if !quiet { print(terminal(study, loaded: loaded, out: out, lang: lang)) }
         } catch {

@@ -17,6 +17,7 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var scenario: ScenarioOptions
     @OptionGroup var simulation: SimulationOptions
+    @OptionGroup var documents: DocumentOptions
 
     static let precisionCap = 2_000_000
 
@@ -28,9 +29,6 @@ struct RunCommand: ParsableCommand {
 
     @Flag(help: "No progress bar or summary on the terminal.")
     var quiet = false
-
-    @Flag(help: "Do not write 报告.docx (the Word report made by pandoc).")
-    var noDocx = false
 
     func validate() throws {
         if let p = precision, !(p > 0 && p < 0.5) { throw ValidationError("--precision must be between 0 and 0.5 (got \(p))") }
@@ -59,7 +57,7 @@ struct RunCommand: ParsableCommand {
             let findings = Audit.findings(loaded, expectations: Audit.expectations(from: result, loaded: loaded))
             var report = RunReport(loaded: loaded, result: result, findings: findings, commandLine: CommandLine.arguments,
                                    startTime: start, dumpTrials: dumpTrials, programVersion: SubsidySim.version, sampling: design.method)
-            report.writeDocx = !noDocx
+            report.writeDocx = !documents.noDocx
             let out = simulation.output ?? "Output/\(sc.id)"
             let warnings = try report.write(to: out)
             for w in warnings { printError(w) }
