@@ -35,9 +35,9 @@ public enum SensitivityReport {
                 if !single { try Manifest.write(fields(r), invocation, loaded: loaded, trials: r.mcTrials, in: sub) }
             }
             if !single {
-                var md = "# \(loaded.scenario.title)：敏感性分析（\(first.metric.label)）\n\n"
+                var md = "# \(Markdown.text(loaded.scenario.title))：敏感性分析（\(first.metric.label)）\n\n"
                 for (k, r) in results.enumerated() {
-                    md += "## \(r.variantLabel)\n\n\(paragraph(r))\n\n详见 [\(subs[k])/summary.md](\(subs[k])/summary.md)。\n\n"
+                    md += "## \(Markdown.text(r.variantLabel))\n\n\(paragraph(r))\n\n详见 [\(subs[k])/summary.md](\(subs[k])/summary.md)。\n\n"
                     let missing = outcomes[k].filter { !$0.drawn }
                     if !missing.isEmpty { md += "未绘制的图表：" + missing.map { "\($0.caption)（\($0.omitted ?? "")）" }.joined(separator: "；") + "\n\n" }
                 }
@@ -218,8 +218,8 @@ public enum SensitivityReport {
     }
 
     static func markdown(_ r: SensitivityResult, loaded: LoadedScenario, charts: [Charts.Outcome]) -> String {
-        var md = "# \(loaded.scenario.title)：敏感性分析\n\n"
-        md += "> 输出：\(r.metric.label)；方案：\(r.variantLabel)。单因素分析每点 \(r.oatTrials) 次试验；十分位与 Spearman 来自 \(r.mcTrials) 次蒙特卡洛试验；"
+        var md = "# \(Markdown.text(loaded.scenario.title))：敏感性分析\n\n"
+        md += "> 输出：\(r.metric.label)；方案：\(Markdown.text(r.variantLabel))。单因素分析每点 \(r.oatTrials) 次试验；十分位与 Spearman 来自 \(r.mcTrials) 次蒙特卡洛试验；"
         md += "Sobol 指数用 Saltelli 设计（GSL Sobol 序列，N = \(r.sobolN)，一阶用 Saltelli 2010，总效应用 Jansen 估计，自助法区间）。\(OutputScale(r.metric).prob ? "输出是资金不足的概率（每次试验不足记 1、否则记 0 的平均），下表以百分比列出；CSV 中为小数。" : "金额单位：万元。")\n\n"
         md += "## 结论\n\n\(paragraph(r))\n\n"
         md += "## 各输入\n\n| 输入 | P10 → P90 | 输出均值（P10 / P90） | 摆幅 | 十分位摆幅 | Spearman | S1（95%区间） | ST（95%区间） |\n|---|---:|---:|---:|---:|---:|---:|---:|\n"

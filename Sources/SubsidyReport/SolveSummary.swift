@@ -157,7 +157,7 @@ extension SolveReport {
                              invocation: Manifest.Invocation) throws -> [String] {
         let s = loaded.scenario
         let f = FieldInfo.of(q.path, in: s)
-        var md = "# \(s.title)：求解\(f.name)\n\n"
+        var md = "# \(Markdown.text(s.title))：求解\(Markdown.text(f.name))\n\n"
         md += "> 目标：\(q.what(s)) ≤ \(CSVTable.fixed(q.target * 100, 1))%；\(f.name)在 \(f.format(number: q.low)) 至 \(f.format(number: q.high)) 之间按 "
         md += "\(f.format(number: answers.first?.step ?? 0)) 的步长取值，每个取值 \(q.trials) 次试验，同一批模拟企业。"
         md += "答案区间按各取值概率的95%区间给出：只反映模拟误差，不反映假设的不确定性。\n\n"

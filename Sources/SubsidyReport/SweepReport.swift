@@ -192,12 +192,12 @@ public enum SweepReport {
             return fields[a].format(number: ns[i])
         }
         let source = sc.restrictedSource?.name ?? sc.funding.first?.name ?? ""
-        var md = "# \(sc.title)：参数扫描\n\n"
-        md += "> 扫描 \(r.axes.indices.map { a in "\(fields[a].name) = \(r.axes[a].texts.indices.map { value(a, $0) }.joined(separator: "、"))" }.joined(separator: "；"))；每点 \(r.trials) 次试验，"
+        var md = "# \(Markdown.text(sc.title))：参数扫描\n\n"
+        md += "> 扫描 \(r.axes.indices.map { a in "\(Markdown.text(fields[a].name)) = \(r.axes[a].texts.indices.map { value(a, $0) }.joined(separator: "、"))" }.joined(separator: "；"))；每点 \(r.trials) 次试验，"
         md += "各点使用同一批模拟企业（共 \(r.populations) 种企业总体）。金额单位：万元。\n\n"
         for (vi, v) in r.variantLabels.enumerated() {
-            md += "## \(v)：\(lineLabel)\n\n| " + fields.map(\.name).joined(separator: " | ")
-            md += " | 需求均值 | P5 | P50 | P95 | 不足概率（95%区间） | \(source)结余 |\n|" + String(repeating: "---|", count: r.axes.count) + "---:|---:|---:|---:|---:|---:|\n"
+            md += "## \(Markdown.text(v))：\(lineLabel)\n\n| " + fields.map { Markdown.text($0.name) }.joined(separator: " | ")
+            md += " | 需求均值 | P5 | P50 | P95 | 不足概率（95%区间） | \(Markdown.text(source))结余 |\n|" + String(repeating: "---|", count: r.axes.count) + "---:|---:|---:|---:|---:|---:|\n"
             for (pi, p) in r.points.enumerated() {
                 let s = r.stats[pi][vi][lineIndex]
                 md += "| " + p.enumerated().map { value($0.offset, $0.element) }.joined(separator: " | ")
