@@ -4,30 +4,49 @@ import SubsidyModel
 
 /// `subsidysim award`: one firm's awards, step by step, each step citing its clause.
 struct AwardCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "award",
-        abstract: "One firm's awards under the draft, step by step with clause references (万元).",
-        discussion: """
-        Example (worked example 1 of the model reference): subsidysim award --batch 1 --software 70 --hardware 30 --passes --variant text
-        Say whether the firm reaches 二级 with --passes or --fails (nothing is assumed). Without --variant every
-        variant of the scenario is shown.
-        """
-    )
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "award",
+            abstract: L("按草案逐步计算一家企业能得到的奖补，每一步注明条款（万元）。",
+                        "One firm's awards under the draft, step by step with clause references (万元)."),
+            discussion: L("""
+            必须用 --passes（改造后达到二级、验收通过）或 --fails（未达到）说明企业是否达标，程序不作假定。\
+            不写 --variant 时列出情景的每个方案。结果是应得金额；预算行资金不足时实际到账可能更少（见每个结果后的注）。
+
+            示例：
+              subsidysim award --batch 1 --software 70 --hardware 30 --passes --variant text
+              subsidysim award --batch 2 --software 120 --hardware 60 --passes --cloud
+              subsidysim award --batch 1 --software 40 --fails --json
+            """, """
+            Say whether the firm reaches 二级 with --passes or --fails (nothing is assumed). Without --variant every \
+            variant of the scenario is shown. The answer is what is due; if the line runs short less may be paid (see the note).
+
+            Examples (the first is worked example 1 of the model reference):
+              subsidysim award --batch 1 --software 70 --hardware 30 --passes --variant text
+              subsidysim award --batch 2 --software 120 --hardware 60 --passes --cloud
+              subsidysim award --batch 1 --software 40 --fails --json
+            """)
+        )
+    }
 
     @OptionGroup var scenario: ScenarioOptions
 
-    @Option(help: "Batch: 1 for 第一批, 2 for 第二批 (as many as the scenario has).") var batch: Int
-    @Option(help: "Software and cloud-service spending, 万元.") var software: Double
-    @Option(help: "Data-collection and transmission hardware, 万元.") var hardware: Double = 0
-    @Flag(help: "The firm reaches 二级 (level 2) after the change (验收通过).") var passes = false
-    @Flag(help: "The firm does not reach 二级 after the change.") var fails = false
-    @Flag(help: "The firm did not finish by 2026-09-30.") var notCompleted = false
-    @Flag(help: "Deploys cloud in the named areas （四）.") var cloud = false
-    @Flag(help: "Newly rated 先进级 smart factory （三）.") var smartFactory = false
-    @Flag(help: "Selected as a benchmark firm （二）.") var benchmark = false
-    @Option(help: "Chain case （五）: what the case merits, 万元.") var chain: Double = 0
-    @Option(help: "Hardware rule: trim_total, trim_eligible or reject (default: the scenario's).") var hardwareRule: HardwareRule?
-    @Flag(help: "JSON output.") var json = false
+    @Option(help: H("批次：1 为第一批，2 为第二批（以情景中的批次为准）。", "Batch: 1 for 第一批, 2 for 第二批 (as many as the scenario has).",
+                    value: ("批次", "batch"))) var batch: Int
+    @Option(help: H("软件与云服务投入，万元。", "Software and cloud-service spending, 万元.", value: ("万元", "万元"))) var software: Double
+    @Option(help: H("数据采集与传输硬件投入，万元。", "Data-collection and transmission hardware, 万元.", value: ("万元", "万元"))) var hardware: Double = 0
+    @Flag(help: H("企业改造后达到二级（验收通过）。", "The firm reaches 二级 (level 2) after the change (验收通过).")) var passes = false
+    @Flag(help: H("企业改造后未达到二级。", "The firm does not reach 二级 after the change.")) var fails = false
+    @Flag(help: H("企业未在 2026 年 9 月 30 日前完成改造。", "The firm did not finish by 2026-09-30.")) var notCompleted = false
+    @Flag(help: H("在所列领域上云用云（四）。", "Deploys cloud in the named areas （四）.")) var cloud = false
+    @Flag(help: H("新评为先进级智能工厂（三）。", "Newly rated 先进级 smart factory （三）.")) var smartFactory = false
+    @Flag(help: H("入选标杆企业（二）。", "Selected as a benchmark firm （二）.")) var benchmark = false
+    @Option(help: H("链式转型案例（五）：该案例应得的奖励，万元。", "Chain case （五）: what the case merits, 万元.",
+                    value: ("万元", "万元"))) var chain: Double = 0
+    @Option(help: H("硬件超过 30% 时的处理：trim_total（硬件按总投入的 30% 计）、trim_eligible（硬件按软件投入的 30/70 计）或 reject（该项目不予补助）；默认按情景。",
+                    "Hardware rule: trim_total, trim_eligible or reject (default: the scenario's).",
+                    value: ("规则", "rule"))) var hardwareRule: HardwareRule?
+    @Flag(help: H("以 JSON 输出。", "JSON output.")) var json = false
 
     /// The most a planner could mean for one project, 万元 (100亿元): above it, a typo.
     static let maxAmount = 1_000_000.0
@@ -39,7 +58,9 @@ struct AwardCommand: ParsableCommand {
                                      : "say whether the firm reaches 二级 after the change: --passes or --fails (exactly one)")
         }
         // The upper end depends on the scenario: checked once it is loaded.
-        guard batch >= 1 else { throw ValidationError("--batch must be 1 or more (got \(batch))") }
+        guard batch >= 1 else {
+            throw ValidationError(zh ? "--batch 应为 1 或更大的整数：1 为第一批，2 为第二批（实际 \(batch)）" : "--batch must be 1 or more (got \(batch))")
+        }
         for (name, v) in [("--software", software), ("--hardware", hardware), ("--chain", chain)] {
             guard v.isFinite && v >= 0 && v <= Self.maxAmount else {
                 throw ValidationError(zh ? "\(name) 应为 0 至 \(formatNumber(Self.maxAmount)) 万元之间的金额（实际 \(formatNumber(v))）"

@@ -6,43 +6,68 @@ import SubsidyReport
 
 /// `subsidysim compare A.yaml B.yaml …` or `subsidysim compare --readings [SCENARIO]`.
 struct CompareCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "compare",
-        abstract: "Compare scenarios (and their variants) side by side on the same simulated firms, or every open reading of the draft (--readings).",
-        discussion: """
-        Every entry runs in one simulation with the same random numbers per trial; entries with the same population see \
-        the same firms, so their differences are exact per trial. Differences are against the first entry, with 95% \
-        intervals from the paired trials. Examples:
-          subsidysim compare Scenarios/pingluo-draft.yaml Scenarios/lower-caps.yaml Scenarios/bigger-pilot.yaml
-          subsidysim compare --readings                      (the bundled draft's open readings, text variant)
-          subsidysim compare --readings --variant table my-whatif.yaml
-        """
-    )
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "compare",
+            abstract: L("在同一批模拟企业上并排比较几个情景（及其方案），或用 --readings 比较草案没说清的各种读法。",
+                        "Compare scenarios (and their variants) side by side on the same simulated firms, or every open reading of the draft (--readings)."),
+            discussion: L("""
+            所有方案在一次模拟中用同一组随机数；企业总体相同的方案看到的是同一批企业，差异逐次试验配对，是精确的。\
+            差异都相对于第一个方案，附 95% 区间。--readings 逐项比较草案没说清之处（硬件超限的处理、计入单个项目上限的条款、\
+            服务费的计费企业、链式案例由谁承担、资金不足时的兑付规则）。
 
-    @Argument(help: "Scenario files (default: the bundled draft). With --readings, the one scenario whose readings are compared.")
+            示例：
+              subsidysim compare Scenarios/pingluo-draft.yaml Scenarios/lower-caps.yaml Scenarios/bigger-pilot.yaml
+              subsidysim compare --readings
+              subsidysim compare --readings --variant table 我的测算.yaml
+            """, """
+            Every entry runs in one simulation with the same random numbers per trial; entries with the same population see \
+            the same firms, so their differences are exact per trial. Differences are against the first entry, with 95% \
+            intervals from the paired trials.
+
+            Examples:
+              subsidysim compare Scenarios/pingluo-draft.yaml Scenarios/lower-caps.yaml Scenarios/bigger-pilot.yaml
+              subsidysim compare --readings                      (the bundled draft's open readings, text variant)
+              subsidysim compare --readings --variant table my-whatif.yaml
+            """)
+        )
+    }
+
+    @Argument(help: H("情景文件（默认：内置的征求意见稿）；用 --readings 时只写一个，比较它的各种读法。",
+                      "Scenario files (default: the bundled draft). With --readings, the one scenario whose readings are compared.",
+                      value: ("情景文件", "scenario")))
     var files: [String] = []
 
-    @Option(name: .customLong("set"), help: ArgumentHelp("Override a value by key path in every scenario (repeatable).", valueName: "KEY=VALUE"))
+    @Option(name: .customLong("set"), help: H("临时改一个键的值，对每个情景都生效（可写多次）。",
+                                              "Override a value by key path in every scenario (repeatable).",
+                                              value: ("键=值", "KEY=VALUE")))
     var sets: [String] = []
 
-    @Option(name: .customLong("variant"), help: ArgumentHelp("Only this variant of each scenario (repeatable; default: all; with --readings the first).", valueName: "ID"))
+    @Option(name: .customLong("variant"), help: H("每个情景只取这个方案（可写多次；默认全部；用 --readings 时取第一个）。",
+                                                  "Only this variant of each scenario (repeatable; default: all; with --readings the first).",
+                                                  value: ("方案", "ID")))
     var variants: [String] = []
 
-    @Flag(help: "Compare every open reading of the draft (hardware rule, ceiling lines, fee bases, chain-case holder, overrun rule) against the scenario as written.")
+    @Flag(help: H("比较草案没说清的每一种读法（硬件超限、计入上限的条款、计费企业、链式案例承担者、兑付规则），都与情景原样相比。",
+                  "Compare every open reading of the draft (hardware rule, ceiling lines, fee bases, chain-case holder, overrun rule) against the scenario as written."))
     var readings = false
 
-    @Option(help: "Language of messages and of the terminal summary: zh or en.")
-    var lang: Language = .zh
+    @Option(help: H("提示信息与终端摘要的语言：zh 中文，en 英文（不写时看系统语言环境）。", "Language of messages and of the terminal summary: zh or en.",
+                    value: ("zh|en", "zh|en")))
+    var lang: Language = Lang.current
 
     @OptionGroup var simulation: SimulationOptions
     @OptionGroup var documents: DocumentOptions
 
-    @Flag(help: "No summary on the terminal.")
+    @Flag(help: H("终端上不显示摘要。", "No summary on the terminal."))
     var quiet = false
 
     func validate() throws {
-        if readings && files.count > 1 { throw ValidationError("--readings compares the readings of one scenario; give at most one file") }
-        if files.count > 20 { throw ValidationError("at most 20 scenario files (got \(files.count))") }
+        if readings && files.count > 1 {
+            throw ValidationError(L("--readings 比较的是一个情景的各种读法，最多写一个情景文件（实际 \(files.count) 个）",
+                                    "--readings compares the readings of one scenario; give at most one file"))
+        }
+        if files.count > 20 { throw ValidationError(L("最多比较 20 个情景文件（实际 \(files.count) 个）", "at most 20 scenario files (got \(files.count))")) }
     }
 
     func options(_ file: String?) throws -> ScenarioOptions {

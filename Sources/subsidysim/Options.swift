@@ -40,18 +40,25 @@ enum CheckFormat: String, ExpressibleByArgument, CaseIterable {
 
 /// Which scenario, which variants, what overrides, in which language: shared by every subcommand.
 struct ScenarioOptions: ParsableArguments {
-    @Argument(help: "Scenario YAML file (default: the bundled draft, Scenarios/pingluo-draft.yaml).")
+    @Argument(help: H("情景文件（YAML）；不写则用程序内置的征求意见稿情景（即 Scenarios/pingluo-draft.yaml）。",
+                      "Scenario YAML file (default: the bundled draft, Scenarios/pingluo-draft.yaml).",
+                      value: ("情景文件", "scenario")))
     var scenario: String?
 
-    @Option(name: .customLong("set"), help: ArgumentHelp("Override a value by key path, for every variant (repeatable).",
-                                                         valueName: "KEY=VALUE"))
+    @Option(name: .customLong("set"), help: H("临时改一个键的值，对每个方案都生效（可写多次），如 --set 'policy.batches[0].cap=45'；键名见 Scenarios/KEYS.md。",
+                                              "Override a value by key path, for every variant (repeatable), e.g. --set 'policy.batches[0].cap=45'; keys: Scenarios/KEYS.md.",
+                                              value: ("键=值", "KEY=VALUE")))
     var sets: [String] = []
 
-    @Option(name: .customLong("variant"), help: ArgumentHelp("Only this variant (repeatable; default: all).", valueName: "ID"))
+    @Option(name: .customLong("variant"), help: H("只算这个方案（读法），如 text 或 table（可写多次；不写则算全部方案）。",
+                                                  "Only this variant (repeatable; default: all), e.g. text or table.",
+                                                  value: ("方案", "ID")))
     var variants: [String] = []
 
-    @Option(help: "Language of messages and of the terminal summary: zh or en (summary.md and charts are in Chinese).")
-    var lang: Language = .zh
+    @Option(help: H("提示信息与终端摘要的语言：zh 中文，en 英文（summary.md 与图表总是中文）。不写时看系统语言环境（LANG），英文环境用 en，其余用 zh。",
+                    "Language of messages and of the terminal summary: zh or en (summary.md and charts are in Chinese). Default: from the locale (LANG): en for an English locale, else zh.",
+                    value: ("zh|en", "zh|en")))
+    var lang: Language = Lang.current
 
     /// Loads and validates the scenario; on failure prints every problem and exits 65/66.
     /// Loader warnings (a change an inherited variant undoes …) go to stderr unless `check`
@@ -90,25 +97,39 @@ struct DocumentOptions: ParsableArguments {
 
 /// Seed, trials, threads, output folder: shared by the simulating subcommands.
 struct SimulationOptions: ParsableArguments {
-    @Option(help: "Random seed, 0 to 2^64-1 (default: the scenario's simulation.seed).")
+    @Option(help: H("随机数种子，0 至 2^64−1（默认：情景中的 simulation.seed）。种子与试验次数相同，结果就逐字节相同。",
+                    "Random seed, 0 to 2^64-1 (default: the scenario's simulation.seed).",
+                    value: ("种子", "seed")))
     var seed: UInt64?
 
-    @Option(help: "Number of trials (default: the scenario's simulation.trials; sweep, solve, compare and rebalance use at most 20000 of them).")
+    @Option(help: H("模拟试验次数（默认：情景中的 simulation.trials；sweep、solve、compare、rebalance 默认最多用 20000 次）。",
+                    "Number of trials (default: the scenario's simulation.trials; sweep, solve, compare and rebalance use at most 20000 of them).",
+                    value: ("次数", "trials")))
     var trials: Int?
 
-    @Option(help: "Worker threads (default: all cores). Results are identical for any value.")
+    @Option(help: H("计算线程数（默认：全部处理器核）。线程数不影响结果。",
+                    "Worker threads (default: all cores). Results are identical for any value.",
+                    value: ("线程数", "threads")))
     var threads: Int?
 
-    @Option(name: .shortAndLong, help: "Output folder (default: Output/<scenario id>/...).")
+    @Option(name: .shortAndLong, help: H("结果文件夹（默认：Output/<情景 id>/…）。",
+                                         "Output folder (default: Output/<scenario id>/...).",
+                                         value: ("文件夹", "folder")))
     var output: String?
 
-    @Option(help: "Trial-level sampling: random or lhs (Latin hypercube per block of 8192 trials).")
+    @Option(help: H("试验层面的抽样方法：random（独立抽样）或 lhs（拉丁超立方，每 8192 次试验一组）。",
+                    "Trial-level sampling: random or lhs (Latin hypercube per block of 8192 trials).",
+                    value: ("抽样方法", "sampling")))
     var sampling: SamplingMethod?
 
     func validate() throws {
-        if let t = trials, t < 1 || t > 100_000_000 { throw ValidationError("--trials must be from 1 to 100000000 (got \(t))") }
-        if let k = threads, k < 1 || k > 1024 { throw ValidationError("--threads must be from 1 to 1024 (got \(k))") }
-        if let o = output, o.isEmpty { throw ValidationError("--output must not be empty") }
+        if let t = trials, t < 1 || t > 100_000_000 {
+            throw ValidationError(L("--trials 应为 1 至 100000000 的整数（实际 \(t)）", "--trials must be from 1 to 100000000 (got \(t))"))
+        }
+        if let k = threads, k < 1 || k > 1024 {
+            throw ValidationError(L("--threads 应为 1 至 1024 的整数（实际 \(k)）", "--threads must be from 1 to 1024 (got \(k))"))
+        }
+        if let o = output, o.isEmpty { throw ValidationError(L("--output 不能为空", "--output must not be empty")) }
     }
 
     var threadCount: Int { threads ?? ProcessInfo.processInfo.activeProcessorCount }

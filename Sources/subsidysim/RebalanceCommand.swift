@@ -6,54 +6,90 @@ import SubsidyReport
 
 /// `subsidysim rebalance`: a revised 资金概算表 that meets a risk target per line (or jointly).
 struct RebalanceCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "rebalance",
-        abstract: "Propose a revised budget table (资金概算表): each line's chance of running short at most a target, least money idle.",
-        discussion: """
-        Each source's money is re-split over the lines it may pay (regional money stays on （一）), so that every line's \
-        chance of running short is at most --max-short under every variant (reading) of the scenario, or with --joint the \
-        chance that any line runs short. Exact on the simulated trials; the risks are then re-estimated on an independent \
-        seed. When the money cannot meet the target, the extra money each source needs is reported. The proposal is also \
-        written as a what-if scenario (rebalanced.yaml) that `subsidysim run` accepts as it is. Examples:
-          subsidysim rebalance --max-short 0.05 --unit 5
-          subsidysim rebalance --joint --max-short 0.10 --hold chain_case --variant text
-        """
-    )
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "rebalance",
+            abstract: L("提出修改后的资金概算表：每个预算行资金不足的概率不超过目标，闲置资金尽量少。",
+                        "Propose a revised budget table (资金概算表): each line's chance of running short at most a target, least money idle."),
+            discussion: L("""
+            每个资金来源的钱在它可以支付的预算行之间重新分配（自治区资金只用于（一）），使每个预算行在情景的每个方案（读法）下\
+            资金不足的概率都不超过 --max-short；加 --joint 则是“任一预算行不足”的概率不超过目标。\
+            现有资金达不到目标时，报告每个来源还差多少。建议同时写成情景文件 rebalanced.yaml，可直接用 subsidysim run 运行。\
+            概率写小数：0.05 即 5%。
+
+            示例：
+              subsidysim rebalance --max-short 0.05 --unit 5
+              subsidysim rebalance --joint --max-short 0.10 --hold chain_case --variant text
+              subsidysim rebalance --max-short 0.05 --unit 5 --with-caps
+            """, """
+            Each source's money is re-split over the lines it may pay (regional money stays on （一）), so that every line's \
+            chance of running short is at most --max-short under every variant (reading) of the scenario, or with --joint the \
+            chance that any line runs short. Exact on the simulated trials; the risks are then re-estimated on an independent \
+            seed. When the money cannot meet the target, the extra money each source needs is reported. The proposal is also \
+            written as a what-if scenario (rebalanced.yaml) that `subsidysim run` accepts as it is.
+
+            Examples:
+              subsidysim rebalance --max-short 0.05 --unit 5
+              subsidysim rebalance --joint --max-short 0.10 --hold chain_case --variant text
+              subsidysim rebalance --max-short 0.05 --unit 5 --with-caps
+            """)
+        )
+    }
 
     @OptionGroup var scenario: ScenarioOptions
     @OptionGroup var simulation: SimulationOptions
     @OptionGroup var documents: DocumentOptions
 
-    @Option(help: "Risk target: each line's P(demand > budget) at most this (with --joint: P(some line short)).")
+    @Option(help: H("风险目标：每个预算行需求超过预算的概率至多为此值（小数，0.05 即 5%；加 --joint 时为任一预算行不足的概率）。",
+                    "Risk target: each line's P(demand > budget) at most this (with --joint: P(some line short)).",
+                    value: ("概率", "p")))
     var maxShort: Double = 0.05
 
-    @Flag(help: "Target the chance that any line runs short, not each line's.")
+    @Flag(help: H("目标是“任一预算行不足”的概率，而不是每个预算行各自的概率。", "Target the chance that any line runs short, not each line's."))
     var joint = false
 
-    @Option(help: "Budgets are whole multiples of this many 万元 (0: no rounding).")
+    @Option(help: H("预算取这个金额（万元）的整数倍（0：不取整）。", "Budgets are whole multiples of this many 万元 (0: no rounding).",
+                    value: ("万元", "万元")))
     var unit: Double = 1
 
-    @Option(help: ArgumentHelp("Keep this line's budget as it is (repeatable).", valueName: "LINE"))
+    @Option(help: H("这个预算行的预算保持不变（可写多次），如 --hold chain_case。", "Keep this line's budget as it is (repeatable).",
+                    value: ("预算行", "LINE")))
     var hold: [LineID] = []
 
-    @Option(help: "Confidence that each line's true chance of running short is at most --max-short (0: fit the point estimate).")
+    @Option(help: H("每个预算行真实的不足概率不超过 --max-short 的置信度（0：只按点估计）。",
+                    "Confidence that each line's true chance of running short is at most --max-short (0: fit the point estimate).",
+                    value: ("置信度", "c")))
     var confidence: Double = 0.95
 
-    @Flag(help: "Also lower the batch caps (all by one factor, to 0.1万) as far as needed to meet the target with the money there is.")
+    @Flag(help: H("同时按同一比例降低各批补助上限（精确到 0.1 万元），直到现有资金能达到目标。",
+                  "Also lower the batch caps (all by one factor, to 0.1万) as far as needed to meet the target with the money there is."))
     var withCaps = false
 
-    @Option(help: "Trials of the independent check run (default: as many as the fitting run).")
+    @Option(help: H("独立复核模拟的试验次数（默认与拟合所用的次数相同）。", "Trials of the independent check run (default: as many as the fitting run).",
+                    value: ("次数", "trials")))
     var checkTrials: Int?
 
-    @Flag(help: "No summary on the terminal.")
+    @Flag(help: H("终端上不显示摘要。", "No summary on the terminal."))
     var quiet = false
 
     func validate() throws {
-        guard maxShort > 0 && maxShort < 1 else { throw ValidationError("--max-short must be between 0 and 1 (got \(maxShort)); 0.05 means 5%") }
-        guard unit >= 0 && unit <= 1000 && unit.isFinite else { throw ValidationError("--unit must be from 0 to 1000 万元 (got \(unit))") }
-        guard confidence >= 0 && confidence < 1 else { throw ValidationError("--confidence must be from 0 to below 1 (got \(confidence))") }
-        if let c = checkTrials, c < 100 || c > 10_000_000 { throw ValidationError("--check-trials must be from 100 to 10000000 (got \(c))") }
-        if let t = simulation.trials, t < 100 { throw ValidationError("--trials must be at least 100 for rebalance (got \(t))") }
+        guard maxShort > 0 && maxShort < 1 else {
+            throw ValidationError(L("--max-short 应在 0 与 1 之间（实际 \(formatNumber(maxShort))）；0.05 表示 5%",
+                                    "--max-short must be between 0 and 1 (got \(maxShort)); 0.05 means 5%"))
+        }
+        guard unit >= 0 && unit <= 1000 && unit.isFinite else {
+            throw ValidationError(L("--unit 应为 0 至 1000 万元（实际 \(formatNumber(unit))）", "--unit must be from 0 to 1000 万元 (got \(unit))"))
+        }
+        guard confidence >= 0 && confidence < 1 else {
+            throw ValidationError(L("--confidence 应不小于 0 且小于 1（实际 \(formatNumber(confidence))）；0.95 表示 95%",
+                                    "--confidence must be from 0 to below 1 (got \(confidence))"))
+        }
+        if let c = checkTrials, c < 100 || c > 10_000_000 {
+            throw ValidationError(L("--check-trials 应为 100 至 10000000 的整数（实际 \(c)）", "--check-trials must be from 100 to 10000000 (got \(c))"))
+        }
+        if let t = simulation.trials, t < 100 {
+            throw ValidationError(L("rebalance 的 --trials 至少为 100（实际 \(t)）", "--trials must be at least 100 for rebalance (got \(t))"))
+        }
     }
 
     func run() throws {

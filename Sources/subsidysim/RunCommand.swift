@@ -6,14 +6,34 @@ import SubsidyReport
 
 /// `subsidysim run`: simulate every variant on common random numbers and write the report.
 struct RunCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "run",
-        abstract: "Simulate the scenario and write tables, charts, summary.md and manifest.json.",
-        discussion: """
-        Output goes to Output/<scenario id>/ (or --output), written to a temporary folder and \
-        renamed into place. Same scenario, seed and trials give byte-identical CSVs for any --threads.
-        """
-    )
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "run",
+            abstract: L("模拟情景，写出表格（CSV）、图表、summary.md 和 manifest.json。",
+                        "Simulate the scenario and write tables, charts, summary.md and manifest.json."),
+            discussion: L("""
+            结果写到 Output/<情景 id>/（或 --output 指定的文件夹）：先写到临时文件夹，写完再整体换入，\
+            中途出错或被中断时，原来的结果保持不变。情景、种子和试验次数相同，CSV 就逐字节相同，与线程数无关。\
+            CSV 中的概率与比例是小数（0.05 即 5%），summary.md 与终端摘要中是百分数。
+
+            示例：
+              subsidysim run
+              subsidysim run Scenarios/lower-caps.yaml --trials 20000
+              subsidysim run --set 'policy.batches[0].cap=45' --variant text
+              subsidysim run --precision 0.002 --quiet
+            """, """
+            Output goes to Output/<scenario id>/ (or --output), written to a temporary folder and \
+            renamed into place. Same scenario, seed and trials give byte-identical CSVs for any --threads. \
+            Probabilities and shares are fractions in the CSVs (0.05 = 5%) and percentages in summary.md and on the terminal.
+
+            Examples:
+              subsidysim run
+              subsidysim run Scenarios/lower-caps.yaml --trials 20000
+              subsidysim run --set 'policy.batches[0].cap=45' --variant text
+              subsidysim run --precision 0.002 --quiet
+            """)
+        )
+    }
 
     @OptionGroup var scenario: ScenarioOptions
     @OptionGroup var simulation: SimulationOptions
@@ -21,17 +41,21 @@ struct RunCommand: ParsableCommand {
 
     static let precisionCap = 2_000_000
 
-    @Option(help: "Add blocks of 8192 trials until the standard error of P(total demand > funding) is below E (e.g. 0.002); at most 2,000,000 trials, and the run says so when the target is missed.")
+    @Option(help: H("按每组 8192 次增加试验，直到“总需求超过资金”概率的标准误小于 E（如 0.002，即 0.2 个百分点）；最多 2000000 次，达不到时会说明。",
+                    "Add blocks of 8192 trials until the standard error of P(total demand > funding) is below E (e.g. 0.002); at most 2,000,000 trials, and the run says so when the target is missed.",
+                    value: ("E", "E")))
     var precision: Double?
 
-    @Flag(help: "Also write trials.csv (every trial's inputs and demands).")
+    @Flag(help: H("另外写出 trials.csv（每次试验的输入与各预算行需求）。", "Also write trials.csv (every trial's inputs and demands)."))
     var dumpTrials = false
 
-    @Flag(help: "No progress bar or summary on the terminal.")
+    @Flag(help: H("终端上不显示进度条和摘要。", "No progress bar or summary on the terminal."))
     var quiet = false
 
     func validate() throws {
-        if let p = precision, !(p > 0 && p < 0.5) { throw ValidationError("--precision must be between 0 and 0.5 (got \(p))") }
+        if let p = precision, !(p > 0 && p < 0.5) {
+            throw ValidationError(L("--precision 应在 0 与 0.5 之间（实际 \(formatNumber(p))），如 0.002", "--precision must be between 0 and 0.5 (got \(p))"))
+        }
     }
 
     func run() throws {

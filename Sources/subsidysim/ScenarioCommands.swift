@@ -5,21 +5,48 @@ import SubsidyModel
 /// `subsidysim scenario show`: the bundled draft scenario, so that an error pointing into
 /// `builtin:pingluo-draft` can be followed.
 struct ScenarioCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "scenario",
-        abstract: "Print the bundled draft scenario (builtin:pingluo-draft), or the reference of every scenario key.",
-        subcommands: [Show.self, Keys.self]
-    )
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "scenario",
+            abstract: L("显示程序内置的征求意见稿情景（builtin:pingluo-draft），或情景文件中每个键的说明。",
+                        "Print the bundled draft scenario (builtin:pingluo-draft), or the reference of every scenario key."),
+            discussion: L("""
+            示例：
+              subsidysim scenario show > pingluo-draft.yaml
+              subsidysim scenario keys > KEYS.md
+            """, """
+            Examples:
+              subsidysim scenario show > pingluo-draft.yaml
+              subsidysim scenario keys > KEYS.md
+            """),
+            subcommands: [Show.self, Keys.self]
+        )
+    }
 
     struct Keys: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "keys",
-            abstract: "Print every key a scenario file may hold: Chinese name, allowed values and range, unit, default, clause (Markdown).",
-            discussion: "The same text as Scenarios/KEYS.md, generated from the schema the program reads. Example: subsidysim scenario keys > KEYS.md"
-        )
+        static var configuration: CommandConfiguration {
+            CommandConfiguration(
+                commandName: "keys",
+                abstract: L("列出情景文件可写的每个键：中文名称、取值与范围、单位、默认值、条款（Markdown）。",
+                            "Print every key a scenario file may hold: Chinese name, allowed values and range, unit, default, clause (Markdown)."),
+                discussion: L("""
+                与 Scenarios/KEYS.md 的内容相同，由程序读取的模式表生成。
 
-        @Option(help: "Language: the reference is written in Chinese with the English key names (zh or en).")
-        var lang: Language = .zh
+                示例：
+                  subsidysim scenario keys > KEYS.md
+                """, """
+                The same text as Scenarios/KEYS.md, generated from the schema the program reads.
+
+                Example:
+                  subsidysim scenario keys > KEYS.md
+                """)
+            )
+        }
+
+        @Option(help: H("语言：说明总是用中文写，键名是英文（zh 或 en）。",
+                        "Language: the reference is written in Chinese with the English key names (zh or en).",
+                        value: ("zh|en", "zh|en")))
+        var lang: Language = Lang.current
 
         func run() throws {
             FileHandle.standardOutput.write(Data(Schema.reference().utf8))
@@ -27,11 +54,20 @@ struct ScenarioCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "show",
-            abstract: "Print the bundled draft scenario's YAML, the text every builtin:pingluo-draft line number refers to.",
-            discussion: "Example: subsidysim scenario show > pingluo-draft.yaml"
-        )
+        static var configuration: CommandConfiguration {
+            CommandConfiguration(
+                commandName: "show",
+                abstract: L("显示内置征求意见稿情景的 YAML 全文；提示信息中的 builtin:pingluo-draft:行:列 指的就是这份文本。",
+                            "Print the bundled draft scenario's YAML, the text every builtin:pingluo-draft line number refers to."),
+                discussion: L("""
+                示例：
+                  subsidysim scenario show > pingluo-draft.yaml
+                """, """
+                Example:
+                  subsidysim scenario show > pingluo-draft.yaml
+                """)
+            )
+        }
 
         func run() throws {
             guard let data = LoadedScenario.builtinData() else { throw ExitCode(70) }
@@ -42,20 +78,36 @@ struct ScenarioCommand: ParsableCommand {
 
 /// `subsidysim new NAME.yaml`: a commented what-if file based on the bundled draft that runs as it is.
 struct NewCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "new",
-        abstract: "Write a commented what-if scenario file (base: the bundled draft, a policy change, a variant) that runs as is.",
-        discussion: "Example: subsidysim new my-whatif.yaml && subsidysim run my-whatif.yaml"
-    )
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "new",
+            abstract: L("写一个带中文注释的 what-if 情景文件（以内置草案为基础，改一处政策，加一个方案），原样即可运行。",
+                        "Write a commented what-if scenario file (base: the bundled draft, a policy change, a variant) that runs as is."),
+            discussion: L("""
+            文件名（去掉 .yaml）若只含 ASCII 字母、数字、_ 和 -，就用作情景 id，即结果文件夹 Output/<id>/ 的名字；否则 id 为 my-whatif。
 
-    @Argument(help: "The file to write (it must not exist yet, unless --force).")
+            示例：
+              subsidysim new my-whatif.yaml
+              subsidysim run my-whatif.yaml
+            """, """
+            The file name (without .yaml) is the scenario id, the output folder Output/<id>/, when it is ASCII letters, digits, _ and -; \
+            otherwise the id is my-whatif.
+
+            Example:
+              subsidysim new my-whatif.yaml && subsidysim run my-whatif.yaml
+            """)
+        )
+    }
+
+    @Argument(help: H("要写的文件（不能已存在，除非加 --force）。", "The file to write (it must not exist yet, unless --force).",
+                      value: ("文件", "file")))
     var file: String
 
-    @Flag(help: "Replace the file if it exists.")
+    @Flag(help: H("文件已存在时覆盖它。", "Replace the file if it exists."))
     var force = false
 
-    @Option(help: "Language of messages: zh or en.")
-    var lang: Language = .zh
+    @Option(help: H("提示信息的语言：zh 或 en。", "Language of messages: zh or en.", value: ("zh|en", "zh|en")))
+    var lang: Language = Lang.current
 
     func run() throws {
         let zh = lang == .zh
