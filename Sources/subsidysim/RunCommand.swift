@@ -122,7 +122,7 @@ func designFor(_ model: CompiledModel, _ sc: Scenario, seed: UInt64, sampling: S
         let r = try TrialDesign.forScenario(model, scenario: sc, sampling: sampling, seed: seed)
         return (r.design, r.repaired)
     } catch {
-        throw ScenarioFailure(error, lang: .zh)
+        throw ScenarioFailure(error, lang: Lang.current)
     }
 }
 

@@ -17,22 +17,22 @@ struct SubsidySim: ParsableCommand {
             情景是 YAML 文件（见 Scenarios/ 文件夹）；不写情景文件时，用程序内置的征求意见稿情景。
             每个命令的用法：subsidysim help <命令>（英文：加 --lang en）。使用指南：使用指南.md。
 
-            常用：
-              subsidysim check                          检查草案本身的算术与矛盾
-              subsidysim run                            模拟草案，写出报告（Output/pingluo-draft/）
+            示例：
+              subsidysim check                  审核草案本身的算术与矛盾
+              subsidysim run                    模拟草案，结果在 Output/pingluo-draft/
               subsidysim run Scenarios/lower-caps.yaml --trials 20000
-              subsidysim new my-whatif.yaml             写一个可改的 what-if 情景文件
+              subsidysim new my-whatif.yaml     写一个可以修改的 what-if 情景文件
 
             退出码：0 成功，64 用法错误，65 情景有误，66 找不到输入文件，73 无法写出结果，70 内部错误。
             """, """
             Scenarios are YAML files (see Scenarios/); with no SCENARIO the bundled draft is used.
             Each command's help: subsidysim help <command> (Chinese by default; --lang en for English). User guide: 使用指南.md.
 
-            Common:
-              subsidysim check                          audit the draft's own arithmetic and contradictions
-              subsidysim run                            simulate the draft and write the report (Output/pingluo-draft/)
+            Examples:
+              subsidysim check                  audit the draft's own arithmetic
+              subsidysim run                    simulate the draft; output in Output/pingluo-draft/
               subsidysim run Scenarios/lower-caps.yaml --trials 20000
-              subsidysim new my-whatif.yaml             write a what-if scenario file to edit
+              subsidysim new my-whatif.yaml     write a what-if scenario file to edit
 
             Exit codes: 0 ok, 64 usage error, 65 bad scenario, 66 missing input file, \
             73 cannot write output, 70 internal error.

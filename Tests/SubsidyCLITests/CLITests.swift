@@ -19,17 +19,18 @@ struct CLITests {
 
     struct Result { var status: Int32; var out: String; var err: String }
 
-    /// Runs `subsidysim args…` in `dir` (a fresh scratch folder when nil), with a time limit;
-    /// `environment` entries are set on top of the test's own environment.
+    /// Runs `subsidysim args…` in `dir` (a fresh scratch folder when nil), with a time limit. The
+    /// locale variables are cleared (the program then speaks Chinese, whatever the machine's
+    /// locale); `environment` entries are set on top of the test's own environment.
     @discardableResult
     static func cli(_ args: [String], in dir: URL, timeout: TimeInterval = 300, environment: [String: String] = [:]) throws -> Result {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = args
         p.currentDirectoryURL = dir
-        if !environment.isEmpty {
-            p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        }
+        var env = ProcessInfo.processInfo.environment
+        for k in ["LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE", "COLUMNS"] { env[k] = nil }
+        p.environment = env.merging(environment) { $1 }
         // Output to files, not pipes: a chatty command can never block on a full pipe.
         let outURL = dir.appendingPathComponent(".cli-out-\(UUID().uuidString)"), errURL = dir.appendingPathComponent(".cli-err-\(UUID().uuidString)")
         _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
