@@ -219,7 +219,7 @@ extension SimulationResult {
             func ratio(_ a: Double, _ b: Double) -> Double { b > 0 ? a / b : 0 }
             let batches = (0..<L.batches).map { b -> GroupSummary in
                 let f = { (x: RecordLayout.BatchField) in m[L.batch(b, x)].mean }
-                return GroupSummary(name: b < s.policy.batches.count ? s.policy.batches[b].name : "第\(b + 1)批",
+                return GroupSummary(name: b < s.policy.batches.count ? s.policy.batches[b].name : FieldInfo.batchName(b),
                                     firms: f(.firms), completed: f(.completed), accepted: f(.accepted), demand: f(.demand), paid: f(.paid),
                                     meanAward: ratio(f(.demand), f(.accepted)), atCapShare: ratio(f(.atCap), f(.accepted)),
                                     effectiveRate: ratio(f(.demand), f(.eligible)))

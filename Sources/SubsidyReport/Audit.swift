@@ -122,7 +122,7 @@ public enum Audit {
             let sa: Double = rounded(a)
             if abs(ra - sa) > 0.001 {
                 f(.note, ["概算表"],
-                  "总资金列（一）至（四）比例逐项四舍五入后相加为 \(n(ra))%，与小计 \(n(sa))% 相差 \(n(abs(ra - sa)))个百分点：属舍入差，建议表注说明",
+                  "总资金列（一）至（四）比例逐项四舍五入后相加为 \(n(ra))%，与小计 \(n(sa))% 相差 \(n(abs(ra - sa))) 个百分点：属舍入差，建议表注说明",
                   "total column: shares of part 1 rounded one by one add to \(n(ra))%, against the subtotal \(n(sa))%: a rounding difference")
             }
         }
