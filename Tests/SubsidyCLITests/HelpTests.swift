@@ -203,4 +203,36 @@ struct HelpCLITests {
         let v = try CLITests.cli(["--version"], in: d)
         #expect(v.status == 0 && v.out.trimmingCharacters(in: .whitespacesAndNewlines).first?.isNumber == true)
     }
+    /// Every chart a command draws (the names in Sources/SubsidyReport: run's chartNames, SweepReport,
+    /// SolveReport, SensitivityReport, CompareReport, RebalanceReport).
+    static let chartNames = ["total_demand", "exceedance", "lines", "unspent", "variant_difference", "band", "overrun", "heatmap_",
+                             "solve", "tornado", "tornado_deciles", "spider", "sobol", "short_by_line", "short_difference", "risk_before_after"]
+
+    @Test("使用指南.md: linked from the README, names every command and chart, and its commands use options that exist")
+    func guide() throws {
+        let guide = try String(contentsOf: CLITests.repo.appendingPathComponent("使用指南.md"), encoding: .utf8)
+        let readme = try String(contentsOf: CLITests.repo.appendingPathComponent("README.md"), encoding: .utf8)
+        #expect(readme.prefix(2000).contains("(使用指南.md)"), "the README links the guide near the top")
+        for c in Self.commands { #expect(guide.contains("subsidysim \(c.path.joined(separator: " "))"), "\(c.path)") }
+        for n in Self.chartNames { #expect(guide.contains("`\(n)"), "chart \(n)") }
+        #expect(guide.contains("Scenarios/KEYS.md") && guide.contains("报告.docx") && guide.contains("结果.xlsx") && guide.contains("SVG"))
+        #expect(!guide.contains("第1批") && !guide.contains("第2批"))
+        // Each command line in the guide: its options are among those the command's help lists.
+        var helps: [String: String] = [:]
+        for line in guide.components(separatedBy: "\n") {
+            for part in line.contains("`") ? line.components(separatedBy: "`") : [line] {
+                guard let r = part.range(of: "subsidysim ") else { continue }
+                let words = part[r.upperBound...].split(separator: " ").map(String.init)
+                guard let first = words.first, Self.commands.contains(where: { $0.path[0] == first }) else { continue }
+                let path = first == "scenario" && words.count > 1 && ["show", "keys"].contains(words[1]) ? [first, words[1]] : [first]
+                let key = path.joined(separator: " ")
+                if helps[key] == nil { helps[key] = try Self.cli(["help"] + path).out }
+                let help = helps[key] ?? ""
+                for w in words.dropFirst(path.count) where w.hasPrefix("--") && w.count > 2 {
+                    let option = String(w.prefix { $0 != "=" && $0 != "`" && $0 != "）" && $0 != ")" })
+                    #expect(help.contains(option + " ") || help.contains(option + "\n"), "使用指南.md: “\(part)”: \(key) has no option \(option)")
+                }
+            }
+        }
+    }
 }
