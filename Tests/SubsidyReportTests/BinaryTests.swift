@@ -17,7 +17,10 @@ struct BinaryTests {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/sh")
         p.arguments = ["-c", script]
-        p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
+        // The program speaks the locale's language: the locale is cleared, so messages are Chinese.
+        var environment = ProcessInfo.processInfo.environment
+        for k in ["LC_ALL", "LC_MESSAGES", "LANG"] { environment[k] = nil }
+        p.environment = environment.merging(env) { $1 }
         let o = Pipe(), e = Pipe()
         p.standardOutput = o
         p.standardError = e

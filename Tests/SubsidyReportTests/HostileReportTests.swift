@@ -63,6 +63,10 @@ struct HostileReportTests {
         let p = Process()
         p.executableURL = binary
         p.arguments = args
+        // Messages in Chinese whatever the machine's locale.
+        var environment = ProcessInfo.processInfo.environment
+        for k in ["LC_ALL", "LC_MESSAGES", "LANG"] { environment[k] = nil }
+        p.environment = environment
         let pipe = Pipe()
         p.standardError = pipe
         p.standardOutput = FileHandle.nullDevice
@@ -89,7 +93,9 @@ struct HostileReportTests {
         #expect(neg.err.contains("policy.batches[0].cap") && neg.err.contains("-5"))
         let huge = try Self.cli(["solve", "--vary", "policy.batches[0].cap", "--in", "0:1e308", "--max-overrun", "0.05"])
         #expect(huge.code == 64)
-        #expect(huge.err.contains("outside [-1e9, 1e9]"))
+        #expect(huge.err.contains("超出 [-1e9, 1e9]"), "\(huge.err)")
+        let hugeEn = try Self.cli(["solve", "--vary", "policy.batches[0].cap", "--in", "0:1e308", "--max-overrun", "0.05", "--lang", "en"])
+        #expect(hugeEn.code == 64 && hugeEn.err.contains("outside [-1e9, 1e9]"), "\(hugeEn.err)")
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("hr-\(UUID().uuidString).yaml").path
         try Data("base: \"\"\n".utf8).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
