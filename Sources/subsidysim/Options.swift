@@ -91,7 +91,7 @@ struct ScenarioOptions: ParsableArguments {
 
 /// Which documents of the review pack to write: shared by run, compare and rebalance.
 struct DocumentOptions: ParsableArguments {
-    @Flag(help: "Do not write 报告.docx (the Word report made by pandoc).")
+    @Flag(help: H("不生成 报告.docx（由 pandoc 生成的 Word 报告）。", "Do not write 报告.docx (the Word report made by pandoc)."))
     var noDocx = false
 }
 

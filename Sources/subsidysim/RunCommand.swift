@@ -9,8 +9,8 @@ struct RunCommand: ParsableCommand {
     static var configuration: CommandConfiguration {
         CommandConfiguration(
             commandName: "run",
-            abstract: L("模拟情景，写出表格（CSV）、图表、summary.md 和 manifest.json。",
-                        "Simulate the scenario and write tables, charts, summary.md and manifest.json."),
+            abstract: L("模拟情景，写出表格（CSV）、图表、summary.md、报告.docx 和 manifest.json。",
+                        "Simulate the scenario and write tables, charts, summary.md, 报告.docx and manifest.json."),
             discussion: L("""
             结果写到 Output/<情景 id>/（或 --output 指定的文件夹）：先写到临时文件夹，写完再整体换入，\
             中途出错或被中断时，原来的结果保持不变。情景、种子和试验次数相同，CSV 就逐字节相同，与线程数无关。\
@@ -21,6 +21,7 @@ struct RunCommand: ParsableCommand {
               subsidysim run Scenarios/lower-caps.yaml --trials 20000
               subsidysim run --set 'policy.batches[0].cap=45' --variant text
               subsidysim run --precision 0.002 --quiet
+              subsidysim run --trials 20000 --no-docx
             """, """
             Output goes to Output/<scenario id>/ (or --output), written to a temporary folder and \
             renamed into place. Same scenario, seed and trials give byte-identical CSVs for any --threads. \
@@ -31,6 +32,7 @@ struct RunCommand: ParsableCommand {
               subsidysim run Scenarios/lower-caps.yaml --trials 20000
               subsidysim run --set 'policy.batches[0].cap=45' --variant text
               subsidysim run --precision 0.002 --quiet
+              subsidysim run --trials 20000 --no-docx
             """)
         )
     }
