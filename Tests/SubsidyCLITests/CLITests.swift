@@ -141,7 +141,10 @@ struct CLITests {
         let labels = Set(try Self.csv(d.appendingPathComponent("o/summary.csv")).dropFirst().map { $0[1] })
         #expect(labels == ["正文费率（第一批55%/50万，第二批50%/40万）", "概算表费率（第一批55%/50万，第二批40%/40万）"])
         let md = try String(contentsOf: d.appendingPathComponent("o/summary.md"), encoding: .utf8)
-        #expect(!md.contains("--set") && md.contains("第一批补助比例改为55%"))
+        // Only the command that reproduces the run (方法与重现) may, and must, say --set.
+        let prose = md.components(separatedBy: "\n").filter { !$0.contains("重现命令") }.joined(separator: "\n")
+        #expect(!prose.contains("--set") && md.contains("第一批补助比例改为55%"), "\(md)")
+        #expect(md.components(separatedBy: "\n").contains { $0.contains("重现命令") && $0.contains("--set") })
         for f in try FileManager.default.contentsOfDirectory(atPath: d.appendingPathComponent("o/charts").path) where f.hasSuffix(".gp") {
             #expect(!(try String(contentsOf: d.appendingPathComponent("o/charts/\(f)"), encoding: .utf8)).contains("--set"), "\(f)")
         }
