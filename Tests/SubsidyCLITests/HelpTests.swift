@@ -4,7 +4,7 @@ import Testing
 /// Help and usage errors as a planner sees them: Chinese by default, English with `--lang en` or
 /// an English locale, every command's help with its Chinese abstract and examples that use the
 /// command's real options, and the parser's errors in the chosen language with exit 64.
-@Suite("Help and usage errors in Chinese and English")
+@Suite("Help and usage errors in Chinese and English", .serialized)
 struct HelpCLITests {
     static func cli(_ args: [String], env: [String: String] = [:]) throws -> CLITests.Result {
         let d = FileManager.default.temporaryDirectory.appendingPathComponent("subsidysim-help-\(UUID().uuidString)")
