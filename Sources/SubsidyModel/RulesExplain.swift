@@ -37,7 +37,7 @@ extension Rules {
             amount: nil))
         var eligible: Double?
         if f.batch < 0 || f.batch >= policy.batches.count {
-            steps.append(RuleStep(clause: "（一）", zh: "没有第 \(f.batch + 1) 批", en: "there is no batch \(f.batch + 1)", amount: 0))
+            steps.append(RuleStep(clause: "（一）", zh: "没有\(f.batch >= 0 ? FieldInfo.batchName(f.batch) : "第 \(f.batch + 1) 批")", en: "there is no batch \(f.batch + 1)", amount: 0))
         } else {
             let b = policy.batches[f.batch]
             let total = f.software + f.hardware

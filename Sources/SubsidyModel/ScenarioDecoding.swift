@@ -143,7 +143,7 @@ extension TreeDecoder {
             for (i, x) in xs.prefix(8).enumerated() {
                 let p = "policy.batches[\(i)]"
                 guard let bm = mapping(x, schema: p) else { continue }
-                let name = string(bm["name"], p + ".name", parent: x, default: "第\(i + 1)批")
+                let name = string(bm["name"], p + ".name", parent: x, default: FieldInfo.batchName(i))
                 let rate = number(bm, "rate", at: p, node: x)
                 let cap = number(bm, "cap", at: p, node: x)
                 if let name, let rate, let cap { batches.append(BatchPolicy(name: name, rate: rate, cap: cap)) }
