@@ -22,6 +22,13 @@ let package = Package(
             pkgConfig: "gsl",
             providers: [.apt(["libgsl-dev"])]
         ),
+        // libxlsxwriter, found by pkg-config: 结果.xlsx (sheets, number formats, a native chart).
+        // Imported by SubsidyReport only, and internally, so no C type is in its public API.
+        .systemLibrary(
+            name: "CXlsxWriter",
+            pkgConfig: "xlsxwriter",
+            providers: [.apt(["libxlsxwriter-dev"])]
+        ),
         // Scenario, policy, rules and validation. Pure Swift: imports no C.
         .target(
             name: "SubsidyModel",
@@ -36,10 +43,10 @@ let package = Package(
             dependencies: ["CGSL", "SubsidyModel"],
             swiftSettings: [.enableUpcomingFeature("InternalImportsByDefault")]
         ),
-        // CSV, gnuplot scripts, summary.md, 报告.docx (through pandoc), manifest, atomic output folders.
+        // CSV, gnuplot scripts, summary.md, 报告.docx (through pandoc), 结果.xlsx, manifest, atomic output folders.
         .target(
             name: "SubsidyReport",
-            dependencies: ["SubsidyModel", "SubsidyEngine"],
+            dependencies: ["SubsidyModel", "SubsidyEngine", "CXlsxWriter"],
             // pandoc's style sheet for 报告.docx, built by scripts/make-reference-docx.
             resources: [.embedInCode("Resources/reference.docx")]
         ),
