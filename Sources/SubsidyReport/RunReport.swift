@@ -14,6 +14,8 @@ public struct RunReport {
     public var sampling: SamplingMethod
     /// Write 报告.docx (through pandoc) beside summary.md; `--no-docx` turns it off.
     public var writeDocx = true
+    /// Write 结果.xlsx (the Excel workbook); `--no-xlsx` turns it off.
+    public var writeWorkbook = true
 
     public init(loaded: LoadedScenario, result: SimulationResult, findings: [Finding], commandLine: [String], startTime: Date,
                 dumpTrials: Bool, programVersion: String, sampling: SamplingMethod) {
@@ -91,12 +93,14 @@ public struct RunReport {
         folder.add("summary.csv", RunTables.summary(summaries).data)
         folder.add("sources.csv", RunTables.sources(summaries).data)
         folder.add("batches.csv", RunTables.batches(summaries).data)
-        folder.add("variants.csv", RunTables.variantDifferences(result).data)
+        let variants = RunTables.variantDifferences(result)
+        folder.add("variants.csv", variants.data)
         if dumpTrials { folder.add("trials.csv", RunTables.trials(result).data) }
         let drivers = Drivers.analyse(result)
         if !result.inputValues.isEmpty { folder.add("drivers.csv", RunDrivers.table(drivers, result: result).data) }
         if result.model.variantCount > 1 { tables["variant_difference"] = RunTables.variantDifferenceHistogram(result) }
         for (name, t) in tables { folder.add("\(name).csv", t.data) }
+        let workbook = writeWorkbook ? RunWorkbook.build(self, summaries: summaries, variants: variants, drivers: drivers) : nil
         let plans = chartPlans(summaries, tables: tables)
         for p in plans { if let s = p.script { folder.add("charts/\(p.name).gp", text: s) } }
         var warnings: [String] = []
@@ -111,9 +115,17 @@ public struct RunReport {
                                            printWidth: WordReport.printWidth)
                 if let w = WordReport.write(markdown: source, in: staging) { warnings.append(w) }
             }
+            if let workbook { try self.writeWorkbook(workbook, in: staging) }
             try Manifest.write(self.manifestFields(), self.invocation, loaded: self.loaded, trials: self.result.trials, in: staging)
         }
         return warnings
+    }
+
+    /// Writes 结果.xlsx into the staging folder (before the manifest, which lists it).
+    func writeWorkbook(_ wb: Workbook, in staging: OutputFolder.Staging) throws {
+        try wb.write(to: staging.url.appendingPathComponent(RunWorkbook.fileName).path,
+                     shown: staging.destination.appendingPathComponent(RunWorkbook.fileName).path, tmpdir: staging.url.path,
+                     properties: Workbook.Properties(title: loaded.scenario.title, subject: "资金需求测算结果"))
     }
 
     /// The run's own manifest fields (beside the common header).
