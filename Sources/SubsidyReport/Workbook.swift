@@ -277,12 +277,22 @@ extension Workbook {
     /// Excel's limits: rows, columns, characters in a cell.
     static let maxRows = 1_048_576, maxColumns = 16_384, maxCellCharacters = 32_767
 
+    /// Characters XML 1.0 does not allow (C0 controls other than TAB, LF, CR; U+FFFE, U+FFFF).
+    static func forbiddenInXML(_ u: Unicode.Scalar) -> Bool {
+        (u.value < 0x20 && u.value != 0x9 && u.value != 0xA && u.value != 0xD) || u.value == 0xFFFE || u.value == 0xFFFF
+    }
+
     /// C strings kept alive until the workbook is closed (libxlsxwriter copies most, not all).
     final class CStrings {
         var kept: [UnsafeMutablePointer<CChar>] = []
         func callAsFunction(_ s: String) -> UnsafeMutablePointer<CChar> {
-            // A NUL would end the C string early; Excel's cell limit is counted in code points.
+            // A NUL would end the C string early, and control characters XML 1.0 forbids would make
+            // a part unreadable where the library does not escape them (core.xml, chart caches):
+            // they become U+FFFD. Excel's cell limit is counted in code points.
             var t = s.replacingOccurrences(of: "\0", with: "")
+            if t.unicodeScalars.contains(where: Workbook.forbiddenInXML) {
+                t = String(String.UnicodeScalarView(t.unicodeScalars.map { Workbook.forbiddenInXML($0) ? "\u{FFFD}" : $0 }))
+            }
             if t.unicodeScalars.count > Workbook.maxCellCharacters {
                 t = String(String.UnicodeScalarView(t.unicodeScalars.prefix(Workbook.maxCellCharacters)))
             }
@@ -420,7 +430,9 @@ extension Workbook {
         }
         // All file work happens in workbook_close, which also frees the workbook. libxlsxwriter
         // reports its failures on stderr itself, in English and naming the temporary folder; the
-        // caller reports them instead (in the chosen language, naming the real path).
+        // caller reports them instead (in the chosen language, naming the real path), so a person
+        // at a terminal sees that message only. Where stderr is a file or pipe (tests, logs) the
+        // library's lines are left alone: silencing fd 2 there could swallow another thread's output.
         closed = true
         let (result, code) = Self.quietly { () -> (lxw_error, Int32) in
             errno = 0
@@ -438,8 +450,9 @@ extension Workbook {
 
     static let stderrLock = NSLock()
 
-    /// Runs `body` with file descriptor 2 pointed at /dev/null.
+    /// Runs `body` with file descriptor 2 pointed at /dev/null when it is a terminal.
     static func quietly<T>(_ body: () -> T) -> T {
+        guard isatty(2) == 1 else { return body() }
         stderrLock.lock()
         defer { stderrLock.unlock() }
         fflush(nil)   // every stream (stderr itself is unbuffered)
