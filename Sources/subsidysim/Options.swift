@@ -93,6 +93,9 @@ struct ScenarioOptions: ParsableArguments {
 struct DocumentOptions: ParsableArguments {
     @Flag(help: H("不生成 报告.docx（由 pandoc 生成的 Word 报告）。", "Do not write 报告.docx (the Word report made by pandoc)."))
     var noDocx = false
+
+    @Flag(help: "Do not write 结果.xlsx (the Excel workbook).")
+    var noXlsx = false
 }
 
 /// Seed, trials, threads, output folder: shared by the simulating subcommands.

@@ -84,10 +84,11 @@ struct RunCommand: ParsableCommand {
             var report = RunReport(loaded: loaded, result: result, findings: findings, commandLine: CommandLine.arguments,
                                    startTime: start, dumpTrials: dumpTrials, programVersion: SubsidySim.version, sampling: design.method)
             report.writeDocx = !documents.noDocx
+            report.writeWorkbook = !documents.noXlsx
             let out = simulation.output ?? "Output/\(sc.id)"
             let warnings = try report.write(to: out)
             for w in warnings { printError(w) }
-            if !quiet { print(terminalSummary(result, out: out, lang: lang, seconds: Date().timeIntervalSince(start))) }
+            if !quiet { print(terminalSummary(result, out: out, lang: lang, seconds: Date().timeIntervalSince(start), workbook: !documents.noXlsx)) }
         } catch {
             throw Exit.fail(error, lang: lang)
         }
@@ -137,7 +138,7 @@ func repairMessage(_ m: [[Double]], _ model: CompiledModel, _ lang: Language) ->
     return s
 }
 
-func terminalSummary(_ r: SimulationResult, out: String, lang: Language, seconds: Double) -> String {
+func terminalSummary(_ r: SimulationResult, out: String, lang: Language, seconds: Double, workbook: Bool = false) -> String {
     let s = r.summaries()
     var t = ""
     for v in s {
@@ -157,5 +158,6 @@ func terminalSummary(_ r: SimulationResult, out: String, lang: Language, seconds
     }
     t += lang == .zh ? "\(r.trials) 次试验，\(r.threads) 线程，用时 \(CSVTable.fixed(seconds, 2)) 秒；输出：\(out)/summary.md"
                      : "\(r.trials) trials, \(r.threads) threads, \(CSVTable.fixed(seconds, 2)) s; output: \(out)/summary.md"
+    if workbook { t += lang == .zh ? "、\(out)/结果.xlsx" : ", \(out)/结果.xlsx" }
     return t
 }
