@@ -183,7 +183,7 @@ public enum CompareReport {
     /// Writes the compare folder in one atomic commit; the manifest's header names `loaded` (the
     /// first entry's scenario) and `trials`. Returns warnings (charts that could not be drawn).
     public static func write(_ r: Compare.Result, title: String, readings: Bool, to path: String, manifest: Manifest.CompareFields,
-                             loaded: LoadedScenario, trials: Int, invocation: Manifest.Invocation, docx: Bool = true) throws -> [String] {
+                             loaded: LoadedScenario, trials: Int, invocation: Manifest.Invocation, docx: Bool = true, xlsx: Bool = true) throws -> [String] {
         var folder = OutputFolder(path)
         folder.add("compare.csv", table(r).data)
         folder.add("sources.csv", sources(r).data)
@@ -205,6 +205,7 @@ public enum CompareReport {
         if let s = diffPlan.script { folder.add("charts/short_difference.gp", text: s) }
         var warnings: [String] = []
         let md = summary(r, title: title, readings: readings)
+        let workbook = xlsx ? CompareWorkbook.build(r, title: title) : nil
         try folder.commit { staging in
             let plans = [plan, diffPlan]
             let drawn = Charts.render(folder: staging.url.appendingPathComponent("charts"), plans: plans)
@@ -213,6 +214,7 @@ public enum CompareReport {
             if docx, let w = WordReport.write(markdown: md + Charts.markdown(drawn.outcomes, printWidth: WordReport.printWidth), in: staging) {
                 warnings.append(w)
             }
+            if let workbook { try workbook.write(in: staging, title: title, subject: "情景比较") }
             try Manifest.write(manifest, invocation, loaded: loaded, trials: trials, in: staging)
         }
         return warnings

@@ -339,7 +339,7 @@ public enum RebalanceReport {
     /// Writes the rebalance folder in one atomic commit, its manifest with `manifest` and the
     /// fitting run's `trials`. Returns warnings (charts that could not be drawn).
     public static func write(_ st: Rebalance.Study, loaded: LoadedScenario, to path: String, manifest: Manifest.RebalanceFields,
-                             trials: Int, invocation: Manifest.Invocation, docx: Bool = true) throws -> [String] {
+                             trials: Int, invocation: Manifest.Invocation, docx: Bool = true, xlsx: Bool = true) throws -> [String] {
         let s = loaded.scenario
         var folder = OutputFolder(path)
         folder.add("budget_table.csv", budgetTable(st, scenario: s).data)
@@ -356,6 +356,7 @@ public enum RebalanceReport {
         if let sc = plan.script { folder.add("charts/risk_before_after.gp", text: sc) }
         var warnings: [String] = []
         let md = summary(st, loaded: loaded)
+        let workbook = xlsx ? RebalanceWorkbook.build(st, loaded: loaded) : nil
         try folder.commit { staging in
             let drawn = Charts.render(folder: staging.url.appendingPathComponent("charts"), plans: [plan])
             warnings = drawn.warnings
@@ -363,6 +364,7 @@ public enum RebalanceReport {
             if docx, let w = WordReport.write(markdown: md + "\n" + Charts.markdown(drawn.outcomes, printWidth: WordReport.printWidth), in: staging) {
                 warnings.append(w)
             }
+            if let workbook { try workbook.write(in: staging, title: s.title, subject: "资金概算调整建议") }
             try Manifest.write(manifest, invocation, loaded: loaded, trials: trials, in: staging)
         }
         return warnings

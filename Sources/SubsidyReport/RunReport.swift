@@ -123,9 +123,7 @@ public struct RunReport {
 
     /// Writes 结果.xlsx into the staging folder (before the manifest, which lists it).
     func writeWorkbook(_ wb: Workbook, in staging: OutputFolder.Staging) throws {
-        try wb.write(to: staging.url.appendingPathComponent(RunWorkbook.fileName).path,
-                     shown: staging.destination.appendingPathComponent(RunWorkbook.fileName).path, tmpdir: staging.url.path,
-                     properties: Workbook.Properties(title: loaded.scenario.title, subject: "资金需求测算结果"))
+        try wb.write(in: staging, title: loaded.scenario.title, subject: "资金需求测算结果", name: RunWorkbook.fileName)
     }
 
     /// The run's own manifest fields (beside the common header).

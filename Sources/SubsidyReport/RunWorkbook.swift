@@ -66,7 +66,7 @@ enum RunWorkbook {
             notes.append("注意：未达到精度目标（要求主要概率的标准误低于 \(formatNumber(e))，模拟 \(r.trials) 次后为 \(String(format: "%.2g", got))）。")
         }
         var sh = start("汇总", title: "\(sc.title)：资金需求测算结果", notes: notes, header: summaryHeader, freezeColumns: 2)
-        sh.columnMaxWidth[0] = 44
+        sh.columnMaxWidth[0] = 50
         let names = variantNames(s.map { ($0.id, $0.label) })
         var seriesRows: [(first: Int, name: Int)] = []
         for (v, vname) in zip(s, names) {
@@ -107,7 +107,7 @@ enum RunWorkbook {
         var sh = start("资金来源", title: "各资金来源的使用与结余", notes: ["金额单位：万元。结余为资金未被兑付的部分（按各方案的超支处理规则）。"],
                        header: ["方案名称", "资金来源", "金额\n（万元）", "平均使用\n（万元）", "平均结余\n（万元）", "结余P5\n（万元）",
                                 "结余P50\n（万元）", "结余P95\n（万元）", "未用完的\n概率", "95%区间\n下限", "95%区间\n上限"], freezeColumns: 2)
-        sh.columnMaxWidth[0] = 44
+        sh.columnMaxWidth[0] = 50
         for (v, vname) in zip(s, variantNames(s.map { ($0.id, $0.label) })) {
             for x in v.sources {
                 sh.add([.text(vname), .text(x.name), .money(x.amount), .money(x.usedMean), .money(x.unspentMean),
@@ -122,7 +122,7 @@ enum RunWorkbook {
         var sh = start("批次与行业", title: "（一）数字化改造：按批次与行业", notes: ["企业数为模拟的均值（家）；金额单位：万元。户均补助为（一）需求除以验收通过的企业数。"],
                        header: ["方案名称", "分组类型", "分组", "企业数\n均值", "按期完成数\n均值", "验收通过数\n均值", "（一）需求均值\n（万元）",
                                 "（一）兑付均值\n（万元）", "户均补助\n（万元/家）", "达上限\n比例", "实际补助\n比例"], freezeColumns: 3)
-        sh.columnMaxWidth[0] = 44
+        sh.columnMaxWidth[0] = 50
         for (v, vname) in zip(s, variantNames(s.map { ($0.id, $0.label) })) {
             for b in v.batches {
                 sh.add([.text(vname), .text("批次"), .text(b.name), .count(b.firms), .count(b.completed), .count(b.accepted),
@@ -146,8 +146,8 @@ enum RunWorkbook {
                                 "差值P95\n（万元）", "B高于A的\n概率"], freezeColumns: 3)
         let labels = Dictionary(zip(r.model.variantIDs, variantNames(Array(zip(r.model.variantIDs, r.model.variantLabels)))),
                                 uniquingKeysWith: { a, _ in a })
-        sh.columnMaxWidth[0] = 44
-        sh.columnMaxWidth[1] = 44
+        sh.columnMaxWidth[0] = 50
+        sh.columnMaxWidth[1] = 50
         func name(_ c: CSVTable.Cell, _ f: (String) -> String) -> Cell {
             if case let .text(s) = c { return .text(f(s)) }
             return .csv(c)

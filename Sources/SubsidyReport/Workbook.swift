@@ -24,6 +24,8 @@ struct Workbook {
         case percent = "0.0%"
         /// A share of a budget, as the draft's table prints it (75.00%).
         case share = "0.00%"
+        /// A change of a probability, with its sign.
+        case signedPercent = "+0.0%;-0.0%;0.0%"
         /// A mean count.
         case count = "0.0"
         case integer = "0"
@@ -35,6 +37,7 @@ struct Workbook {
             case .money: return CSVTable.fixed(x, 2)
             case .percent: return CSVTable.fixed(x * 100, 1) + "%"
             case .share: return CSVTable.fixed(x * 100, 2) + "%"
+            case .signedPercent: return (x > 0 ? "+" : "") + CSVTable.fixed(x * 100, 1) + "%"
             case .count: return CSVTable.fixed(x, 1)
             case .integer: return CSVTable.fixed(x, 0)
             }
@@ -420,6 +423,7 @@ extension Workbook {
                 chart_axis_set_name(chart.pointee.y_axis, str(words(ch.yAxis)))
                 if ch.yFormat == .percent { chart_axis_set_num_format(chart.pointee.y_axis, str("0%")) }
                 chart_axis_set_min(chart.pointee.y_axis, 0)
+                if ch.yFormat == .percent { chart_axis_set_max(chart.pointee.y_axis, 1) }   // a chance: 0–100%
                 chart_legend_set_position(chart, UInt8(LXW_CHART_LEGEND_BOTTOM.rawValue))
                 var o = lxw_chart_options()
                 o.x_scale = ch.width / 480
@@ -446,6 +450,13 @@ extension Workbook {
                 ? ("临时文件出错", "temporary file error") : ("写入出错", "write error")
             throw fail("\(what.zh)（\(String(cString: lxw_strerror(result)))）", "\(what.en) (\(String(cString: lxw_strerror(result))))")
         }
+    }
+
+    /// Writes the workbook as 结果.xlsx into a commit's staging folder (its temporary files too),
+    /// with the scenario's title as the document's title.
+    func write(in staging: OutputFolder.Staging, title: String, subject: String, name: String = "结果.xlsx") throws {
+        try write(to: staging.url.appendingPathComponent(name).path, shown: staging.destination.appendingPathComponent(name).path,
+                  tmpdir: staging.url.path, properties: Properties(title: title, subject: subject))
     }
 
     static let stderrLock = NSLock()

@@ -104,7 +104,7 @@ struct CompareCommand: ParsableCommand {
             let fields = Manifest.CompareFields(entries: entries.map { .init(id: $0.id, label: $0.label, source: $0.source) }, readings: readings)
             let warnings = try CompareReport.write(result, title: sc.title, readings: readings, to: out, manifest: fields, loaded: first,
                                                    trials: trials, invocation: invocation(start, seed: seed, threads: simulation.threadCount),
-                                                   docx: !documents.noDocx)
+                                                   docx: !documents.noDocx, xlsx: !documents.noXlsx)
             for w in warnings { printError(w) }
             if !quiet {
                 for p in lang == .zh ? CompareReport.paragraph(result) : CompareReport.paragraphEnglish(result) { print("- " + p) }

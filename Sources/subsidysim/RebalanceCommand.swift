@@ -117,7 +117,7 @@ struct RebalanceCommand: ParsableCommand {
                 capsWan: study.caps ?? [], extraWan: Dictionary(uniqueKeysWithValues: zip(sc.funding.map(\.id), study.proposal.extra)))
             let warnings = try RebalanceReport.write(study, loaded: loaded, to: out, manifest: fields, trials: trials,
                                                      invocation: invocation(start, seed: seed, threads: simulation.threadCount),
-                                                     docx: !documents.noDocx)
+                                                     docx: !documents.noDocx, xlsx: !documents.noXlsx)
             for w in warnings { printError(w) }
             if !quiet { print(terminal(study, loaded: loaded, out: out, lang: lang)) }
         } catch {

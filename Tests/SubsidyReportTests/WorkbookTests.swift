@@ -270,3 +270,67 @@ struct WorkbookTests {
         #expect(lines[1] == 2 && (lines[2] ?? 1) >= 4, "\(lines)")
     }
 }
+
+@Suite("结果.xlsx of compare and rebalance")
+struct WhatIfWorkbookTests {
+    static func write(_ wb: Workbook, tag: String) throws -> (XLSXReader, URL) {
+        let dir = WorkbookTests.tempDir(tag)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("结果.xlsx").path
+        try wb.write(to: path, shown: path, tmpdir: dir.path, properties: .init(title: "t", subject: "s"))
+        return (XLSXReader(path: path), dir)
+    }
+
+    @Test("compare: 方案差异 and 资金来源, the chances equal compare.csv's, a chart per line and entry from the cells")
+    func compare() throws {
+        let loaded = try LoadedScenario.load(nil)
+        let entries = loaded.variants.map { Compare.Entry(id: $0.id, label: $0.label, source: "内置情景", variant: $0) }
+        let r = try Compare.run(entries, trials: 600, seed: 3, threads: 2, sampling: nil)
+        let (x, dir) = try Self.write(CompareWorkbook.build(r, title: loaded.scenario.title), tag: "compare")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(x.sheetNames() == ["方案差异", "资金来源"])
+        let formats = x.styleFormats()
+        let s = try #require(x.sheet(0))
+        let h = WorkbookTests.headerRow(s)
+        #expect(s.pane["state"] == "frozen" && h >= 3)
+        let csv = CompareReport.table(r)
+        #expect(csv.rows.count == r.rows.count * 8)
+        for (i, row) in csv.rows.enumerated() {
+            // compare.csv column 8 (p_short) is 方案差异 column 6; 14 (d_p_short) is column 12.
+            for (c, xc, fmt) in [(8, 6, "0.0%"), (14, 12, "+0.0%;-0.0%;0.0%"), (7, 5, "0.00")] {
+                let cell = try #require(s.cell(h + 1 + i, xc))
+                #expect(cell.type == nil && WorkbookTests.close(cell.number, CSVTable.format(row[c])), "\(cell.ref)")
+                #expect(formats[cell.style] == fmt, "\(cell.ref): \(formats[cell.style])")
+            }
+        }
+        let chart = try #require(x.text("xl/charts/chart1.xml"))
+        #expect(chart.components(separatedBy: "<c:ser>").count - 1 == r.rows.count)
+        let src = try #require(x.sheet(1))
+        #expect(src.cells.filter { $0.row > WorkbookTests.headerRow(src) && $0.column == 3 }.count == r.rows.count * 2)
+    }
+
+    @Test("rebalance: the proposed 资金概算表 in the draft's layout (line totals as proposed), the two tables side by side, the risks")
+    func rebalance() throws {
+        let loaded = try LoadedScenario.load(nil)
+        let st = try Rebalance.study(loaded, options: .init(alpha: 0.05, unit: 5), trials: 1500, checkTrials: 500, seed: 3, threads: 2,
+                                     sampling: nil, withCaps: false)
+        let (x, dir) = try Self.write(RebalanceWorkbook.build(st, loaded: loaded), tag: "rebalance")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(x.sheetNames() == ["建议概算表", "调整前后", "资金不足风险"])
+        let s = try #require(x.sheet(0))
+        for (i, l) in loaded.scenario.lines.enumerated() {
+            let row = try #require(s.cells.first { $0.column == 1 && $0.value == l.clause + l.name }?.row, "\(l.name)")
+            #expect(abs((s.cell(row, 6)?.number ?? -1) - st.proposal.lineTotals[i]) < 0.005, "\(l.name)")
+        }
+        let total = try #require(s.cells.first { $0.column == 0 && $0.value == "合计" }?.row)
+        #expect(abs((s.cell(total, 6)?.number ?? -1) - st.proposal.lineTotals.reduce(0, +)) < 0.005)
+        #expect(s.cell(total, 7)?.number == 1)
+        // Risks: one row per variant × line and one 任一预算行 row per variant; the proposal's chances as in risks.csv.
+        let risks = try #require(x.sheet(2))
+        let hr = WorkbookTests.headerRow(risks)
+        let csv = RebalanceReport.risksTable(st)
+        for (i, row) in csv.rows.enumerated() {
+            #expect(WorkbookTests.close(risks.cell(hr + 1 + i, 7)?.number, CSVTable.format(row[9])), "row \(i)")
+        }
+    }
+}
