@@ -372,7 +372,8 @@ extension Workbook {
             let widths = sheet.columnWidths()
             for (c, w) in widths.enumerated() { try check(worksheet_set_column(ws, try col(c), try col(c), w, nil), "设置列宽") }
             let lines = sheet.rowLines(widths: widths)
-            for (r, n) in lines.sorted(by: { $0.key < $1.key }) { try check(worksheet_set_row(ws, try row(r), Double(n) * 15 + 3, nil), "设置行高") }
+            // Excel's tallest row is 409 points.
+            for (r, n) in lines.sorted(by: { $0.key < $1.key }) { try check(worksheet_set_row(ws, try row(r), Swift.min(Double(n) * 15 + 3, 409), nil), "设置行高") }
             for r in sheet.cells.keys.sorted() {
                 for (c, cell) in sheet.cells[r]!.sorted(by: { $0.key < $1.key }) {
                     var style = cell.style
