@@ -115,14 +115,14 @@ public struct RunReport {
                                            printWidth: WordReport.printWidth)
                 if let w = WordReport.write(markdown: source, in: staging) { warnings.append(w) }
             }
-            if let workbook { try self.writeWorkbook(workbook, in: staging) }
+            if let workbook { try self.saveWorkbook(workbook, in: staging) }
             try Manifest.write(self.manifestFields(), self.invocation, loaded: self.loaded, trials: self.result.trials, in: staging)
         }
         return warnings
     }
 
     /// Writes 结果.xlsx into the staging folder (before the manifest, which lists it).
-    func writeWorkbook(_ wb: Workbook, in staging: OutputFolder.Staging) throws {
+    func saveWorkbook(_ wb: Workbook, in staging: OutputFolder.Staging) throws {
         try wb.write(in: staging, title: loaded.scenario.title, subject: "资金需求测算结果", name: RunWorkbook.fileName)
     }
 
