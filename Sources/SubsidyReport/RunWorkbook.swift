@@ -184,7 +184,7 @@ enum RunWorkbook {
         sh.columnMaxWidth = [0: 28, 1: 34, 3: 40, 4: 40, 5: 50, 7: 30]
         for e in entries {
             let moves = e.moves.isEmpty ? (e.level == "试验级" ? "不明显" : "") : e.moves.joined(separator: "；")
-            sh.add([.text(e.name), .text(e.path), .text(e.level), .text(e.written + (e.overridden ? "（本次用 --set 修改）" : "")),
+            sh.add([.text(e.name), .text(e.path), .text(e.level), .text(e.written + (e.overridden ? "（本次运行时修改）" : "")),
                     .text(e.rangeText), .text(e.basis ?? "未说明"), .text(e.confidence?.rawValue ?? "未说明"), .text(moves)])
         }
         if entries.isEmpty { sh.add([.text("情景没有列出输入。", .note)]) }
