@@ -138,7 +138,7 @@ public enum AssumptionRegister {
         for e in entries {
             let basis = e.basis.map(Markdown.text) ?? "未说明"
             let conf = e.confidence?.rawValue ?? "未说明"
-            let written = e.written.isEmpty ? "" : Markdown.text(e.written) + (e.overridden ? "（本次用 --set 修改）" : "")
+            let written = e.written.isEmpty ? "" : Markdown.text(e.written) + (e.overridden ? "（本次运行时修改）" : "")
             let moves = e.moves.isEmpty ? (e.level == "试验级" ? "不明显" : "") : e.moves.joined(separator: "；")
             t.add([Markdown.text(e.name), e.level, written, e.rangeText, basis, conf, moves])
         }
