@@ -299,10 +299,16 @@ extension Workbook {
             if t.unicodeScalars.count > Workbook.maxCellCharacters {
                 t = String(String.UnicodeScalarView(t.unicodeScalars.prefix(Workbook.maxCellCharacters)))
             }
-            let p = strdup(t)!
+            // strdup fails only when memory is exhausted: the text is then left empty rather than trapping.
+            guard let p = strdup(t) else { return Self.empty }
             kept.append(p)
             return p
         }
+        nonisolated(unsafe) static let empty: UnsafeMutablePointer<CChar> = {
+            let p = UnsafeMutablePointer<CChar>.allocate(capacity: 1)
+            p.initialize(to: 0)
+            return p
+        }()
         deinit { kept.forEach { free($0) } }
     }
 
