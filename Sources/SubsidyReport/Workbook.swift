@@ -76,7 +76,8 @@ struct Workbook {
         var value: Value
         var style: Style
 
-        static func text(_ s: String, _ role: Role = .body) -> Cell { Cell(value: .text(s), style: Style(role: role)) }
+        /// Text, cut to Excel's 32,767 characters a cell (so long text costs nothing further on).
+        static func text(_ s: String, _ role: Role = .body) -> Cell { Cell(value: .text(Workbook.clip(s)), style: Style(role: role)) }
         static func header(_ s: String) -> Cell { Cell(value: .text(s), style: Style(role: .header)) }
         static func blank(_ role: Role = .body) -> Cell { Cell(value: .blank, style: Style(role: role)) }
 
@@ -205,8 +206,8 @@ struct Workbook {
                 for (c, cell) in row where cell.style.role != .title && cell.style.role != .note {
                     guard case let .text(s) = cell.value else { continue }
                     let room = Swift.max(widths[c] - 1.5, 1)
-                    let n = s.split(separator: "\n", omittingEmptySubsequences: false)
-                        .map { Swift.max(1, Int((Workbook.width(String($0)) / room).rounded(.up))) }.reduce(0, +)
+                    // At most 32,767 characters: the count stays small.
+                    let n = Workbook.lineWidths(s).map { Swift.max(1, Int(($0 / room).rounded(.up))) }.reduce(0, +)
                     lines = Swift.max(lines, n)
                 }
                 if lines > 1 { out[r] = lines }
@@ -236,28 +237,41 @@ struct Workbook {
     // MARK: - Widths
 
     /// Display width of `s` in Excel's column unit: CJK and full-width characters count 2.
-    static func width(_ s: String) -> Double {
-        var w = 0.0
-        for u in s.unicodeScalars {
-            let v = u.value
-            switch v {
-            case 0x0300...0x036F, 0x200B...0x200F, 0xFE00...0xFE0F: continue          // combining, zero-width
-            case 0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF,
-                 0xA000...0xA4CF, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60,
-                 0xFFE0...0xFFE6, 0x1F300...0x1FAFF, 0x20000...0x3FFFD:
-                w += 2
-            default:
-                w += 1
-            }
+    static func width(_ s: String) -> Double { s.unicodeScalars.reduce(0) { $0 + width($1) } }
+
+    static func width(_ u: Unicode.Scalar) -> Double {
+        switch u.value {
+        case 0x0300...0x036F, 0x200B...0x200F, 0xFE00...0xFE0F: return 0          // combining, zero-width
+        case 0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF,
+             0xA000...0xA4CF, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60,
+             0xFFE0...0xFFE6, 0x1F300...0x1FAFF, 0x20000...0x3FFFD:
+            return 2
+        default:
+            return 1
         }
-        return w
+    }
+
+    /// Display width of each line of `s` (split at line feeds), in one pass over its scalars.
+    static func lineWidths(_ s: String) -> [Double] {
+        var out: [Double] = [], w = 0.0
+        for u in s.unicodeScalars {
+            if u == "\n" { out.append(w); w = 0 } else { w += width(u) }
+        }
+        out.append(w)
+        return out
+    }
+
+    /// `s` cut to Excel's limit of characters in a cell.
+    static func clip(_ s: String) -> String {
+        guard s.utf8.count > maxCellCharacters, s.unicodeScalars.count > maxCellCharacters else { return s }
+        return String(String.UnicodeScalarView(s.unicodeScalars.prefix(maxCellCharacters)))
     }
 
     /// Width of the widest line a cell shows.
     static func shownWidth(_ cell: Cell) -> Double {
         let bold = cell.style.role == .header || cell.style.role == .total ? 1.1 : 1.0
         switch cell.value {
-        case let .text(s): return (s.split(separator: "\n").map { width(String($0)) }.max() ?? 0) * bold
+        case let .text(s): return (lineWidths(s).max() ?? 0) * bold
         case let .number(x), let .formula(_, x): return width(cell.style.number.shown(x)) * bold
         case .blank: return 0
         }
@@ -384,9 +398,9 @@ extension Workbook {
                 for (c, cell) in sheet.cells[r]!.sorted(by: { $0.key < $1.key }) {
                     var style = cell.style
                     // Text wider than its column wraps (titles and notes run on instead).
-                    if case let .text(s) = cell.value, style.role == .body || style.role == .total,
-                       Self.width(s) + 2 > widths[c] || s.contains("\n") {
-                        style.wrap = true
+                    if case let .text(s) = cell.value, style.role == .body || style.role == .total {
+                        let lw = Self.lineWidths(s)
+                        if lw.count > 1 || lw[0] + 2 > widths[c] { style.wrap = true }
                     }
                     let f = try format(style)
                     let (rr, cc) = (try row(r), try col(c))
