@@ -94,7 +94,7 @@ struct DocumentOptions: ParsableArguments {
     @Flag(help: H("不生成 报告.docx（由 pandoc 生成的 Word 报告）。", "Do not write 报告.docx (the Word report made by pandoc)."))
     var noDocx = false
 
-    @Flag(help: "Do not write 结果.xlsx (the Excel workbook).")
+    @Flag(help: H("不生成 结果.xlsx（Excel 工作簿）。", "Do not write 结果.xlsx (the Excel workbook)."))
     var noXlsx = false
 }
 
