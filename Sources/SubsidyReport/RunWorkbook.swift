@@ -5,8 +5,8 @@ import SubsidyModel
 /// 结果.xlsx of `subsidysim run`: the run's tables for a planner's workbook, in Chinese, numbers
 /// stored as numbers (the CSVs' very values), with the draft's budget table and a native chart.
 /// Sheets: 汇总, 概算表, 资金来源, 批次与行业, 方案差异, 审查发现, 主要假设.
-enum RunWorkbook {
-    static let fileName = "结果.xlsx"
+public enum RunWorkbook {
+    public static let fileName = "结果.xlsx"
     static let sheetNames = ["汇总", "概算表", "资金来源", "批次与行业", "方案差异", "审查发现", "主要假设"]
 
     typealias Cell = Workbook.Cell

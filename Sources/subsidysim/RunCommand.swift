@@ -88,7 +88,9 @@ struct RunCommand: ParsableCommand {
             let out = simulation.output ?? "Output/\(sc.id)"
             let warnings = try report.write(to: out)
             for w in warnings { printError(w) }
-            if !quiet { print(terminalSummary(result, out: out, lang: lang, seconds: Date().timeIntervalSince(start), workbook: !documents.noXlsx)) }
+            // The folder was replaced as a whole: a document in it now is one this run wrote.
+            let written = [WordReport.fileName, RunWorkbook.fileName].filter { FileManager.default.fileExists(atPath: out + "/" + $0) }
+            if !quiet { print(terminalSummary(result, out: out, lang: lang, seconds: Date().timeIntervalSince(start), documents: written)) }
         } catch {
             throw Exit.fail(error, lang: lang)
         }
@@ -138,7 +140,8 @@ func repairMessage(_ m: [[Double]], _ model: CompiledModel, _ lang: Language) ->
     return s
 }
 
-func terminalSummary(_ r: SimulationResult, out: String, lang: Language, seconds: Double, workbook: Bool = false) -> String {
+/// `documents`: the review documents this run wrote (报告.docx, 结果.xlsx), named after summary.md.
+func terminalSummary(_ r: SimulationResult, out: String, lang: Language, seconds: Double, documents: [String] = []) -> String {
     let s = r.summaries()
     var t = ""
     for v in s {
@@ -158,6 +161,6 @@ func terminalSummary(_ r: SimulationResult, out: String, lang: Language, seconds
     }
     t += lang == .zh ? "\(r.trials) 次试验，\(r.threads) 线程，用时 \(CSVTable.fixed(seconds, 2)) 秒；输出：\(out)/summary.md"
                      : "\(r.trials) trials, \(r.threads) threads, \(CSVTable.fixed(seconds, 2)) s; output: \(out)/summary.md"
-    if workbook { t += lang == .zh ? "、\(out)/结果.xlsx" : ", \(out)/结果.xlsx" }
+    for d in documents { t += lang == .zh ? "、\(out)/\(d)" : ", \(out)/\(d)" }
     return t
 }
