@@ -192,7 +192,7 @@ public enum CompareReport {
         let series = r.rows.enumerated().map { "方案\($0.offset)：\($0.element.entry.label)" }
         let plan = Charts.Plan("short_by_line", caption: "各方案各预算行资金不足的概率",
                                script: Charts.shortBars(name: "short_by_line", csv: "chart_short.csv", series: series,
-                                                        lineLabels: r.lines.map { $0.clause + $0.chineseName }, target: nil, title: title,
+                                                        lineNames: r.lines.map { (clause: $0.clause, name: $0.chineseName) }, target: nil, title: title,
                                                         heading: "各方案资金不足的概率 / P(short) per line and scenario",
                                                         subtitle: "各预算行资金不足的概率（柱：概率，竖线：95%区间；同一次模拟）"),
                                skip: r.rows.count > 8 ? "方案多于 8 个，柱状图放不下；见下面的差异图与 compare.csv"

@@ -349,8 +349,8 @@ public enum RebalanceReport {
         folder.add("chart_risk.csv", ct.data)
         // Short legends: the reading's name (its full label, with rates and caps, is in summary.md).
         let series = loaded.variants.flatMap { ["\($0.name)：草案", "\($0.name)：建议"] }
-        let script = Charts.riskBeforeAfter(series: series, lineLabels: s.lines.map { $0.clause + $0.id.chineseName },
-                                            alpha: st.options.target == .perLine ? st.options.alpha : nil, title: s.title)
+        let script = Charts.riskBeforeAfter(series: series, lineNames: s.lines.map { (clause: $0.clause, name: $0.id.chineseName) },
+                                            alpha: st.options.target == .perLine ? st.options.alpha : nil, title: Charts.heading(loaded))
         let plan = Charts.Plan("risk_before_after", caption: "调整前后各预算行资金不足的概率", script: script,
                                skip: Charts.dataProblem(ct, columns: Array(1..<ct.header.count)))
         if let sc = plan.script { folder.add("charts/risk_before_after.gp", text: sc) }
@@ -373,36 +373,44 @@ public enum RebalanceReport {
 
 extension Charts {
     /// `chart_risk.csv`: one row per line; per series three columns (P, low, high, in %).
-    public static func riskBeforeAfter(series: [String], lineLabels: [String], alpha: Double?, title: String) -> String {
-        shortBars(name: "risk_before_after", csv: "chart_risk.csv", series: series, lineLabels: lineLabels, target: alpha, title: title,
+    public static func riskBeforeAfter(series: [String], lineNames: [LineName], alpha: Double?, title: String) -> String {
+        shortBars(name: "risk_before_after", csv: "chart_risk.csv", series: series, lineNames: lineNames, target: alpha, title: title,
                   heading: "调整前后的资金不足概率 / P(short) before and after",
-                  subtitle: "各预算行资金不足的概率：草案与建议概算表（柱：独立核验的概率，竖线：95%区间）")
+                  subtitle: "各预算行资金不足的概率：草案与建议概算表（柱：独立核验，竖线：95%区间）", paired: true)
     }
 
     /// Grouped bars of P(short) per line, one bar per series, with 95% intervals; `csv` has one row
     /// per line and per series three columns (P, low, high, in %). A dashed line at `target`.
-    public static func shortBars(name: String, csv: String, series: [String], lineLabels: [String], target: Double?, title: String,
-                                 heading: String, subtitle: String) -> String {
-        var s = head(name, title: heading)
+    /// `paired`: the series come in pairs (a reading's draft and proposal), drawn in one colour,
+    /// light and full. The chart grows taller with its legend, so that the frame keeps its height.
+    public static func shortBars(name: String, csv: String, series: [String], lineNames: [LineName], target: Double?, title: String,
+                                 heading: String, subtitle: String, paired: Bool = false) -> String {
+        let key = legendLines(series, at: "below center horizontal maxcols \(paired ? 2 : 1)", columns: paired ? 2 : 1)
+        let h = height + Swift.max(0, key.height - 2) * 45
+        var s = head(name, title: heading, height: h)
+        s += setTitle(title, subtitle)
         s += """
-        set title \(titleText(title, subtitle)) font ",18" noenhanced
-        set ylabel '资金不足的概率（%）'
+        set ylabel '资金不足的概率'
+        set format y "%g%%"
         set style data histogram
         set style histogram errorbars gap 2 lw 1.5
-        set style fill solid 0.7 border -1
+        set style fill solid 0.75 border -1
         set yrange [0:105]
-        \(tics("xtics", lineLabels, extra: " nomirror rotate by 20 right"))set key below horizontal maxcols 2
-        set bmargin \(6 + 2 * ((series.count + 1) / 2))
+        \(lineTics("xtics", lineNames, ems: slotEms(lineNames.count, fraction: 0.84), extra: " nomirror"))\(key.set)
+        set bmargin \(5 + key.height)
 
         """
         if let a = target, let n = num(a * 100) {
-            s += "set arrow 1 from graph 0, first \(n) to graph 1, first \(n) nohead ls 9\n"
-            s += "set label 1 \(literal("目标 \(formatNumber(a * 100))%")) at graph 0.01, first \(n) offset 0,0.7 tc rgb \"#444444\" noenhanced\n"
+            s += "set arrow 1 from graph 0, first \(n) to graph 1, first \(n) nohead ls 9 front\n"
+            s += "set y2tics (\(ticLiteral("目标 \(formatNumber(a * 100))%")) \(n)) tc rgb \"#444444\" nomirror noenhanced\nset link y2\nset ytics nomirror\n"
         }
-        let plots = series.enumerated().map { i, label in
-            (i == 0 ? literal("../" + csv) : "''") + " skip 1 using \(2 + 3 * i):\(3 + 3 * i):\(4 + 3 * i) ls \(i % 8 + 1) title \(literal(label)) noenhanced"
+        let plots = series.enumerated().map { i, _ -> String in
+            // Paired: the reading's colour, light for the draft and full for the proposal.
+            let style = paired ? "lc rgb \"\(colors[(i / 2) % colors.count])\" fs solid \(i % 2 == 0 ? "0.3" : "0.85") border -1"
+                : "ls \(i % 8 + 1)"
+            return (i == 0 ? literal("../" + csv) : "''") + " skip 1 using \(2 + 3 * i):\(3 + 3 * i):\(4 + 3 * i) \(style) title \(key.titles[i]) noenhanced"
         }
         s += "plot " + plots.joined(separator: ", \\\n     ") + "\n"
-        return s + tail(name)
+        return s + tail(name, height: h)
     }
 }

@@ -36,8 +36,8 @@ public struct RunReport {
 
     /// The charts of a run, each with its script or the reason it cannot be drawn.
     func chartPlans(_ summaries: [VariantSummary], tables: [String: CSVTable]) -> [Charts.Plan] {
-        let vs = zip(result.model.variantIDs, result.model.variantLabels).map { (id: $0, label: $1) }
-        let title = loaded.scenario.title
+        let vs = Charts.series(ids: result.model.variantIDs, labels: result.model.variantLabels, loaded: loaded)
+        let title = Charts.heading(loaded)
         let budget = loaded.scenario.totalFunding
         let nv = vs.count
         let L = result.layout
@@ -46,13 +46,17 @@ public struct RunReport {
         func plan(_ name: String, _ script: String, _ skip: String?) -> Charts.Plan {
             Charts.Plan(name, caption: Self.captions[name] ?? name, script: script, skip: skip)
         }
+        // Each line's largest P95 ÷ budget over the variants (as chart_lines.csv has it).
+        let p95 = L.lines.indices.map { i in
+            summaries.map { s in i < s.lines.count ? s.lines[i].p95 / Swift.max(s.lines[i].budget, 1e-9) : 0 }.max() ?? 0
+        }
         var plans = [
             plan("total_demand", Charts.totalDemand(variants: vs, budget: budget, title: title),
                  totalProblem ?? Charts.dataProblem(tables["distribution"]!, columns: Array(3..<(3 + nv)))),
-            plan("exceedance", Charts.exceedance(variants: vs, budget: budget, title: title),
+            plan("exceedance", Charts.exceedance(variants: vs, budget: budget, atBudget: summaries.map(\.total.overrunProbability), title: title),
                  Charts.dataProblem(tables["exceedance"]!, columns: [0], constant: "总需求和总资金都等于")
                     ?? Charts.dataProblem(tables["exceedance"]!, columns: Array(1..<(1 + nv)))),
-            plan("lines", Charts.lines(variants: vs, lineLabels: L.lines.map { "\($0.clause)\($0.chineseName)" }, title: title),
+            plan("lines", Charts.lines(variants: vs, lineNames: L.lines.map { (clause: $0.clause, name: $0.chineseName) }, p95: p95, title: title),
                  Charts.dataProblem(tables["chart_lines"]!, columns: [5, 6, 7])),
             plan("unspent", Charts.unspent(variants: vs, sources: summaries.first?.sources.map(\.name) ?? [], title: title),
                  Charts.dataProblem(tables["chart_unspent"]!, columns: Array(1..<(1 + 3 * nv)))),
@@ -60,7 +64,8 @@ public struct RunReport {
         if nv > 1 {
             let a = result.column(0, L.total(.demand)), b = result.column(1, L.total(.demand))
             let d = zip(b, a).map { $0 - $1 }
-            plans.append(plan("variant_difference", Charts.variantDifference(a: vs[0], b: vs[1], title: title),
+            let mean = d.isEmpty ? nil : d.reduce(0, +) / Double(d.count)
+            plans.append(plan("variant_difference", Charts.variantDifference(a: vs[0], b: vs[1], mean: mean, title: title),
                               Charts.valuesProblem(d, what: "两方案总需求之差")
                                 ?? Charts.dataProblem(tables["variant_difference"]!, columns: [3])))
         }
