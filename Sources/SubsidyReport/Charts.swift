@@ -83,25 +83,33 @@ public enum Charts {
     }
 
     /// Text broken into lines of at most `width` ems, preferably after Chinese punctuation
-    /// (，；：、）」) or before an opening bracket, else wherever the line is full.
+    /// (，；：、）」) or before an opening bracket outside brackets, else at such a place inside
+    /// brackets, else wherever the line is full.
     static func wrap(_ s: String, width: Double) -> [String] {
         var lines: [String] = []
         var line: [Character] = []
         var w = 0.0
-        var breakAt: Int?
+        var depth = 0
+        var outer: Int?, inner: Int?
         for c in s {
             let cw = ems(String(c))
             if w + cw > width, !line.isEmpty {
-                let cut = breakAt.flatMap { $0 >= line.count / 3 && $0 > 0 ? $0 : nil } ?? line.count
+                let ok = { (k: Int?) -> Int? in k.flatMap { $0 >= line.count / 3 && $0 > 0 ? $0 : nil } }
+                let cut = ok(outer) ?? ok(inner) ?? line.count
                 lines.append(String(line[..<cut]))
                 line = Array(line[cut...])
                 w = ems(String(line))
-                breakAt = nil
+                outer = nil
+                inner = nil
             }
-            if "（「([".contains(c), !line.isEmpty { breakAt = line.count }
+            if "（「([".contains(c) {
+                if !line.isEmpty { if depth == 0 { outer = line.count } else { inner = line.count } }
+                depth += 1
+            }
             line.append(c)
             w += cw
-            if "，；：、）」。,;: ".contains(c) { breakAt = line.count }
+            if "）」)]".contains(c) { depth = Swift.max(0, depth - 1) }
+            if "，；：、）」。,;: ".contains(c) { if depth == 0 { outer = line.count } else { inner = line.count } }
         }
         if !line.isEmpty { lines.append(String(line)) }
         return lines.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -195,13 +203,16 @@ public enum Charts {
     /// right half. Uses GPVAL_X_MIN/MAX, so only after a first plot. The text is a variable set
     /// outside the `if` block: no text ever appears inside a block.
     /// `turn`: where in the plot's width (0…1) the label moves from the right of `x` to its left.
+    /// `dy`: a vertical offset in lines of text.
+    /// `dy`: a vertical offset in lines of text (`dyLeft` when the label is left of `x`).
     static func sideLabel(_ tag: Int, _ text: String, x: String, y: String, color: String = "#444444", boxed: Bool = true,
-                          turn: Double = 0.5) -> String {
+                          turn: Double = 0.5, dy: Double = 0, dyLeft: Double? = nil) -> String {
         let v = "LABEL\(tag)"
         let style = "tc rgb \"\(color)\"\(boxed ? " boxed" : "") front noenhanced"
+        let d = num(dy) ?? "0", dl = num(dyLeft ?? dy) ?? "0"
         return "\(v) = \(literal(text))\n"
-            + "if (\(x) > GPVAL_X_MIN + \(num(turn) ?? "0.5") * (GPVAL_X_MAX - GPVAL_X_MIN)) { set label \(tag) \(v) at \(x), \(y) right offset -0.6,0 \(style) } "
-            + "else { set label \(tag) \(v) at \(x), \(y) left offset 0.6,0 \(style) }\n"
+            + "if (\(x) > GPVAL_X_MIN + \(num(turn) ?? "0.5") * (GPVAL_X_MAX - GPVAL_X_MIN)) { set label \(tag) \(v) at \(x), \(y) right offset -0.6,\(dl) \(style) } "
+            + "else { set label \(tag) \(v) at \(x), \(y) left offset 0.6,\(d) \(style) }\n"
     }
 
     /// A vertical dashed line at x with a label kept inside the frame (after a first plot), or
@@ -274,7 +285,9 @@ public enum Charts {
         let est = wrapped.map { $0.map(estimate).reduce(0, +) }.max() ?? 0
         let widest = wrapped.flatMap { $0.map(real) }.max() ?? 0
         let inc = (widest - est).rounded(.up)
-        let set = "set key \(at) noenhanced" + (inc < 0 ? " width \(Int(inc))" : "") + "\n"
+        // Long entries one under another (gnuplot would set two side by side from its estimate).
+        let one = widest > 27 && !at.contains("maxcols") && !at.contains("maxrows") && at.contains("horizontal") ? " maxcols 1" : ""
+        let set = "set key \(at)\(one) noenhanced" + (inc < 0 ? " width \(Int(inc))" : "") + "\n"
         let c = Swift.max(1, columns)
         let height = stride(from: 0, to: wrapped.count, by: c).map { r in wrapped[r..<Swift.min(wrapped.count, r + c)].map(\.count).max() ?? 1 }.reduce(0, +)
         return (set, wrapped.map { "(" + $0.map { literal($0, max: Int.max) }.joined(separator: " . \"\\n\" . ") + ")" }, height)
@@ -735,9 +748,78 @@ func regularFileSize(_ path: String) -> Int? {
 }
 
 /// A Chinese name for a key path, for chart axes and summaries: `policy.batches[0].cap` →
-/// `第一批补助上限（万元）` (from `FieldInfo`, the one table of field names). Unknown paths are shown as they are.
-public func keyLabel(_ path: String) -> String {
+/// `第一批补助上限（万元）` (from `FieldInfo`, the one table of field names; with `scenario`, in its
+/// batch, source and line names). Unknown paths are shown as they are.
+public func keyLabel(_ path: String, in scenario: Scenario? = nil) -> String {
     guard let kp = ScenarioPath(path) else { return path }
-    let f = FieldInfo.of(kp)
+    let f = FieldInfo.of(kp, in: scenario)
     return f.unit.isEmpty || f.kind == .count ? f.name : "\(f.name)（\(f.unit)）"
+}
+
+extension Charts {
+    /// A key of the scenario as a chart's axis shows it: its Chinese name and unit, rates as
+    /// percentages (the data are multiplied by 100 in the script, `scale`), values as a person
+    /// reads them (`text`: "55%", "39.2万元", "60家").
+    struct Axis {
+        let field: FieldInfo
+        var percent: Bool { field.kind == .fraction }
+        /// "第一批补助比例（%）", "第一批补助上限（万元）", "第一批试点企业数（家）".
+        var label: String {
+            if percent { return field.name + "（%）" }
+            return field.unit.isEmpty ? field.name : "\(field.name)（\(field.unit)）"
+        }
+        /// The gnuplot expression of a data column on this axis: `($1*100)` for a rate.
+        func column(_ c: Int) -> String { percent ? "($\(c)*100)" : "\(c)" }
+        /// A value in the axis's units (a rate × 100).
+        func value(_ x: Double) -> Double { percent ? x * 100 : x }
+        func text(_ x: Double) -> String { field.format(number: x) }
+        /// `set format x "%g%%"` for a rate.
+        func format(_ axis: String) -> String { percent ? "set format \(axis) \"%g%%\"\n" : "" }
+
+        init(_ path: ScenarioPath, in scenario: Scenario?) { field = FieldInfo.of(path, in: scenario) }
+        init(_ path: String, in scenario: Scenario?) {
+            field = ScenarioPath(path).map { FieldInfo.of($0, in: scenario) } ?? FieldInfo(name: path, kind: .number, unit: "")
+        }
+    }
+
+    /// Where `ys` (at increasing `xs`) first crosses `level`, by linear interpolation, and
+    /// whether it rises there; nil when it never does.
+    static func crossing(_ xs: [Double], _ ys: [Double], level: Double) -> (x: Double, rising: Bool)? {
+        let pts = zip(xs, ys).filter { $0.0.isFinite && $0.1.isFinite }.sorted { $0.0 < $1.0 }
+        for k in pts.indices.dropFirst() {
+            let (xa, ya) = pts[k - 1], (xb, yb) = pts[k]
+            guard (ya - level) * (yb - level) < 0 || (ya == level && yb != level) else { continue }
+            return (ya == level ? xa : xa + (level - ya) * (xb - xa) / (yb - ya), yb > ya)
+        }
+        return nil
+    }
+
+    /// Dashed vertical lines at each variant's own value of the key (the draft's), labelled
+    /// "草案 50万元"; one line when the variants agree, else one per variant in its colour. Values
+    /// outside `range` are left out. Tags from `tag` on. Only after a first plot (labels use GPVAL).
+    static func draftMarks(_ vs: [Series], values: [Double?], axis: Axis, range: ClosedRange<Double>?, tag: Int = 2,
+                           y: Double = 0.93) -> String {
+        let inRange = values.map { v -> Double? in
+            guard let v, v.isFinite else { return nil }
+            if let r = range, !r.contains(v) { return nil }
+            return v
+        }
+        let present = inRange.compactMap { $0 }
+        guard !present.isEmpty else { return "" }
+        var s = ""
+        if present.count == inRange.count, Set(present).count == 1 {
+            let v = present[0]
+            guard let n = num(axis.value(v)) else { return "" }
+            s += "set arrow \(tag) from \(n), graph 0 to \(n), graph 1 nohead ls 9 back\n"
+            s += sideLabel(tag, "草案 \(axis.text(v))", x: n, y: "graph \(num(y) ?? "0.93")")
+            return s
+        }
+        for (i, v) in inRange.enumerated() {
+            guard let v, let n = num(axis.value(v)) else { continue }
+            let c = colors[i % colors.count]
+            s += "set arrow \(tag + i) from \(n), graph 0 to \(n), graph 1 nohead lc rgb \"\(c)\" lw 2 dt 2 back\n"
+            s += sideLabel(tag + i, "\(name(vs[i]))草案 \(axis.text(v))", x: n, y: "graph \(num(y - 0.08 * Double(i)) ?? "0.9")", color: c)
+        }
+        return s
+    }
 }

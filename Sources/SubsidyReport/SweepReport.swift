@@ -61,11 +61,12 @@ public enum SweepReport {
         folder.add("sweep.csv", table(r).data)
         let lineIndex = r.stats.first?.first?.firstIndex { $0.line == line } ?? 0
         let lineLabel = LineID(rawValue: line).map { "\($0.clause)\($0.chineseName)" } ?? "合计"
-        let vs = zip(r.variantIDs, r.variantLabels).map { (id: $0, label: $1) }
+        let sc = loaded.scenario
+        let vs = Charts.series(ids: r.variantIDs, labels: r.variantLabels, loaded: loaded, omitting: Set(r.axes.map(\.path.description)))
         var plans: [Charts.Plan] = []
-        let title = loaded.scenario.title
-        let keyText = r.axes.map { keyLabel($0.path.description) }.joined(separator: " × ")
-        if r.axes.count == 1, r.axes[0].numbers != nil {
+        let title = Charts.heading(loaded)
+        let axes = r.axes.map { Charts.Axis($0.path, in: sc) }
+        if r.axes.count == 1, let xs = r.axes[0].numbers {
             let t = chartTable(r, lineIndex: lineIndex)
             folder.add("sweep_chart.csv", t.data)
             let nv = vs.count
@@ -74,19 +75,34 @@ public enum SweepReport {
             let overrunColumns: [Int] = (0..<nv).map { v -> Int in 4 + 7 * v }
             let bandSkip: String? = xProblem ?? Charts.dataProblem(t, columns: bandColumns)
             let overrunSkip: String? = xProblem ?? Charts.dataProblem(t, columns: overrunColumns)
-            plans.append(Charts.Plan("band", caption: "需求带", script: bandChart(vs, key: keyText, line: lineLabel, title: title), skip: bandSkip))
-            plans.append(Charts.Plan("overrun", caption: "超支概率", script: overrunChart(vs, key: keyText, line: lineLabel, title: title), skip: overrunSkip))
+            let finite = xs.filter(\.isFinite)
+            let range = finite.isEmpty ? nil : finite.min()!...finite.max()!
+            let draft = vs.map { loaded.number(at: r.axes[0].path, variant: $0.id) }
+            // Where each variant's chance of overrunning crosses 5%, the headline of the chart.
+            let cross = vs.indices.map { vi in Charts.crossing(xs, r.points.indices.map { r.stats[$0][vi][lineIndex].pOverrun }, level: 0.05) }
+            let marks = SweepMarks(draft: draft, range: range, crossing: cross)
+            plans.append(Charts.Plan("band", caption: "需求带", script: bandChart(vs, axis: axes[0], line: lineLabel, title: title, marks: marks), skip: bandSkip))
+            plans.append(Charts.Plan("overrun", caption: "超支概率", script: overrunChart(vs, axis: axes[0], line: lineLabel, title: title, marks: marks),
+                                     skip: overrunSkip))
         } else if r.axes.count == 2, let xs = r.axes[0].numbers, let ys = r.axes[1].numbers {
             let names = heatmapNames(vs.map(\.id))
+            // One colour scale for every variant's heatmap (they are read side by side): 0 to the
+            // largest chance in any of them.
+            let all = r.stats.flatMap { $0.map { $0[lineIndex].pOverrun } }.filter(\.isFinite)
+            let top = Swift.max(all.max() ?? 0, 0.01)
             for (vi, v) in vs.enumerated() {
                 let draft = r.axes.map { loaded.number(at: $0.path, variant: v.id) }
                 var dat = "# \(Charts.plain(r.axes[0].path.description)) \(Charts.plain(r.axes[1].path.description)) p_overrun(\(Charts.plain(line)))\n"
                 var finite = true
+                var ps: [Double] = []
+                var atDraft: Double?
                 for (xi, x) in xs.enumerated() {
                     for (yi, y) in ys.enumerated() {
                         let pi = xi * ys.count + yi
                         let p = r.stats[pi][vi][lineIndex].pOverrun
                         finite = finite && x.isFinite && y.isFinite && p.isFinite
+                        ps.append(p)
+                        if x == draft[0], y == draft[1] { atDraft = p }
                         dat += "\(CSVTable.fixed(x, 6)) \(CSVTable.fixed(y, 6)) \(CSVTable.fixed(p, 6))\n"
                     }
                     dat += "\n"
@@ -95,9 +111,12 @@ public enum SweepReport {
                 folder.add("\(name).dat", text: dat)
                 let skip: String? = xs.count < 2 || ys.count < 2 ? "热图需要每个键至少两个取值"
                     : (finite ? nil : "扫描结果含无穷大或非数值（NaN），无法绘制")
-                plans.append(Charts.Plan(name, caption: "超支概率热图：\(v.label)",
-                                         script: heatmap(v, name: name, x: keyLabel(r.axes[0].path.description), y: keyLabel(r.axes[1].path.description),
-                                                         line: lineLabel, draft: (draft[0], draft[1]), title: title),
+                // Only the contours the data reach: a promised 50% line that the chance never reaches is not drawn.
+                let levels = [0.05, 0.5].filter { l in (ps.min() ?? 1) < l && (ps.max() ?? 0) > l }
+                let caption = "超支概率热图：\(v.label)" + (levels.isEmpty ? "" : "（等值线 " + levels.map { CSVTable.fixed($0 * 100, 0) + "%" }.joined(separator: " 与 ") + "）")
+                plans.append(Charts.Plan(name, caption: caption,
+                                         script: heatmap(v, name: name, x: axes[0], y: axes[1], line: lineLabel, draft: (draft[0], draft[1]),
+                                                         atDraft: atDraft, top: top, levels: levels, title: title),
                                          skip: skip))
             }
         }
@@ -114,73 +133,129 @@ public enum SweepReport {
         return warnings
     }
 
-    static func bandChart(_ vs: [(id: String, label: String)], key: String, line: String, title: String) -> String {
-        var s = Charts.head("band", title: "需求带 / demand band against the swept key")
-        s += """
-        set title \(Charts.titleText(title, "\(line)需求（P5–P50–P95）随 \(key) 变化")) font ",18" noenhanced
-        set xlabel \(Charts.literal(key)) noenhanced
-        set ylabel '需求（万元）'
-        set key bottom right
-        set style fill transparent solid 0.2 noborder
-
-        """
-        var plans: [String] = []
-        for (i, v) in vs.enumerated() {
-            let c = 2 + i * 7
-            plans.append("'../sweep_chart.csv' skip 1 using 1:\(c):\(c + 2) with filledcurves ls \(i + 1) title \(Charts.literal(v.label + " P5–P95")) noenhanced")
-            plans.append("'' skip 1 using 1:\(c + 1) with linespoints ls \(i + 1) pt 7 title \(Charts.literal(v.label + " P50")) noenhanced")
-        }
-        plans.append("'' skip 1 using 1:8 with lines ls 9 title '预算'")
-        s += "plot " + plans.joined(separator: ", \\\n     ") + "\n"
-        return s + Charts.tail("band")
+    /// What a one-key sweep's charts mark: each variant's own value of the key (the draft's),
+    /// the swept range, and where each variant's chance of overrunning crosses 5%.
+    struct SweepMarks {
+        var draft: [Double?]
+        var range: ClosedRange<Double>?
+        var crossing: [(x: Double, rising: Bool)?]
     }
 
-    static func overrunChart(_ vs: [(id: String, label: String)], key: String, line: String, title: String) -> String {
-        var s = Charts.head("overrun", title: "超支概率 / overrun probability against the swept key")
+    static func bandChart(_ vs: [Charts.Series], axis: Charts.Axis, line: String, title: String, marks: SweepMarks) -> String {
+        var s = Charts.head("band", title: "需求带 / demand band against the swept key")
+        // Short names in the legend (the title names the variants): the bands in one column,
+        // the medians in the next, the budget last (gnuplot fills the legend column by column).
+        let labels = vs.map { Charts.name($0) + " P5–P95" } + vs.map { Charts.name($0) + " P50" } + ["预算"]
+        let key = Charts.legendLines(labels, at: "below center horizontal maxrows \(vs.count)", columns: 3)
+        s += Charts.setTitle(title, "\(line)需求随\(axis.field.name)变化\(Charts.shown(vs))")
         s += """
-        set title \(Charts.titleText(title, "\(line)超支概率随 \(key) 变化（竖线：95%区间）")) font ",18" noenhanced
-        set xlabel \(Charts.literal(key)) noenhanced
-        set ylabel '超支概率（%）'
-        set yrange [0:*]
-        set key top left
-        set arrow 1 from graph 0, first 5 to graph 1, first 5 nohead ls 9
-        set label 1 '5%' at graph 1, first 5 offset 0.5,0 tc rgb "#444444" noenhanced
+        set xlabel \(Charts.literal(axis.label)) noenhanced
+        set ylabel '需求（万元）'
+        \(axis.format("x"))\(key.set)set style fill transparent solid 0.2 noborder
+        set autoscale xfix
+        set offsets graph 0.02, graph 0.02, graph 0.05, 0
 
         """
-        let plots = vs.enumerated().map { i, v -> String in
+        var plots: [String] = []
+        let x = axis.column(1)
+        for i in vs.indices {
+            let c = 2 + i * 7
+            plots.append((i == 0 ? "'../sweep_chart.csv'" : "''") + " skip 1 using \(x):\(c):\(c + 2) with filledcurves ls \(i + 1) title \(key.titles[i])")
+        }
+        for i in vs.indices {
+            plots.append("'' skip 1 using \(x):\(2 + i * 7 + 1) with linespoints ls \(i + 1) pt 7 title \(key.titles[vs.count + i])")
+        }
+        plots.append("'' skip 1 using \(x):8 with lines ls 9 title \(key.titles[2 * vs.count])")
+        s += "plot " + plots.joined(separator: ", \\\n     ") + "\n"
+        s += Charts.draftMarks(vs, values: marks.draft, axis: axis, range: marks.range)
+        return s + Charts.tail("band", again: true)
+    }
+
+    static func overrunChart(_ vs: [Charts.Series], axis: Charts.Axis, line: String, title: String, marks: SweepMarks) -> String {
+        var s = Charts.head("overrun", title: "超支概率 / overrun probability against the swept key")
+        let key = Charts.legend(vs.map(\.label))
+        s += Charts.setTitle(title, "\(line)超支概率随\(axis.field.name)变化\(Charts.shown(vs))")
+        s += """
+        set xlabel \(Charts.literal(axis.label)) noenhanced
+        set ylabel '超支概率（竖线：95%区间）'
+        set yrange [0:*]
+        set format y "%g%%"
+        \(axis.format("x"))\(key.set)set autoscale xfix
+        set offsets graph 0.03, graph 0.03, graph 0.05, 0
+        set link y2
+        set y2tics ('5%%' 5) tc rgb "#444444" nomirror noenhanced
+        set ytics nomirror
+        set arrow 1 from graph 0, first 5 to graph 1, first 5 nohead ls 9 back
+
+        """
+        let x = axis.column(1)
+        let plots = vs.enumerated().map { i, _ -> String in
             let c = 2 + i * 7 + 3
-            return (i == 0 ? "'../sweep_chart.csv'" : "''") + " skip 1 using 1:($\(c)*100):($\(c + 1)*100):($\(c + 2)*100) with yerrorlines ls \(i + 1) pt 7 title \(Charts.literal(v.label)) noenhanced"
+            return (i == 0 ? "'../sweep_chart.csv'" : "''") + " skip 1 using \(x):($\(c)*100):($\(c + 1)*100):($\(c + 2)*100) with yerrorlines ls \(i + 1) pt 7 title \(key.titles[i])"
         }
         s += "plot " + plots.joined(separator: ", \\\n     ") + "\n"
-        return s + Charts.tail("overrun")
+        s += Charts.draftMarks(vs, values: marks.draft, axis: axis, range: marks.range)
+        // The headline: where each curve crosses 5%, a point on the 5% line and its value.
+        // Set where the curve is not: for a rising curve below the line on its right (above on its
+        // left), for a falling one the other way round.
+        for (i, c) in marks.crossing.enumerated() where i < vs.count {
+            guard let c = c?.x, let n = Charts.num(axis.value(c)) else { continue }
+            let color = Charts.colors[i % Charts.colors.count]
+            let d = (1.2 + 1.3 * Double(i)) * (marks.crossing[i]!.rising ? -1 : 1)
+            s += "set object \(40 + i) circle at \(n), 5 size screen 0.006 fc rgb \"\(color)\" fs solid front\n"
+            s += Charts.sideLabel(40 + i, "\(Charts.name(vs[i]))：约 \(axis.text(c)) 时达 5%", x: n, y: "first 5", color: color,
+                                  dy: d, dyLeft: -d)
+        }
+        return s + Charts.tail("overrun", again: true)
     }
 
-    static func heatmap(_ v: (id: String, label: String), name: String, x: String, y: String, line: String, draft: (Double?, Double?), title: String) -> String {
+    /// One variant's heatmap. `top`: the largest chance over every variant's heatmap, so that all
+    /// share one colour scale; `levels`: the contours to draw (those the data cross); `atDraft`:
+    /// the chance at the draft's own point when the grid has it.
+    static func heatmap(_ v: Charts.Series, name: String, x: Charts.Axis, y: Charts.Axis, line: String, draft: (Double?, Double?),
+                        atDraft: Double?, top: Double, levels: [Double], title: String) -> String {
         var s = Charts.head(name, title: "超支概率热图 / P(overrun) heatmap")
+        let contours = levels.isEmpty ? "（超支概率未跨过 5%，无等值线）"
+            : "（等值线 " + levels.map { CSVTable.fixed($0 * 100, 0) + "%" }.joined(separator: " 与 ") + "）"
+        let heading = [title, "\(Charts.name(v))：\(line)超支概率\(contours)"]
+        let lines = heading.flatMap { Charts.wrap(Charts.plain($0), width: Charts.titleEms) }.count
+        let topMargin = 1 - (Double(lines) * Double(Charts.titleSize) * 4 / 3 * 1.45 + 70) / Double(Charts.height)
+        // A map view puts gnuplot's title over the frame: the title is a label at the top instead.
+        s += "set label 100 \(Charts.titleText(heading)) at screen 0.5, screen 0.975 center front font \",\(Charts.titleSize)\" noenhanced\n"
         s += """
-        set title \(Charts.titleText(title, "\(v.label)：\(line)超支概率（等值线 5% 与 50%）")) font ",18" noenhanced
-        set xlabel \(Charts.literal(x)) noenhanced
-        set ylabel \(Charts.literal(y)) noenhanced
-        set datafile separator whitespace
+        set xlabel \(Charts.literal(x.label)) noenhanced
+        set ylabel \(Charts.literal(y.label)) offset -1,0 noenhanced
+        \(x.format("x"))\(y.format("y"))set datafile separator whitespace
         set view map
+        set autoscale xfix
+        set autoscale yfix
         set pm3d map interpolate 0,0
         set palette defined (0 "#f7fbff", 0.3 "#9ecae1", 0.6 "#fd8d3c", 1 "#a50f15")
-        set cbrange [0:*]
-        set cblabel '超支概率（%）'
-        set tmargin 3
-        set size ratio 0.55
-        set contour base
-        set cntrparam levels discrete 5, 50
-        set cntrlabel onecolor format "%.0f%%" start 5 interval 30 font ",13"
+        set cbrange [0:\(Charts.num(top * 100) ?? "100")]
+        set cblabel '超支概率（各方案的热图同一色标）' offset 1.5,0
+        set format cb "%g%%"
+        set lmargin at screen 0.15
+        set rmargin at screen 0.80
+        set bmargin at screen 0.14
+        set tmargin at screen \(Charts.num(topMargin) ?? "0.85")
         unset key
 
         """
-        if let dx = Charts.num(draft.0), let dy = Charts.num(draft.1) {
-            s += "set label 10 '草案' at \(dx),\(dy),1 point pt 7 ps 2 lc rgb \"black\" offset 1,1 front tc rgb \"black\" noenhanced\n"
+        if !levels.isEmpty {
+            s += "set contour base\n"
+            s += "set cntrparam levels discrete " + levels.compactMap { Charts.num($0 * 100) }.joined(separator: ", ") + "\n"
+            s += "set cntrlabel onecolor format \"%.0f%%\" start 2 interval 1000 font \",\(Charts.smallSize)\"\n"
         }
-        s += "splot \(Charts.literal("../\(name).dat")) using 1:2:($3*100) with pm3d notitle, '' using 1:2:($3*100) with lines nosurface lc rgb \"black\" lw 2.5 notitle, " +
-            "'' using 1:2:($3*100) with labels boxed nosurface notitle\n"
-        return s + Charts.tail(name)
+        if let dx = draft.0, let dy = draft.1, let px = Charts.num(x.value(dx)), let py = Charts.num(y.value(dy)) {
+            let text = "草案" + (atDraft.map { " " + percentText($0) } ?? "")
+            s += "set label 10 \(Charts.literal(text)) at \(px),\(py),1 point pt 7 ps 2 lc rgb \"black\" offset 1,1 front boxed tc rgb \"black\" noenhanced\n"
+        }
+        let u = "\(x.column(1)):\(y.column(2)):($3*100)"
+        s += "splot \(Charts.literal("../\(name).dat")) using \(u) with pm3d notitle"
+        if !levels.isEmpty {
+            s += ", '' using \(u) with lines nosurface lc rgb \"black\" lw 2.5 notitle, '' using \(u) with labels boxed nosurface notitle"
+        }
+        return s + "\n" + Charts.tail(name)
     }
 
     static func markdown(_ r: SweepResult, loaded: LoadedScenario, lineIndex: Int, lineLabel: String, charts: [Charts.Outcome]) -> String {
