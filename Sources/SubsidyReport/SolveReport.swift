@@ -23,32 +23,52 @@ public enum SolveReport {
 
     /// `draft`: each variant's own value of the key (its override, else the scenario's), marked on the chart.
     /// `points.csv` holds each answer's points one after another; each variant is plotted from its own rows.
+    /// `series`: the variants as the chart names them (default: by their labels); `scenario`
+    /// names the key's batch, line or source.
     public static func chart(_ answers: [WhatIf.SolveAnswer], key: String, target: Double, what: String, title: String,
-                             draft: [Double?] = []) -> String {
+                             draft: [Double?] = [], series: [Charts.Series]? = nil, scenario: Scenario? = nil) -> String {
+        let vs = series ?? answers.map { Charts.Series(id: $0.variant, name: $0.label, label: $0.label) }
+        let axis = Charts.Axis(key, in: scenario)
         var s = Charts.head("solve", title: "求解 / goal seek")
+        let key = Charts.legend(vs.map(\.label))
+        // The target is the labelled dashed line (right margin), not part of the title.
+        s += Charts.setTitle(title, "\(what)随\(axis.field.name)变化\(Charts.shown(vs))")
         s += """
-        set title \(Charts.titleText(title, "\(what)随 \(keyLabel(key)) 变化；目标 ≤ \(CSVTable.fixed(target * 100, 1))%")) font ",18" noenhanced
-        set xlabel \(Charts.literal(keyLabel(key))) noenhanced
-        set ylabel '概率（%）'
+        set xlabel \(Charts.literal(axis.label)) noenhanced
+        set ylabel '概率（竖线：95%区间）'
         set yrange [0:*]
-        set key top left
+        set format y "%g%%"
+        \(axis.format("x"))\(key.set)set autoscale xfix
+        set offsets graph 0.02, graph 0.02, graph 0.08, 0
 
         """
-        if let t = Charts.num(target * 100) { s += "set arrow 1 from graph 0, first \(t) to graph 1, first \(t) nohead ls 9\n" }
+        if let t = Charts.num(target * 100) {
+            s += "set arrow 1 from graph 0, first \(t) to graph 1, first \(t) nohead ls 9 back\n"
+            s += "set link y2\nset ytics nomirror\n"
+            s += "set y2tics (\(Charts.ticLiteral("目标 \(formatNumber(target * 100))%")) \(t)) tc rgb \"#444444\" nomirror noenhanced\n"
+        }
         var plots: [String] = []
         var first = 0
         for (i, a) in answers.enumerated() where !a.points.isEmpty {
-            plots.append((plots.isEmpty ? "'../points.csv'" : "''") + " skip 1 every ::\(first)::\(first + a.points.count - 1) using 2:($3*100):($4*100):($5*100) with yerrorbars ls \(i + 1) pt 7 title \(Charts.literal(a.label)) noenhanced")
+            plots.append((plots.isEmpty ? "'../points.csv'" : "''") + " skip 1 every ::\(first)::\(first + a.points.count - 1) using \(axis.column(2)):($3*100):($4*100):($5*100) with yerrorbars ls \(i + 1) pt 7 title \(i < key.titles.count ? key.titles[i] : "''")")
             first += a.points.count
         }
-        for (i, a) in answers.enumerated() {
-            if let x = Charts.num(a.x) { s += "set arrow \(10 + i) from \(x), graph 0 to \(x), graph 1 nohead ls \(i + 1) dt 3\n" }
-            if i < draft.count, let d = draft[i], let dn = Charts.num(d), !draft[..<i].contains(d) {
-                s += "set label \(20 + i) \(Charts.literal("草案 \(formatNumber(d))")) at \(dn), graph \(0.9 - 0.06 * Double(i)) point pt 9 ps 1.8 lc rgb \"black\" offset 1,0 front noenhanced\n"
-            }
-        }
         s += "plot " + plots.joined(separator: ", \\\n     ") + "\n"
-        return s + Charts.tail("solve")
+        // The answers, each a dotted line in its variant's colour with its value; then the draft's own values.
+        let xs = answers.flatMap { $0.points.map(\.x) }.filter(\.isFinite)
+        let range = xs.isEmpty ? nil : xs.min()!...xs.max()!
+        var row = 0
+        for (i, a) in answers.enumerated() {
+            guard let x = a.x, let n = Charts.num(axis.value(x)) else { continue }
+            let c = Charts.colors[i % Charts.colors.count]
+            let note = a.status == .undetermined ? "（在模拟误差内不确定）" : a.status == .atBound ? "（区间端点）" : ""
+            let name = i < vs.count ? Charts.name(vs[i]) : a.label
+            s += "set arrow \(10 + i) from \(n), graph 0 to \(n), graph 1 nohead lc rgb \"\(c)\" lw 2.5 dt 3 back\n"
+            s += Charts.sideLabel(10 + i, "\(name)：答案 \(axis.text(x))\(note)", x: n, y: "graph \(Charts.num(0.93 - 0.08 * Double(row)) ?? "0.9")", color: c)
+            row += 1
+        }
+        s += Charts.draftMarks(vs, values: Array(draft.prefix(vs.count)), axis: axis, range: range, tag: 20, y: 0.93 - 0.08 * Double(row))
+        return s + Charts.tail("solve", again: true)
     }
 
     /// Writes the solve folder: solve.csv, points.csv, the chart (titled with the scenario's
@@ -61,8 +81,10 @@ public enum SolveReport {
         folder.add("solve.csv", table(answers, key: key).data)
         let pts = points(answers)
         folder.add("points.csv", pts.data)
-        let title = loaded.scenario.title
-        let plan = Charts.Plan("solve", caption: "求解", script: chart(answers, key: key, target: target, what: what, title: title, draft: draft),
+        let title = Charts.heading(loaded)
+        let vs = Charts.series(ids: answers.map(\.variant), labels: answers.map(\.label), loaded: loaded, omitting: [key])
+        let plan = Charts.Plan("solve", caption: "求解", script: chart(answers, key: key, target: target, what: what, title: title, draft: draft,
+                                                                       series: vs, scenario: loaded.scenario),
                                skip: Charts.dataProblem(pts, columns: [2]))
         if let s = plan.script { folder.add("charts/solve.gp", text: s) }
         var warnings: [String] = []
