@@ -109,9 +109,14 @@ public enum Charts {
             line.append(c)
             w += cw
             if "）」)]".contains(c) { depth = Swift.max(0, depth - 1) }
-            if "，；：、）」。,;: ".contains(c) { if depth == 0 { outer = line.count } else { inner = line.count } }
+            if "，；：、）」。,;: ｜".contains(c) { if depth == 0 { outer = line.count } else { inner = line.count } }
         }
         if !line.isEmpty { lines.append(String(line)) }
+        // No line of one character alone: it takes the last one of the line before.
+        if lines.count > 1, lines[lines.count - 1].count == 1, lines[lines.count - 2].count > 2 {
+            let c = lines[lines.count - 2].removeLast()
+            lines[lines.count - 1].insert(c, at: lines[lines.count - 1].startIndex)
+        }
         return lines.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
@@ -127,6 +132,14 @@ public enum Charts {
     /// `set title …` with the title font.
     static func setTitle(_ parts: String...) -> String {
         "set title \(titleText(parts)) font \",\(titleSize)\" noenhanced\n"
+    }
+
+    /// The title as a label centred on the chart (not on the frame), for charts with a wide
+    /// margin on one side or a map view; and the top margin (screen fraction) that leaves room for it.
+    static func screenTitle(_ parts: [String], height h: Int = height) -> (set: String, top: Double) {
+        let lines = parts.flatMap { wrap(plain($0), width: titleEms) }.count
+        let top = 1 - (Double(lines) * Double(titleSize) * 4 / 3 * 1.45 + 70) / Double(h)
+        return ("unset title\nset label 100 \(titleText(parts)) at screen 0.5, screen \(num(1 - 30 / Double(h)) ?? "0.975") center front font \",\(titleSize)\" noenhanced\n", top)
     }
 
     /// A number for a script: nil when it is not finite (the element that needs it is left out).
@@ -248,6 +261,19 @@ public enum Charts {
     /// newline (`tic`: as tic labels, "%" doubled).
     static func wrappedText(_ s: String, ems: Double, lines: Int, max: Int = 60, tic: Bool = false) -> String {
         var ls = wrap(plain(s, max: max), width: ems)
+        // "scenario｜variant" (compare's entries): the variant's name is what tells rows apart,
+        // so it keeps a line of its own and the scenario's part is the one shortened.
+        let t = plain(s, max: max)
+        if lines >= 2, ls.count > lines, let bar = t.lastIndex(of: "｜") {
+            var head = String(t[...bar])
+            if Charts.ems(head) > ems {
+                while head.count > 1 && Charts.ems(head + "…") > ems { head.removeLast() }
+                head += "…"
+            }
+            var rest = wrap(String(t[t.index(after: bar)...]), width: ems)
+            if rest.count > lines - 1 { rest = Array(rest.prefix(lines - 1)) }
+            ls = [head] + rest
+        }
         if ls.count > lines {
             ls = Array(ls.prefix(lines))
             var last = ls[lines - 1]
@@ -287,9 +313,11 @@ public enum Charts {
         let inc = (widest - est).rounded(.up)
         // Long entries one under another (gnuplot would set two side by side from its estimate).
         let one = widest > 27 && !at.contains("maxcols") && !at.contains("maxrows") && at.contains("horizontal") ? " maxcols 1" : ""
-        let set = "set key \(at)\(one) noenhanced" + (inc < 0 ? " width \(Int(inc))" : "") + "\n"
+        // gnuplot gives a multi-line entry one row and centres it there: rows as tall as the tallest entry.
+        let tallest = wrapped.map(\.count).max() ?? 1
+        let set = "set key \(at)\(one) noenhanced" + (inc < 0 ? " width \(Int(inc))" : "") + (tallest > 1 ? " spacing \(tallest)" : "") + "\n"
         let c = Swift.max(1, columns)
-        let height = stride(from: 0, to: wrapped.count, by: c).map { r in wrapped[r..<Swift.min(wrapped.count, r + c)].map(\.count).max() ?? 1 }.reduce(0, +)
+        let height = (wrapped.count + c - 1) / c * tallest
         return (set, wrapped.map { "(" + $0.map { literal($0, max: Int.max) }.joined(separator: " . \"\\n\" . ") + ")" }, height)
     }
 
@@ -431,7 +459,10 @@ public enum Charts {
         let t = plain(name, max: 40)
         guard Charts.ems(t) > ems, t.count > 1 else { return [t] }
         let chars = Array(t)
-        let k = nameBreaks[t] ?? Swift.max(2, Swift.min(chars.count - 2, (chars.count + 1) / 2))
+        // "第一批二级达标率" breaks after "第一批"; "（一）数字化改造" after its clause.
+        let batch = chars.prefix(5).firstIndex(of: "批").flatMap { chars.first == "第" && $0 < chars.count - 1 ? $0 + 1 : nil }
+        let clause = chars.first == "（" ? chars.prefix(6).firstIndex(of: "）").map { $0 + 1 } : nil
+        let k = nameBreaks[t] ?? batch ?? clause ?? Swift.max(2, Swift.min(chars.count - 2, (chars.count + 1) / 2))
         let cut = Swift.max(1, Swift.min(chars.count - 1, k))
         var lines = [String(chars[..<cut]), String(chars[cut...])]
         for i in lines.indices where Charts.ems(lines[i]) > ems + 0.01 {
@@ -444,15 +475,26 @@ public enum Charts {
 
     /// Tic labels at 0, 1, 2 … for budget lines, horizontal: the clause on the first line, the
     /// name under it in at most two lines of `ems` ems.
-    static func lineTics(_ axis: String, _ lines: [LineName], ems: Double, extra: String = "") -> String {
+    /// `font`: a smaller size for narrow slots (the size `ems` was measured in).
+    static func lineTics(_ axis: String, _ lines: [LineName], ems: Double, extra: String = "", font: Int? = nil) -> String {
         "set \(axis) (" + lines.enumerated().map { i, l in
             ([ticLiteral(l.clause, max: 20)] + twoLines(l.name, ems: Swift.max(3, ems)).map { ticLiteral($0) }).joined(separator: " . \"\\n\" . ") + " \(i)"
-        }.joined(separator: ", ") + ")\(extra) noenhanced\n"
+        }.joined(separator: ", ") + ")\(extra)\(font.map { " font \",\($0)\"" } ?? "") noenhanced\n"
+    }
+
+    /// Tic labels at 0, 1, 2 … for inputs (or any names) on a frame `fraction` of the chart's
+    /// width, horizontal, each in at most two lines, a little smaller than other text (about 8 pt
+    /// printed) so that names like 第一批二级达标率 keep whole.
+    static func inputTics(_ names: [String], fraction: Double, axis: String = "xtics") -> String {
+        let ems = Swift.max(3, slotEms(names.count, fraction: fraction, font: smallSize))
+        return "set \(axis) (" + names.enumerated().map { i, n in
+            twoLines(n, ems: ems).map { ticLiteral($0) }.joined(separator: " . \"\\n\" . ") + " \(i)"
+        }.joined(separator: ", ") + ") nomirror font \",\(smallSize)\" noenhanced\n"
     }
 
     /// Ems of tic text each of `count` slots can hold on a frame `fraction` of the chart's width.
-    static func slotEms(_ count: Int, fraction: Double) -> Double {
-        fraction * Double(width) / Double(Swift.max(count, 1)) / (Double(fontSize) * 4 / 3) - 0.4
+    static func slotEms(_ count: Int, fraction: Double, font: Int = fontSize) -> Double {
+        fraction * Double(width) / Double(Swift.max(count, 1)) / (Double(font) * 4 / 3) - 0.2
     }
 
     /// One row of `chart_lines.csv` per line and variant (variant after variant, `lineNames.count`

@@ -75,28 +75,38 @@ public enum CompareReport {
     }
 
     /// The change of every line's chance of running short against the reference, one row per
-    /// entry: a diverging colour map with the numbers written in.
+    /// entry: a diverging colour map with the numbers written in. The entries' names sit left of
+    /// their rows in up to two lines, the margin as wide as the widest; the chart grows with the rows.
     static func differenceChart(_ r: Compare.Result, title: String) -> String? {
         guard r.rows.count > 1 else { return nil }
         let n = r.rows.count - 1, nL = r.lines.count
         let m = Swift.max(1, r.rows.dropFirst().flatMap { $0.shortDifference.map { abs($0.mean) * 100 } }.max() ?? 1)
-        var s = Charts.head("short_difference", title: "与参照方案相比资金不足概率的变化 / change in P(short)")
+        let names = r.rows.indices.dropFirst().map { r.rows[$0].entry.label }
+        let nameEms = 14.0
+        let widest = Charts.widest(names, ems: nameEms, lines: 2)
+        let left = Swift.min(0.45, (widest + 1.5) * Double(Charts.smallSize) * 4 / 3 / Double(Charts.width) + 0.02)
+        let h = Swift.max(Charts.height, 560 + 110 * n)
+        var s = Charts.head("short_difference", title: "与参照方案相比资金不足概率的变化 / change in P(short)", height: h)
+        // The names' margin moves the frame right: the title is centred on the chart instead.
+        let heading = Charts.screenTitle([title, "与「\(r.rows[0].entry.label)」相比，各预算行资金不足的概率变化（百分点；· 为不超出模拟误差）"], height: h)
+        s += heading.set
         s += """
-        set title \(Charts.titleText(title, "与「\(r.rows[0].entry.label)」相比，各预算行资金不足的概率变化（百分点；· 为不超出模拟误差）")) font ",17" noenhanced
+        set tmargin at screen \(Charts.num(heading.top) ?? "0.8")
         set xrange [-0.5:\(Double(nL) - 0.5)]
         set yrange [\(Double(n) + 0.5):0.5]
-        \(Charts.tics("xtics", r.lines.map { $0.clause + $0.chineseName }, extra: " nomirror rotate by 20 right"))set ytics (\(r.rows.indices.dropFirst().map { "\(Charts.literal(r.rows[$0].entry.label, max: 30)) \($0)" }.joined(separator: ", "))) nomirror noenhanced
+        \(Charts.lineTics("xtics", r.lines.map { (clause: $0.clause, name: $0.chineseName) }, ems: Charts.slotEms(nL, fraction: 0.84 - left, font: Charts.smallSize), extra: " nomirror", font: Charts.smallSize))set ytics (\(r.rows.indices.dropFirst().map { "\(Charts.wrappedText(r.rows[$0].entry.label, ems: nameEms, lines: 2, tic: true)) \($0)" }.joined(separator: ", "))) nomirror font ",\(Charts.smallSize)" noenhanced
         set palette defined (-1 "#2166ac", 0 "#f7f7f7", 1 "#b2182b")
         set cbrange [-\(Charts.num(m) ?? "1"):\(Charts.num(m) ?? "1")]
-        set cblabel '变化（百分点）' offset 2,0
-        set lmargin at screen 0.30
-        set bmargin 7
+        set cblabel '变化（百分点）' offset 1.5,0
+        set lmargin at screen \(Charts.num(left) ?? "0.3")
+        set rmargin at screen 0.86
+        set bmargin 5
         unset key
         set grid noxtics noytics
 
         """
-        s += "plot '../chart_difference.csv' skip 1 using 1:2:3 with image notitle, '' skip 1 using 1:2:4 with labels font \",14\" notitle\n"
-        return s + Charts.tail("short_difference")
+        s += "plot '../chart_difference.csv' skip 1 using 1:2:3 with image notitle, '' skip 1 using 1:2:4 with labels font \",\(Charts.smallSize)\" notitle\n"
+        return s + Charts.tail("short_difference", height: h)
     }
 
     /// The biggest changes against the reference, in words: per entry, the lines whose chance of

@@ -398,6 +398,7 @@ extension Charts {
         set yrange [0:105]
         \(lineTics("xtics", lineNames, ems: slotEms(lineNames.count, fraction: 0.84), extra: " nomirror"))\(key.set)
         set bmargin \(5 + key.height)
+        set xrange [-0.6:\(Double(lineNames.count) - 0.4)]
 
         """
         if let a = target, let n = num(a * 100) {

@@ -93,16 +93,17 @@ public enum SensitivityReport {
             sb.add([.integer(i), .text(r.inputs[j].label), .fraction(s.s1), .fraction(s.s1Low), .fraction(s.s1High), .fraction(s.st), .fraction(s.stLow), .fraction(s.stHigh)])
         }
         folder.add(prefix + "sobol.csv", sb.data)
-        let title = loaded.scenario.title
+        let title = Charts.heading(loaded)
+        let v = variantName(r, loaded)
         let baseProblem: String? = r.baseline.isFinite ? nil : "基准输出（各输入取中位数）不是有限数，无法绘制"
         let plans = [
-            Charts.Plan("tornado", caption: "龙卷风图（P10/P90）", script: tornadoChart(r, title: title, deciles: false),
+            Charts.Plan("tornado", caption: "龙卷风图（P10/P90）", script: tornadoChart(r, title: title, deciles: false, variant: v),
                         skip: baseProblem ?? Charts.dataProblem(tc, columns: [2, 3]) ?? nonFinite(tc, columns: [2, 3])),
-            Charts.Plan("tornado_deciles", caption: "十分位龙卷风图", script: tornadoChart(r, title: title, deciles: true),
+            Charts.Plan("tornado_deciles", caption: "十分位龙卷风图", script: tornadoChart(r, title: title, deciles: true, variant: v),
                         skip: baseProblem ?? Charts.dataProblem(tc, columns: [4, 5]) ?? nonFinite(tc, columns: [4, 5])),
-            Charts.Plan("spider", caption: "蛛网图", script: spiderChart(r, title: title),
+            Charts.Plan("spider", caption: "蛛网图", script: spiderChart(r, title: title, variant: v),
                         skip: Charts.dataProblem(sp, columns: Array(1..<(1 + r.inputs.count)))),
-            Charts.Plan("sobol", caption: "Sobol 指数", script: sobolChart(r, title: title),
+            Charts.Plan("sobol", caption: "Sobol 指数", script: sobolChart(r, title: title, variant: v),
                         skip: Charts.dataProblem(sb, columns: [2, 5]) ?? nonFinite(sb, columns: [2, 5])),
         ]
         for p in plans { if let s = p.script { folder.add(prefix + "charts/\(p.name).gp", text: s) } }
@@ -122,65 +123,84 @@ public enum SensitivityReport {
         return nil
     }
 
-    static func tornadoChart(_ r: SensitivityResult, title: String, deciles: Bool) -> String {
+    /// The variant a chart shows, by its name in the scenario (its label when it has none).
+    static func variantName(_ r: SensitivityResult, _ loaded: LoadedScenario?) -> String {
+        guard let v = loaded?.variants.first(where: { $0.id == r.variant }) else { return r.variantLabel }
+        return v.name == loaded?.scenario.title && loaded?.scenario.variantSpecs.isEmpty == true ? "" : v.name
+    }
+
+    static func tornadoChart(_ r: SensitivityResult, title: String, deciles: Bool, variant: String? = nil) -> String {
         let name = deciles ? "tornado_deciles" : "tornado"
         var s = Charts.head(name, title: "龙卷风图 / tornado")
         let n = r.tornado.count
         let o = OutputScale(r.metric)
         let base = Charts.num(o.chartValue(r.baseline)) ?? "0"
-        let sub = deciles ? "按输入十分位的输出均值范围（其他输入不固定；噪声水平约 \(o.text(r.decileNoise))）" : "各输入取 P10 与 P90、其余取中位数时的输出均值"
+        let v = variant ?? r.variantLabel
+        let sub = deciles ? "按输入十分位的输出均值范围（其他输入不固定；噪声水平约 \(o.text(r.decileNoise))）"
+            : "各输入取 P10 与 P90、其余取中位数时的输出均值"
+        let key = Charts.legend(deciles ? ["十分位均值的范围"] : ["输入取 P10", "输入取 P90"])
+        s += Charts.setTitle(title, "\(r.metric.label)\(v.isEmpty ? "" : "：" + v)", sub)
         s += """
-        set title \(Charts.titleText(title, "\(sub)：\(r.metric.label)，\(r.variantLabel)")) font ",18" noenhanced
-        set xlabel \(Charts.literal(o.axis)) noenhanced
-        \(Charts.tics("ytics", r.tornado.reversed().map(\.input.label), extra: " nomirror"))set yrange [-0.7:\(Double(n) - 0.3)]
+        set xlabel \(Charts.literal(o.prob ? r.metric.label : o.axis)) noenhanced
+        \(o.prob ? "set format x \"%g%%\"\n" : "")\(Charts.tics("ytics", r.tornado.reversed().map(\.input.label), extra: " nomirror"))set yrange [-0.7:\(Double(n) - 0.3)]
         set style fill solid 0.7 border -1
-        set key bottom right
+        \(key.set)set offsets graph 0.03, graph 0.03, 0, 0
         set arrow 1 from \(base), graph 0 to \(base), graph 1 nohead ls 9
-        set label 1 \(Charts.literal("基准 \(o.text(r.baseline))")) at \(base), graph 1 offset -3,0.8 tc rgb "#444444" noenhanced
+        set link x2
+        set x2tics (\(Charts.ticLiteral("基准 \(o.text(r.baseline))")) \(base)) tc rgb "#444444" nomirror noenhanced
+        set xtics nomirror
 
         """
         if deciles {
-            s += "plot '../chart_tornado.csv' skip 1 using (($5+$6)/2):1:5:6:($1-0.35):($1+0.35) with boxxyerror ls 1 title '十分位均值的范围'\n"
+            s += "plot '../chart_tornado.csv' skip 1 using (($5+$6)/2):1:5:6:($1-0.35):($1+0.35) with boxxyerror ls 1 title \(key.titles[0])\n"
         } else {
-            s += "plot '../chart_tornado.csv' skip 1 using ((\(base)+$3)/2):1:(\(base) < $3 ? \(base) : $3):(\(base) < $3 ? $3 : \(base)):($1-0.35):($1+0.35) with boxxyerror ls 1 title '输入取 P10', \\\n"
-            s += "     '' skip 1 using ((\(base)+$4)/2):1:(\(base) < $4 ? \(base) : $4):(\(base) < $4 ? $4 : \(base)):($1-0.35):($1+0.35) with boxxyerror ls 2 title '输入取 P90'\n"
+            s += "plot '../chart_tornado.csv' skip 1 using ((\(base)+$3)/2):1:(\(base) < $3 ? \(base) : $3):(\(base) < $3 ? $3 : \(base)):($1-0.35):($1+0.35) with boxxyerror ls 1 title \(key.titles[0]), \\\n"
+            s += "     '' skip 1 using ((\(base)+$4)/2):1:(\(base) < $4 ? \(base) : $4):(\(base) < $4 ? $4 : \(base)):($1-0.35):($1+0.35) with boxxyerror ls 2 title \(key.titles[1])\n"
         }
         return s + Charts.tail(name)
     }
 
-    static func spiderChart(_ r: SensitivityResult, title: String) -> String {
-        var s = Charts.head("spider", title: "蛛网图 / spider")
+    static func spiderChart(_ r: SensitivityResult, title: String, variant: String? = nil) -> String {
+        // Taller than the others: its legend has a row for every three inputs.
+        let h = Charts.height + 45 * Swift.max(0, (r.inputs.count + 2) / 3 - 1)
+        var s = Charts.head("spider", title: "蛛网图 / spider", height: h)
         let o = OutputScale(r.metric)
+        let v = variant ?? r.variantLabel
+        let key = Charts.legendLines(r.inputs.map(\.label), at: "below center horizontal maxcols 3", columns: 3)
+        s += Charts.setTitle(title, "\(r.metric.label)\(v.isEmpty ? "" : "：" + v)", "输出均值随各输入百分位变化（其余输入取中位数）")
         s += """
-        set title \(Charts.titleText(title, "输出均值随各输入百分位变化（其余输入取中位数）：\(r.variantLabel)")) font ",18" noenhanced
-        set xlabel '输入百分位（%）'
-        set ylabel \(Charts.literal(o.axis)) noenhanced
-        set xrange [5:95]
-        set key outside right top
-
+        set xlabel '输入百分位'
+        set format x "P%g"
+        set ylabel \(Charts.literal(o.prob ? r.metric.label : o.axis)) noenhanced
+        \(o.prob ? "set format y \"%g%%\"\n" : "")set xrange [5:95]
+        set xtics 10
+        \(key.set)
         """
-        let plots = r.inputs.enumerated().map { i, inp in
-            (i == 0 ? "'../spider.csv'" : "''") + " skip 1 using 1:($\(i + 2)*\(o.prob ? 100 : 1)) with linespoints lw 2 pt \(5 + i % 4) dt \(1 + i / 8) title \(Charts.literal(inp.label)) noenhanced"
+        let plots = r.inputs.enumerated().map { i, _ in
+            (i == 0 ? "'../spider.csv'" : "''") + " skip 1 using 1:($\(i + 2)*\(o.prob ? 100 : 1)) with linespoints lw 2 pt \(5 + i % 4) dt \(1 + i / 8) title \(key.titles[i])"
         }
         s += "plot " + plots.joined(separator: ", \\\n     ") + "\n"
-        return s + Charts.tail("spider")
+        return s + Charts.tail("spider", height: h)
     }
 
-    static func sobolChart(_ r: SensitivityResult, title: String) -> String {
+    static func sobolChart(_ r: SensitivityResult, title: String, variant: String? = nil) -> String {
         var s = Charts.head("sobol", title: "Sobol 指数 / Sobol indices")
         let order = r.inputs.indices.sorted { (r.sobol[$0].st, $1) > (r.sobol[$1].st, $0) }
+        let v = variant ?? r.variantLabel
+        let key = Charts.legend(["一阶 S1", "总效应 ST"])
+        s += Charts.setTitle(title, "\(r.metric.label)\(v.isEmpty ? "" : "：" + v)", "Sobol 指数（N = \(r.sobolN)，竖线：自助法95%区间）")
         s += """
-        set title \(Charts.titleText(title, "Sobol 指数（N = \(r.sobolN)，竖线：自助法95%区间）：\(r.metric.label)")) font ",18" noenhanced
         set ylabel '方差占比'
-        set yrange [0:1]
+        set format y "%g%%"
+        set yrange [0:100]
         set style data histogram
         set style histogram errorbars gap 2 lw 2
         set style fill solid 0.7 border -1
-        \(Charts.tics("xtics", order.map { r.inputs[$0].label }, extra: " rotate by 20 right"))set bmargin 7
-        set key top right
+        \(Charts.inputTics(order.map { r.inputs[$0].label }, fraction: 0.88))\(key.set)set bmargin 6
+        set xrange [-0.6:\(Double(order.count) - 0.4)]
 
         """
-        s += "plot '../sobol.csv' skip 1 using 3:4:5 ls 1 title '一阶 S1', '' skip 1 using 6:7:8 ls 2 title '总效应 ST'\n"
+        s += "plot '../sobol.csv' skip 1 using ($3*100):($4*100):($5*100) ls 1 title \(key.titles[0]), '' skip 1 using ($6*100):($7*100):($8*100) ls 2 title \(key.titles[1])\n"
         return s + Charts.tail("sobol")
     }
 

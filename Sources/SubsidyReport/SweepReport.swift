@@ -217,11 +217,10 @@ public enum SweepReport {
         var s = Charts.head(name, title: "超支概率热图 / P(overrun) heatmap")
         let contours = levels.isEmpty ? "（超支概率未跨过 5%，无等值线）"
             : "（等值线 " + levels.map { CSVTable.fixed($0 * 100, 0) + "%" }.joined(separator: " 与 ") + "）"
-        let heading = [title, "\(Charts.name(v))：\(line)超支概率\(contours)"]
-        let lines = heading.flatMap { Charts.wrap(Charts.plain($0), width: Charts.titleEms) }.count
-        let topMargin = 1 - (Double(lines) * Double(Charts.titleSize) * 4 / 3 * 1.45 + 70) / Double(Charts.height)
         // A map view puts gnuplot's title over the frame: the title is a label at the top instead.
-        s += "set label 100 \(Charts.titleText(heading)) at screen 0.5, screen 0.975 center front font \",\(Charts.titleSize)\" noenhanced\n"
+        let heading = Charts.screenTitle([title, "\(Charts.name(v))：\(line)超支概率\(contours)"])
+        let topMargin = heading.top
+        s += heading.set
         s += """
         set xlabel \(Charts.literal(x.label)) noenhanced
         set ylabel \(Charts.literal(y.label)) offset -1,0 noenhanced
