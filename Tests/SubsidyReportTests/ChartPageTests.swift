@@ -1,0 +1,182 @@
+import Foundation
+import Testing
+import SubsidyEngine
+import SubsidyModel
+@testable import SubsidyReport
+
+/// Charts as a planner pastes them into a Word page: size, text that fits, the headline marked,
+/// Chinese names on the axes, one colour scale for heatmaps read side by side.
+@Suite("charts fit to paste into a Word page")
+struct ChartPageTests {
+    static func temp(_ name: String) -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("subsidysim-\(name)-\(UUID().uuidString)")
+    }
+
+    static func text(_ url: URL) -> String {
+        String(decoding: FileManager.default.contents(atPath: url.path) ?? Data(), as: UTF8.self)
+    }
+
+    /// Width and height from a PNG's IHDR chunk.
+    static func pngSize(_ url: URL) -> (Int, Int)? {
+        guard let d = FileManager.default.contents(atPath: url.path), d.count > 24, d.starts(with: [0x89, 0x50, 0x4E, 0x47]) else { return nil }
+        let b = [UInt8](d)
+        func be(_ i: Int) -> Int { Int(b[i]) << 24 | Int(b[i + 1]) << 16 | Int(b[i + 2]) << 8 | Int(b[i + 3]) }
+        return (be(16), be(20))
+    }
+
+    static func scripts(_ dir: URL) -> [String: String] {
+        let charts = dir.appendingPathComponent("charts")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: charts.path)) ?? []
+        return Dictionary(uniqueKeysWithValues: names.filter { $0.hasSuffix(".gp") }.map { ($0, text(charts.appendingPathComponent($0))) })
+    }
+
+    /// The script's lines that gnuplot runs (no comments, no data file names).
+    static func code(_ s: String) -> [String] {
+        s.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("#") }
+    }
+
+    static func run(_ loaded: LoadedScenario, to dir: URL) throws -> [VariantSummary] {
+        let r = try Simulator.run(CompiledModel(loaded, seed: 9), options: RunOptions(trials: 1500, threads: 2),
+                                  design: TrialDesign(method: .random, seed: 9))
+        let report = RunReport(loaded: loaded, result: r, findings: [], commandLine: ["test"], startTime: Date(), dumpTrials: false,
+                               programVersion: "test", sampling: .random)
+        #expect(try report.write(to: dir.path).isEmpty)
+        return r.summaries()
+    }
+
+    @Test("run charts: 1890 px wide (16 cm at 300 dpi), SVG at the same proportions; the chance at the total funding marked; the zero line inside")
+    func runCharts() throws {
+        let dir = Self.temp("page-run")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let loaded = try LoadedScenario.load(nil)
+        let summaries = try Self.run(loaded, to: dir)
+        for c in ["total_demand", "exceedance", "lines", "unspent", "variant_difference"] {
+            let size = Self.pngSize(dir.appendingPathComponent("charts/\(c).png"))
+            #expect(size?.0 == Charts.width && (size?.1 ?? 0) >= Charts.height, "\(c).png is \(String(describing: size))")
+            let svg = Self.text(dir.appendingPathComponent("charts/\(c).svg"))
+            #expect(svg.contains("viewBox=\"0 0 \(Charts.width * 3 / 4) "), "\(c).svg")
+        }
+        let gp = Self.scripts(dir)
+        // The headline number, as summary.md states it, on each curve.
+        for (i, s) in summaries.enumerated() {
+            let name = loaded.variants[i].name
+            #expect(gp["exceedance.gp"]?.contains("'\(name) \(percentText(s.total.overrunProbability))（2800万元）'") == true)
+        }
+        // Labels beside a vertical line move to its left in the right half of the plot.
+        #expect(gp["total_demand.gp"]?.contains("if (2800 > GPVAL_X_MIN + 0.5 * (GPVAL_X_MAX - GPVAL_X_MIN))") == true)
+        // The difference's range takes in 0 with a margin on both sides, so the zero line is not the frame.
+        let diff = gp["variant_difference.gp"] ?? ""
+        #expect(diff.contains("set xrange [XLO - XPAD : XHI + XPAD]") && diff.contains("set arrow 1 from 0, graph 0 to 0, graph 1"))
+        #expect(diff.contains("「概算表费率」减「正文费率」"))
+        // （四） far above budget gets a panel of its own; （一） keeps a readable scale.
+        #expect(gp["lines.gp"]?.contains("set multiplot") == true)
+        #expect(gp["lines.gp"]?.contains("panel(k) = k == 3 ? 0 : NaN") == true)
+        // Titles name the variants; no legend sits over the data.
+        for (name, s) in gp {
+            #expect(!Self.code(s).contains { $0.hasPrefix("set key") && ($0.contains(" top ") || $0.contains(" inside")) }, "\(name)")
+        }
+        #expect(gp["total_demand.gp"]?.contains("正文费率、概算表费率") == true)
+    }
+
+    @Test("a what-if in the title in words, not as a key path; legends without it")
+    func whatIfTitle() throws {
+        let dir = Self.temp("page-set")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let o = try Override.parse("population.firms.per_batch[0]=150").get()
+        let loaded = try LoadedScenario.load(nil, overrides: [o])
+        _ = try Self.run(loaded, to: dir)
+        for (name, s) in Self.scripts(dir) {
+            for line in Self.code(s) {
+                #expect(!line.contains("policy.") && !line.contains("population."), "\(name): \(line)")
+            }
+        }
+        let lines = Self.scripts(dir)["lines.gp"] ?? ""
+        #expect(lines.contains("（第一批试点企业数改为150家）"))
+        #expect(lines.contains("title ('正文费率（第一批60%/50万，第二批50%/40万）')"))
+    }
+
+    @Test("two-key sweep: one colour scale for every heatmap; the 50% contour only where the chance reaches it; rates in %")
+    func heatmaps() throws {
+        let base = Self.temp("page-heat")
+        defer { try? FileManager.default.removeItem(at: base) }
+        let loaded = try LoadedScenario.load(nil)
+        let design = TrialDesign(method: .random, seed: 4)
+        let inv = Manifest.Invocation(version: "test", commandLine: ["test"], start: Date(), seed: 4, threads: 2)
+        func sweep(_ a: String, _ b: String, _ name: String) throws -> (SweepResult, [String: String]) {
+            let axes = [try SweepAxis.parse(a).get(), try SweepAxis.parse(b).get()]
+            let r = try WhatIf.sweep(loaded, axes: axes, lines: [.transformation], trials: 400, seed: 4, threads: 2, design: design)
+            let dir = base.appendingPathComponent(name)
+            #expect(try SweepReport.write(r, loaded: loaded, line: "transformation", to: dir.path, invocation: inv).isEmpty)
+            return (r, Self.scripts(dir))
+        }
+        let (r, gp) = try sweep("policy.batches[0].cap=30,45,60", "policy.batches[0].rate=0.4,0.55,0.7", "low")
+        let names = SweepReport.heatmapNames(r.variantIDs)
+        let scales = names.map { n in Self.code(gp["\(n).gp"] ?? "").filter { $0.hasPrefix("set cbrange") } }
+        let top = r.stats.flatMap { $0.map { $0[0].pOverrun } }.max() ?? 0
+        #expect(scales.allSatisfy { $0 == ["set cbrange [0:\(Charts.num(top * 100)!)]"] }, "\(scales)")
+        #expect(top < 0.5)
+        for n in names {
+            let s = gp["\(n).gp"] ?? ""
+            #expect(!s.contains("50%"), "\(n): promises or draws a 50% contour the data never reach")
+            #expect(s.contains("set format y \"%g%%\"") && s.contains("($2*100)"), "\(n): the rate axis in %")
+            #expect(s.contains("第一批补助比例（%）") && s.contains("第一批补助上限（万元）"))
+        }
+        #expect(gp["\(names[0]).gp"]?.contains("正文费率：") == true && gp["\(names[1]).gp"]?.contains("概算表费率：") == true)
+        // A pilot size from 50 to 150 takes the chance through 50%: that contour is drawn and named.
+        let (_, big) = try sweep("population.firms.per_batch[0]=40,150", "policy.batches[0].rate=0.4,0.7", "high")
+        #expect(big["\(names[0]).gp"]?.contains("set cntrparam levels discrete 5, 50") == true)
+        #expect(big["\(names[0]).gp"]?.contains("等值线 5% 与 50%") == true)
+    }
+
+    @Test("one-key sweep: where the chance crosses 5% is marked with its value")
+    func crossing() throws {
+        #expect(Charts.crossing([30, 40, 50], [0.01, 0.03, 0.07], level: 0.05).map { ($0.x * 1000).rounded() / 1000 } == 45)
+        #expect(Charts.crossing([30, 40, 50], [0.01, 0.03, 0.04], level: 0.05) == nil)
+        #expect(Charts.crossing([50, 30, 40], [0.01, 0.09, 0.07], level: 0.05)?.rising == false)
+        let dir = Self.temp("page-sweep1")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let loaded = try LoadedScenario.load(nil)
+        let r = try WhatIf.sweep(loaded, axes: [try SweepAxis.parse("policy.batches[0].cap=30:60:10").get()], lines: [.transformation],
+                                 trials: 600, seed: 4, threads: 2, design: TrialDesign(method: .random, seed: 4))
+        let inv = Manifest.Invocation(version: "test", commandLine: ["test"], start: Date(), seed: 4, threads: 2)
+        #expect(try SweepReport.write(r, loaded: loaded, line: "transformation", to: dir.path, invocation: inv).isEmpty)
+        let overrun = Self.scripts(dir)["overrun.gp"] ?? ""
+        let xs = r.axes[0].numbers!, ps = r.points.indices.map { r.stats[$0][0][0].pOverrun }
+        if let c = Charts.crossing(xs, ps, level: 0.05) {
+            #expect(overrun.contains("正文费率：约 \(FieldInfo.of(r.axes[0].path).format(number: c.x)) 时达 5%"))
+        }
+        #expect(overrun.contains("草案 50万元"))
+        #expect(overrun.contains("set y2tics ('5%%' 5)"), "the 5% label in the margin, not past the frame")
+    }
+
+    @Test("text fits: titles wrap to the page, no character alone on a line, legends sized for gnuplot, % safe in tic labels")
+    func textFits() throws {
+        let long = "平罗县中小企业数字化转型试点若干措施（征求意见稿）（第一批试点企业数改为150家；硬件超限的处理改为硬件超限的项目不予补助）"
+        let lines = Charts.wrap(long, width: Charts.titleEms)
+        #expect(lines.count >= 2 && lines.allSatisfy { Charts.ems($0) <= Charts.titleEms })
+        #expect(lines.joined() == long)
+        #expect(Charts.wrap("各项服务费都按完成改造企业数计", width: 14).allSatisfy { $0.count > 1 })
+        #expect(Charts.twoLines("第一批二级达标率", ems: 5.5) == ["第一批", "二级达标率"])
+        #expect(Charts.twoLines("先进级智能工厂", ems: 4.5) == ["先进级", "智能工厂"])
+        let key = Charts.legend(["短", String(repeating: "长", count: 50)])
+        #expect(key.set.contains("spacing 2") && key.set.contains("width -"))
+        #expect(Charts.ticLiteral("目标 5%") == "'目标 5%%'")
+        // A tic label with a "%" is drawn (gnuplot reads tic labels as formats).
+        let dir = Self.temp("page-tic")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let charts = dir.appendingPathComponent("charts")
+        try FileManager.default.createDirectory(at: charts, withIntermediateDirectories: true)
+        let script = Charts.head("tic", title: "t") + Charts.tics("xtics", ["50%资金", "100%"]) + "plot [-1:2] x notitle\n" + Charts.tail("tic")
+        try script.write(to: charts.appendingPathComponent("tic.gp"), atomically: true, encoding: .utf8)
+        let r = Charts.render(folder: charts, plans: [Charts.Plan("tic", caption: "t", script: script)])
+        #expect(r.outcomes.allSatisfy { $0.drawn }, "\(r.warnings)")
+    }
+
+    @Test("lines far above budget get their own panel; lines alike stay together")
+    func splitPanels() {
+        #expect(Charts.splitLines([1.06, 1, 1.4, 5.47, 0.98, 1, 1.97]).big == [3])
+        #expect(Charts.splitLines([2.03, 1, 2.6, 10, 1, 1, 3.47]).big == [3])
+        #expect(Charts.splitLines([1, 1.2, 0.9, 1.5]).big.isEmpty)
+        #expect(Charts.splitLines([9, 8]).big.isEmpty)
+    }
+}
