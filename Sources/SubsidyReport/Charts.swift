@@ -139,7 +139,7 @@ public enum Charts {
     static func screenTitle(_ parts: [String], height h: Int = height) -> (set: String, top: Double) {
         let lines = parts.flatMap { wrap(plain($0), width: titleEms) }.count
         let top = 1 - (Double(lines) * Double(titleSize) * 4 / 3 * 1.45 + 70) / Double(h)
-        return ("unset title\nset label 100 \(titleText(parts)) at screen 0.5, screen \(num(1 - 30 / Double(h)) ?? "0.975") center front font \",\(titleSize)\" noenhanced\n", top)
+        return ("unset title\nset label 100 \(titleText(parts)) at screen 0.5, screen \(num(1 - 40 / Double(h)) ?? "0.965") center front font \",\(titleSize)\" noenhanced\n", top)
     }
 
     /// A number for a script: nil when it is not finite (the element that needs it is left out).
@@ -533,7 +533,7 @@ public enum Charts {
         let top = 1 - (Double(titleLines) * Double(titleSize) * 4 / 3 * 1.45 + 70) / Double(height)
         body += "unset key\nset bmargin at screen 0.30\nset tmargin at screen \(num(top) ?? "0.82")\n"
         for (g, members) in groups.enumerated() {
-            let (l, r) = g == 0 ? (0.09, cut - 0.06) : (cut + 0.06, 0.93)
+            let (l, r) = g == 0 ? (0.09, cut - 0.07) : (cut + 0.08, 0.93)
             if g == 1 { body += "unset ylabel\n" }
             body += "set lmargin at screen \(num(l) ?? "0.1")\nset rmargin at screen \(num(r) ?? "0.9")\n"
             body += linesPanel(variants, lineNames: lineNames, members: members, offsets: offsets, n: n, fraction: r - l)

@@ -235,7 +235,7 @@ public enum SweepReport {
         set format cb "%g%%"
         set lmargin at screen 0.15
         set rmargin at screen 0.80
-        set bmargin at screen 0.14
+        set bmargin at screen 0.17
         set tmargin at screen \(Charts.num(topMargin) ?? "0.85")
         unset key
 
