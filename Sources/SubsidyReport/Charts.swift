@@ -193,10 +193,16 @@ public enum Charts {
         """
     }
 
-    /// End of a script: draws the SVG beside the PNG. `again`: the script's first plot only
-    /// measured the axes (GPVAL_…) to place its labels, so the PNG is drawn once more.
+    /// A plot that only measures the data's range (GPVAL_X_MIN/MAX, into a datablock: nothing is
+    /// drawn), so that labels can be placed before the chart is drawn with `tail(again: true)`.
+    static func measured(_ plot: String) -> String {
+        "set table $MEASURE\n" + plot + "unset table\n"
+    }
+
+    /// End of a script: draws the SVG beside the PNG. `again`: the script's plot was `measured`,
+    /// so the PNG is drawn here.
     static func tail(_ name: String, height h: Int = height, again: Bool = false) -> String {
-        (again ? "\nset output \(literal(fileName(name) + ".png"))\nreplot\n" : "") + """
+        (again ? "\nreplot\n" : "") + """
 
         \(terminal(svg: h))set output \(literal(fileName(name) + ".svg"))
         replot
@@ -403,7 +409,7 @@ public enum Charts {
             "'../distribution.csv' skip 1 using 3:\(i + 4) with filledcurves y1=0 ls \(i + 1) title \(key.titles[i]) noenhanced, " +
                 "'' skip 1 using 3:\(i + 4) with lines ls \(i + 1) notitle"
         }
-        s += "plot " + plots.joined(separator: ", \\\n     ") + "\n"
+        s += measured("plot " + plots.joined(separator: ", \\\n     ") + "\n")
         s += vline(budget, label: "总资金 \(formatNumber(budget)) 万元")
         return s + tail("total_demand", again: true)
     }
@@ -425,7 +431,7 @@ public enum Charts {
         let plots = variants.enumerated().map { i, v in
             "'../exceedance.csv' skip 1 using 1:($\(i + 2)*100) with lines ls \(i + 1) title \(key.titles[i]) noenhanced"
         }
-        s += "plot " + plots.joined(separator: ", \\\n     ") + "\n"
+        s += measured("plot " + plots.joined(separator: ", \\\n     ") + "\n")
         s += vline(budget, label: "总资金 \(formatNumber(budget)) 万元", y: 0.93)
         // The headline: each curve's chance at the total funding, a point on the curve and its
         // value beside it (labels spread apart so that two close values stay readable).
@@ -611,8 +617,10 @@ public enum Charts {
         set ylabel '概率密度（每万元）'
         set yrange [0:*]
         set style fill transparent solid 0.35 noborder
+        set table $MEASURE
         plot '../variant_difference.csv' skip 1 using 3:4 with filledcurves y1=0 ls 4 title \(key.titles[0]) noenhanced, \\
              '' skip 1 using 3:4 with lines ls 4 notitle
+        unset table
         # The zero line inside the frame: the range takes in 0 and a margin on both sides.
         XLO = GPVAL_X_MIN < 0 ? GPVAL_X_MIN : 0
         XHI = GPVAL_X_MAX > 0 ? GPVAL_X_MAX : 0

@@ -53,7 +53,7 @@ public enum SolveReport {
             plots.append((plots.isEmpty ? "'../points.csv'" : "''") + " skip 1 every ::\(first)::\(first + a.points.count - 1) using \(axis.column(2)):($3*100):($4*100):($5*100) with yerrorbars ls \(i + 1) pt 7 title \(i < key.titles.count ? key.titles[i] : "''")")
             first += a.points.count
         }
-        s += "plot " + plots.joined(separator: ", \\\n     ") + "\n"
+        s += Charts.measured("plot " + plots.joined(separator: ", \\\n     ") + "\n")
         // The answers, each a dotted line in its variant's colour with its value; then the draft's own values.
         let xs = answers.flatMap { $0.points.map(\.x) }.filter(\.isFinite)
         let range = xs.isEmpty ? nil : xs.min()!...xs.max()!

@@ -166,7 +166,7 @@ public enum SweepReport {
             plots.append("'' skip 1 using \(x):\(2 + i * 7 + 1) with linespoints ls \(i + 1) pt 7 title \(key.titles[vs.count + i])")
         }
         plots.append("'' skip 1 using \(x):8 with lines ls 9 title \(key.titles[2 * vs.count])")
-        s += "plot " + plots.joined(separator: ", \\\n     ") + "\n"
+        s += Charts.measured("plot " + plots.joined(separator: ", \\\n     ") + "\n")
         s += Charts.draftMarks(vs, values: marks.draft, axis: axis, range: marks.range)
         return s + Charts.tail("band", again: true)
     }
@@ -193,7 +193,7 @@ public enum SweepReport {
             let c = 2 + i * 7 + 3
             return (i == 0 ? "'../sweep_chart.csv'" : "''") + " skip 1 using \(x):($\(c)*100):($\(c + 1)*100):($\(c + 2)*100) with yerrorlines ls \(i + 1) pt 7 title \(key.titles[i])"
         }
-        s += "plot " + plots.joined(separator: ", \\\n     ") + "\n"
+        s += Charts.measured("plot " + plots.joined(separator: ", \\\n     ") + "\n")
         s += Charts.draftMarks(vs, values: marks.draft, axis: axis, range: marks.range)
         // The headline: where each curve crosses 5%, a point on the 5% line and its value.
         // Set where the curve is not: for a rising curve below the line on its right (above on its
