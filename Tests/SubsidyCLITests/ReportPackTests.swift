@@ -8,45 +8,36 @@ struct ReportPackTests {
         ["/usr/bin/pandoc", "/usr/local/bin/pandoc"].first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    /// `pandoc -f docx -t FORMAT FILE`: what another program reads in the document.
-    static func readBack(_ docx: URL, as format: String = "plain") throws -> String {
-        // --standalone: the title (the document's Title paragraph) is part of what is read.
+    /// The standard output of `executable arguments…`, and its exit status.
+    static func capture(_ executable: String, _ arguments: [String]) throws -> (out: String, status: Int32) {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: try #require(pandoc))
-        p.arguments = ["-f", "docx", "-t", format, "--standalone", "--wrap=none", docx.path]
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = arguments
         let out = Pipe()
         p.standardOutput = out
         p.standardError = FileHandle.nullDevice
         try p.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
-        return String(decoding: data, as: UTF8.self)
+        return (String(decoding: data, as: UTF8.self), p.terminationStatus)
+    }
+
+    /// `pandoc -f docx -t FORMAT FILE`: what another program reads in the document.
+    /// --standalone: the title (the document's Title paragraph) is part of what is read.
+    static func readBack(_ docx: URL, as format: String = "plain") throws -> String {
+        let r = try capture(try #require(pandoc), ["-f", "docx", "-t", format, "--standalone", "--wrap=none", docx.path])
+        #expect(r.status == 0)
+        return r.out
     }
 
     /// The names of the parts in a .docx (a zip), by `unzip -Z1`.
     static func parts(_ docx: URL) throws -> [String] {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/unzip")
-        p.arguments = ["-Z1", docx.path]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+        try capture("/usr/bin/unzip", ["-Z1", docx.path]).out.split(separator: "\n").map(String.init)
     }
 
+    /// One part's text, by `unzip -p`.
     static func part(_ docx: URL, _ name: String) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/unzip")
-        p.arguments = ["-p", docx.path, name]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        try capture("/usr/bin/unzip", ["-p", docx.path, name]).out
     }
 
     @Test("run writes 报告.docx: 结论 first with a verdict and a move, the tables, the audit, the assumptions, the method, every chart; same bytes twice",
