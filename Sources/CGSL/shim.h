@@ -111,29 +111,6 @@ static inline void ss_philox_stream(gsl_rng *r, uint64_t key64, uint32_t c1, uin
     s->idx = 4;
 }
 
-/*
- * The first eight 32-bit outputs (blocks 0 and 1) of `count` consecutive streams
- * (key64; c1_first + i, c2, c3), i = 0..count-1, into out[8i .. 8i+7]: exactly what
- * `ss_philox_stream` followed by eight `ss_philox_next` calls gives for each stream.
- * The blocks are independent, so the loop vectorises (SSE2 pmuludq): ~9 ns per stream
- * against ~11 ns block by block, and no per-draw buffer bookkeeping.
- */
-static inline void ss_philox_fill8(uint64_t key64, uint32_t c1_first, uint32_t c2, uint32_t c3,
-                                   int count, uint32_t *restrict out) {
-    const uint32_t k0i = (uint32_t)key64, k1i = (uint32_t)(key64 >> 32);
-    for (int j = 0; j < 2 * count; j++) {
-        uint32_t c0 = (uint32_t)(j & 1), c1 = c1_first + (uint32_t)(j >> 1), cc2 = c2, cc3 = c3;
-        uint32_t k0 = k0i, k1 = k1i;
-        for (int r = 0; r < 10; r++) {
-            uint64_t p0 = (uint64_t)0xD2511F53u * c0, p1 = (uint64_t)0xCD9E8D57u * cc2;
-            uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1 ^ k0, n2 = (uint32_t)(p0 >> 32) ^ cc3 ^ k1;
-            c0 = n0; c1 = (uint32_t)p1; cc2 = n2; cc3 = (uint32_t)p0;
-            k0 += 0x9E3779B9u; k1 += 0xBB67AE85u;
-        }
-        out[4 * j] = c0; out[4 * j + 1] = c1; out[4 * j + 2] = cc2; out[4 * j + 3] = cc3;
-    }
-}
-
 /* A uniform on [0, 1) straight from the state, skipping GSL's function pointer. */
 static inline double ss_philox_uniform(gsl_rng *r) {
     return ss_philox_get_double(r->state);

@@ -14,8 +14,8 @@ struct TrialKernel {
     var firmCapacity = 0
     /// Accepted firms (completed and passed) in firm order: the first `acceptedCount`.
     var acceptedFirms: [Int32] = []
-    /// Eight Philox outputs per firm (scratch for `drawFirms`).
-    var words: [UInt32] = []
+    /// Eight Philox uniforms per firm, column by column: uniform k of firm f at `k * firmCapacity + f` (scratch for `drawFirms`).
+    var uniforms: [Double] = []
     /// Per-trial scratch of `drawFirms`: firms per batch; per segment scale, truncation masses; per batch completion and pass probabilities.
     var perBatch: [Int] = []
     var segScale: [Double] = [], segLow: [Double] = [], segHigh: [Double] = []

@@ -36,7 +36,7 @@ extension TrialKernel {
             real = [Double](repeating: 0, count: firmCapacity * FirmColumn.realCount)
             small = [Int32](repeating: 0, count: firmCapacity * FirmColumn.smallCount)
             flags = [UInt8](repeating: 0, count: firmCapacity)
-            words = [UInt32](repeating: 0, count: firmCapacity * 8)
+            uniforms = [Double](repeating: 0, count: firmCapacity * 8)
             acceptedFirms = [Int32](repeating: 0, count: firmCapacity)
         }
         firmCount = n
@@ -72,19 +72,18 @@ extension TrialKernel {
         for i in 0..<groupCounts.count { groupCounts[i] = 0 }
         var completed = 0, smartCount = 0, cloudCount = 0
         let cap = firmCapacity
-        words.withUnsafeMutableBufferPointer { W in
+        uniforms.withUnsafeMutableBufferPointer { U in
             var f0 = 0
             for b in 0..<nb where perBatch[b] > 0 {
-                stream.firstEight(.firm, trial: t, firstID: UInt32(b) << 24, count: perBatch[b], into: W.baseAddress! + 8 * f0)
+                stream.firstEightUniforms(.firm, trial: t, firstID: UInt32(b) << 24, count: perBatch[b], into: U.baseAddress! + f0, stride: cap)
                 f0 += perBatch[b]
             }
         }
         // Pass by pass over all firms (short loops with independent iterations: table look-ups
-        // overlap, no loop-carried branches). The first eight outputs of firm f's stream are
-        // words 8f…8f+7: segment, investment, completion, pass, cloud, smart factory, score, hardware.
-        @inline(__always) func open(_ w: UInt32) -> Double { RandomStream.open(w) }
+        // overlap, no loop-carried branches). The first eight uniforms of firm f's stream are
+        // columns 0…7 at f: segment, investment, completion, pass, cloud, smart factory, score, hardware.
         var accepted = 0
-        words.withUnsafeBufferPointer { W in
+        uniforms.withUnsafeBufferPointer { W in
         real.withUnsafeMutableBufferPointer { R in
         small.withUnsafeMutableBufferPointer { S in
         flags.withUnsafeMutableBufferPointer { FL in
@@ -99,15 +98,18 @@ extension TrialKernel {
             let scores = R.baseAddress! + FirmColumn.score * cap
             let batchOf = S.baseAddress! + FirmColumn.batch * cap
             let segmentOf = S.baseAddress! + FirmColumn.segment * cap
+            let U = W.baseAddress!
+            let uSegment = U, uInvestment = U + cap, uCompletion = U + 2 * cap, uPass = U + 3 * cap
+            let uCloud = U + 4 * cap, uSmart = U + 5 * cap, uScore = U + 6 * cap, uHardware = U + 7 * cap
             // Segment: how many cumulative shares lie below the uniform (shares are ≥ 0, so cum
             // increases); the sign bit of cum − u counts without a branch. Investment probability
             // p inside the segment's truncation range.
             for f in 0..<n {
-                let us = open(W[8 * f])
+                let us = uSegment[f]
                 var s = 0
                 for k in 0..<Swift.max(ns - 1, 0) { s &+= Int(truncatingIfNeeded: (cum[k] - us).bitPattern >> 63) }
                 segmentOf[f] = Int32(truncatingIfNeeded: s)
-                let p = low[s] + open(W[8 * f + 1]) * (high[s] - low[s])
+                let p = low[s] + uInvestment[f] * (high[s] - low[s])
                 investment[f] = Swift.min(Swift.max(p, 1e-300), 1 - 1e-16)
             }
             // Investment X = scale_s · F⁻¹(p), clamped to [min, max].
@@ -118,9 +120,9 @@ extension TrialKernel {
                 if x > upper { x = upper }
                 investment[f] = x
             }
-            for f in 0..<n { scores[f] = score.fastQuantile(open(W[8 * f + 6])) }
+            for f in 0..<n { scores[f] = score.fastQuantile(uScore[f]) }
             if hardwareFromWord {
-                for f in 0..<n { hardwareShare[f] = Swift.min(Swift.max(hardware.fastQuantile(open(W[8 * f + 7])), 0), 1) }
+                for f in 0..<n { hardwareShare[f] = Swift.min(Swift.max(hardware.fastQuantile(uHardware[f]), 0), 1) }
             } else {
                 // Variable-length draws: the same stream, after the seven fixed uniforms.
                 var f = 0
@@ -140,10 +142,9 @@ extension TrialKernel {
             for b in 0..<nb {
                 let pc = batchCompletion[b], pp = batchPass[b]
                 for _ in 0..<perBatch[b] {
-                    let w = 8 * f
                     let s = Int(segmentOf[f])
-                    let done = below(open(W[w + 2]), pc), passes = below(open(W[w + 3]), pp)
-                    let cloud = below(open(W[w + 4]), cloudP), smart = below(open(W[w + 5]), smartP[s])
+                    let done = below(uCompletion[f], pc), passes = below(uPass[f], pp)
+                    let cloud = below(uCloud[f], cloudP), smart = below(uSmart[f], smartP[s])
                     let ok = Rules.accepted(completed: done, passes: passes)
                     FL[f] = UInt8(truncatingIfNeeded: done | passes << 1 | cloud << 2 | smart << 3)
                     batchOf[f] = Int32(truncatingIfNeeded: b)

@@ -1,4 +1,5 @@
 internal import CGSL
+internal import CKernel
 
 /// Stream domains: the fourth counter word's high half says what a stream is for, so firm,
 /// trial-input, case and lottery streams can never collide.
@@ -66,12 +67,23 @@ public final class RandomStream: @unchecked Sendable {
 
     /// The first eight 32-bit outputs of streams (domain, trial, firstID + i), i = 0..<count, into
     /// `out[8i ..< 8i + 8]`: what `select` and eight draws give for each stream, in one vectorised
-    /// call (~9 ns per stream). `firstID + count` must not pass 2³².
+    /// call (CKernel). `firstID + count` must not pass 2³².
     @inline(__always)
     public func firstEight(_ domain: StreamDomain, trial: Int, firstID: UInt32, count: Int, into out: UnsafeMutablePointer<UInt32>) {
         guard count > 0 else { return }
         let (c2, c3) = RandomStream.counters(domain, trial: trial)
-        ss_philox_fill8(key, firstID, c2, c3, Int32(count), out)
+        ck_philox_words8(key, firstID, c2, c3, Int64(count), out)
+    }
+
+    /// The same outputs as uniforms, `open(word)`, column by column: output k of stream i at
+    /// `out[k * stride + i]` (stride ≥ count). One call per batch gives every firm's eight uniforms
+    /// (CKernel: AVX-512F, AVX2 or scalar, chosen at run time; the same bits from each).
+    @inline(__always)
+    func firstEightUniforms(_ domain: StreamDomain, trial: Int, firstID: UInt32, count: Int,
+                            into out: UnsafeMutablePointer<Double>, stride: Int) {
+        guard count > 0 else { return }
+        let (c2, c3) = RandomStream.counters(domain, trial: trial)
+        ck_philox_uniforms8(key, firstID, c2, c3, Int64(count), out, Int64(stride))
     }
 
     /// A uniform on (0, 1) from a raw 32-bit output k: (k + ½)/2³² (what `open01` returns).

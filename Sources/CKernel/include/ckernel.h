@@ -1,0 +1,45 @@
+/*
+ * CKernel: the trial loop's per-firm passes that pay to vectorise, in C so that they are compiled
+ * with -O3 and with one variant per instruction set (scalar; AVX2; AVX-512F), chosen at
+ * run time from what the CPU and the operating system support (header-only `static inline` code
+ * in CGSL's shim.h was compiled into the Swift module without vectorising). Every variant gives
+ * the same bits: integer arithmetic, and for doubles the same IEEE operations in the same order
+ * as the Swift code they replace (no FMA contraction: built with -ffp-contract=off).
+ *
+ * Only SubsidyEngine imports this module; it needs no library.
+ */
+#ifndef SUBSIDYSIM_CKERNEL_H
+#define SUBSIDYSIM_CKERNEL_H
+
+#include <stdint.h>
+
+/* Variants: pass one to the `_isa` functions to force it (tests); `ck_isa()` says which the
+ * dispatch chose. A forced variant the machine cannot run is replaced by the best it can. */
+enum { CK_SCALAR = 0, CK_AVX2 = 1, CK_AVX512 = 2 };
+
+/* The variant the dispatch uses on this machine (CK_*): CPUID and XCR0, read once. */
+int ck_isa(void);
+/* Whether this machine can run variant `isa`. */
+int ck_supports(int isa);
+/* Tests: makes the dispatch use `isa` from now on, if the machine supports it; returns the
+ * variant it used before. Every variant gives the same bits, so other threads see no change. */
+int ck_force_isa(int isa);
+
+/* ---- Philox4x32-10: the first eight outputs of many streams ----
+ *
+ * Stream i of a call is (key64; c1_first + i, c2, c3) as in CGSL's `ss_philox_stream`: blocks 0
+ * and 1 (counter word 0) give its outputs 0-3 and 4-7. */
+
+/* Output k of stream i as the uniform (w + 1/2) / 2^32 on (0, 1) (what RandomStream.open01
+ * returns), into out[k * stride + i] for k = 0..7, i = 0..count-1. stride >= count. */
+void ck_philox_uniforms8(uint64_t key64, uint32_t c1_first, uint32_t c2, uint32_t c3,
+                         int64_t count, double *out, int64_t stride);
+/* Output k of stream i as the raw 32-bit word, into out[8 * i + k]. */
+void ck_philox_words8(uint64_t key64, uint32_t c1_first, uint32_t c2, uint32_t c3,
+                      int64_t count, uint32_t *out);
+void ck_philox_uniforms8_isa(int isa, uint64_t key64, uint32_t c1_first, uint32_t c2, uint32_t c3,
+                             int64_t count, double *out, int64_t stride);
+void ck_philox_words8_isa(int isa, uint64_t key64, uint32_t c1_first, uint32_t c2, uint32_t c3,
+                          int64_t count, uint32_t *out);
+
+#endif
