@@ -20,6 +20,10 @@ struct TrialKernel {
     var perBatch: [Int] = []
     var segScale: [Double] = [], segLow: [Double] = [], segHigh: [Double] = []
     var batchCompletion: [Double] = [], batchPass: [Double] = []
+    /// Scratch of `drawFirms`: firms whose draw falls in a table's tails (`fastQuantiles`), and
+    /// per segment the firms and accepted firms of the trial.
+    var slowFirms: [Int32] = []
+    var segmentTally: [Int] = []
     var firmCount = 0
     var completedCount = 0
     var acceptedCount = 0

@@ -1,5 +1,6 @@
 // Firm draws of the trial kernel: every firm's facts, the ranking, chain cases, the lottery order.
 internal import CGSL
+internal import CKernel
 import Foundation
 import SubsidyModel
 
@@ -38,6 +39,7 @@ extension TrialKernel {
             flags = [UInt8](repeating: 0, count: firmCapacity)
             uniforms = [Double](repeating: 0, count: firmCapacity * 8)
             acceptedFirms = [Int32](repeating: 0, count: firmCapacity)
+            slowFirms = [Int32](repeating: 0, count: firmCapacity)
         }
         firmCount = n
         let price = value(g.index.price, 1)
@@ -49,6 +51,7 @@ extension TrialKernel {
         let ns = g.segmentFactor.count
         if segScale.count != ns {
             segScale = [Double](repeating: 1, count: ns); segLow = [Double](repeating: 0, count: ns); segHigh = segScale
+            segmentTally = [Int](repeating: 0, count: 2 * ns)
         }
         for s in 0..<ns {
             let sc = Swift.max(g.segmentFactor[s] * price, 1e-300)
@@ -63,6 +66,7 @@ extension TrialKernel {
         }
         let lower = inv.lower ?? -.infinity, upper = inv.upper ?? .infinity
         let fallbackInvestment = inv.lower ?? inv.upper ?? 0
+        let lowerFill = lower.isFinite ? lower : 0
         // Locals, so the loop does not retain and release the group's arrays on every access.
         let hardware = g.hardware, score = g.score, smartP = g.segmentSmart
         let hardwareFromWord = !hardware.usesGSLSampler
@@ -93,6 +97,8 @@ extension TrialKernel {
         segScale.withUnsafeBufferPointer { scale in
         segLow.withUnsafeBufferPointer { low in
         segHigh.withUnsafeBufferPointer { high in
+        slowFirms.withUnsafeMutableBufferPointer { SL in
+        segmentTally.withUnsafeMutableBufferPointer { ST in
             let investment = R.baseAddress! + FirmColumn.investment * cap
             let hardwareShare = R.baseAddress! + FirmColumn.hardware * cap
             let scores = R.baseAddress! + FirmColumn.score * cap
@@ -101,28 +107,27 @@ extension TrialKernel {
             let U = W.baseAddress!
             let uSegment = U, uInvestment = U + cap, uCompletion = U + 2 * cap, uPass = U + 3 * cap
             let uCloud = U + 4 * cap, uSmart = U + 5 * cap, uScore = U + 6 * cap, uHardware = U + 7 * cap
+            let slow = SL.baseAddress!
+            let tally = ST.baseAddress!
             // Segment: how many cumulative shares lie below the uniform (shares are ≥ 0, so cum
             // increases); the sign bit of cum − u counts without a branch. Investment probability
-            // p inside the segment's truncation range.
-            for f in 0..<n {
-                let us = uSegment[f]
-                var s = 0
-                for k in 0..<Swift.max(ns - 1, 0) { s &+= Int(truncatingIfNeeded: (cum[k] - us).bitPattern >> 63) }
-                segmentOf[f] = Int32(truncatingIfNeeded: s)
-                let p = low[s] + uInvestment[f] * (high[s] - low[s])
-                investment[f] = Swift.min(Swift.max(p, 1e-300), 1 - 1e-16)
-            }
+            // p inside the segment's truncation range, clamped to [1e-300, 1 − 1e-16]. (CKernel,
+            // vectorised; the same arithmetic as the loop it replaced.)
+            ck_segments(cum.baseAddress!, Int64(Swift.max(ns - 1, 0)), low.baseAddress!, high.baseAddress!, uSegment, uInvestment,
+                        Int64(n), segmentOf, investment, 1e-300, 1 - 1e-16)
             // Investment X = scale_s · F⁻¹(p), clamped to [min, max].
+            law.fastQuantiles(investment, into: investment, count: n, slow: slow)
             for f in 0..<n {
                 let s = Int(segmentOf[f])
-                var x = high[s] > low[s] ? scale[s] * law.fastQuantile(investment[f]) : fallbackInvestment
-                if !(x >= lower) { x = lower.isFinite ? lower : 0 }
+                var x = high[s] > low[s] ? scale[s] * investment[f] : fallbackInvestment
+                if !(x >= lower) { x = lowerFill }
                 if x > upper { x = upper }
                 investment[f] = x
             }
-            for f in 0..<n { scores[f] = score.fastQuantile(uScore[f]) }
+            score.fastQuantiles(uScore, into: scores, count: n, slow: slow)
             if hardwareFromWord {
-                for f in 0..<n { hardwareShare[f] = Swift.min(Swift.max(hardware.fastQuantile(uHardware[f]), 0), 1) }
+                hardware.fastQuantiles(uHardware, into: hardwareShare, count: n, slow: slow)
+                for f in 0..<n { hardwareShare[f] = Swift.min(Swift.max(hardwareShare[f], 0), 1) }
             } else {
                 // Variable-length draws: the same stream, after the seven fixed uniforms.
                 var f = 0
@@ -137,32 +142,45 @@ extension TrialKernel {
             }
             // Yes/no facts and the policy-free tallies, without branches (cloud uptake near 50%
             // makes a branch a coin toss): `below(u, p)` is 1 when u < p (the sign of u − p).
+            // Counts in registers per batch and in `tally` per segment (firms, accepted), written
+            // to the record's fields once per batch: whole numbers, so the same doubles.
             @inline(__always) func below(_ u: Double, _ p: Double) -> Int { Int(truncatingIfNeeded: (u - p).bitPattern >> 63) }
+            for k in 0..<(2 * ns) { tally[k] = 0 }
             var f = 0
             for b in 0..<nb {
                 let pc = batchCompletion[b], pp = batchPass[b]
-                for _ in 0..<perBatch[b] {
+                let b32 = Int32(truncatingIfNeeded: b)
+                var done = 0, ok = 0, invested = 0.0
+                let end = f + perBatch[b]
+                while f < end {
                     let s = Int(segmentOf[f])
-                    let done = below(uCompletion[f], pc), passes = below(uPass[f], pp)
+                    let d = below(uCompletion[f], pc), passes = below(uPass[f], pp)
                     let cloud = below(uCloud[f], cloudP), smart = below(uSmart[f], smartP[s])
-                    let ok = Rules.accepted(completed: done, passes: passes)
-                    FL[f] = UInt8(truncatingIfNeeded: done | passes << 1 | cloud << 2 | smart << 3)
-                    batchOf[f] = Int32(truncatingIfNeeded: b)
-                    completed += done
-                    cloudCount += cloud
-                    smartCount += smart & ok
-                    G[b * 4] += 1
-                    G[b * 4 + 1] += Double(done)
-                    G[b * 4 + 2] += Double(ok)
-                    G[b * 4 + 3] += investment[f]
-                    G[segBase + s * 2] += 1
-                    G[segBase + s * 2 + 1] += Double(ok)
+                    let a = Rules.accepted(completed: d, passes: passes)
+                    FL[f] = UInt8(truncatingIfNeeded: d | passes << 1 | cloud << 2 | smart << 3)
+                    batchOf[f] = b32
+                    done &+= d
+                    ok &+= a
+                    cloudCount &+= cloud
+                    smartCount &+= smart & a
+                    invested += investment[f]
+                    tally[2 * s] &+= 1
+                    tally[2 * s + 1] &+= a
                     AC[accepted] = Int32(truncatingIfNeeded: f)
-                    accepted += ok
-                    f += 1
+                    accepted &+= a
+                    f &+= 1
                 }
+                completed &+= done
+                G[b * 4] = Double(perBatch[b])
+                G[b * 4 + 1] = Double(done)
+                G[b * 4 + 2] = Double(ok)
+                G[b * 4 + 3] = invested
             }
-        } } } } } } } } } }
+            for s in 0..<ns {
+                G[segBase + s * 2] = Double(tally[2 * s])
+                G[segBase + s * 2 + 1] = Double(tally[2 * s + 1])
+            }
+        } } } } } } } } } } } }
         acceptedCount = accepted
         completedCount = completed
         smartAccepted = smartCount

@@ -1,4 +1,5 @@
 // Tabulated quantile functions: look-ups in the tables `PreparedDistribution` builds (centre, log-spaced tails, discrete steps).
+internal import CKernel
 import Dispatch
 import Foundation
 
@@ -60,5 +61,30 @@ extension PreparedDistribution {
         }
         if fast == .uniform, distribution.lower == nil, distribution.upper == nil { return a + u * (b - a) }
         return quantile(u)
+    }
+
+    /// `fastQuantile(u[i])` into `out[i]` for i < count (`out` may be `u`): a table's centre for
+    /// all draws at once (CKernel, vectorised: the same arithmetic as `tableCentre`), then the
+    /// draws in its tails one by one; an untruncated uniform in one loop. `slow` is scratch for
+    /// `count` indices. The per-firm passes of the trial loop.
+    @inline(__always)
+    func fastQuantiles(_ u: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>, count n: Int, slow: UnsafeMutablePointer<Int32>) {
+        guard n > 0 else { return }
+        if fast == .table, !table.isEmpty {
+            let tail = PreparedDistribution.tableTail
+            let m = table.withUnsafeBufferPointer { t in
+                ck_table_centre(t.baseAddress!, Double(PreparedDistribution.tableSize), tail, 1 - tail, u, Int64(n), out, slow)
+            }
+            // ck_table_centre left out[i] = u[i] for these.
+            for j in 0..<Int(m) {
+                let i = Int(slow[j])
+                out[i] = quantile(out[i])
+            }
+        } else if fast == .uniform, distribution.lower == nil, distribution.upper == nil {
+            let a = self.a, b = self.b
+            for i in 0..<n { out[i] = a + u[i] * (b - a) }
+        } else {
+            for i in 0..<n { out[i] = fastQuantile(u[i]) }
+        }
     }
 }

@@ -5,7 +5,7 @@ import Testing
 @testable import SubsidyEngine
 import SubsidyModel
 
-/// CKernel's per-firm passes (Philox for many streams) run in one of
+/// CKernel's per-firm passes (Philox for many streams, table look-ups, segments) run in one of
 /// several variants (scalar, AVX2, AVX-512F) chosen at run time. Every variant this machine can
 /// run must give the bits of the plain Swift or C reference, and a whole run the same records.
 /// Serialized: the whole-run test switches the process's variant (harmless to other suites, as
@@ -56,6 +56,103 @@ struct VectorKernelTests {
                         for w in 0..<8 { for i in count..<stride { #expect(u[w * stride + i] == -1, "isa \(isa) count \(count)") } }
                         #expect(words[(8 * count)...].allSatisfy { $0 == 0 })
                     }
+                }
+            }
+        }
+    }
+
+    @Test("table centre of every variant is tableCentre bit for bit; the tails are left to the caller, in order", arguments: ["beta", "lognormal"])
+    func tableCentre(law: String) {
+        let d = law == "beta" ? Distribution(.beta(a: 3, b: 6)) : Distribution(.lognormal(mu: 3.8, sigma: 0.76))
+        let p = PreparedDistribution(d, tabulate: true)
+        #expect(p.fast == .table && !p.table.isEmpty)
+        var inputs = Inputs(s: 42)
+        let tail = PreparedDistribution.tableTail
+        var u = (0..<997).map { _ in inputs.uniform() }
+        // The edges of the centre and beyond, exactly.
+        u += [tail, 1 - tail, tail.nextDown, (1 - tail).nextUp, 0.5, 1e-300, 1 - 1e-16, 0x1p-33, 1 - 0x1p-33]
+        for isa in Self.variants {
+            for n in [0, 1, 3, 4, 5, u.count] {
+                var out = [Double](repeating: .nan, count: n)
+                var inPlace = Array(u[0..<n])
+                var slow = [Int32](repeating: -1, count: n), slow2 = slow
+                let m = p.table.withUnsafeBufferPointer { t in
+                    u.withUnsafeBufferPointer { ub in
+                        ck_table_centre_isa(isa, t.baseAddress!, Double(PreparedDistribution.tableSize), tail, 1 - tail,
+                                            ub.baseAddress!, Int64(n), out.withUnsafeMutableBufferPointer { $0.baseAddress! }, slow.withUnsafeMutableBufferPointer { $0.baseAddress! })
+                    }
+                }
+                let m2 = p.table.withUnsafeBufferPointer { t in
+                    inPlace.withUnsafeMutableBufferPointer { b in
+                        ck_table_centre_isa(isa, t.baseAddress!, Double(PreparedDistribution.tableSize), tail, 1 - tail,
+                                            b.baseAddress!, Int64(n), b.baseAddress!, slow2.withUnsafeMutableBufferPointer { $0.baseAddress! })
+                    }
+                }
+                let expected = (0..<n).filter { !(u[$0] >= tail && u[$0] <= 1 - tail) }
+                #expect(Array(slow[0..<Int(m)]).map(Int.init) == expected, "isa \(isa) n \(n)")
+                #expect(m == m2)
+                for i in 0..<n {
+                    let want = expected.contains(i) ? u[i] : p.tableCentre(u[i])
+                    #expect(out[i].bitPattern == want.bitPattern, "isa \(isa) u = \(u[i])")
+                    #expect(inPlace[i].bitPattern == want.bitPattern, "isa \(isa) in place, u = \(u[i])")
+                }
+            }
+        }
+    }
+
+    @Test("fastQuantiles is fastQuantile draw by draw (table with tails, uniform, closed forms)",
+          arguments: ["beta", "lognormal", "uniform", "triangular", "truncated uniform"])
+    func fastQuantiles(law: String) {
+        let d: Distribution
+        switch law {
+        case "beta": d = Distribution(.beta(a: 0.5, b: 0.5))
+        case "lognormal": d = Distribution(.lognormal(mu: 3.8, sigma: 0.76))
+        case "uniform": d = Distribution(.uniform(min: 0, max: 1))
+        case "triangular": d = Distribution(.triangular(min: 0, mode: 0.2, max: 1))
+        default: d = Distribution(.uniform(min: 0, max: 10), lower: 2, upper: 9)
+        }
+        let p = PreparedDistribution(d, tabulate: true)
+        var inputs = Inputs(s: 7)
+        let u = (0..<513).map { _ in inputs.uniform() } + [1e-12, 1 - 1e-12, 0.07, 0.93]
+        var out = [Double](repeating: 0, count: u.count)
+        var slow = [Int32](repeating: 0, count: u.count)
+        u.withUnsafeBufferPointer { ub in
+            out.withUnsafeMutableBufferPointer { o in
+                slow.withUnsafeMutableBufferPointer { s in p.fastQuantiles(ub.baseAddress!, into: o.baseAddress!, count: u.count, slow: s.baseAddress!) }
+            }
+        }
+        for i in u.indices { #expect(out[i].bitPattern == p.fastQuantile(u[i]).bitPattern, "\(law) u = \(u[i])") }
+    }
+
+    @Test("segments of every variant: the sign-bit count and the clamped probability of the reference loop", arguments: [1, 2, 4, 5, 7])
+    func segments(count ns: Int) {
+        var inputs = Inputs(s: UInt64(ns))
+        // Shares with a zero one (two equal cumulative values) and a total just under 1.
+        var shares = (0..<ns).map { _ in inputs.uniform() }
+        if ns > 2 { shares[1] = 0 }
+        let total = shares.reduce(0, +)
+        var cum: [Double] = []
+        var acc = 0.0
+        for s in shares { acc += s / total; cum.append(acc) }
+        let low = (0..<ns).map { _ in inputs.uniform() * 0.3 }
+        var high = low.map { Swift.min($0 + inputs.uniform(), 1) }
+        if ns > 1 { high[0] = low[0] }   // an empty truncation window
+        let n = 203
+        var u0 = (0..<n).map { _ in inputs.uniform() }, u1 = (0..<n).map { _ in inputs.uniform() }
+        // Uniforms exactly at a cumulative share, and extremes.
+        for k in 0..<Swift.min(ns - 1, n) { u0[k] = cum[k] }
+        u1[0] = 1e-300; u1[1] = 1 - 1e-16
+        for isa in Self.variants {
+            for m in [0, 1, 3, 4, 5, n] {
+                var seg = [Int32](repeating: -1, count: m), p = [Double](repeating: .nan, count: m)
+                ck_segments_isa(isa, cum, Int64(Swift.max(ns - 1, 0)), low, high, u0, u1, Int64(m),
+                                seg.withUnsafeMutableBufferPointer { $0.baseAddress! }, p.withUnsafeMutableBufferPointer { $0.baseAddress! }, 1e-300, 1 - 1e-16)
+                for f in 0..<m {
+                    var s = 0
+                    for k in 0..<Swift.max(ns - 1, 0) { s &+= Int(truncatingIfNeeded: (cum[k] - u0[f]).bitPattern >> 63) }
+                    let want = Swift.min(Swift.max(low[s] + u1[f] * (high[s] - low[s]), 1e-300), 1 - 1e-16)
+                    #expect(Int(seg[f]) == s, "isa \(isa) ns \(ns) firm \(f)")
+                    #expect(p[f].bitPattern == want.bitPattern, "isa \(isa) ns \(ns) firm \(f)")
                 }
             }
         }

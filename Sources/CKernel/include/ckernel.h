@@ -1,6 +1,6 @@
 /*
  * CKernel: the trial loop's per-firm passes that pay to vectorise, in C so that they are compiled
- * with -O3 and with one variant per instruction set (scalar; AVX2; AVX-512F), chosen at
+ * with -O3 and with one variant per instruction set (scalar; AVX2; AVX-512F for Philox), chosen at
  * run time from what the CPU and the operating system support (header-only `static inline` code
  * in CGSL's shim.h was compiled into the Swift module without vectorising). Every variant gives
  * the same bits: integer arithmetic, and for doubles the same IEEE operations in the same order
@@ -41,5 +41,28 @@ void ck_philox_uniforms8_isa(int isa, uint64_t key64, uint32_t c1_first, uint32_
                              int64_t count, double *out, int64_t stride);
 void ck_philox_words8_isa(int isa, uint64_t key64, uint32_t c1_first, uint32_t c2, uint32_t c3,
                           int64_t count, uint32_t *out);
+
+/* ---- Tabulated quantile functions and segments, for many uniforms at once ---- */
+
+/* The centre of a quantile table (PreparedDistribution.tableCentre) for every u[i] with
+ * lo <= u[i] <= hi: x = u[i] * size, j = (integer part of x), w = x - j,
+ * out[i] = t[j] + w * (t[j + 1] - t[j]). `t` has size + 1 entries; in-range u must be in [0, 1).
+ * For the other u, out[i] = u[i] and i goes to slow[] (in increasing order); returns how many
+ * (the caller computes those, e.g. from the tails). out may be u. */
+int64_t ck_table_centre(const double *t, double size, double lo, double hi,
+                        const double *u, int64_t count, double *out, int32_t *slow);
+int64_t ck_table_centre_isa(int isa, const double *t, double size, double lo, double hi,
+                            const double *u, int64_t count, double *out, int32_t *slow);
+
+/* A firm's segment and investment probability (the first pass of TrialKernel.drawFirms):
+ * seg[i] = how many k < nc have cum[k] - u0[i] negative (its sign bit), s = seg[i],
+ * p[i] = min(max(low[s] + u1[i] * (high[s] - low[s]), pmin), pmax) with Swift's max and min
+ * (max(a, b) = b >= a ? b : a, min(a, b) = b < a ? b : a). low and high have nc + 1 entries. */
+void ck_segments(const double *cum, int64_t nc, const double *low, const double *high,
+                 const double *u0, const double *u1, int64_t count, int32_t *seg, double *p,
+                 double pmin, double pmax);
+void ck_segments_isa(int isa, const double *cum, int64_t nc, const double *low, const double *high,
+                     const double *u0, const double *u1, int64_t count, int32_t *seg, double *p,
+                     double pmin, double pmax);
 
 #endif
