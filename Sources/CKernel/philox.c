@@ -103,6 +103,14 @@ static void words_scalar(const block_consts bc[2], uint32_t c1_first, int64_t fr
     }
 }
 
+static void first_scalar(const block_consts *b0, uint32_t c1_first, int64_t from, int64_t count, double *out) {
+    for (int64_t i = from; i < count; i++) {
+        uint32_t o[4];
+        block_scalar(b0, c1_first + (uint32_t)i, o);
+        out[i] = open_word(o[0]);
+    }
+}
+
 #ifdef CK_X86
 #include <immintrin.h>
 
@@ -199,6 +207,19 @@ CK_TARGET_AVX2 static void words_avx2(const block_consts bcs[2], uint32_t c1_fir
                 for (int k = 0; k < 4; k++) out[8 * (i + s) + 4 * j + k] = w[j][k][s];
     }
     words_scalar(bcs, c1_first, i, count, out);
+}
+
+CK_TARGET_AVX2 static void first_avx2(const block_consts *b0, uint32_t c1_first, int64_t count, double *out) {
+    consts_avx2 bc;
+    broadcast_avx2(b0, &bc);
+    int64_t i = 0;
+    for (; i + 4 <= count; i += 4) {
+        uint32_t f = c1_first + (uint32_t)i;
+        __m256i o[4];
+        block_avx2(&bc, _mm256_set_epi64x(f + 3u, f + 2u, f + 1u, f), o);
+        _mm256_storeu_pd(out + i, open_avx2(o[0]));
+    }
+    first_scalar(b0, c1_first, i, count, out);
 }
 
 /* ---- AVX-512F: eight streams per vector ---- */
@@ -331,4 +352,20 @@ void ck_philox_uniforms8(uint64_t key64, uint32_t c1_first, uint32_t c2, uint32_
 void ck_philox_words8(uint64_t key64, uint32_t c1_first, uint32_t c2, uint32_t c3,
                     int64_t count, uint32_t *out) {
     ck_philox_words8_isa(ck_isa(), key64, c1_first, c2, c3, count, out);
+}
+
+void ck_philox_first_isa(int isa, uint64_t key64, uint32_t c1_first, uint32_t c2, uint32_t c3,
+                         int64_t count, double *out) {
+    if (count <= 0) return;
+    block_consts b0;
+    make_consts(key64, 0, c2, c3, &b0);
+    isa = ck_choose(isa);
+#ifdef CK_X86
+    if (isa >= CK_AVX2) { first_avx2(&b0, c1_first, count, out); return; }
+#endif
+    first_scalar(&b0, c1_first, 0, count, out);
+}
+
+void ck_philox_first(uint64_t key64, uint32_t c1_first, uint32_t c2, uint32_t c3, int64_t count, double *out) {
+    ck_philox_first_isa(ck_isa(), key64, c1_first, c2, c3, count, out);
 }

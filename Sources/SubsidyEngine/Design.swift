@@ -28,8 +28,10 @@ public struct TrialDesign: Sendable {
 
     /// Trial `t`'s row of a per-trial design (`isPerTrial`): the numbers `block` gives for it.
     /// `stream` must be a stream of this design's seed.
+    /// Column j is `uniform(trial: t, column: j, ...)`, all columns in one vectorised call.
     func row(trial t: Int, stream r: RandomStream, into out: UnsafeMutableBufferPointer<Double>) {
-        for j in out.indices { out[j] = TrialDesign.uniform(trial: t, column: j, stream: r) }
+        guard let base = out.baseAddress else { return }
+        r.firstUniforms(.trialInput, trial: t, firstID: 0, count: out.count, into: base)
     }
 
     public func block(index: Int, start: Int, count: Int, model: CompiledModel) throws -> [[Double]] {

@@ -86,6 +86,15 @@ public final class RandomStream: @unchecked Sendable {
         ck_philox_uniforms8(key, firstID, c2, c3, Int64(count), out, Int64(stride))
     }
 
+    /// The first uniform of each of streams (domain, trial, firstID + i), i = 0..<count, into
+    /// `out[i]`: what `select` and one `open01` give for each (CKernel, vectorised).
+    @inline(__always)
+    func firstUniforms(_ domain: StreamDomain, trial: Int, firstID: UInt32, count: Int, into out: UnsafeMutablePointer<Double>) {
+        guard count > 0 else { return }
+        let (c2, c3) = RandomStream.counters(domain, trial: trial)
+        ck_philox_first(key, firstID, c2, c3, Int64(count), out)
+    }
+
     /// A uniform on (0, 1) from a raw 32-bit output k: (k + ½)/2³² (what `open01` returns).
     @inline(__always)
     public static func open(_ k: UInt32) -> Double { (Double(k) + 0.5) * 0x1.0p-32 }

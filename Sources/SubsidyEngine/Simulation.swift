@@ -202,24 +202,28 @@ public enum Simulator {
                                         // value), accumulated trial by trial so records are read in memory order;
                                         // each field still sums its values in trial order.
                                         var s1 = [Double](repeating: 0, count: fieldCount), s2 = s1
+                                        let records = rp.value.baseAddress!
                                         for v in 0..<nv {
                                             let mbase = (c * nv + v) * fieldCount
-                                            let first = lo * recLen + v * fieldCount
+                                            let first = records + (lo * recLen + v * fieldCount)
                                             s1.withUnsafeMutableBufferPointer { S1 in
                                                 s2.withUnsafeMutableBufferPointer { S2 in
-                                                    for f in 0..<fieldCount { S1[f] = 0; S2[f] = 0 }
-                                                    for t in lo..<hi {
-                                                        let off = t * recLen + v * fieldCount
+                                                    // Plain pointers and wrapping index arithmetic: the field loop vectorises.
+                                                    let a = S1.baseAddress!, q = S2.baseAddress!
+                                                    for f in 0..<fieldCount { a[f] = 0; q[f] = 0 }
+                                                    var row = first
+                                                    for _ in lo..<hi {
                                                         for f in 0..<fieldCount {
-                                                            let d = rp.value[off + f] - rp.value[first + f]
-                                                            S1[f] += d
-                                                            S2[f] += d * d
+                                                            let d = row[f] - first[f]
+                                                            a[f] += d
+                                                            q[f] += d * d
                                                         }
+                                                        row += recLen
                                                     }
                                                 }
                                             }
                                             for f in 0..<fieldCount {
-                                                mp.value[mbase + f] = Moments(count: hi - lo, shift: rp.value[first + f], sum: s1[f], sumOfSquares: s2[f])
+                                                mp.value[mbase + f] = Moments(count: hi - lo, shift: first[f], sum: s1[f], sumOfSquares: s2[f])
                                             }
                                             // Stored fields, column by column.
                                             for (si, f) in storedFields.enumerated() {

@@ -28,7 +28,7 @@ struct VectorKernelTests {
         #expect(ck_supports(-1) == 0 && ck_supports(3) == 0)
     }
 
-    @Test("Philox words and uniforms of every variant are the reference block function's, for 0…41 streams")
+    @Test("Philox words, uniforms and first uniforms of every variant are the reference block function's, for 0…41 streams")
     func philox() {
         let keys: [UInt64] = [0, ss_mix64(20_251_201), ~0]
         for isa in Self.variants {
@@ -39,6 +39,8 @@ struct VectorKernelTests {
                         let stride = count + 3
                         var words = [UInt32](repeating: 0, count: 8 * count + 8)
                         var u = [Double](repeating: -1, count: 8 * stride + 8)
+                        var first = [Double](repeating: -1, count: count + 1)
+                        first.withUnsafeMutableBufferPointer { ck_philox_first_isa(isa, key, c1, c2, c3, Int64(count), $0.baseAddress!) }
                         words.withUnsafeMutableBufferPointer { ck_philox_words8_isa(isa, key, c1, c2, c3, Int64(count), $0.baseAddress!) }
                         u.withUnsafeMutableBufferPointer { ck_philox_uniforms8_isa(isa, key, c1, c2, c3, Int64(count), $0.baseAddress!, Int64(stride)) }
                         let k = [UInt32(truncatingIfNeeded: key), UInt32(truncatingIfNeeded: key >> 32)]
@@ -49,12 +51,14 @@ struct VectorKernelTests {
                                     let word = Int(block) * 4 + w
                                     #expect(words[8 * i + word] == ref[w], "isa \(isa) count \(count) stream \(i) word \(word)")
                                     #expect(u[word * stride + i].bitPattern == RandomStream.open(ref[w]).bitPattern, "isa \(isa) count \(count) stream \(i) word \(word)")
+                                    if word == 0 { #expect(first[i].bitPattern == RandomStream.open(ref[w]).bitPattern, "isa \(isa) first, stream \(i)") }
                                 }
                             }
                         }
                         // Nothing written past a column's `count` entries, nor past the words.
                         for w in 0..<8 { for i in count..<stride { #expect(u[w * stride + i] == -1, "isa \(isa) count \(count)") } }
                         #expect(words[(8 * count)...].allSatisfy { $0 == 0 })
+                        #expect(first[count] == -1)
                     }
                 }
             }

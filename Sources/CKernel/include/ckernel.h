@@ -37,6 +37,10 @@ void ck_philox_uniforms8(uint64_t key64, uint32_t c1_first, uint32_t c2, uint32_
 /* Output k of stream i as the raw 32-bit word, into out[8 * i + k]. */
 void ck_philox_words8(uint64_t key64, uint32_t c1_first, uint32_t c2, uint32_t c3,
                       int64_t count, uint32_t *out);
+/* The first output of stream i only, as the uniform, into out[i] (a trial's independent design row). */
+void ck_philox_first(uint64_t key64, uint32_t c1_first, uint32_t c2, uint32_t c3, int64_t count, double *out);
+void ck_philox_first_isa(int isa, uint64_t key64, uint32_t c1_first, uint32_t c2, uint32_t c3,
+                         int64_t count, double *out);
 void ck_philox_uniforms8_isa(int isa, uint64_t key64, uint32_t c1_first, uint32_t c2, uint32_t c3,
                              int64_t count, double *out, int64_t stride);
 void ck_philox_words8_isa(int isa, uint64_t key64, uint32_t c1_first, uint32_t c2, uint32_t c3,
