@@ -48,22 +48,26 @@ struct TrialKernel {
     /// Accepted firms rated 先进级, and firms deploying cloud, in the current trial (policy-free).
     var smartAccepted = 0
     var cloudFirms = 0
-    /// Sorted eligible investments per batch × segment, per hardware rule seen in this trial.
-    /// `sorted` holds the eligible investments (sorted, with prefix sums, only when many variants share the cell).
-    /// All cells of one hardware rule in flat buffers: cell c holds `values[offsets[c]..<offsets[c+1]]`
-    /// (sorted when `isSorted`), `prefix[i]` = sum of `values[0..<i]`; `positive[c]` counts e > 0.
+    /// Accepted firms' eligible investments by batch × segment cell, per hardware rule seen in this
+    /// trial (`cellIndex`). `values[0..<kept]` in firm order with each one's `cell`; per cell the
+    /// firm count, their total and how many are positive. When many variants share the cells
+    /// (`isSorted`), also `sorted`: cell c's values ascending at `sorted[offsets[c]..<offsets[c+1]]`,
+    /// `prefix[i]` = sum of `sorted[0..<i]` (then `total` is summed in that order).
     struct CellSet {
         var values: [Double] = []
-        var offsets: [Int] = []
-        var prefix: [Double] = []
+        var cell: [Int32] = []
+        var kept = 0
+        var counts: [Int] = []
         var positive: [Int] = []
         var total: [Double] = []
+        var sorted: [Double] = []
+        var offsets: [Int] = []
+        var prefix: [Double] = []
         var isSorted = false
     }
-    var cellOf: [Int] = []
-    var cellValue: [Double] = []
-    /// Counting-sort scratch: firms per cell (then offsets), and each cell's next free slot.
-    var cellCounts: [Int] = []
+    /// Per-cell scratch of `applyByCells`: the variant's rate and cap, and the cell's demand and at-cap count.
+    var cellRate: [Double] = [], cellCap: [Double] = [], cellDemand: [Double] = [], cellAtCap: [Double] = []
+    /// Counting-sort scratch: each cell's next free slot.
     var cellFill: [Int] = []
     var cellKeys: [(limit: Double, rule: HardwareRule)] = []
     /// Variants sharing the current group's firms (decides whether cells are sorted).

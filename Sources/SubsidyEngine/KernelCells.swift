@@ -12,45 +12,68 @@ extension TrialKernel {
         return cv.mostUnderCeiling(chainCase: chain) <= cv.ceiling
     }
 
-    /// （一）–（五） demand without a pass over the firms: per batch × segment cell, accepted firms'
-    /// eligible investments sorted once per trial (per hardware rule), so Σ min(rate·e, cap) =
-    /// rate·(sum of e below cap/rate) + cap·(count at or above it), found by binary search.
-    /// Cost O(cells · log n) per variant instead of O(n).
+    /// （一）–（五） demand without a pass over the rules firm by firm: per batch × segment cell, the
+    /// accepted firms' eligible investments (`cellIndex`, once per trial and hardware rule), then
+    /// Σ min(rate·e, cap) per cell in one pass over them (`Rules.transformationSums`); when many
+    /// variants share the cells they are sorted, and a binary search splits each cell into firms
+    /// below the cap (rate × their sum) and at it. Cost O(accepted) per variant, or O(cells · log n).
     mutating func applyByCells(_ cv: CompiledVariant, group g: CompiledGroup, funded: Int,
                                sums: inout FirmLevelAwards,
                                misc: inout AwardTallies,
                                record r: UnsafeMutableBufferPointer<Double>) {
         let L = model.layout
         let ci = cellIndex(limit: cv.hardwareLimit, rule: cv.hardwareRule)
-        let set = cellSets[ci]   // shares storage with the kernel's buffers: no copy
-        let ns = L.segments
-        set.values.withUnsafeBufferPointer { e in
-            set.prefix.withUnsafeBufferPointer { pre in
-                for b in 0..<Swift.min(cv.rates.count, L.batches) {
-                    let rate = cv.rates[b], cap = cv.caps[b]
-                    for sg in 0..<ns {
-                        let c = b * ns + sg
-                        let o1 = set.offsets[c], o2 = set.offsets[c + 1], n = o2 - o1
-                        guard n > 0 else { continue }
-                        // Sorted when many variants (sweep points) share these firms; otherwise a straight pass is cheaper.
-                        let demand: Double, atCap: Double
-                        if set.isSorted {
-                            (demand, atCap) = Rules.transformationSum(sorted: e, prefix: pre, o1..<o2, rate: rate, cap: cap)
-                        } else {
-                            (demand, atCap) = Rules.transformationSum(eligible: e, o1..<o2, rate: rate, cap: cap)
-                        }
-                        sums.transformation += demand
-                        r[L.batch(b, .demand)] += demand
-                        r[L.batch(b, .eligible)] += set.total[c]
-                        r[L.segment(sg, .demand)] += demand
-                        r[L.segment(sg, .eligible)] += set.total[c]
-                        if rate > 0 && cap > 0 { r[L.batch(b, .awarded)] += Double(set.positive[c]) }
-                        r[L.batch(b, .atCap)] += atCap
-                        r[L.segment(sg, .atCap)] += atCap
-                    }
+        let ns = L.segments, cells = L.batches * ns
+        let nb = Swift.min(cv.rates.count, L.batches)
+        if cellRate.count != cells {
+            cellRate = [Double](repeating: 0, count: cells); cellCap = cellRate; cellDemand = cellRate; cellAtCap = cellRate
+        }
+        // Through a pointer: reading the set's arrays borrows them (a copy of the set would retain each).
+        cellSets.withUnsafeMutableBufferPointer { sets in
+        let set = sets.baseAddress! + ci
+        set.pointee.values.withUnsafeBufferPointer { e in
+        set.pointee.cell.withUnsafeBufferPointer { cellOf in
+        set.pointee.sorted.withUnsafeBufferPointer { sorted in
+        set.pointee.prefix.withUnsafeBufferPointer { pre in
+        set.pointee.counts.withUnsafeBufferPointer { counts in
+        set.pointee.total.withUnsafeBufferPointer { total in
+        set.pointee.positive.withUnsafeBufferPointer { positive in
+        cellRate.withUnsafeMutableBufferPointer { rate in
+        cellCap.withUnsafeMutableBufferPointer { cap in
+        cellDemand.withUnsafeMutableBufferPointer { demand in
+        cellAtCap.withUnsafeMutableBufferPointer { atCap in
+            for c in 0..<cells {
+                let b = c / ns
+                rate[c] = b < nb ? cv.rates[b] : 0
+                cap[c] = b < nb ? cv.caps[b] : 0
+                demand[c] = 0
+                atCap[c] = 0
+            }
+            if set.pointee.isSorted {
+                for c in 0..<(nb * ns) where counts[c] > 0 {
+                    (demand[c], atCap[c]) = Rules.transformationSum(sorted: sorted, prefix: pre, set.pointee.offsets[c]..<set.pointee.offsets[c + 1],
+                                                                    rate: rate[c], cap: cap[c])
+                }
+            } else if set.pointee.kept > 0 {
+                Rules.transformationSums(eligible: e.baseAddress!, cell: cellOf.baseAddress!, count: set.pointee.kept, rate: rate.baseAddress!, cap: cap.baseAddress!,
+                                         demand: demand.baseAddress!, atCap: atCap.baseAddress!)
+            }
+            for b in 0..<nb {
+                for sg in 0..<ns {
+                    let c = b * ns + sg
+                    guard counts[c] > 0 else { continue }
+                    let d = demand[c], at = atCap[c]
+                    sums.transformation += d
+                    r[L.batch(b, .demand)] += d
+                    r[L.batch(b, .eligible)] += total[c]
+                    r[L.segment(sg, .demand)] += d
+                    r[L.segment(sg, .eligible)] += total[c]
+                    if rate[c] > 0 && cap[c] > 0 { r[L.batch(b, .awarded)] += Double(positive[c]) }
+                    r[L.batch(b, .atCap)] += at
+                    r[L.segment(sg, .atCap)] += at
                 }
             }
-        }
+        } } } } } } } } } } } }
         // （二）–（五） as counts × `Rules.firmAwards`'s amounts: no ceiling can cut here, so every
         // selected, rated or deploying firm gets the clause's amount.
         let p = cv.policy
@@ -63,79 +86,90 @@ extension TrialKernel {
         }
     }
 
-    /// The cells for a hardware rule, built on first use in the trial (buffers reused across trials):
-    /// a counting sort of accepted firms' eligible investments by batch × segment.
+    /// The cells for a hardware rule, built on first use in the trial (buffers reused across
+    /// trials): accepted firms' eligible investments with their batch × segment cell, in firm order,
+    /// and per cell the count, total and positive count; sorted per cell (counting sort, then each
+    /// run) when many variants share them.
     mutating func cellIndex(limit: Double, rule: HardwareRule) -> Int {
         if let i = cellKeys.firstIndex(where: { $0.limit == limit && $0.rule == rule }) { return i }
         let L = model.layout
         let ns = L.segments, cells = L.batches * ns
         let k = cellKeys.count
         if cellSets.count <= k { cellSets.append(CellSet()) }
-        let n = firmCount
-        if cellOf.count < n { cellOf = [Int](repeating: -1, count: Swift.max(n, 64) * 2); cellValue = [Double](repeating: 0, count: Swift.max(n, 64) * 2) }
-        if cellCounts.count != cells + 1 { cellCounts = [Int](repeating: 0, count: cells + 1); cellFill = cellCounts }
-        for c in 0...cells { cellCounts[c] = 0 }
-        var kept = 0
         let cap = firmCapacity, accepted = acceptedCount
-        // Buffer pointers throughout: a store into an array property costs a uniqueness check.
-        real.withUnsafeBufferPointer { R in
-        small.withUnsafeBufferPointer { S in
-        acceptedFirms.withUnsafeBufferPointer { AC in
-        cellOf.withUnsafeMutableBufferPointer { cellOf in
-        cellValue.withUnsafeMutableBufferPointer { cellValue in
-        cellCounts.withUnsafeMutableBufferPointer { counts in
-            for j in 0..<accepted {
-                let f = Int(AC[j])
-                let inv = R[FirmColumn.investment * cap + f], hs = R[FirmColumn.hardware * cap + f]
-                guard let e = Rules.eligibleInvestment(software: inv * (1 - hs), hardware: inv * hs, limit: limit, rule: rule) else { continue }
-                let c = Int(S[FirmColumn.batch * cap + f]) * ns + Int(S[FirmColumn.segment * cap + f])
-                cellOf[kept] = c
-                cellValue[kept] = e
-                counts[c + 1] += 1
-                kept += 1
-            }
-        } } } } } }
-        for c in 0..<cells { cellCounts[c + 1] += cellCounts[c] }
         // Sorting pays off only when many variants (sweep points) query the same cells.
         let sort = variantsSharing > 4
-        var set = cellSets[k]
-        cellSets[k] = CellSet()   // take the buffers, so writes below do not copy them
-        if set.offsets.count != cells + 1 { set.offsets = [Int](repeating: 0, count: cells + 1) }
-        for c in 0...cells { set.offsets[c] = cellCounts[c]; cellFill[c] = cellCounts[c] }
-        if set.values.count < kept { set.values = [Double](repeating: 0, count: Swift.max(kept, 64) * 2) }
-        if set.positive.count != cells { set.positive = [Int](repeating: 0, count: cells); set.total = [Double](repeating: 0, count: cells) }
-        if set.prefix.count < kept + 1 { set.prefix = [Double](repeating: 0, count: Swift.max(kept, 64) * 2 + 1) }
-        set.values.withUnsafeMutableBufferPointer { values in
-        cellOf.withUnsafeBufferPointer { cellOf in
-        cellValue.withUnsafeBufferPointer { cellValue in
-        cellCounts.withUnsafeBufferPointer { counts in
-        cellFill.withUnsafeMutableBufferPointer { fill in
-        set.positive.withUnsafeMutableBufferPointer { positive in
-        set.total.withUnsafeMutableBufferPointer { total in
-            for j in 0..<kept {
-                let c = cellOf[j]
-                values[fill[c]] = cellValue[j]
-                fill[c] += 1
+        if sort && cellFill.count != cells { cellFill = [Int](repeating: 0, count: cells) }
+        // The set in place, through a pointer (no copy of its arrays, no uniqueness checks per store).
+        cellSets.withUnsafeMutableBufferPointer { sets in
+            let set = sets.baseAddress! + k
+            if set.pointee.values.count < accepted {
+                set.pointee.values = [Double](repeating: 0, count: Swift.max(accepted, 64) * 2)
+                set.pointee.cell = [Int32](repeating: 0, count: set.pointee.values.count)
             }
-            for c in 0..<cells {
-                let o1 = counts[c], o2 = counts[c + 1]
-                if sort && o2 - o1 > 1 { var run = UnsafeMutableBufferPointer(rebasing: values[o1..<o2]); run.sort() }
-                var acc = 0.0, n = 0
-                for i in o1..<o2 {
-                    acc += values[i]
-                    if values[i] > 0 { n += 1 }
+            if set.pointee.counts.count != cells {
+                set.pointee.counts = [Int](repeating: 0, count: cells); set.pointee.positive = set.pointee.counts
+                set.pointee.total = [Double](repeating: 0, count: cells)
+            }
+            var kept = 0
+            real.withUnsafeBufferPointer { R in
+            small.withUnsafeBufferPointer { S in
+            acceptedFirms.withUnsafeBufferPointer { AC in
+            set.pointee.values.withUnsafeMutableBufferPointer { V in
+            set.pointee.cell.withUnsafeMutableBufferPointer { C in
+            set.pointee.counts.withUnsafeMutableBufferPointer { counts in
+            set.pointee.total.withUnsafeMutableBufferPointer { total in
+            set.pointee.positive.withUnsafeMutableBufferPointer { positive in
+                for c in 0..<cells { counts[c] = 0; total[c] = 0; positive[c] = 0 }
+                let investment = R.baseAddress! + FirmColumn.investment * cap, hardware = R.baseAddress! + FirmColumn.hardware * cap
+                let batchOf = S.baseAddress! + FirmColumn.batch * cap, segmentOf = S.baseAddress! + FirmColumn.segment * cap
+                for j in 0..<accepted {
+                    let f = Int(AC[j])
+                    let inv = investment[f], hs = hardware[f]
+                    guard let e = Rules.eligibleInvestment(software: inv * (1 - hs), hardware: inv * hs, limit: limit, rule: rule) else { continue }
+                    let c = Int(batchOf[f]) &* ns &+ Int(segmentOf[f])
+                    V[kept] = e
+                    C[kept] = Int32(truncatingIfNeeded: c)
+                    counts[c] &+= 1
+                    total[c] += e
+                    positive[c] &+= e > 0 ? 1 : 0
+                    kept &+= 1
                 }
-                positive[c] = n
-                total[c] = acc
-            }
-        } } } } } } }
-        if sort {
-            var acc = 0.0
-            set.prefix[0] = 0
-            for i in 0..<kept { acc += set.values[i]; set.prefix[i + 1] = acc }
+            } } } } } } } }
+            set.pointee.kept = kept
+            set.pointee.isSorted = sort
+            guard sort else { return }
+            if set.pointee.offsets.count != cells + 1 { set.pointee.offsets = [Int](repeating: 0, count: cells + 1) }
+            if set.pointee.sorted.count < kept { set.pointee.sorted = [Double](repeating: 0, count: Swift.max(kept, 64) * 2) }
+            if set.pointee.prefix.count < kept + 1 { set.pointee.prefix = [Double](repeating: 0, count: Swift.max(kept, 64) * 2 + 1) }
+            set.pointee.sorted.withUnsafeMutableBufferPointer { sorted in
+            set.pointee.prefix.withUnsafeMutableBufferPointer { prefix in
+            set.pointee.values.withUnsafeBufferPointer { V in
+            set.pointee.cell.withUnsafeBufferPointer { C in
+            set.pointee.counts.withUnsafeBufferPointer { counts in
+            set.pointee.offsets.withUnsafeMutableBufferPointer { offsets in
+            set.pointee.total.withUnsafeMutableBufferPointer { total in
+            cellFill.withUnsafeMutableBufferPointer { fill in
+                offsets[0] = 0
+                for c in 0..<cells { offsets[c + 1] = offsets[c] + counts[c]; fill[c] = offsets[c] }
+                for j in 0..<kept {
+                    let c = Int(C[j])
+                    sorted[fill[c]] = V[j]
+                    fill[c] += 1
+                }
+                // Each cell ascending; its total summed in that order.
+                for c in 0..<cells {
+                    let o1 = offsets[c], o2 = offsets[c + 1]
+                    if o2 - o1 > 1 { var run = UnsafeMutableBufferPointer(rebasing: sorted[o1..<o2]); run.sort() }
+                    var acc = 0.0
+                    for i in o1..<o2 { acc += sorted[i] }
+                    total[c] = acc
+                }
+                var acc = 0.0
+                prefix[0] = 0
+                for i in 0..<kept { acc += sorted[i]; prefix[i + 1] = acc }
+            } } } } } } } }
         }
-        set.isSorted = sort
-        cellSets[k] = set
         cellKeys.append((limit, rule))
         return k
     }

@@ -75,6 +75,23 @@ public enum Rules {
         return (demand, at)
     }
 
+    /// `transformationSum` for the firms of many groups (cells) at once, firm by firm in the given
+    /// order: firm j adds to its cell's demand and at-cap count with cell `cell[j]`'s rate and cap
+    /// (`rate[c]`, `cap[c]`). The same arithmetic in the same order per cell, so each cell's sums
+    /// are `transformationSum` over its firms. `demand` and `atCap` are added to, not reset.
+    @inlinable @inline(__always)
+    public static func transformationSums(eligible e: UnsafePointer<Double>, cell: UnsafePointer<Int32>, count n: Int,
+                                          rate: UnsafePointer<Double>, cap: UnsafePointer<Double>,
+                                          demand: UnsafeMutablePointer<Double>, atCap: UnsafeMutablePointer<Double>) {
+        for j in 0..<n {
+            let c = Int(cell[j])
+            let a = rate[c] * e[j], k = cap[c]
+            let below = a < k
+            demand[c] += below ? a : k
+            atCap[c] += below ? 0 : 1
+        }
+    }
+
     /// `transformationSum` over eligible investments sorted ascending, with `prefix[i]` = Σ e[0..<i]:
     /// the firms below the cap (rate·e < cap, found by binary search) contribute rate × their sum,
     /// the rest the cap each. O(log n); equal to the firm-by-firm sum up to rounding (a test checks it).
