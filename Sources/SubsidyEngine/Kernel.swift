@@ -30,6 +30,7 @@ struct TrialKernel {
     /// Accepted firms by descending score, `rankDepth` deep; rankOf[f] = position or -1.
     var rank: [Int] = []
     var rankOf: [Int32] = []
+    var rankScratch: [Int] = []
     var order: [Int] = []
     var caseAwards: [Double] = []
     /// n × 5 awards (firm-level lines, after the ceiling).

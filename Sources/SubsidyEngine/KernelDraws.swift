@@ -197,19 +197,26 @@ extension TrialKernel {
         if rankOf.count < n { rankOf = [Int32](repeating: -1, count: Swift.max(n, 64) * 2) }
         guard g.rankDepth > 0 else { return }
         let depth = g.rankDepth
-        let base = FirmColumn.score * firmCapacity
+        if rankScratch.count < depth + 1 { rankScratch = [Int](repeating: 0, count: depth + 1) }
+        // Insertion into the top `depth` (ties keep the earlier firm ahead), in a scratch buffer:
+        // a firm that does not beat the last of a full list is skipped with one comparison.
+        var m = 0
         real.withUnsafeBufferPointer { R in
+        acceptedFirms.withUnsafeBufferPointer { AC in
+        rankScratch.withUnsafeMutableBufferPointer { RB in
+            let scores = R.baseAddress! + FirmColumn.score * firmCapacity
+            let top = RB.baseAddress!
             for j in 0..<acceptedCount {
-                let f = Int(acceptedFirms[j])
-                let sc = R[base + f]
-                var pos = rank.count
-                while pos > 0 && R[base + rank[pos - 1]] < sc { pos -= 1 }
-                if pos < depth {
-                    rank.insert(f, at: pos)
-                    if rank.count > depth { rank.removeLast() }
-                }
+                let f = Int(AC[j])
+                let sc = scores[f]
+                if m == depth && !(scores[top[m - 1]] < sc) { continue }
+                var pos = m
+                while pos > 0 && scores[top[pos - 1]] < sc { top[pos] = top[pos - 1]; pos -= 1 }
+                top[pos] = f
+                if m < depth { m += 1 }
             }
-        }
+        } } }
+        for i in 0..<m { rank.append(rankScratch[i]) }
         for (i, f) in rank.enumerated() { rankOf[f] = Int32(i) }
     }
 
