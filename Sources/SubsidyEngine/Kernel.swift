@@ -23,7 +23,9 @@ struct TrialKernel {
     /// Scratch of `drawFirms`: firms whose draw falls in a table's tails (`fastQuantiles`), and
     /// per segment the firms and accepted firms of the trial.
     var slowFirms: [Int32] = []
-    var segmentTally: [Int] = []
+    var segmentTally: [Int64] = []
+    /// `Rules.accepted` as a truth table over (completed, passes): bit `completed | passes << 1`.
+    let acceptanceTable: UInt32
     var firmCount = 0
     var completedCount = 0
     var acceptedCount = 0
@@ -86,6 +88,9 @@ struct TrialKernel {
         countFields = (0..<L.batches).flatMap { b in [L.batch(b, .firms), L.batch(b, .completed), L.batch(b, .accepted), L.batch(b, .investment)] }
             + (0..<L.segments).flatMap { s in [L.segment(s, .firms), L.segment(s, .accepted)] }
         groupCounts = [Double](repeating: 0, count: countFields.count)
+        var table: UInt32 = 0
+        for d in 0...1 { for p in 0...1 where Rules.accepted(completed: d, passes: p) != 0 { table |= 1 << (d | p << 1) } }
+        acceptanceTable = table
     }
 
     /// Evaluates trial `t` with trial-level design point `u` (one uniform per design column) and

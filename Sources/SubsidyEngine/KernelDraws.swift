@@ -51,7 +51,7 @@ extension TrialKernel {
         let ns = g.segmentFactor.count
         if segScale.count != ns {
             segScale = [Double](repeating: 1, count: ns); segLow = [Double](repeating: 0, count: ns); segHigh = segScale
-            segmentTally = [Int](repeating: 0, count: 2 * ns)
+            segmentTally = [Int64](repeating: 0, count: 2 * ns)
         }
         for s in 0..<ns {
             let sc = Swift.max(g.segmentFactor[s] * price, 1e-300)
@@ -70,7 +70,7 @@ extension TrialKernel {
         // Locals, so the loop does not retain and release the group's arrays on every access.
         let hardware = g.hardware, score = g.score, smartP = g.segmentSmart
         let hardwareFromWord = !hardware.usesGSLSampler
-        let stream = self.stream
+        let stream = self.stream, acceptance = acceptanceTable
         let L = model.layout
         let segBase = L.batches * 4
         for i in 0..<groupCounts.count { groupCounts[i] = 0 }
@@ -97,6 +97,7 @@ extension TrialKernel {
         segScale.withUnsafeBufferPointer { scale in
         segLow.withUnsafeBufferPointer { low in
         segHigh.withUnsafeBufferPointer { high in
+        smartP.withUnsafeBufferPointer { smart in
         slowFirms.withUnsafeMutableBufferPointer { SL in
         segmentTally.withUnsafeMutableBufferPointer { ST in
             let investment = R.baseAddress! + FirmColumn.investment * cap
@@ -116,14 +117,10 @@ extension TrialKernel {
             ck_segments(cum.baseAddress!, Int64(Swift.max(ns - 1, 0)), low.baseAddress!, high.baseAddress!, uSegment, uInvestment,
                         Int64(n), segmentOf, investment, 1e-300, 1 - 1e-16)
             // Investment X = scale_s · F⁻¹(p), clamped to [min, max].
+            // (CKernel: x = high[s] > low[s] ? scale[s] · q : fallback, then the clamps, four firms at a time.)
             law.fastQuantiles(investment, into: investment, count: n, slow: slow)
-            for f in 0..<n {
-                let s = Int(segmentOf[f])
-                var x = high[s] > low[s] ? scale[s] * investment[f] : fallbackInvestment
-                if !(x >= lower) { x = lowerFill }
-                if x > upper { x = upper }
-                investment[f] = x
-            }
+            ck_scale_clamp(Int64(n), investment, segmentOf, scale.baseAddress!, low.baseAddress!, high.baseAddress!,
+                           fallbackInvestment, lower, lowerFill, upper, investment)
             score.fastQuantiles(uScore, into: scores, count: n, slow: slow)
             if hardwareFromWord {
                 hardware.fastQuantiles(uHardware, into: hardwareShare, count: n, slow: slow)
@@ -141,46 +138,35 @@ extension TrialKernel {
                 }
             }
             // Yes/no facts and the policy-free tallies, without branches (cloud uptake near 50%
-            // makes a branch a coin toss): `below(u, p)` is 1 when u < p (the sign of u − p).
-            // Counts in registers per batch and in `tally` per segment (firms, accepted), written
-            // to the record's fields once per batch: whole numbers, so the same doubles.
-            @inline(__always) func below(_ u: Double, _ p: Double) -> Int { Int(truncatingIfNeeded: (u - p).bitPattern >> 63) }
+            // makes a branch a coin toss), batch by batch (CKernel, four firms at a time): a fact is
+            // 1 when its uniform is below its probability (the sign of u − p), acceptance is
+            // `Rules.accepted` of completion and pass (as a truth table), accepted firms are listed
+            // in order. Counts per batch and per segment (firms, accepted) go to the record's fields
+            // once: whole numbers, so the same doubles; investment is summed in firm order.
             for k in 0..<(2 * ns) { tally[k] = 0 }
             var f = 0
             for b in 0..<nb {
-                let pc = batchCompletion[b], pp = batchPass[b]
-                let b32 = Int32(truncatingIfNeeded: b)
-                var done = 0, ok = 0, invested = 0.0
-                let end = f + perBatch[b]
-                while f < end {
-                    let s = Int(segmentOf[f])
-                    let d = below(uCompletion[f], pc), passes = below(uPass[f], pp)
-                    let cloud = below(uCloud[f], cloudP), smart = below(uSmart[f], smartP[s])
-                    let a = Rules.accepted(completed: d, passes: passes)
-                    FL[f] = UInt8(truncatingIfNeeded: d | passes << 1 | cloud << 2 | smart << 3)
-                    batchOf[f] = b32
-                    done &+= d
-                    ok &+= a
-                    cloudCount &+= cloud
-                    smartCount &+= smart & a
-                    invested += investment[f]
-                    tally[2 * s] &+= 1
-                    tally[2 * s + 1] &+= a
-                    AC[accepted] = Int32(truncatingIfNeeded: f)
-                    accepted &+= a
-                    f &+= 1
-                }
-                completed &+= done
-                G[b * 4] = Double(perBatch[b])
-                G[b * 4 + 1] = Double(done)
-                G[b * 4 + 2] = Double(ok)
-                G[b * 4 + 3] = invested
+                let count = perBatch[b]
+                var totals = ck_facts()
+                for i in f..<(f + count) { batchOf[i] = Int32(truncatingIfNeeded: b) }
+                ck_firm_facts(Int64(count), uCompletion + f, uPass + f, uCloud + f, uSmart + f, batchCompletion[b], batchPass[b], cloudP,
+                              segmentOf + f, smart.baseAddress!, acceptance, investment + f, Int32(truncatingIfNeeded: f),
+                              FL.baseAddress! + f, AC.baseAddress! + accepted, tally, &totals)
+                f += count
+                accepted &+= Int(totals.accepted)
+                completed &+= Int(totals.done)
+                cloudCount &+= Int(totals.cloud)
+                smartCount &+= Int(totals.smart_accepted)
+                G[b * 4] = Double(count)
+                G[b * 4 + 1] = Double(totals.done)
+                G[b * 4 + 2] = Double(totals.accepted)
+                G[b * 4 + 3] = totals.invested
             }
             for s in 0..<ns {
                 G[segBase + s * 2] = Double(tally[2 * s])
                 G[segBase + s * 2 + 1] = Double(tally[2 * s + 1])
             }
-        } } } } } } } } } } } }
+        } } } } } } } } } } } } }
         acceptedCount = accepted
         completedCount = completed
         smartAccepted = smartCount

@@ -5,7 +5,7 @@ import Testing
 @testable import SubsidyEngine
 import SubsidyModel
 
-/// CKernel's per-firm passes (Philox for many streams, table look-ups, segments) run in one of
+/// CKernel's per-firm passes (Philox for many streams, table look-ups, segments, yes/no facts) run in one of
 /// several variants (scalar, AVX2, AVX-512F) chosen at run time. Every variant this machine can
 /// run must give the bits of the plain Swift or C reference, and a whole run the same records.
 /// Serialized: the whole-run test switches the process's variant (harmless to other suites, as
@@ -157,6 +157,67 @@ struct VectorKernelTests {
                     let want = Swift.min(Swift.max(low[s] + u1[f] * (high[s] - low[s]), 1e-300), 1 - 1e-16)
                     #expect(Int(seg[f]) == s, "isa \(isa) ns \(ns) firm \(f)")
                     #expect(p[f].bitPattern == want.bitPattern, "isa \(isa) ns \(ns) firm \(f)")
+                }
+            }
+        }
+    }
+
+    @Test("firm facts of every variant: the flags, acceptance (any truth table), accepted list, tallies and investment sum of the reference loop",
+          arguments: [UInt32(8), 0, 15, 2, 6])
+    func firmFacts(acceptance lut: UInt32) {
+        var inputs = Inputs(s: UInt64(lut) + 3)
+        let ns = 3, n = 37
+        let smartP = [0.0, 0.3, 1.0]
+        let u = (0..<4).map { _ in (0..<n).map { _ in inputs.uniform() } }
+        var seg = (0..<n).map { _ in Int32(truncatingIfNeeded: inputs.next() % UInt64(ns)) }
+        seg[0] = 2
+        let investment = (0..<n).map { _ in inputs.uniform() * 100 }
+        let (pd, pp, pc) = (0.8, u[1][5], 0.5)   // a probability equal to one uniform
+        for isa in Self.variants {
+            for m in [0, 1, 4, 5, n] {
+                var flags = [UInt8](repeating: 0xFF, count: m), acc = [Int32](repeating: -1, count: m + 1), tally = [Int64](repeating: 0, count: 2 * ns)
+                var t = ck_facts()
+                ck_firm_facts_isa(isa, Int64(m), u[0], u[1], u[2], u[3], pd, pp, pc, seg, smartP, lut, investment, 100,
+                                  flags.withUnsafeMutableBufferPointer { $0.baseAddress! }, acc.withUnsafeMutableBufferPointer { $0.baseAddress! },
+                                  tally.withUnsafeMutableBufferPointer { $0.baseAddress! }, &t)
+                func below(_ u: Double, _ p: Double) -> Int { Int(truncatingIfNeeded: (u - p).bitPattern >> 63) }
+                var want = (done: 0, accepted: [Int32](), cloud: 0, smart: 0, invested: 0.0, tally: [Int64](repeating: 0, count: 2 * ns))
+                for i in 0..<m {
+                    let s = Int(seg[i])
+                    let d = below(u[0][i], pd), p = below(u[1][i], pp), c = below(u[2][i], pc), sm = below(u[3][i], smartP[s])
+                    let a = Int(lut >> (d | p << 1)) & 1
+                    #expect(flags[i] == UInt8(d | p << 1 | c << 2 | sm << 3), "isa \(isa) firm \(i)")
+                    want.done += d; want.cloud += c; want.smart += sm & a; want.invested += investment[i]
+                    want.tally[2 * s] += 1; want.tally[2 * s + 1] += Int64(a)
+                    if a == 1 { want.accepted.append(Int32(100 + i)) }
+                }
+                #expect(Int(t.done) == want.done && Int(t.cloud) == want.cloud && Int(t.smart_accepted) == want.smart, "isa \(isa) m \(m)")
+                #expect(t.invested.bitPattern == want.invested.bitPattern, "isa \(isa) m \(m)")
+                #expect(Array(acc[0..<Int(t.accepted)]) == want.accepted, "isa \(isa) m \(m)")
+                #expect(tally == want.tally, "isa \(isa) m \(m)")
+            }
+        }
+    }
+
+    @Test("investment scale and clamps of every variant are the reference loop's (empty windows, missing bounds, NaN)")
+    func scaleClamp() {
+        var inputs = Inputs(s: 11)
+        let n = 29
+        var q = (0..<n).map { _ in inputs.uniform() * 300 }
+        q[3] = .nan; q[4] = .infinity; q[5] = 0
+        let seg = (0..<n).map { Int32($0 % 3) }
+        let scale = [1.2, 0.5, 2.0], low = [0.1, 0.4, 0.0], high = [0.9, 0.4, 1.0]   // segment 1: empty window
+        for (lower, upper) in [(10.0, 400.0), (-Double.infinity, Double.infinity), (50, 60)] {
+            let fallback = lower.isFinite ? lower : 7, lowerFill = lower.isFinite ? lower : 0
+            for isa in Self.variants {
+                var out = [Double](repeating: -1, count: n)
+                ck_scale_clamp_isa(isa, Int64(n), q, seg, scale, low, high, fallback, lower, lowerFill, upper, out.withUnsafeMutableBufferPointer { $0.baseAddress! })
+                for i in 0..<n {
+                    let s = Int(seg[i])
+                    var x = high[s] > low[s] ? scale[s] * q[i] : fallback
+                    if !(x >= lower) { x = lowerFill }
+                    if x > upper { x = upper }
+                    #expect(out[i].bitPattern == x.bitPattern, "isa \(isa) i \(i) bounds \(lower)…\(upper)")
                 }
             }
         }

@@ -69,4 +69,37 @@ void ck_segments_isa(int isa, const double *cum, int64_t nc, const double *low, 
                      const double *u0, const double *u1, int64_t count, int32_t *seg, double *p,
                      double pmin, double pmax);
 
+/* ---- A batch's yes/no facts and the investment's clamps ---- */
+
+/* Running totals of ck_firm_facts over one batch (start from zero). */
+typedef struct {
+    int64_t done, accepted, cloud, smart_accepted;
+    double invested;
+} ck_facts;
+
+/* Firms i < n of one batch (every pointer at the batch's first firm; `first` is that firm's index):
+ * with below(u, p) = the sign bit of u - p (1 when u < p), done = below(u_done[i], p_done),
+ * passes = below(u_pass[i], p_pass), cloud = below(u_cloud[i], p_cloud),
+ * smart = below(u_smart[i], smart_p[seg[i]]), accepted = bit (done | passes << 1) of accept_lut.
+ * flags[i] = done | passes << 1 | cloud << 2 | smart << 3; accepted firms' indices (first + i) go to
+ * accepted_out[totals->accepted++]; seg_tally[2 s] counts the firms of segment s, seg_tally[2 s + 1]
+ * its accepted ones; totals add done, cloud, smart & accepted, and investment[i] in firm order. */
+void ck_firm_facts(int64_t n, const double *u_done, const double *u_pass, const double *u_cloud,
+                   const double *u_smart, double p_done, double p_pass, double p_cloud, const int32_t *seg,
+                   const double *smart_p, unsigned accept_lut, const double *investment, int32_t first,
+                   uint8_t *flags, int32_t *accepted_out, int64_t *seg_tally, ck_facts *totals);
+void ck_firm_facts_isa(int isa, int64_t n, const double *u_done, const double *u_pass, const double *u_cloud,
+                       const double *u_smart, double p_done, double p_pass, double p_cloud, const int32_t *seg,
+                       const double *smart_p, unsigned accept_lut, const double *investment, int32_t first,
+                       uint8_t *flags, int32_t *accepted_out, int64_t *seg_tally, ck_facts *totals);
+
+/* A firm's investment from its quantile q[i] (s = seg[i]): x = high[s] > low[s] ? scale[s] * q[i] :
+ * fallback; if !(x >= lower) x = lower_fill; if x > upper x = upper; out[i] = x. out may be q. */
+void ck_scale_clamp(int64_t n, const double *q, const int32_t *seg, const double *scale,
+                    const double *low, const double *high, double fallback, double lower, double lower_fill,
+                    double upper, double *out);
+void ck_scale_clamp_isa(int isa, int64_t n, const double *q, const int32_t *seg, const double *scale,
+                        const double *low, const double *high, double fallback, double lower, double lower_fill,
+                        double upper, double *out);
+
 #endif
