@@ -9,8 +9,8 @@ struct RunCommand: ParsableCommand {
     static var configuration: CommandConfiguration {
         CommandConfiguration(
             commandName: "run",
-            abstract: L("模拟情景，写出表格（CSV）、图表、summary.md、报告.docx 和 manifest.json。",
-                        "Simulate the scenario and write tables, charts, summary.md, 报告.docx and manifest.json."),
+            abstract: L("模拟情景，写出表格（CSV）、图表、summary.md、报告.docx、结果.xlsx 和 manifest.json。",
+                        "Simulate the scenario and write tables, charts, summary.md, 报告.docx, 结果.xlsx and manifest.json."),
             discussion: L("""
             结果写到 Output/<情景 id>/（或 --output 指定的文件夹）：先写到临时文件夹，写完再整体换入，\
             中途出错或被中断时，原来的结果保持不变。情景、种子和试验次数相同，CSV 就逐字节相同，与线程数无关。\
