@@ -76,6 +76,31 @@ struct BinaryTests {
         #expect(!FileManager.default.fileExists(atPath: out.path))   // nothing half-written in place
     }
 
+    @Test("a run draws all its charts with at most one gnuplot per core, each chart's PNG and SVG by one script, none drawn twice")
+    func oneGnuplotPerCore() throws {
+        let bin = try #require(Self.binary, "build the binary first: swift build --build-tests")
+        let real = try #require(["/usr/bin/gnuplot", "/usr/local/bin/gnuplot"].first { FileManager.default.isExecutableFile(atPath: $0) },
+                                "gnuplot is not installed")
+        let dir = tempDir("gnuplots")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fake = dir.appendingPathComponent("bin")
+        try FileManager.default.createDirectory(at: fake, withIntermediateDirectories: true)
+        let log = dir.appendingPathComponent("calls")
+        // A stand-in that records each call's scripts (one line per call) and runs the real gnuplot.
+        try "#!/bin/sh\necho \"$*\" >> '\(log.path)'\nexec '\(real)' \"$@\"\n".write(to: fake.appendingPathComponent("gnuplot"), atomically: true, encoding: .utf8)
+        chmod(fake.appendingPathComponent("gnuplot").path, 0o755)
+        let out = dir.appendingPathComponent("out").path
+        let r = try Self.shell("exec '\(bin)' run --trials 500 --no-docx --no-xlsx --quiet --output '\(out)'", env: ["PATH": fake.path + ":/usr/bin:/bin"])
+        #expect(r.status == 0, "\(r.err)")
+        let calls = text(log).split(separator: "\n")
+        let scripts = calls.flatMap { $0.split(separator: " ").map(String.init) }
+        let drawn = try FileManager.default.contentsOfDirectory(atPath: out + "/charts").filter { $0.hasSuffix(".png") }.map { String($0.dropLast(4)) }
+        #expect(drawn.count >= 4)
+        #expect(calls.count <= ProcessInfo.processInfo.activeProcessorCount, "\(calls)")
+        #expect(scripts.sorted() == drawn.map { $0 + ".gp" }.sorted(), "every chart once: \(scripts) vs \(drawn)")
+        for name in drawn { #expect(((try? FileManager.default.attributesOfItem(atPath: out + "/charts/\(name).svg"))?[.size] as? Int ?? 0) > 0) }
+    }
+
     @Test("run --output / is refused with a clear message (zh and en), exit 73; a write failure names the path and the reason")
     func outputMessages() throws {
         let bin = try #require(Self.binary, "build the binary first: swift build --build-tests")

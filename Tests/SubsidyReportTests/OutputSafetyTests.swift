@@ -89,6 +89,28 @@ struct OutputSafetyTests {
         #expect(md.contains("![好](charts/ok.png)") && !md.contains("![坏]") && md.contains("未绘制"))
     }
 
+    @Test("charts that share a gnuplot: one that fails is drawn again alone and omitted with its own reason; the rest are drawn")
+    func failedChartInAShare() throws {
+        let dir = tempDir("failed-share")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let charts = dir.appendingPathComponent("charts")
+        try FileManager.default.createDirectory(at: charts, withIntermediateDirectories: true)
+        try "set terminal pngcairo\nset output 'bad.png'\nplot 'missing.csv' using 1:2\n".write(to: charts.appendingPathComponent("bad.gp"), atomically: true, encoding: .utf8)
+        let names = ["bad", "a", "b", "c", "d"]
+        for n in names.dropFirst() {
+            try "reset session\nset terminal pngcairo\nset output '\(n).png'\nplot x\nset terminal svg\nset output '\(n).svg'\nreplot\nunset output\n"
+                .write(to: charts.appendingPathComponent("\(n).gp"), atomically: true, encoding: .utf8)
+        }
+        let r = Charts.render(folder: charts, plans: names.map { Charts.Plan($0, caption: $0, script: "") })
+        #expect(r.outcomes[0].omitted?.contains("gnuplot 出错") == true)
+        #expect(r.warnings.count == 1 && r.warnings[0].contains("bad"))
+        #expect(!FileManager.default.fileExists(atPath: charts.appendingPathComponent("bad.png").path))
+        for o in r.outcomes.dropFirst() {
+            #expect(o.drawn, "\(o.name): \(o.omitted ?? "")")
+            #expect(regularFileSize(charts.appendingPathComponent("\(o.name).svg").path) ?? 0 > 0)
+        }
+    }
+
     // MARK: damaged data
 
     @Test("zero-all (no money, no demand): no 0-byte chart, summary links only charts that exist, manifest lists only files that exist")
