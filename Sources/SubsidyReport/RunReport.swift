@@ -114,13 +114,21 @@ public struct RunReport {
             warnings = drawn.warnings
             let stale = self.staleNotes(staging)
             warnings += stale.map { "注意：\($0.folder) 来自另一个情景或无法确认来源，不是本次结果 / note: \($0.folder) is not from this scenario" }
-            try staging.write("summary.md", text: self.markdown(summaries, charts: drawn.outcomes, stale: stale.map(\.note), drivers: drivers))
+            let conclusion = RunConclusion(result: self.result, summaries: summaries, scenario: self.loaded.scenario)
+            try staging.write("summary.md", text: self.markdown(summaries, charts: drawn.outcomes, stale: stale.map(\.note), drivers: drivers,
+                                                                conclusion: conclusion))
+            // pandoc (a process of its own) converts 报告.docx while this thread writes 结果.xlsx.
+            let docx = DispatchGroup()
+            nonisolated(unsafe) var docxWarning: String?
             if self.writeDocx {
                 let source = self.markdown(summaries, charts: drawn.outcomes, stale: stale.map(\.note), drivers: drivers,
-                                           printWidth: WordReport.printWidth)
-                if let w = WordReport.write(markdown: source, in: staging) { warnings.append(w) }
+                                           printWidth: WordReport.printWidth, conclusion: conclusion)
+                DispatchQueue.global().async(group: docx) { docxWarning = WordReport.write(markdown: source, in: staging) }
             }
+            defer { docx.wait() }
             if let workbook { try self.saveWorkbook(workbook, in: staging) }
+            docx.wait()
+            if let w = docxWarning { warnings.append(w) }
             try Manifest.write(self.manifestFields(), self.invocation, loaded: self.loaded, trials: self.result.trials, in: staging)
         }
         return warnings
@@ -172,8 +180,10 @@ public struct RunReport {
     /// that width). Sections: 结论 first (verdicts, what to move, headline numbers), then the
     /// tables per variant, charts, causes of shortfalls, the draft audit, the assumptions register,
     /// and method and reproducibility. Every text from the scenario goes through `Markdown.text`.
+    /// `conclusion`: the 结论 section's analysis when the caller has it already (summary.md and
+    /// 报告.docx share one; it sorts every line's demands), else computed here.
     func markdown(_ s: [VariantSummary], charts: [Charts.Outcome], stale: [String] = [], drivers: [[Drivers.Line]] = [],
-                  printWidth: String? = nil) -> String {
+                  printWidth: String? = nil, conclusion: RunConclusion? = nil) -> String {
         func n(_ x: Double) -> String { CSVTable.fixed(x, 2) }
         func pct(_ x: Double) -> String { percentText(x) }
         func label(_ v: VariantSummary) -> String { Markdown.text(v.label) }
@@ -217,7 +227,7 @@ public struct RunReport {
             let q = Statistics.quantiles(d, [0.05, 0.95])
             headline += "- **方案差异**：「\(label(s[1]))」比「\(label(s[0]))」总需求平均\(m.mean < 0 ? "少" : "多") \(n(abs(m.mean))) 万元（逐次试验配对，P5 \(n(q[0]))，P95 \(n(q[1]))）。\n"
         }
-        md += RunConclusion(result: result, summaries: s, scenario: sc).markdown(headline: headline)
+        md += (conclusion ?? RunConclusion(result: result, summaries: s, scenario: sc)).markdown(headline: headline)
         md += "\n## 测算结果\n\n"
         for v in s {
             md += "### \(label(v))\n\n"
