@@ -1,7 +1,8 @@
 # subsidysim: two commands on a fresh Debian machine.
 #   make run    installs what is missing, builds in release, runs the bundled draft scenario
 #   make test   installs what is missing, runs the test suite
-#   make bench  release-mode benchmark (throughput, wall time, peak RSS)
+#   make bench  release-mode benchmark: throughput, wall time, peak RSS, end-to-end run, sweep, Sobol,
+#               callgrind instructions per trial, each beside its target
 #   make test-release  the determinism, golden, stream-contract and CLI tests in a release build
 #                      (the hot loops use unsafe pointers and @inline(__always): debug tests do not cover them)
 #   make fuzz   libFuzzer on the scenario loader for FUZZ_SECONDS (default 180)
@@ -43,8 +44,11 @@ test-release: bootstrap
 	$(SWIFT) build -c release --build-tests -Xswiftc -enable-testing --scratch-path .build-release-tests
 	$(SWIFT) test -c release -Xswiftc -enable-testing --scratch-path .build-release-tests --skip-build --filter '$(RELEASE_TESTS)'
 
-bench: bootstrap $(BENCH)
+# Every issue-13 target is printed beside its figure; the last line is callgrind's instructions per trial.
+bench: $(BENCH) $(BIN)
+	@scripts/bootstrap --bench
 	$(BENCH)
+	scripts/callgrind-per-trial $(BENCH)
 
 PREVIEW ?= Output/pingluo-draft
 report-preview: $(BIN)

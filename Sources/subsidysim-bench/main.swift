@@ -37,6 +37,8 @@ if let i = args.firstIndex(of: "--trials"), i + 1 < args.count, let n = Int(args
     if let j = args.firstIndex(of: "--threads"), j + 1 < args.count, let t = Int(args[j + 1]) { k = Swift.max(1, t) }
     cases = [(n, k)]
 }
+/// trials → threads → (firm-trials per second, peak RSS MiB after the case).
+var measured: [Int: [Int: (rate: Double, rss: Double)]] = [:]
 for (trials, threads) in cases {
     let t0 = Date()
     guard let r = try? Simulator.run(model, options: RunOptions(trials: trials, threads: threads, keepInputs: true), design: design) else {
@@ -46,6 +48,7 @@ for (trials, threads) in cases {
     let L = r.layout
     let firmsPerTrial = (0..<L.batches).map { r.moments[0][L.batch($0, .firms)].mean }.reduce(0, +)
     let firmTrials = firmsPerTrial * Double(trials)
+    measured[trials, default: [:]][threads] = (firmTrials / wall, peakRSSMiB())
     line(String(format: "run default               %8d  %7d   %7.3f   %13.0f   %9.0f   %10.1f",
                 trials, threads, wall, firmTrials / wall, Double(trials) / wall, peakRSSMiB()))
     if trials == 100_000 && threads == 1 {
@@ -56,20 +59,59 @@ for (trials, threads) in cases {
     }
 }
 
+/// The issue-13 targets, printed beside each measured figure (release build, this machine).
+func target(_ what: String, _ value: Double, _ unit: String, _ op: String, _ goal: Double, decimals: Int = 3) {
+    let met = op == "≤" ? value <= goal : value >= goal
+    let v = String(format: "%.\(decimals)f", value), g = String(format: "%.\(decimals)f", goal)
+    line("  target: \(what) \(v) \(unit)   (target \(op) \(g) \(unit))   \(met ? "met" : "NOT MET")")
+}
+
+/// Wall time of `subsidysim ARGS` (the program beside this one), or nil when it is not there.
+func timedRun(_ arguments: [String]) -> Double? {
+    let exe = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("subsidysim")
+    guard FileManager.default.isExecutableFile(atPath: exe.path) else { return nil }
+    let p = Process()
+    p.executableURL = exe
+    p.arguments = arguments
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = FileHandle.nullDevice
+    let t0 = Date()
+    guard (try? p.run()) != nil else { return nil }
+    p.waitUntilExit()
+    return p.terminationStatus == 0 ? Date().timeIntervalSince(t0) : nil
+}
+
 if !quick && !args.contains("--trials") {
-    // Issue targets: an 11 × 11 cap × rate sweep at 20k trials per point; Sobol at N = 2^12.
+    line("")
+    line("issue #13 targets (instructions per trial: scripts/callgrind-per-trial, run by make bench after this)")
+    target("compile", compileSeconds, "s", "≤", 0.030)
+    if let one = measured[100_000]?[1] { target("trial loop, 1 thread, 100k", one.rate / 1e6, "M firm-trials/s", "≥", 25, decimals: 1) }
+    if let m = measured[1_000_000]?[cores] { target("peak RSS after 1M trials", m.rss, "MiB", "≤", 300 / 1.048576, decimals: 0) }
+    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("subsidysim-bench-\(getpid())").path
+    defer { try? FileManager.default.removeItem(atPath: scratch) }
+    // End to end as a user runs it: the program started afresh, tables, charts, summary.md, 报告.docx, 结果.xlsx.
+    for (threads, goal) in [(1, 0.7), (cores, 0.5)] {
+        let times = (0..<3).compactMap { _ in timedRun(["run", "--quiet", "--threads", "\(threads)", "--output", scratch + "/run"]) }
+        if let best = times.min() {
+            target("subsidysim run 100k, \(threads) thread\(threads == 1 ? "" : "s"), end to end (best of 3)", best, "s", "≤", goal)
+        } else {
+            line("  subsidysim run: .build/release/subsidysim is missing or failed (make bench builds it)")
+        }
+    }
     do {
-        let axes = [try SweepAxis.parse("policy.batches[0].cap=30:60:3").get(), try SweepAxis.parse("policy.batches[0].rate=0.4:0.7:0.03").get()]
+        let axes = [try SweepAxis.parse("policy.batches[0].cap=30:60:1.5").get(), try SweepAxis.parse("policy.batches[0].rate=0.4:0.7:0.015").get()]
         let t0 = Date()
         let s = try WhatIf.sweep(loaded, axes: axes, lines: [.transformation], trials: 20_000, seed: model.seed, threads: cores, design: design)
         let wall = Date().timeIntervalSince(t0)
-        line(String(format: "sweep 11×11 cap×rate          %8d  %7d   %7.3f   %13@   %9.0f   %10.1f   (trials/s = point-trials per second)",
-                    20_000, cores, wall, "-" as NSString, Double(s.points.count * 20_000) / wall, peakRSSMiB()))
+        line(String(format: "sweep 21×21 cap×rate, 20k trials per point: %d point-variants, %.3f s, %.0f point-trials/s, peak RSS %.1f MiB",
+                    s.points.count, wall, Double(s.points.count * 20_000) / wall, peakRSSMiB()))
+        target("sweep 21×21 @20k, all cores", wall, "s", "≤", 5)
         let t1 = Date()
-        let r = try Sensitivity.analyse(loaded, variant: 0, metric: .totalDemand, seed: model.seed, threads: cores, sobolN: 4096)
+        let r = try Sensitivity.analyse(loaded, variant: 0, metric: .totalDemand, seed: model.seed, threads: cores, sobolN: 16384)
         let wall1 = Date().timeIntervalSince(t1)
-        line(String(format: "sensitivity (Sobol N=4096, k=%d) %5d  %7d   %7.3f   %13@   %9@   %10.1f",
-                    r.inputs.count, (r.inputs.count + 2) * 4096, cores, wall1, "-" as NSString, "-" as NSString, peakRSSMiB()))
+        line(String(format: "sensitivity, Sobol N=16384, k=%d (%d evaluations): %.3f s, peak RSS %.1f MiB",
+                    r.inputs.count, (r.inputs.count + 2) * 16384, wall1, peakRSSMiB()))
+        target("Sobol N=2^14, all cores", wall1, "s", "≤", 2)
     } catch {
         print("bench failed: \(error)")
         exit(70)
