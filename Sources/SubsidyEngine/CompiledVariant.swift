@@ -14,6 +14,8 @@ final class CompiledVariant: Sendable {
     let ceilingLines: CeilingLines
     let benchmarkCount: Int
     let chainCaseCount: Int
+    /// （五）'s amount, stored apart: reaching it through `policy` in the trial loop retains the policy's arrays.
+    let chainCaseAmount: Double
     let overrun: OverrunRule
     /// Line budgets in layout order: [line][source], 万元.
     let budget: [[Double]]
@@ -62,6 +64,7 @@ final class CompiledVariant: Sendable {
         mostUnderCeilingWithoutChain = Rules.mostUnderCeiling(policy: s.policy, chainCase: 0)
         ceilingCountsChain = CeilingLines(s.policy.ceilingLines).chainCase
         terms = AwardTerms(s.policy)
+        chainCaseAmount = s.policy.chainCaseAmount
         payment = PaymentTerms(budget: budget, sourceAmount: sourceAmount, restricted: restricted, rule: s.policy.overrun,
                                lotteryStop: s.policy.lotteryStop, transformation: transformationIndex)
     }
@@ -70,7 +73,7 @@ final class CompiledVariant: Sendable {
     @inline(__always)
     func mostUnderCeiling(chainCase: Double) -> Double {
         Rules.mostUnderCeiling(withoutChain: mostUnderCeilingWithoutChain, countsChain: ceilingCountsChain, chainCase: chainCase,
-                               chainCaseAmount: policy.chainCaseAmount)
+                               chainCaseAmount: chainCaseAmount)
     }
 }
 

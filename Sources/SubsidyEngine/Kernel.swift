@@ -6,6 +6,9 @@ import SubsidyModel
 /// that shares the population (common random numbers). One per worker thread; reuses its buffers.
 struct TrialKernel {
     let model: CompiledModel
+    /// `model.layout`'s offsets and lines, this kernel's own (never the workers' shared arrays).
+    let offsets: RecordOffsets
+    let lineIDs: [LineID]
     let stream: RandomStream
     /// Firm columns (see `FirmColumn`), `firmCapacity` firms deep.
     var real: [Double] = []
@@ -81,10 +84,12 @@ struct TrialKernel {
 
     init(model: CompiledModel) {
         self.model = model
+        offsets = RecordOffsets(model.layout)
+        lineIDs = model.layout.lines.map { $0 }
         stream = RandomStream(seed: model.seed)
         forceFirmLoop = model.forceFirmLoop
         demand = [Double](repeating: 0, count: model.layout.lines.count)
-        let L = model.layout
+        let L = offsets
         countFields = (0..<L.batches).flatMap { b in [L.batch(b, .firms), L.batch(b, .completed), L.batch(b, .accepted), L.batch(b, .investment)] }
             + (0..<L.segments).flatMap { s in [L.segment(s, .firms), L.segment(s, .accepted)] }
         groupCounts = [Double](repeating: 0, count: countFields.count)
@@ -111,7 +116,7 @@ struct TrialKernel {
             drawCases(trial: t, group: g)
             if g.needsLottery { lotteryOrder(trial: t) }
             for v in g.variants {
-                let rec = UnsafeMutableBufferPointer(rebasing: out[(v * model.layout.count)..<((v + 1) * model.layout.count)])
+                let rec = UnsafeMutableBufferPointer(rebasing: out[(v * offsets.count)..<((v + 1) * offsets.count)])
                 apply(variant: model.variants[v], group: g, record: rec)
             }
         }

@@ -11,17 +11,17 @@ struct AwardTallies {
 extension TrialKernel {
     /// Steps 3–4 of Scenarios/MODEL.md §6 for one variant: awards per firm, demand per line, payment.
     mutating func apply(variant cv: CompiledVariant, group g: CompiledGroup, record r: UnsafeMutableBufferPointer<Double>) {
-        let L = model.layout
+        let L = offsets
         for i in 0..<r.count { r[i] = 0 }
         let n = firmCount
         if awards.count < n * 5 { awards = [Double](repeating: 0, count: Swift.max(n, 64) * 10) }
         let funded = Swift.min(cv.chainCaseCount, caseAwards.count)
         var outsideChain = 0.0
         if !g.holderIsTopFirm {
-            for c in 0..<funded { outsideChain += Rules.chainCase(merit: caseAwards[c], policy: cv.policy) }
+            for c in 0..<funded { outsideChain += Rules.chainCase(merit: caseAwards[c], amount: cv.chainCaseAmount) }
         } else if g.unheldOutside && rank.count < funded {
             // Cases no accepted firm can hold (fewer accepted than funded; rankDepth ≥ funded), funded as held outside.
-            for c in rank.count..<funded { outsideChain += Rules.chainCase(merit: caseAwards[c], policy: cv.policy) }
+            for c in rank.count..<funded { outsideChain += Rules.chainCase(merit: caseAwards[c], amount: cv.chainCaseAmount) }
         }
         // Line demands on （一）–（五） (summed awards after the ceiling), and the tallies the reports show.
         var sums = FirmLevelAwards()
@@ -85,7 +85,7 @@ extension TrialKernel {
                          sums: FirmLevelAwards,
                          misc: AwardTallies,
                          record r: UnsafeMutableBufferPointer<Double>) {
-        let L = model.layout
+        let L = offsets
         let n = firmCount
         // Policy-free counts, tallied once per trial in `drawFirms`.
         for (i, x) in groupCounts.enumerated() { r[countFields[i]] = x }
@@ -96,7 +96,7 @@ extension TrialKernel {
         r[L.misc(.cloudFirms)] = misc.cloudFirms
         r[L.misc(.chainCasesFunded)] = Double(funded)
 
-        for (i, l) in L.lines.enumerated() {
+        for (i, l) in lineIDs.enumerated() {
             switch l {
             case .transformation: demand[i] = sums.transformation
             case .benchmark: demand[i] = sums.benchmark

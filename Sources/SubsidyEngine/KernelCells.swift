@@ -21,7 +21,7 @@ extension TrialKernel {
                                sums: inout FirmLevelAwards,
                                misc: inout AwardTallies,
                                record r: UnsafeMutableBufferPointer<Double>) {
-        let L = model.layout
+        let L = offsets
         let ci = cellIndex(limit: cv.hardwareLimit, rule: cv.hardwareRule)
         let ns = L.segments, cells = L.batches * ns
         let nb = Swift.min(cv.rates.count, L.batches)
@@ -76,13 +76,13 @@ extension TrialKernel {
         } } } } } } } } } } } }
         // （二）–（五） as counts × `Rules.firmAwards`'s amounts: no ceiling can cut here, so every
         // selected, rated or deploying firm gets the clause's amount.
-        let p = cv.policy
+        // `cv.policy` borrowed in place, never copied into a local (a copy retains each of its arrays).
         let bench = Swift.min(cv.benchmarkCount, rank.count)
-        if p.benchmarkAmount > 0 { misc.benchmarkFirms = Double(bench); sums.benchmark = Double(bench) * Rules.benchmark(selected: true, policy: p) }
-        if p.smartFactoryAmount > 0 { misc.smartFactories = Double(smartAccepted); sums.smartFactory = Double(smartAccepted) * Rules.smartFactory(rated: true, policy: p) }
-        if p.cloudAmount > 0 { misc.cloudFirms = Double(cloudFirms); sums.cloud = Double(cloudFirms) * Rules.cloud(deployed: true, policy: p) }
+        if cv.terms.benchmarkAmount > 0 { misc.benchmarkFirms = Double(bench); sums.benchmark = Double(bench) * Rules.benchmark(selected: true, policy: cv.policy) }
+        if cv.terms.smartFactoryAmount > 0 { misc.smartFactories = Double(smartAccepted); sums.smartFactory = Double(smartAccepted) * Rules.smartFactory(rated: true, policy: cv.policy) }
+        if cv.terms.cloudAmount > 0 { misc.cloudFirms = Double(cloudFirms); sums.cloud = Double(cloudFirms) * Rules.cloud(deployed: true, policy: cv.policy) }
         if g.holderIsTopFirm {
-            for i in 0..<Swift.min(funded, rank.count) { sums.chainCase += Rules.chainCase(merit: caseAwards[i], amount: p.chainCaseAmount) }
+            for i in 0..<Swift.min(funded, rank.count) { sums.chainCase += Rules.chainCase(merit: caseAwards[i], amount: cv.chainCaseAmount) }
         }
     }
 
@@ -92,7 +92,7 @@ extension TrialKernel {
     /// run) when many variants share them.
     mutating func cellIndex(limit: Double, rule: HardwareRule) -> Int {
         if let i = cellKeys.firstIndex(where: { $0.limit == limit && $0.rule == rule }) { return i }
-        let L = model.layout
+        let L = offsets
         let ns = L.segments, cells = L.batches * ns
         let k = cellKeys.count
         if cellSets.count <= k { cellSets.append(CellSet()) }

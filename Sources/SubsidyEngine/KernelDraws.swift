@@ -71,7 +71,7 @@ extension TrialKernel {
         let hardware = g.hardware, score = g.score, smartP = g.segmentSmart
         let hardwareFromWord = !hardware.usesGSLSampler
         let stream = self.stream, acceptance = acceptanceTable
-        let L = model.layout
+        let L = offsets
         let segBase = L.batches * 4
         for i in 0..<groupCounts.count { groupCounts[i] = 0 }
         var completed = 0, smartCount = 0, cloudCount = 0

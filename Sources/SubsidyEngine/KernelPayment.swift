@@ -6,13 +6,13 @@ extension TrialKernel {
     /// Pays every line under the overrun rule and books the money to its sources: `Payment.pay`
     /// (SubsidyModel), then the line, total and source fields of the record.
     mutating func pay(_ cv: CompiledVariant, group g: CompiledGroup, record r: UnsafeMutableBufferPointer<Double>) {
-        let L = model.layout
-        let nL = L.lines.count, nS = L.sources.count, nb = L.batches
+        let L = offsets
+        let nL = L.lineCount, nS = L.sourceCount, nb = L.batches
         if batchDemand.count != nb { batchDemand = [Double](repeating: 0, count: nb) }
         for b in 0..<nb { batchDemand[b] = r[L.batch(b, .demand)] }
         if cv.overrun == .lottery {
             if lotteryColumns.count != nL { lotteryColumns = [Int](repeating: -1, count: nL) }
-            for (i, l) in L.lines.enumerated() {
+            for (i, l) in lineIDs.enumerated() {
                 // （五） has firm awards only when a pilot firm holds the case.
                 lotteryColumns[i] = l != .chainCase || g.holderIsTopFirm ? LineID.firmLevel.firstIndex(of: l) ?? -1 : -1
             }
