@@ -44,6 +44,60 @@ public struct Moments: Sendable, Hashable {
     public var standardError: Double { n > 0 ? sd / Double(n).squareRoot() : 0 }
 }
 
+/// Which estimate `--precision` drives below its target standard error.
+public enum PrecisionEstimate: Sendable, Hashable {
+    /// Every variant's headline probabilities: P(（一） short) and P(total demand > total funding).
+    case headline
+    /// One budget line's P(short) (`--precision-line LINE`).
+    case line(LineID)
+    /// P(some line short) (`--precision-line any`).
+    case anyLine
+    /// P(total demand > total funding) (`--precision-line total`).
+    case total
+
+    /// The record fields whose proportions the precision loop watches (those the layout has).
+    public func fields(_ L: RecordLayout) -> [Int] {
+        switch self {
+        case .headline:
+            let ti = L.lines.firstIndex(of: .transformation)
+            return [L.total(.overrun)] + (ti.map { [L.line($0, .overrun)] } ?? [])
+        case .line(let l): return L.lines.firstIndex(of: l).map { [L.line($0, .overrun)] } ?? []
+        case .anyLine: return [L.total(.anyLineShort)]
+        case .total: return [L.total(.overrun)]
+        }
+    }
+
+    /// The option's value: a line id, `any`, `total`; nil for the headline.
+    public var id: String? {
+        switch self {
+        case .headline: return nil
+        case .line(let l): return l.rawValue
+        case .anyLine: return "any"
+        case .total: return "total"
+        }
+    }
+
+    /// What the estimate is, in Chinese.
+    public var chinese: String {
+        switch self {
+        case .headline: return "主要概率（（一）资金不足的概率与总需求超过总资金的概率）"
+        case .line(let l): return "\(l.clause)\(l.chineseName)资金不足的概率"
+        case .anyLine: return "至少一条预算行资金不足的概率"
+        case .total: return "总需求超过总资金的概率"
+        }
+    }
+
+    /// What the estimate is, in English.
+    public var english: String {
+        switch self {
+        case .headline: return "the headline probabilities (P(（一） short) and P(total demand > funding))"
+        case .line(let l): return "P(\(l.rawValue) short)"
+        case .anyLine: return "P(some line short)"
+        case .total: return "P(total demand > funding)"
+        }
+    }
+}
+
 /// How to run: trial count, threads, precision target, design of the trial-level inputs.
 public struct RunOptions: Sendable {
     public var trials: Int
@@ -52,6 +106,8 @@ public struct RunOptions: Sendable {
     /// probabilities — P(（一） short) and P(total demand > total funding) — is below this
     /// (never beyond `maxTrials`).
     public var precision: Double?
+    /// Which estimate `precision` targets (default: the headline probabilities).
+    public var precisionEstimate: PrecisionEstimate = .headline
     public var maxTrials: Int
     public var sampling: SamplingMethod
     /// Keep each trial's input values (for trials.csv and sensitivity).
@@ -90,6 +146,8 @@ public struct SimulationResult: Sendable {
     /// run stopped. Above the target means `maxTrials` was reached first (the report says so).
     public var precisionReached: Double? = nil
     public var precisionTarget: Double? = nil
+    /// Which estimate the precision target was for.
+    public var precisionEstimate: PrecisionEstimate = .headline
     public var precisionMissed: Bool { (precisionReached ?? 0) > (precisionTarget ?? .infinity) }
 
     public var layout: RecordLayout { model.layout }
@@ -266,10 +324,10 @@ public enum Simulator {
             done += len
             block += 1
             if let e = options.precision, done >= target {
-                // Headline probabilities: （一）'s shortfall and the pooled total, per variant. Their
-                // Wilson half-width / 1.96 is the standard error, and stays positive at 0 and 1.
-                let ti = L.lines.firstIndex(of: .transformation)
-                let fields = [L.total(.overrun)] + (ti.map { [L.line($0, .overrun)] } ?? [])
+                // The targeted probabilities (by default the headline ones: （一）'s shortfall and the
+                // pooled total), per variant. Their Wilson half-width / 1.96 is the standard error,
+                // and stays positive at 0 and 1.
+                let fields = options.precisionEstimate.fields(L)
                 let worst = (0..<nv).flatMap { v in fields.map { f -> Double in
                     let w = Statistics.wilson(proportion: moments[v][f].mean, trials: done)
                     return (w.high - w.low) / (2 * Statistics.z975)
@@ -285,6 +343,7 @@ public enum Simulator {
                                       wallSeconds: Date().timeIntervalSince(start), threads: threads)
         result.precisionTarget = options.precision
         result.precisionReached = reached
+        result.precisionEstimate = options.precisionEstimate
         return result
     }
 
