@@ -29,13 +29,14 @@ public struct RunReport {
         self.sampling = sampling
     }
 
-    static let chartNames = ["total_demand", "exceedance", "lines", "unspent", "variant_difference"]
+    static let chartNames = ["total_demand", "exceedance", "lines", "unspent", "variant_difference", "convergence"]
     static let captions = ["total_demand": "总需求分布（竖线为总资金）", "exceedance": "总需求超过某金额的概率",
                            "lines": "各预算行需求占预算的比例（P5–P50–P95）", "unspent": "各资金来源的结余",
-                           "variant_difference": "两种费率下总需求之差（同一批企业）"]
+                           "variant_difference": "两种费率下总需求之差（同一批企业）",
+                           "convergence": "模拟估计随试验次数的收敛（95%区间）"]
 
     /// The charts of a run, each with its script or the reason it cannot be drawn.
-    func chartPlans(_ summaries: [VariantSummary], tables: [String: CSVTable]) -> [Charts.Plan] {
+    func chartPlans(_ summaries: [VariantSummary], tables: [String: CSVTable], convergence: Convergence? = nil) -> [Charts.Plan] {
         let vs = Charts.series(ids: result.model.variantIDs, labels: result.model.variantLabels, loaded: loaded)
         let title = Charts.heading(loaded)
         let budget = loaded.scenario.totalFunding
@@ -68,6 +69,10 @@ public struct RunReport {
             plans.append(plan("variant_difference", Charts.variantDifference(a: vs[0], b: vs[1], mean: mean, title: title),
                               Charts.valuesProblem(d, what: "两方案总需求之差")
                                 ?? Charts.dataProblem(tables["variant_difference"]!, columns: [3])))
+        }
+        if let c = convergence, let t = tables["convergence"] {
+            plans.append(plan("convergence", RunConvergence.chart(c, variants: vs, title: title),
+                              c.checkpoints.count < 2 ? "试验次数太少，无法画收敛过程" : Charts.dataProblem(t, columns: [3])))
         }
         return plans
     }
@@ -104,9 +109,11 @@ public struct RunReport {
         let drivers = Drivers.analyse(result)
         if !result.inputValues.isEmpty { folder.add("drivers.csv", RunDrivers.table(drivers, result: result).data) }
         if result.model.variantCount > 1 { tables["variant_difference"] = RunTables.variantDifferenceHistogram(result) }
+        let convergence = result.convergence()
+        tables["convergence"] = RunConvergence.table(convergence, variantIDs: result.model.variantIDs)
         for (name, t) in tables { folder.add("\(name).csv", t.data) }
         let workbook = writeWorkbook ? RunWorkbook.build(self, summaries: summaries, variants: variants, drivers: drivers) : nil
-        let plans = chartPlans(summaries, tables: tables)
+        let plans = chartPlans(summaries, tables: tables, convergence: convergence)
         for p in plans { if let s = p.script { folder.add("charts/\(p.name).gp", text: s) } }
         var warnings: [String] = []
         try folder.commit { staging in
@@ -116,13 +123,13 @@ public struct RunReport {
             warnings += stale.map { "注意：\($0.folder) 来自另一个情景或无法确认来源，不是本次结果 / note: \($0.folder) is not from this scenario" }
             let conclusion = RunConclusion(result: self.result, summaries: summaries, scenario: self.loaded.scenario)
             try staging.write("summary.md", text: self.markdown(summaries, charts: drawn.outcomes, stale: stale.map(\.note), drivers: drivers,
-                                                                conclusion: conclusion))
+                                                                convergence: convergence, conclusion: conclusion))
             // pandoc (a process of its own) converts 报告.docx while this thread writes 结果.xlsx.
             let docx = DispatchGroup()
             nonisolated(unsafe) var docxWarning: String?
             if self.writeDocx {
                 let source = self.markdown(summaries, charts: drawn.outcomes, stale: stale.map(\.note), drivers: drivers,
-                                           printWidth: WordReport.printWidth, conclusion: conclusion)
+                                           convergence: convergence, printWidth: WordReport.printWidth, conclusion: conclusion)
                 DispatchQueue.global().async(group: docx) { docxWarning = WordReport.write(markdown: source, in: staging) }
             }
             defer { docx.wait() }
@@ -183,7 +190,7 @@ public struct RunReport {
     /// `conclusion`: the 结论 section's analysis when the caller has it already (summary.md and
     /// 报告.docx share one; it sorts every line's demands), else computed here.
     func markdown(_ s: [VariantSummary], charts: [Charts.Outcome], stale: [String] = [], drivers: [[Drivers.Line]] = [],
-                  printWidth: String? = nil, conclusion: RunConclusion? = nil) -> String {
+                  convergence: Convergence? = nil, printWidth: String? = nil, conclusion: RunConclusion? = nil) -> String {
         func n(_ x: Double) -> String { CSVTable.fixed(x, 2) }
         func pct(_ x: Double) -> String { percentText(x) }
         func label(_ v: VariantSummary) -> String { Markdown.text(v.label) }
@@ -256,6 +263,7 @@ public struct RunReport {
             md += groups.text
             md += "\n"
         }
+        if let c = convergence { md += RunConvergence.markdown(c, result: result, labels: s.map(\.label)) }
         md += Charts.markdown(charts, printWidth: printWidth)
         md += RunDrivers.markdown(drivers, labels: s.map { Markdown.text($0.label) })
         if !findings.isEmpty {
