@@ -206,7 +206,7 @@ public struct RunReport {
             md += "## 注意：旧结果\n\n" + stale.map { "- \($0)\n" }.joined() + "\n"
         }
         if result.precisionMissed, let e = result.precisionTarget, let got = result.precisionReached {
-            md += "> **注意：未达到精度目标。** --precision \(formatNumber(e)) 要求主要概率的标准误低于 \(formatNumber(e))；模拟到试验上限 \(result.trials) 次时标准误仍为 \(String(format: "%.2g", got))。以下结果的精度低于所要求的。\n\n"
+            md += "> **注意：未达到精度目标。** --precision \(formatNumber(e)) 要求\(Markdown.text(result.precisionEstimate.chinese))的标准误低于 \(formatNumber(e))；模拟到试验上限 \(result.trials) 次时标准误仍为 \(String(format: "%.2g", got))。以下结果的精度低于所要求的。\n\n"
         }
         var headline = ""
         for v in s {

@@ -22,6 +22,33 @@ enum LineChoice: ExpressibleByArgument, Equatable {
     static var allValueStrings: [String] { LineID.allCases.map(\.rawValue) + ["total"] }
 }
 
+/// `run --precision-line`: the estimate `--precision` targets: a budget line's P(short), `any`
+/// (some line short) or `total` (total demand above all the money).
+enum PrecisionLineChoice: ExpressibleByArgument, Equatable {
+    case any
+    case total
+    case line(LineID)
+
+    init?(argument: String) {
+        switch argument {
+        case "any": self = .any
+        case "total": self = .total
+        default:
+            guard let l = LineID(rawValue: argument) else { return nil }
+            self = .line(l)
+        }
+    }
+    var estimate: PrecisionEstimate {
+        switch self {
+        case .any: return .anyLine
+        case .total: return .total
+        case .line(let l): return .line(l)
+        }
+    }
+    var defaultValueDescription: String { estimate.id ?? "" }
+    static var allValueStrings: [String] { LineID.allCases.map(\.rawValue) + ["any", "total"] }
+}
+
 extension OutputMetric: ExpressibleByArgument {
     public init?(argument: String) {
         guard let m = OutputMetric.parse(argument) else { return nil }

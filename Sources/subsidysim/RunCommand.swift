@@ -21,6 +21,7 @@ struct RunCommand: ParsableCommand {
               subsidysim run Scenarios/lower-caps.yaml --trials 20000
               subsidysim run --set 'policy.batches[0].cap=45' --variant text
               subsidysim run --precision 0.002 --quiet
+              subsidysim run --precision 0.002 --precision-line cloud
               subsidysim run --trials 20000 --no-docx
             """, """
             Output goes to Output/<scenario id>/ (or --output), written to a temporary folder and \
@@ -32,6 +33,7 @@ struct RunCommand: ParsableCommand {
               subsidysim run Scenarios/lower-caps.yaml --trials 20000
               subsidysim run --set 'policy.batches[0].cap=45' --variant text
               subsidysim run --precision 0.002 --quiet
+              subsidysim run --precision 0.002 --precision-line cloud
               subsidysim run --trials 20000 --no-docx
             """)
         )
@@ -43,10 +45,16 @@ struct RunCommand: ParsableCommand {
 
     static let precisionCap = 2_000_000
 
-    @Option(help: H("按每组 8192 次增加试验，直到“总需求超过资金”概率的标准误小于 E（如 0.002，即 0.2 个百分点）；最多 2000000 次，达不到时会说明。",
-                    "Add blocks of 8192 trials until the standard error of P(total demand > funding) is below E (e.g. 0.002); at most 2,000,000 trials, and the run says so when the target is missed.",
+    @Option(help: H("按每组 8192 次增加试验，直到（一）资金不足与“总需求超过资金”两个概率（或 --precision-line 指定的概率）的标准误小于 E（如 0.002，即 0.2 个百分点）；最多 2000000 次，达不到时会说明。",
+                    "Add blocks of 8192 trials until the standard error of P(（一） short) and P(total demand > funding) (or of the --precision-line estimate) is below E (e.g. 0.002); at most 2,000,000 trials, and the run says so when the target is missed.",
                     value: ("E", "E")))
     var precision: Double?
+
+    @Option(name: .customLong("precision-line"),
+            help: H("--precision 针对哪个估计：预算行 id（如 transformation、cloud）的资金不足概率，any（至少一条预算行不足）或 total（总需求超过总资金）；不写则针对（一）与总需求两个主要概率。须与 --precision 同用。",
+                    "Which estimate --precision targets: a budget line id (e.g. transformation, cloud) for that line's P(short), any (some line short) or total (total demand > funding); default: the headline probabilities (（一） and total). Needs --precision.",
+                    value: ("预算行", "LINE")))
+    var precisionLine: PrecisionLineChoice?
 
     @Flag(help: H("另外写出 trials.csv（每次试验的输入与各预算行需求）。", "Also write trials.csv (every trial's inputs and demands)."))
     var dumpTrials = false
@@ -57,6 +65,10 @@ struct RunCommand: ParsableCommand {
     func validate() throws {
         if let p = precision, !(p > 0 && p < 0.5) {
             throw ValidationError(L("--precision 应在 0 与 0.5 之间（实际 \(formatNumber(p))），如 0.002", "--precision must be between 0 and 0.5 (got \(p))"))
+        }
+        if precisionLine != nil, precision == nil {
+            throw ValidationError(L("--precision-line 须与 --precision 同用，如 --precision 0.002 --precision-line cloud",
+                                    "--precision-line needs --precision, e.g. --precision 0.002 --precision-line cloud"))
         }
     }
 
@@ -77,6 +89,14 @@ struct RunCommand: ParsableCommand {
             // --precision stops at 2,000,000 trials (enough for a standard error of 3.5e-4 at p = 0.5,
             // about a minute on a busy two-core machine); a missed target is then reported.
             options.maxTrials = Swift.max(options.trials, RunCommand.precisionCap)
+            if let p = precisionLine {
+                if case .line(let l) = p, !model.layout.lines.contains(l) {
+                    let valid = model.layout.lines.map(\.rawValue) + ["any", "total"]
+                    throw UsageError(zh: "--precision-line \(l.rawValue)：本情景没有这个预算行；可选：\(valid.joined(separator: "、"))",
+                                     en: "--precision-line \(l.rawValue): this scenario has no such line; valid: \(valid.joined(separator: ", "))")
+                }
+                options.precisionEstimate = p.estimate
+            }
             try checkMemory(model, &options, lang: lang)
             let result = try Simulator.run(model, options: options, design: design) { done, total in bar.update(done, total) }
             bar.finish()
@@ -154,6 +174,10 @@ func terminalSummary(_ r: SimulationResult, out: String, lang: Language, seconds
             t += "\(v.id): P(（一） short) = \(percentText(tr?.overrunProbability ?? 0)); P(some line short) = \(percentText(v.anyLineShort)); "
             t += "mean total demand \(CSVTable.fixed(tot.demandMean, 2)) 万元; if all money were pooled, P(demand > \(CSVTable.fixed(tot.budget, 0))) = \(percentText(tot.overrunProbability)) (95% CI \(percentText(tot.overrunLow))–\(percentText(tot.overrunHigh)))\n"
         }
+    }
+    if let e = r.precisionTarget {
+        t += lang == .zh ? "--precision \(formatNumber(e)) 针对\(r.precisionEstimate.chinese)；最大标准误 \(String(format: "%.2g", r.precisionReached ?? 0))\n"
+                         : "--precision \(formatNumber(e)) targeted \(r.precisionEstimate.english); largest standard error \(String(format: "%.2g", r.precisionReached ?? 0))\n"
     }
     if r.precisionMissed, let e = r.precisionTarget, let got = r.precisionReached {
         t += lang == .zh ? "注意：未达到 --precision \(formatNumber(e))：已到试验上限 \(r.trials) 次，标准误仍为 \(String(format: "%.2g", got))\n"
