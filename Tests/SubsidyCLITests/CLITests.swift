@@ -91,6 +91,41 @@ struct CLITests {
         #expect(en.status == 0 && en.out.contains("column sums to"))
     }
 
+    @Test("run writes convergence.csv, its chart and 收敛与精度, the same bytes for 1 and 2 threads; --precision-line is checked and named")
+    func convergenceAndPrecisionLine() throws {
+        let d = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: d) }
+        let a = try Self.cli(["run", "--trials", "3000", "--threads", "1", "--quiet", "--no-docx", "--no-xlsx", "--output", "a"], in: d)
+        let b = try Self.cli(["run", "--trials", "3000", "--threads", "2", "--quiet", "--no-docx", "--no-xlsx", "--output", "b"], in: d)
+        #expect(a.status == 0 && b.status == 0, "\(a.err)\(b.err)")
+        let ca = try Data(contentsOf: d.appendingPathComponent("a/convergence.csv"))
+        #expect(ca == (try Data(contentsOf: d.appendingPathComponent("b/convergence.csv"))))
+        let rows = try Self.csv(d.appendingPathComponent("a/convergence.csv"))
+        #expect(rows[0] == ["试验次数 trials", "方案 variant", "指标 metric", "估计 estimate", "95%下限 low95", "95%上限 high95"])
+        // The last row of each probability series is summary.csv's value, as printed.
+        let p = try Self.summary(d.appendingPathComponent("a"), "p_overrun")
+        let last = rows.dropFirst().filter { $0[0] == "3000" && $0[1] == "text" && $0[2] == "transformation" }
+        #expect(last.count == 1 && Double(last[0][3]) == p["text/transformation"])
+        let md = try String(contentsOf: d.appendingPathComponent("a/summary.md"), encoding: .utf8)
+        #expect(md.contains("## 收敛与精度") && md.contains("达到精度的试验次数") && md.contains("采用默认标准"))
+        #expect(FileManager.default.fileExists(atPath: d.appendingPathComponent("a/charts/convergence.gp").path))
+
+        let alone = try Self.cli(["run", "--precision-line", "cloud", "--trials", "10"], in: d)
+        #expect(alone.status == 64 && alone.err.contains("--precision-line 须与 --precision 同用"))
+        let aloneEn = try Self.cli(["run", "--precision-line", "cloud", "--trials", "10", "--lang", "en"], in: d)
+        #expect(aloneEn.status == 64 && aloneEn.err.contains("--precision-line needs --precision"))
+        let bad = try Self.cli(["run", "--precision", "0.01", "--precision-line", "clod"], in: d)
+        #expect(bad.status == 64 && bad.err.contains("cloud") && bad.err.contains("any") && bad.err.contains("total"))
+        let badEn = try Self.cli(["run", "--precision", "0.01", "--precision-line", "clod", "--lang", "en"], in: d)
+        #expect(badEn.status == 64 && badEn.err.contains("invalid") && badEn.err.contains("professional_services"))
+
+        let ok = try Self.cli(["run", "--precision", "0.004", "--precision-line", "cloud", "--trials", "1000", "--no-docx", "--no-xlsx", "--output", "c"], in: d)
+        #expect(ok.status == 0, "\(ok.err)")
+        #expect(ok.out.contains("--precision 0.004 针对（四）"))
+        let mc = try String(contentsOf: d.appendingPathComponent("c/summary.md"), encoding: .utf8)
+        #expect(mc.contains("（--precision-line cloud）") && mc.contains("概率的标准误不超过 --precision 0.004"))
+    }
+
     static let trap = """
     base: pingluo-draft.yaml
     id: trap
