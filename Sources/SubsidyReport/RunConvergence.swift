@@ -87,14 +87,14 @@ public enum RunConvergence {
         let top = 1 - (Double(titleLines) * Double(Charts.titleSize) * 4 / 3 * 1.45 + 70) / Double(Charts.height)
         var body = "set multiplot title \(Charts.titleText(heading)) font \",\(Charts.titleSize)\" noenhanced\n"
         body += "set logscale x 10\nset format x \"%.0f\"\nset xrange [\(Charts.num(Double(c.checkpoints.first ?? 1)) ?? "1"):\(Charts.num(Double(c.checkpoints.last ?? 10)) ?? "10")]\n"
-        body += "set lmargin at screen 0.11\nset rmargin at screen 0.62\nset mxtics 10\n"
+        body += "set lmargin at screen 0.11\nset rmargin at screen 0.60\nset mxtics 10\n"
         let split = 0.14 + (top - 0.14) * 0.42
         func rows(_ i: Int) -> String { "every ::\(i * k)::\(i * k + k - 1)" }
         func band(_ i: Int, _ color: String, _ scale: String) -> String {
             "'../convergence.csv' skip 1 \(rows(i)) using 1:($5\(scale)):($6\(scale)) with filledcurves fs transparent solid 0.18 noborder lc rgb \"\(color)\" notitle"
         }
         // Top panel: probabilities in %.
-        let pKey = Charts.legend(probs.map(\.element.name), at: "at screen 0.635, screen \(Charts.num(top) ?? "0.85") left top vertical Left reverse maxrows 12 spacing 0.9 samplen 2.5 font \",\(Charts.smallSize)\"", lines: 1)
+        let pKey = Charts.legend(probs.map(\.element.name), at: "rmargin vertical Left reverse maxrows 12 spacing 0.9 samplen 2.5 font \",\(Charts.smallSize)\"", lines: 1)
         body += "set tmargin at screen \(Charts.num(top) ?? "0.85")\nset bmargin at screen \(Charts.num(split + 0.035) ?? "0.5")\n"
         body += "set ylabel '资金不足的概率'\nset format y \"%g%%\"\nset yrange [-3:103]\nset ytics 0, 20, 100\nset format x ''\nunset xlabel\n" + pKey.set
         let pPlots = probs.enumerated().flatMap { j, e -> [String] in
@@ -105,7 +105,7 @@ public enum RunConvergence {
         if !pPlots.isEmpty { body += "plot " + pPlots.joined(separator: ", \\\n     ") + "\n" }
         // Bottom panel: mean total demand in 万元.
         let mKey = Charts.legend(means.map { Charts.name(vs[$0.element.variant]) + " 总需求均值" },
-                                 at: "at screen 0.635, screen \(Charts.num(split - 0.035) ?? "0.45") left top vertical Left reverse maxrows 12 spacing 0.9 samplen 2.5 font \",\(Charts.smallSize)\"", lines: 1)
+                                 at: "rmargin vertical Left reverse maxrows 12 spacing 0.9 samplen 2.5 font \",\(Charts.smallSize)\"", lines: 1)
         body += "set tmargin at screen \(Charts.num(split - 0.035) ?? "0.45")\nset bmargin at screen 0.14\n"
         body += "set ylabel '总需求均值（万元）'\nset format y \"%g\"\nset yrange [*:*]\nset ytics autofreq\nset format x \"%.0f\"\nset xlabel '试验次数（对数刻度）'\n" + mKey.set
         let mPlots = means.enumerated().flatMap { j, e -> [String] in
