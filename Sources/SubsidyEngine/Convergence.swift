@@ -22,8 +22,10 @@ public struct Convergence: Sendable {
         public var target: Double
         /// The first checkpoint from which the half-width stays at or below `target` up to the end; nil: never.
         public var reachedAt: Int?
-        /// The first checkpoint at or after `reachedAt` whose estimate lies outside the final band; nil: none.
-        public var leftFinalBandAt: Int?
+        /// From `reachedAt` on, the largest distance between a checkpoint's estimate and the final
+        /// one (a fraction, or 万元); nil when the target was never reached. Within `target`: the
+        /// estimate had settled to the stated precision by `reachedAt`.
+        public var driftAfterReached: Double?
 
         public var halfWidth: [Double] { zip(low, high).map { ($1 - $0) / 2 } }
     }
@@ -130,10 +132,8 @@ extension SimulationResult {
             while k > 0 && h[k - 1] <= target + 1e-15 { k -= 1 }
             if k < h.count {
                 series[i].reachedAt = cps[k]
-                let lo = series[i].low.last!, hi = series[i].high.last!
-                if let j = (k..<h.count).first(where: { series[i].estimate[$0] < lo || series[i].estimate[$0] > hi }) {
-                    series[i].leftFinalBandAt = cps[j]
-                }
+                let e = series[i].estimate, final = e[e.count - 1]
+                series[i].driftAfterReached = e[k...].reduce(0) { Swift.max($0, abs($1 - final)) }
             }
         }
         return Convergence(checkpoints: cps, series: series, probabilityTarget: probTarget, fromPrecision: precisionTarget != nil,

@@ -39,7 +39,7 @@ public enum RunConvergence {
             md += "精度标准（未指定 --precision，采用默认标准）：概率的 95% 区间半宽不超过 \(width(c.probabilityTarget, .probability))；"
         }
         md += "总需求均值的 95% 区间半宽不超过均值的 \(CSVTable.fixed(c.relativeMeanTarget * 100, 0))%。"
-        md += "“达到精度”指从该检查点起直到最后，区间半宽始终不超过标准；“此后保持在最终区间内”指此后每个检查点的估计都落在最终的 95% 区间内。\n\n"
+        md += "“达到精度”指从该检查点起直到最后，区间半宽始终不超过标准；“此后与最终估计的最大差距”指从达到精度的检查点起，各检查点的估计与最终估计相差最多多少；不超过精度标准即说明估计此后已稳定在所述精度内。\n\n"
         if let e = r.precisionTarget {
             md += "本次 --precision \(formatNumber(e)) 针对的是\(Markdown.text(r.precisionEstimate.chinese))"
             if let id = r.precisionEstimate.id { md += "（--precision-line \(Markdown.text(id))）" }
@@ -49,16 +49,15 @@ public enum RunConvergence {
             let rows = c.series.filter { $0.variant == v }
             guard !rows.isEmpty else { continue }
             if r.model.variantCount > 1 { md += "**\(Markdown.text(labels[v]))**\n\n" }
-            var t = MarkdownTable(["估计", "最终估计（95%区间）", "最终半宽", "达到精度的试验次数", "此后保持在最终区间内"],
+            var t = MarkdownTable(["估计", "最终估计（95%区间）", "最终半宽", "达到精度的试验次数", "此后与最终估计的最大差距"],
                                   rightAligned: [false, true, true, true, false])
             for s in rows {
                 guard let last = s.estimate.indices.last else { continue }
                 let reached = s.reachedAt.map { String($0) } ?? "未达到"
                 let stayed: String
-                if s.reachedAt == nil { stayed = "—" } else if let n = s.leftFinalBandAt,
-                    let k = c.checkpoints.firstIndex(of: n) {
-                    stayed = "否（\(n) 次时为 \(value(s.estimate[k], s.kind))）"
-                } else { stayed = "是" }
+                if let d = s.driftAfterReached {
+                    stayed = width(d, s.kind) + (d <= s.target + 1e-12 ? "（在标准内）" : "（超过标准）")
+                } else { stayed = "—" }
                 t.add([Markdown.text(s.name), "\(value(s.estimate[last], s.kind))（\(value(s.low[last], s.kind))–\(value(s.high[last], s.kind))）",
                        width(s.halfWidth[last], s.kind), reached, stayed])
             }
