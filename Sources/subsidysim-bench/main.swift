@@ -103,8 +103,9 @@ if !quick && !args.contains("--trials") {
         let t0 = Date()
         let s = try WhatIf.sweep(loaded, axes: axes, lines: [.transformation], trials: 20_000, seed: model.seed, threads: cores, design: design)
         let wall = Date().timeIntervalSince(t0)
-        line(String(format: "sweep 21×21 cap×rate, 20k trials per point: %d point-variants, %.3f s, %.0f point-trials/s, peak RSS %.1f MiB",
-                    s.points.count, wall, Double(s.points.count * 20_000) / wall, peakRSSMiB()))
+        let pv = s.points.count * s.variantIDs.count
+        line(String(format: "sweep 21×21 cap×rate, 20k trials per point: %d points × %d variants, %.3f s, %.0f point-variant-trials/s, peak RSS %.1f MiB",
+                    s.points.count, s.variantIDs.count, wall, Double(pv * 20_000) / wall, peakRSSMiB()))
         target("sweep 21×21 @20k, all cores", wall, "s", "≤", 5)
         let t1 = Date()
         let r = try Sensitivity.analyse(loaded, variant: 0, metric: .totalDemand, seed: model.seed, threads: cores, sobolN: 16384)
