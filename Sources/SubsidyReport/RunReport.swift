@@ -117,25 +117,27 @@ public struct RunReport {
         for p in plans { if let s = p.script { folder.add("charts/\(p.name).gp", text: s) } }
         var warnings: [String] = []
         try folder.commit { staging in
-            let drawn = Charts.render(folder: staging.url.appendingPathComponent("charts"), plans: plans)
+            // gnuplot draws the charts (processes of their own) while this thread works out the
+            // 结论 and writes 结果.xlsx, which need no chart; the Markdown waits for the charts.
+            let charting = DispatchGroup()
+            nonisolated(unsafe) var drawn: (outcomes: [Charts.Outcome], warnings: [String]) = ([], [])
+            DispatchQueue.global().async(group: charting) {
+                drawn = Charts.render(folder: staging.url.appendingPathComponent("charts"), plans: plans)
+            }
+            defer { charting.wait() }
+            let conclusion = RunConclusion(result: self.result, summaries: summaries, scenario: self.loaded.scenario)
+            if let workbook { try self.saveWorkbook(workbook, in: staging) }
+            charting.wait()
             warnings = drawn.warnings
             let stale = self.staleNotes(staging)
             warnings += stale.map { "注意：\($0.folder) 来自另一个情景或无法确认来源，不是本次结果 / note: \($0.folder) is not from this scenario" }
-            let conclusion = RunConclusion(result: self.result, summaries: summaries, scenario: self.loaded.scenario)
             try staging.write("summary.md", text: self.markdown(summaries, charts: drawn.outcomes, stale: stale.map(\.note), drivers: drivers,
                                                                 convergence: convergence, conclusion: conclusion))
-            // pandoc (a process of its own) converts 报告.docx while this thread writes 结果.xlsx.
-            let docx = DispatchGroup()
-            nonisolated(unsafe) var docxWarning: String?
             if self.writeDocx {
                 let source = self.markdown(summaries, charts: drawn.outcomes, stale: stale.map(\.note), drivers: drivers,
                                            convergence: convergence, printWidth: WordReport.printWidth, conclusion: conclusion)
-                DispatchQueue.global().async(group: docx) { docxWarning = WordReport.write(markdown: source, in: staging) }
+                if let w = WordReport.write(markdown: source, in: staging) { warnings.append(w) }
             }
-            defer { docx.wait() }
-            if let workbook { try self.saveWorkbook(workbook, in: staging) }
-            docx.wait()
-            if let w = docxWarning { warnings.append(w) }
             try Manifest.write(self.manifestFields(), self.invocation, loaded: self.loaded, trials: self.result.trials, in: staging)
         }
         return warnings
