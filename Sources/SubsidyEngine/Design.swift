@@ -8,6 +8,12 @@ public struct TrialDesign: Sendable {
     /// Target rank correlations between input columns (k × k, unit diagonal), or nil.
     public var correlation: [[Double]]?
     public var seed: UInt64
+    /// Two-level Monte Carlo (`TwoLevel`): the uniforms of each world (row w, one per input),
+    /// and how many trials — populations of firms — each world gets. Trial t is in world
+    /// t / `trialsPerWorld` and takes that world's row; its firms still come from trial t's own
+    /// streams, so the worlds' populations differ and every variant sees the same ones.
+    public var worlds: [[Double]]?
+    public var trialsPerWorld = 1
 
     public init(method: SamplingMethod, correlation: [[Double]]? = nil, seed: UInt64) {
         self.method = method
@@ -17,7 +23,7 @@ public struct TrialDesign: Sendable {
 
     /// True when a trial's uniforms depend on that trial alone (independent draws, no induced
     /// correlation): the trial loop's workers then draw them with `row`, in parallel.
-    public var isPerTrial: Bool { method == .random && correlation == nil }
+    public var isPerTrial: Bool { method == .random && correlation == nil && worlds == nil }
 
     /// Column `j` of trial `t` in an independent design: the first uniform of stream (trialInput, t, j).
     @inline(__always)
@@ -36,6 +42,10 @@ public struct TrialDesign: Sendable {
 
     public func block(index: Int, start: Int, count: Int, model: CompiledModel) throws -> [[Double]] {
         let k = model.inputs.count
+        if let worlds {
+            let v = Swift.max(1, trialsPerWorld)
+            return (0..<k).map { j in (0..<count).map { t in worlds[Swift.min((start + t) / v, worlds.count - 1)][j] } }
+        }
         var cols: [[Double]]
         switch method {
         case .random:

@@ -16,6 +16,8 @@ public struct RunReport {
     public var writeDocx = true
     /// Write 结果.xlsx (the Excel workbook); `--no-xlsx` turns it off.
     public var writeWorkbook = true
+    /// A two-level run's analysis (`run --two-level`): two_level.csv, its chart and section.
+    public var twoLevel: TwoLevel?
 
     public init(loaded: LoadedScenario, result: SimulationResult, findings: [Finding], commandLine: [String], startTime: Date,
                 dumpTrials: Bool, programVersion: String, sampling: SamplingMethod) {
@@ -29,11 +31,12 @@ public struct RunReport {
         self.sampling = sampling
     }
 
-    static let chartNames = ["total_demand", "exceedance", "lines", "unspent", "variant_difference", "convergence"]
+    static let chartNames = ["total_demand", "exceedance", "lines", "unspent", "variant_difference", "convergence", "two_level"]
     static let captions = ["total_demand": "总需求分布（竖线为总资金）", "exceedance": "总需求超过某金额的概率",
                            "lines": "各预算行需求占预算的比例（P5–P50–P95）", "unspent": "各资金来源的结余",
                            "variant_difference": "两种费率下总需求之差（同一批企业）",
-                           "convergence": "模拟估计随试验次数的收敛（95%区间）"]
+                           "convergence": "模拟估计随试验次数的收敛（95%区间）",
+                           "two_level": "各预算行资金不足概率在假设组合间的分布（两层模拟，P10–P90）"]
 
     /// The charts of a run, each with its script or the reason it cannot be drawn.
     func chartPlans(_ summaries: [VariantSummary], tables: [String: CSVTable], convergence: Convergence? = nil) -> [Charts.Plan] {
@@ -69,6 +72,10 @@ public struct RunReport {
             plans.append(plan("variant_difference", Charts.variantDifference(a: vs[0], b: vs[1], mean: mean, title: title),
                               Charts.valuesProblem(d, what: "两方案总需求之差")
                                 ?? Charts.dataProblem(tables["variant_difference"]!, columns: [3])))
+        }
+        if let t2 = twoLevel, let t = tables["two_level"] {
+            plans.append(plan("two_level", RunTwoLevel.chart(t2, variants: vs, lineNames: L.lines.map { (clause: $0.clause, name: $0.chineseName) }, title: title),
+                              Charts.dataProblem(t, columns: [3])))
         }
         if let c = convergence, let t = tables["convergence"] {
             plans.append(plan("convergence", RunConvergence.chart(c, variants: vs, title: title),
@@ -109,8 +116,10 @@ public struct RunReport {
         let drivers = Drivers.analyse(result)
         if !result.inputValues.isEmpty { folder.add("drivers.csv", RunDrivers.table(drivers, result: result).data) }
         if result.model.variantCount > 1 { tables["variant_difference"] = RunTables.variantDifferenceHistogram(result) }
-        let convergence = result.convergence()
-        tables["convergence"] = RunConvergence.table(convergence, variantIDs: result.model.variantIDs)
+        // Trials of one world are not independent: a two-level run has no convergence section.
+        let convergence = twoLevel == nil ? result.convergence() : nil
+        if let convergence { tables["convergence"] = RunConvergence.table(convergence, variantIDs: result.model.variantIDs) }
+        if let t = twoLevel { tables["two_level"] = RunTwoLevel.table(t, variantIDs: result.model.variantIDs) }
         for (name, t) in tables { folder.add("\(name).csv", t.data) }
         let workbook = writeWorkbook ? RunWorkbook.build(self, summaries: summaries, variants: variants, drivers: drivers) : nil
         let plans = chartPlans(summaries, tables: tables, convergence: convergence)
@@ -163,7 +172,8 @@ public struct RunReport {
     public var reproduceCommand: String {
         var parts = ["subsidysim", "run"]
         if loaded.file != LoadedScenario.builtinName { parts.append(shellQuote(loaded.file)) }
-        parts += ["--seed", String(result.model.seed), "--trials", String(result.trials)]
+        parts += ["--seed", String(result.model.seed)]
+        parts += twoLevel.map { ["--two-level", "\($0.worlds)x\($0.perWorld)"] } ?? ["--trials", String(result.trials)]
         for o in loaded.overrides { parts += ["--set", shellQuote(o.text)] }
         for v in result.model.variantIDs where loaded.scenario.variantSpecs.count != result.model.variantCount {
             parts += ["--variant", v]
@@ -265,6 +275,7 @@ public struct RunReport {
             md += groups.text
             md += "\n"
         }
+        if let t = twoLevel { md += RunTwoLevel.markdown(t, labels: s.map(\.label)) }
         if let c = convergence { md += RunConvergence.markdown(c, result: result, labels: s.map(\.label)) }
         md += Charts.markdown(charts, printWidth: printWidth)
         md += RunDrivers.markdown(drivers, labels: s.map { Markdown.text($0.label) })

@@ -23,6 +23,7 @@ struct RunCommand: ParsableCommand {
               subsidysim run --precision 0.002 --quiet
               subsidysim run --precision 0.002 --precision-line cloud
               subsidysim run --trials 20000 --no-docx
+              subsidysim run --two-level 200x500
             """, """
             Output goes to Output/<scenario id>/ (or --output), written to a temporary folder and \
             renamed into place. Same scenario, seed and trials give byte-identical CSVs for any --threads. \
@@ -35,6 +36,7 @@ struct RunCommand: ParsableCommand {
               subsidysim run --precision 0.002 --quiet
               subsidysim run --precision 0.002 --precision-line cloud
               subsidysim run --trials 20000 --no-docx
+              subsidysim run --two-level 200x500
             """)
         )
     }
@@ -62,9 +64,33 @@ struct RunCommand: ParsableCommand {
     @Flag(help: H("终端上不显示进度条和摘要。", "No progress bar or summary on the terminal."))
     var quiet = false
 
+    @Option(name: .customLong("two-level"),
+            help: H("两层模拟：U 组假设（试点规模、通过率、价格水平、上云比例等试验层输入）× 每组 V 批企业，如 200×500（也可写 200x500）；报告各预算行资金不足概率在假设组合间的分布（P10/P50/P90、超过 5% 的组合占比）。共 U·V 次试验，不能与 --trials、--precision 同用。",
+                    "Two-level Monte Carlo: U worlds (trial-level inputs: pilot size, pass rates, price level, uptake …) × V populations of firms each, e.g. 200x500; reports each line's P(short | world) across worlds (P10/P50/P90, share of worlds above 5%). U·V trials; not with --trials or --precision.",
+                    value: ("U×V", "UxV")))
+    var twoLevel: String?
+
+    static let twoLevelLimits = (minWorlds: 20, minPerWorld: 10)
+
     func validate() throws {
         if let p = precision, !(p > 0 && p < 0.5) {
             throw ValidationError(L("--precision 应在 0 与 0.5 之间（实际 \(formatNumber(p))），如 0.002", "--precision must be between 0 and 0.5 (got \(p))"))
+        }
+        if let t = twoLevel {
+            let lim = RunCommand.twoLevelLimits
+            guard let (u, v) = TwoLevel.parse(t), u >= lim.minWorlds, v >= lim.minPerWorld else {
+                throw ValidationError(L("--two-level 应写成 U×V（U 组假设 × 每组 V 批企业，U ≥ \(lim.minWorlds)，V ≥ \(lim.minPerWorld)），如 200×500 或 200x500（实际 “\(t)”）",
+                                        "--two-level must be U×V (U worlds × V populations each, U ≥ \(lim.minWorlds), V ≥ \(lim.minPerWorld)), e.g. 200x500 (got “\(t)”)"))
+            }
+            if u * v > RunCommand.precisionCap {
+                throw ValidationError(L("--two-level \(t)：共 \(u * v) 次试验，超过上限 \(RunCommand.precisionCap)", "--two-level \(t): \(u * v) trials, more than the cap of \(RunCommand.precisionCap)"))
+            }
+            if precision != nil {
+                throw ValidationError(L("--two-level 不能与 --precision 同用：两层模拟的试验次数是 U·V", "--two-level cannot be combined with --precision: a two-level run has U·V trials"))
+            }
+            if simulation.trials != nil {
+                throw ValidationError(L("--two-level 不能与 --trials 同用：试验次数是 U·V（如 200×500 即 100000 次）", "--two-level cannot be combined with --trials: the trial count is U·V"))
+            }
         }
         if precisionLine != nil, precision == nil {
             throw ValidationError(L("--precision-line 须与 --precision 同用，如 --precision 0.002 --precision-line cloud",
@@ -79,9 +105,13 @@ struct RunCommand: ParsableCommand {
             let loaded = try scenario.load()
             let sc = loaded.scenario
             let seed = simulation.seed(for: sc)
-            let trials = simulation.trials ?? sc.simulation.trials
+            let levels = twoLevel.flatMap(TwoLevel.parse)
+            let trials = levels.map { $0.worlds * $0.perWorld } ?? simulation.trials ?? sc.simulation.trials
             let model = CompiledModel(loaded, seed: seed)
-            let (design, repaired) = try designFor(model, sc, seed: seed)
+            var (design, repaired) = try designFor(model, sc, seed: seed)
+            if let levels {
+                design = try TwoLevel.design(base: design, worlds: levels.worlds, perWorld: levels.perWorld, model: model)
+            }
             if let r = repaired, !quiet { printError(repairMessage(r, model, lang)) }
             let bar = ProgressBar(label: lang == .zh ? "模拟" : "simulating", quiet: quiet)
             var options = RunOptions(trials: trials, threads: simulation.threadCount, precision: precision,
@@ -103,6 +133,7 @@ struct RunCommand: ParsableCommand {
             let findings = Audit.findings(loaded, expectations: Audit.expectations(from: result, loaded: loaded))
             var report = RunReport(loaded: loaded, result: result, findings: findings, commandLine: CommandLine.arguments,
                                    startTime: start, dumpTrials: dumpTrials, programVersion: SubsidySim.version, sampling: design.method)
+            if let levels { report.twoLevel = TwoLevel.analyse(result, worlds: levels.worlds, perWorld: levels.perWorld) }
             report.writeDocx = !documents.noDocx
             report.writeWorkbook = !documents.noXlsx
             let out = simulation.output ?? "Output/\(sc.id)"

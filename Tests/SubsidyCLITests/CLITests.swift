@@ -288,6 +288,50 @@ struct CLITests {
         #expect(sa == sb)
     }
 
+    @Test("run --two-level U×V: two_level.csv, its chart and section on the draft and on a what-if with correlations; the same bytes for 1 and 2 threads; checked options")
+    func twoLevel() throws {
+        let d = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: d) }
+        try """
+        base: pingluo-draft.yaml
+        id: corr
+        population:
+          correlations:
+            - {a: firms_b1, b: firms_b2, rho: 0.6}
+            - {a: completion_b1, b: pass_b1, rho: -0.4}
+        """.write(to: d.appendingPathComponent("c.yaml"), atomically: true, encoding: .utf8)
+        let a = try Self.cli(["run", "--two-level", "40x50", "--threads", "1", "--quiet", "--no-docx", "--no-xlsx", "--output", "a"], in: d)
+        let b = try Self.cli(["run", "--two-level", "40×50", "--threads", "2", "--quiet", "--no-docx", "--no-xlsx", "--output", "b"], in: d)
+        #expect(a.status == 0 && b.status == 0, "\(a.err)\(b.err)")
+        let ta = try Data(contentsOf: d.appendingPathComponent("a/two_level.csv"))
+        #expect(ta == (try Data(contentsOf: d.appendingPathComponent("b/two_level.csv"))))
+        let rows = try Self.csv(d.appendingPathComponent("a/two_level.csv"))
+        #expect(rows[0].count == 13 && rows.count == 1 + 2 * 9)
+        // The pooled column is summary.csv's probability (the same trials).
+        let p = try Self.summary(d.appendingPathComponent("a"), "p_overrun")
+        let tr = try #require(rows.first { $0[0] == "text" && $0[1] == "transformation" })
+        #expect(abs((Double(tr[3]) ?? -1) - (p["text/transformation"] ?? -2)) < 1e-6)
+        #expect(tr[10] == "40" && tr[11] == "50")
+        let md = try String(contentsOf: d.appendingPathComponent("a/summary.md"), encoding: .utf8)
+        #expect(md.contains("## 假设的不确定性（两层模拟）") && md.contains("在 80% 的假设组合下，该概率介于"))
+        #expect(!md.contains("## 收敛与精度") && !FileManager.default.fileExists(atPath: d.appendingPathComponent("a/convergence.csv").path))
+        #expect(FileManager.default.fileExists(atPath: d.appendingPathComponent("a/charts/two_level.gp").path))
+        let manifest = try String(contentsOf: d.appendingPathComponent("a/manifest.json"), encoding: .utf8)
+        #expect(manifest.contains("--two-level 40x50"))
+        // A what-if with correlated inputs: the worlds carry the correlations.
+        let c = try Self.cli(["run", "c.yaml", "--two-level", "40x50", "--quiet", "--no-docx", "--no-xlsx", "--output", "c"], in: d)
+        #expect(c.status == 0, "\(c.err)")
+        #expect(FileManager.default.fileExists(atPath: d.appendingPathComponent("c/two_level.csv").path))
+        // Checked before anything runs.
+        for (args, zh) in [(["--two-level", "200"], "应写成 U×V"), (["--two-level", "5x50"], "U ≥ 20"), (["--two-level", "40x50", "--trials", "100"], "不能与 --trials 同用"),
+                           (["--two-level", "40x50", "--precision", "0.01"], "不能与 --precision 同用"), (["--two-level", "5000x5000"], "超过上限")] {
+            let r = try Self.cli(["run"] + args + ["--quiet"], in: d)
+            #expect(r.status == 64 && r.err.contains(zh), "\(args): \(r.err)")
+        }
+        let en = try Self.cli(["run", "--two-level", "abc", "--lang", "en"], in: d)
+        #expect(en.status == 64 && en.err.contains("--two-level must be U×V"))
+    }
+
     @Test("check and run reject the same bad correlation id, located, with exit 65")
     func checkRunAgree() throws {
         let d = try Self.scratch()
