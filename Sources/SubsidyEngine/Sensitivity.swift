@@ -92,6 +92,8 @@ public struct SensitivityResult: Sendable {
     /// True when the scenario correlates trial-level inputs: the Monte Carlo part (deciles,
     /// Spearman) uses them; one-at-a-time and Sobol treat the inputs as independent.
     public var correlated: Bool
+    /// Shapley effects of the same inputs (they respect the scenario's correlations), or nil when not computed.
+    public var shapley: Shapley.Result?
     public var oatTrials: Int
     public var mcTrials: Int
     public var seconds: Double
@@ -105,7 +107,7 @@ public struct SensitivityResult: Sendable {
 public enum Sensitivity {
     public static func analyse(_ loaded: LoadedScenario, variant: Int, metric: OutputMetric, seed: UInt64, threads: Int,
                                oatTrials: Int = 2000, mcTrials: Int = 20_000, sobolN: Int = 4096, bootstrap: Int = 500,
-                               design mcDesign: TrialDesign? = nil) throws -> SensitivityResult {
+                               design mcDesign: TrialDesign? = nil, shapleyPermutations: Int? = nil) throws -> SensitivityResult {
         let t0 = Date()
         let v = loaded.variants[variant]
         let model = CompiledModel(variants: [v], seed: seed)
@@ -185,10 +187,24 @@ public enum Sensitivity {
         let fA = Array(f[0..<sobolN]), fB = Array(f[sobolN..<(2 * sobolN)])
         let fAB = (0..<k).map { i in Array(f[((2 + i) * sobolN)..<((3 + i) * sobolN)]) }
         let sobol = Sobol.indices(fA: fA, fB: fB, fAB: fAB, bootstrap: bootstrap, seed: seed)
-        return SensitivityResult(metric: metric, variant: v.id, variantLabel: v.label, inputs: uncertain, baseline: baseline,
+        // Shapley effects with the scenario's rank correlations (a Gaussian copula over the uncertain inputs).
+        var shapley: Shapley.Result?
+        // As many permutations as Sobol's N: (k − 1)·3·N evaluations, about as many as Sobol's (k + 2)·N.
+        let permutations = shapleyPermutations ?? sobolN
+        if permutations > 0 {
+            let rank = usable?.correlation.map { m in cols.map { i in cols.map { m[i][$0] } } }
+            let plan = try Shapley.plan(k: k, correlation: rank.map(Shapley.normalCorrelation(fromRank:)), permutations: permutations,
+                                        inner: 3, varianceRows: Swift.max(2000, sobolN), seed: seed &+ 0x5348_4150)
+            let y = Simulator.evaluate(model, rows: expand(plan.rows), trialIndex: plan.streams, fields: [field], threads: threads)[0][0]
+            shapley = Shapley.analyse(plan, outputs: y, bootstrap: bootstrap, seed: seed &+ 0x5348_4151)
+        }
+        var result = SensitivityResult(metric: metric, variant: v.id, variantLabel: v.label, inputs: uncertain, baseline: baseline,
                                  tornado: tornado.sorted { $0.swing > $1.swing }, spiderPercentiles: ps, spider: spider, deciles: deciles,
                                  spearman: spearman, sobol: sobol, sobolN: sobolN, outputSD: ym.sd, outputMean: ym.mean, decileNoise: decileNoise,
                                  correlated: usable?.correlation != nil, oatTrials: oatTrials, mcTrials: mc.trials,
-                                 seconds: Date().timeIntervalSince(t0))
+                                 seconds: 0)
+        result.shapley = shapley
+        result.seconds = Date().timeIntervalSince(t0)
+        return result
     }
 }

@@ -30,6 +30,7 @@ public enum SensitivityReport {
                                                                   destination: staging.destination.appendingPathComponent(subs[k]), kept: [])
                 let drawn = Charts.render(folder: sub.url.appendingPathComponent("charts"), plans: plans[k])
                 warnings += drawn.warnings.map { single ? $0 : "\(r.variant)：\($0)" }
+                warnings += indexWarnings(r).map { single ? $0 : "\(r.variant)：\($0)" }
                 outcomes.append(drawn.outcomes)
                 try sub.write("summary.md", text: markdown(r, loaded: loaded, charts: drawn.outcomes))
                 if !single { try Manifest.write(fields(r), invocation, loaded: loaded, trials: r.mcTrials, in: sub) }
@@ -93,6 +94,16 @@ public enum SensitivityReport {
             sb.add([.integer(i), .text(r.inputs[j].label), .fraction(s.s1), .fraction(s.s1Low), .fraction(s.s1High), .fraction(s.st), .fraction(s.stLow), .fraction(s.stHigh)])
         }
         folder.add(prefix + "sobol.csv", sb.data)
+        if let sh = r.shapley {
+            // Shapley shares (they sum to 1 and respect correlations) beside the Sobol indices, by share.
+            var t = CSVTable(header: ["序号 index", "名称 label", "输入 id", "Shapley效应 effect", "Shapley占比 share", "占比下限 share_low", "占比上限 share_high", "S1", "ST"])
+            let order = r.inputs.indices.sorted { (sh.shares[$0], $1) > (sh.shares[$1], $0) }
+            for (i, j) in order.enumerated() {
+                t.add([.integer(i), .text(r.inputs[j].label), .text(r.inputs[j].id), .number(sh.effects[j], decimals: 6), .fraction(sh.shares[j]),
+                       .fraction(sh.shareLow[j]), .fraction(sh.shareHigh[j]), .fraction(r.sobol[j].s1), .fraction(r.sobol[j].st)])
+            }
+            folder.add(prefix + "shapley.csv", t.data)
+        }
         let title = Charts.heading(loaded)
         let v = variantName(r, loaded)
         let baseProblem: String? = r.baseline.isFinite ? nil : "基准输出（各输入取中位数）不是有限数，无法绘制"
@@ -251,7 +262,53 @@ public enum SensitivityReport {
             md += "| \(t.input.label) | \(CSVTable.fixed(t.lowValue, 3)) → \(CSVTable.fixed(t.highValue, 3)) | \(o.plain(t.outputLow)) / \(o.plain(t.outputHigh)) | \(o.plain(t.swing)) | \(o.plain((d.max() ?? 0) - (d.min() ?? 0))) | \(CSVTable.fixed(r.spearman[j], 3)) | \(CSVTable.fixed(s.s1, 3))（\(CSVTable.fixed(s.s1Low, 3)) 至 \(CSVTable.fixed(s.s1High, 3))） | \(CSVTable.fixed(s.st, 3))（\(CSVTable.fixed(s.stLow, 3)) 至 \(CSVTable.fixed(s.stHigh, 3))） |\n"
         }
         md += "\n"
+        md += shapleyMarkdown(r)
         md += Charts.markdown(charts)
+        return md
+    }
+
+    /// For the terminal: a constant output, and indices the sample cannot tell from zero.
+    static func indexWarnings(_ r: SensitivityResult) -> [String] {
+        var w: [String] = []
+        if r.outputSD == 0 || r.shapley?.constant == true {
+            w.append("注意：输出在所有抽样中都相同，敏感性指数都为 0 / note: the output is constant; every index is 0")
+            return w
+        }
+        let unclear = r.inputs.indices.filter { j in
+            (r.sobol[j].st > 0.01 && r.sobol[j].stLow <= 0) || (r.shapley.map { $0.shareHigh[j] > 0.01 && $0.shareLow[j] <= 0 } ?? false)
+        }.map { r.inputs[$0].label }
+        if !unclear.isEmpty {
+            w.append("注意：\(unclear.joined(separator: "、")) 的 Sobol 或 Shapley 区间包含 0，N = \(r.sobolN) 不足以把它们与 0 区分（可增大 --sobol-n） / note: N is too small to tell these indices from zero")
+        }
+        return w
+    }
+
+    /// The Shapley section: shares with intervals beside Sobol's, what they mean when inputs move
+    /// together, and warnings when the sample cannot tell an index from zero.
+    static func shapleyMarkdown(_ r: SensitivityResult) -> String {
+        guard let sh = r.shapley else { return "" }
+        var md = "## Shapley 效应（考虑输入间的相关性）\n\n"
+        if sh.constant { return md + "输出在所有抽样中都相同，无法分解方差（Shapley 效应与 Sobol 指数都为 0）。\n\n" }
+        md += "Shapley 效应把输出的方差完整地分给各个输入（各输入占比之和为 100%）：两个一起变动的输入分享它们共同解释的部分，"
+        md += "因此在输入相关时仍有意义；Sobol 指数则假定输入相互独立。"
+        md += r.correlated ? "本情景设定了输入间的相关性，按高斯 copula（秩相关换算为正态得分相关 2·sin(πρ/6)）条件抽样计算。"
+                           : "本情景的输入相互独立，此时 Shapley 占比应落在一阶指数 S1 与总效应 ST 之间。"
+        md += "估计方法：Song、Nelson 与 Staum（2016）的随机排列法，\(sh.permutations) 个排列，每步 3 次内层抽样；区间为对排列自助抽样的 95% 区间；企业层面的随机差异不计入任何输入。\n\n"
+        var t = MarkdownTable(["输入", "Shapley 占比（95%区间）", "S1", "ST"], rightAligned: [false, true, true, true])
+        let order = r.inputs.indices.sorted { (sh.shares[$0], $1) > (sh.shares[$1], $0) }
+        for j in order {
+            t.add([Markdown.text(r.inputs[j].label), "\(percentText(sh.shares[j]))（\(percentText(sh.shareLow[j]))–\(percentText(sh.shareHigh[j]))）",
+                   CSVTable.fixed(r.sobol[j].s1, 3), CSVTable.fixed(r.sobol[j].st, 3)])
+        }
+        md += t.text + "\n"
+        let unclear = order.filter { sh.shareLow[$0] <= 0 && sh.shareHigh[$0] >= 0 }.map { Markdown.text(r.inputs[$0].label) }
+        if !unclear.isEmpty {
+            md += "> **注意：**\(unclear.joined(separator: "、")) 的 Shapley 占比区间包含 0，以本次的抽样量（\(sh.permutations) 个排列，随 --sobol-n 增加）无法把它与 0 区分；低于 0 的估计只是抽样误差。需要更确定时可增大 --sobol-n。\n\n"
+        }
+        let sobolUnclear = order.filter { r.sobol[$0].stLow <= 0 && r.sobol[$0].st > 0.01 }.map { Markdown.text(r.inputs[$0].label) }
+        if !sobolUnclear.isEmpty {
+            md += "> **注意：**\(sobolUnclear.joined(separator: "、")) 的 Sobol 总效应区间包含 0：N = \(r.sobolN) 太小，无法把它与 0 区分；可增大 --sobol-n。\n\n"
+        }
         return md
     }
 }

@@ -332,6 +332,33 @@ struct CLITests {
         #expect(en.status == 64 && en.err.contains("--two-level must be U×V"))
     }
 
+    @Test("sensitivity writes shapley.csv and its section, on the draft and with correlated inputs; shares sum to 1, beside Sobol's indices")
+    func shapley() throws {
+        let d = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: d) }
+        try """
+        base: pingluo-draft.yaml
+        id: corr
+        population:
+          correlations:
+            - {a: firms_b1, b: firms_b2, rho: 0.8}
+        """.write(to: d.appendingPathComponent("c.yaml"), atomically: true, encoding: .utf8)
+        for (file, correlated) in [("", false), ("c.yaml", true)] {
+            let out = correlated ? "c" : "a"
+            let r = try Self.cli(["sensitivity"] + (file.isEmpty ? [] : [file]) + ["--variant", "text", "--sobol-n", "256", "--output", out], in: d)
+            #expect(r.status == 0, "\(r.err)")
+            let rows = try Self.csv(d.appendingPathComponent("\(out)/shapley.csv"))
+            #expect(rows[0] == ["序号 index", "名称 label", "输入 id", "Shapley效应 effect", "Shapley占比 share", "占比下限 share_low", "占比上限 share_high", "S1", "ST"])
+            let shares = rows.dropFirst().compactMap { Double($0[4]) }
+            #expect(shares.count == rows.count - 1 && abs(shares.reduce(0, +) - 1) < 1e-4)
+            let md = try String(contentsOf: d.appendingPathComponent("\(out)/summary.md"), encoding: .utf8)
+            #expect(md.contains("## Shapley 效应（考虑输入间的相关性）"))
+            #expect(md.contains(correlated ? "按高斯 copula" : "本情景的输入相互独立"))
+            // N = 256 is too small to tell some indices from zero: said in the summary and on the terminal.
+            #expect(md.contains("无法把它与 0 区分") && r.err.contains("区间包含 0"))
+        }
+    }
+
     @Test("check and run reject the same bad correlation id, located, with exit 65")
     func checkRunAgree() throws {
         let d = try Self.scratch()
