@@ -276,9 +276,10 @@ public enum SensitivityReport {
         }
         let unclear = r.inputs.indices.filter { j in
             (r.sobol[j].st > 0.01 && r.sobol[j].stLow <= 0) || (r.shapley.map { $0.shareHigh[j] > 0.01 && $0.shareLow[j] <= 0 } ?? false)
-        }.map { r.inputs[$0].label }
+        }
         if !unclear.isEmpty {
-            w.append("注意：\(unclear.joined(separator: "、")) 的 Sobol 或 Shapley 区间包含 0，N = \(r.sobolN) 不足以把它们与 0 区分（可增大 --sobol-n） / note: N is too small to tell these indices from zero")
+            // Counted, not named: input names can hold scenario text, which stays out of the terminal.
+            w.append("注意：有 \(unclear.count) 个输入的 Sobol 或 Shapley 区间包含 0，N = \(r.sobolN) 不足以把它们与 0 区分（见 summary.md；可增大 --sobol-n） / note: N = \(r.sobolN) is too small to tell \(unclear.count) indices from zero")
         }
         return w
     }
