@@ -94,6 +94,7 @@ public enum SensitivityReport {
             sb.add([.integer(i), .text(r.inputs[j].label), .fraction(s.s1), .fraction(s.s1Low), .fraction(s.s1High), .fraction(s.st), .fraction(s.stLow), .fraction(s.stHigh)])
         }
         folder.add(prefix + "sobol.csv", sb.data)
+        var shapleyTable: CSVTable?
         if let sh = r.shapley {
             // Shapley shares (they sum to 1 and respect correlations) beside the Sobol indices, by share.
             var t = CSVTable(header: ["序号 index", "名称 label", "输入 id", "Shapley效应 effect", "Shapley占比 share", "占比下限 share_low", "占比上限 share_high", "S1", "ST"])
@@ -103,6 +104,7 @@ public enum SensitivityReport {
                        .fraction(sh.shareLow[j]), .fraction(sh.shareHigh[j]), .fraction(r.sobol[j].s1), .fraction(r.sobol[j].st)])
             }
             folder.add(prefix + "shapley.csv", t.data)
+            shapleyTable = t
         }
         let title = Charts.heading(loaded)
         let v = variantName(r, loaded)
@@ -116,7 +118,10 @@ public enum SensitivityReport {
                         skip: Charts.dataProblem(sp, columns: Array(1..<(1 + r.inputs.count)))),
             Charts.Plan("sobol", caption: "Sobol 指数", script: sobolChart(r, title: title, variant: v),
                         skip: Charts.dataProblem(sb, columns: [2, 5]) ?? nonFinite(sb, columns: [2, 5])),
-        ]
+        ] + (shapleyTable.map { t in
+            [Charts.Plan("shapley", caption: "Shapley 效应与 Sobol 总效应", script: shapleyChart(r, title: title, variant: v),
+                         skip: Charts.dataProblem(t, columns: [4]) ?? nonFinite(t, columns: [4, 5, 6]))]
+        } ?? [])
         for p in plans { if let s = p.script { folder.add(prefix + "charts/\(p.name).gp", text: s) } }
         return plans
     }
@@ -213,6 +218,31 @@ public enum SensitivityReport {
         """
         s += "plot '../sobol.csv' skip 1 using ($3*100):($4*100):($5*100) ls 1 title \(key.titles[0]), '' skip 1 using ($6*100):($7*100):($8*100) ls 2 title \(key.titles[1])\n"
         return s + Charts.tail("sobol")
+    }
+
+    /// Shapley shares (with their bootstrap intervals) beside Sobol's total index, input by input in
+    /// shapley.csv's order (largest share first). Reads shapley.csv by column position.
+    static func shapleyChart(_ r: SensitivityResult, title: String, variant: String? = nil) -> String? {
+        guard let sh = r.shapley else { return nil }
+        var s = Charts.head("shapley", title: "Shapley 效应 / Shapley effects")
+        let order = r.inputs.indices.sorted { (sh.shares[$0], $1) > (sh.shares[$1], $0) }
+        let v = variant ?? r.variantLabel
+        let key = Charts.legend(["Shapley 占比（考虑相关性）", "Sobol 总效应 ST（假定独立）"])
+        s += Charts.setTitle(title, "\(r.metric.label)\(v.isEmpty ? "" : "：" + v)", "Shapley 效应（\(sh.permutations) 个排列，竖线：自助法95%区间）")
+        s += """
+        set ylabel '方差占比'
+        set format y "%g%%"
+        set yrange [*:100]
+        set style data histogram
+        set style histogram errorbars gap 2 lw 2
+        set style fill solid 0.7 border -1
+        set arrow 1 from graph 0, first 0 to graph 1, first 0 nohead ls 9 back
+        \(Charts.inputTics(order.map { r.inputs[$0].label }, fraction: 0.88))\(key.set)set bmargin 6
+        set xrange [-0.6:\(Double(order.count) - 0.4)]
+
+        """
+        s += "plot '../shapley.csv' skip 1 using ($5*100):($6*100):($7*100) ls 1 title \(key.titles[0]), '' skip 1 using ($9*100):($9*100):($9*100) ls 2 title \(key.titles[1])\n"
+        return s + Charts.tail("shapley")
     }
 
     /// The paragraph a reviewer reads: which inputs matter, in Chinese.

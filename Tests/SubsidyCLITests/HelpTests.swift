@@ -205,7 +205,7 @@ struct HelpCLITests {
     }
     /// Every chart a command draws (the names in Sources/SubsidyReport: run's chartNames, SweepReport,
     /// SolveReport, SensitivityReport, CompareReport, RebalanceReport).
-    static let chartNames = ["total_demand", "exceedance", "lines", "unspent", "variant_difference", "convergence", "two_level", "band", "overrun", "heatmap_",
+    static let chartNames = ["total_demand", "exceedance", "lines", "unspent", "variant_difference", "convergence", "two_level", "shapley", "band", "overrun", "heatmap_",
                              "solve", "tornado", "tornado_deciles", "spider", "sobol", "short_by_line", "short_difference", "risk_before_after"]
 
     @Test("使用指南.md: linked from the README, names every command and chart, and its commands use options that exist")

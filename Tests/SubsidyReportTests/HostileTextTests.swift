@@ -147,7 +147,7 @@ struct HostileTextTests {
             let d4 = base.appendingPathComponent("sens-\(k)")
             // Only notes about the indices' precision, never a chart that was not drawn.
             #expect(try SensitivityReport.write([r], loaded: l, to: d4.path, invocation: inv).allSatisfy { $0.hasPrefix("注意：") })
-            Self.assertDrawn(d4, charts: ["tornado", "tornado_deciles", "spider", "sobol"], "sensitivity \(k)")
+            Self.assertDrawn(d4, charts: ["tornado", "tornado_deciles", "spider", "sobol", "shapley"], "sensitivity \(k)")
             #expect(Date().timeIntervalSince(t0) < 60, "what-if \(k) took too long")
         }
         Self.assertNothingRan("what-if")
