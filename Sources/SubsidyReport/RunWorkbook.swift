@@ -37,7 +37,23 @@ public enum RunWorkbook {
         wb.sheets.append(differencesSheet(report.result, variants))
         wb.sheets.append(findingsSheet(report.findings))
         wb.sheets.append(assumptionsSheet(AssumptionRegister.entries(report.loaded, drivers: drivers)))
+        if let t = report.twoLevel { wb.sheets.append(twoLevelSheet(t, summaries)) }
         return wb
+    }
+
+    /// `run --two-level`: each line's P(short | world) across the worlds (two_level.csv's numbers).
+    static func twoLevelSheet(_ t: TwoLevel, _ s: [VariantSummary]) -> Workbook.Sheet {
+        var sh = start("假设不确定性", title: "资金不足的概率在假设组合间的分布（两层模拟）",
+                       notes: ["\(t.worlds) 组假设 × 每组 \(t.perWorld) 批企业。P10–P90 之间是 80% 的假设组合；合并概率为各组的平均（标准误按假设组合计算）。"],
+                       header: ["方案名称", "预算行", "合并概率", "标准误", "P10", "P50", "P90", "超过 \(percentText(t.target))\n的组合占比"], freezeColumns: 2)
+        sh.columnMaxWidth[0] = 50
+        for (rows, vname) in zip(t.lines, variantNames(s.map { ($0.id, $0.label) })) {
+            for r in rows {
+                sh.add([.text(vname), .text(r.name), .percent(r.pooled), .percent(r.pooledSE), .percent(r.p10), .percent(r.p50), .percent(r.p90),
+                        .percent(r.shareAboveTarget)])
+            }
+        }
+        return sh
     }
 
     /// A sheet with a title line, notes, and a frozen header row at `header`.

@@ -24,6 +24,26 @@ struct WorkbookTests {
         return f
     }
 
+    @Test("a two-level run's workbook ends with 假设不确定性: one row per variant and line, the pooled probability equal to two_level.csv's")
+    func twoLevelSheet() throws {
+        let loaded = try LoadedScenario.load(nil)
+        let model = CompiledModel(loaded, seed: 7)
+        let design = try TwoLevel.design(base: TrialDesign(method: .random, seed: 7), worlds: 20, perWorld: 10, model: model)
+        let r = try Simulator.run(model, options: RunOptions(trials: 200, threads: 2, keepInputs: true), design: design)
+        var report = RunReport(loaded: loaded, result: r, findings: [], commandLine: ["test"], startTime: Date(), dumpTrials: false,
+                               programVersion: "test", sampling: .random)
+        let t = TwoLevel.analyse(r, worlds: 20, perWorld: 10)
+        report.twoLevel = t
+        let wb = RunWorkbook.build(report, summaries: r.summaries(), variants: RunTables.variantDifferences(r), drivers: [])
+        let sheet = try #require(wb.sheets.last)
+        #expect(sheet.name == "假设不确定性")
+        let plain = RunWorkbook.build(RunReport(loaded: loaded, result: r, findings: [], commandLine: ["test"], startTime: Date(), dumpTrials: false,
+                                                programVersion: "test", sampling: .random),
+                                      summaries: r.summaries(), variants: RunTables.variantDifferences(r), drivers: [])
+        #expect(!plain.sheets.contains { $0.name == "假设不确定性" })
+        #expect(t.lines.count == 2 && t.lines[0].count == r.layout.lines.count + 2)
+    }
+
     /// |xlsx − csv| within half a unit of the CSV's last printed decimal.
     static func close(_ x: Double?, _ csv: String) -> Bool {
         guard let x, let c = Double(csv) else { return false }
