@@ -189,8 +189,9 @@ public enum Sensitivity {
         let sobol = Sobol.indices(fA: fA, fB: fB, fAB: fAB, bootstrap: bootstrap, seed: seed)
         // Shapley effects with the scenario's rank correlations (a Gaussian copula over the uncertain inputs).
         var shapley: Shapley.Result?
-        // As many permutations as Sobol's N: (k − 1)·3·N evaluations, about as many as Sobol's (k + 2)·N.
-        let permutations = shapleyPermutations ?? sobolN
+        // As many permutations as Sobol's N, at most 4096: (k − 1)·3·m evaluations, about twice
+        // Sobol's (k + 2)·N at the default N (its share intervals are then about ±6 points).
+        let permutations = shapleyPermutations ?? Swift.min(sobolN, Shapley.defaultMaxPermutations)
         if permutations > 0 {
             let rank = usable?.correlation.map { m in cols.map { i in cols.map { m[i][$0] } } }
             let plan = try Shapley.plan(k: k, correlation: rank.map(Shapley.normalCorrelation(fromRank:)), permutations: permutations,

@@ -334,7 +334,7 @@ public enum SensitivityReport {
         md += t.text + "\n"
         let unclear = order.filter { sh.shareLow[$0] <= 0 && sh.shareHigh[$0] >= 0 }.map { Markdown.text(r.inputs[$0].label) }
         if !unclear.isEmpty {
-            md += "> **注意：**\(unclear.joined(separator: "、")) 的 Shapley 占比区间包含 0，以本次的抽样量（\(sh.permutations) 个排列，随 --sobol-n 增加）无法把它与 0 区分；低于 0 的估计只是抽样误差。需要更确定时可增大 --sobol-n。\n\n"
+            md += "> **注意：**\(unclear.joined(separator: "、")) 的 Shapley 占比区间包含 0，以本次的抽样量（\(sh.permutations) 个排列，随 --sobol-n 增加，最多 4096 个）无法把它与 0 区分；低于 0 的估计只是抽样误差。需要更确定时可增大 --sobol-n。\n\n"
         }
         let sobolUnclear = order.filter { r.sobol[$0].stLow <= 0 && r.sobol[$0].st > 0.01 }.map { Markdown.text(r.inputs[$0].label) }
         if !sobolUnclear.isEmpty {

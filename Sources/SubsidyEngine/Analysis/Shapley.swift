@@ -15,6 +15,9 @@ import Foundation
 /// shares a row's firms). Cost: `varianceRows` + m·(k − 1)·N_i evaluations; intervals by a
 /// bootstrap over the permutations.
 public enum Shapley {
+    /// The most permutations `sensitivity` uses by default (it uses `--sobol-n` up to this).
+    public static let defaultMaxPermutations = 4096
+
     public struct Plan: Sendable {
         public var k: Int
         public var permutations: [[Int]]
