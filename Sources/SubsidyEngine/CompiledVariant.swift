@@ -69,6 +69,16 @@ final class CompiledVariant: Sendable {
                                lotteryStop: s.policy.lotteryStop, transformation: transformationIndex)
     }
 
+    /// Whether line `i` runs short in a trial whose demand on it is `demand` (万元): demand above its
+    /// budget by more than 1e-9 (rounding of sums). The one test the trial loop, the convergence
+    /// curves and the two-level analysis all use.
+    @inline(__always)
+    func lineShort(_ i: Int, demand: Double) -> Bool { demand > lineTotal[i] + 1e-9 }
+
+    /// Whether total demand exceeds the total funding (the pooled test), as `lineShort`.
+    @inline(__always)
+    func totalShort(demand: Double) -> Bool { demand > totalFunding + 1e-9 }
+
     /// `Rules.mostUnderCeiling(policy:chainCase:)` for this variant's policy.
     @inline(__always)
     func mostUnderCeiling(chainCase: Double) -> Double {

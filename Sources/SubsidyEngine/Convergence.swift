@@ -86,11 +86,11 @@ extension SimulationResult {
             for t in 0..<trials where next < cps.count {
                 var short = false
                 if haveLines {
-                    for i in cols.indices where cols[i][t] > cv.lineTotal[i] + 1e-9 { c[i] += 1; short = true }
+                    for i in cols.indices where cv.lineShort(i, demand: cols[i][t]) { c[i] += 1; short = true }
                     if short { any += 1 }
                 }
                 if totalCol.count == trials {
-                    if totalCol[t] > cv.totalFunding + 1e-9 { tot += 1 }
+                    if cv.totalShort(demand: totalCol[t]) { tot += 1 }
                     m.add(totalCol[t])
                 }
                 if t + 1 == cps[next] {

@@ -26,7 +26,7 @@ extension TrialKernel {
         for i in 0..<nL { r[L.line(i, .reallocated)] = payment.reallocated[i] }
         var tot = (d: 0.0, p: 0.0, short: 0.0, unspent: 0.0)
         for i in 0..<nL {
-            let over = demand[i] > cv.lineTotal[i] + 1e-9
+            let over = cv.lineShort(i, demand: demand[i])
             let unmet = payment.unmet[i]
             let unspent = payment.unspent[i]
             r[L.line(i, .demand)] = demand[i]
@@ -41,7 +41,7 @@ extension TrialKernel {
             tot.p += paid[i]
             tot.unspent += unspent
         }
-        let over = tot.d > cv.totalFunding + 1e-9
+        let over = cv.totalShort(demand: tot.d)
         r[L.total(.demand)] = tot.d
         r[L.total(.paid)] = tot.p
         r[L.total(.unmet)] = Swift.max(tot.d - tot.p, 0)

@@ -58,11 +58,11 @@ public struct TwoLevel: Sendable {
             for w in 0..<U {
                 for t in (w * V)..<Swift.min((w + 1) * V, result.trials) {
                     var some = false
-                    for i in cols.indices where cols[i].count == result.trials && cols[i][t] > cv.lineTotal[i] + 1e-9 {
+                    for i in cols.indices where cols[i].count == result.trials && cv.lineShort(i, demand: cols[i][t]) {
                         short[i][w] += 1; some = true
                     }
                     if some { any[w] += 1 }
-                    if total.count == result.trials, total[t] > cv.totalFunding + 1e-9 { pooledTotal[w] += 1 }
+                    if total.count == result.trials, cv.totalShort(demand: total[t]) { pooledTotal[w] += 1 }
                 }
             }
             func line(_ metric: String, _ name: String, _ counts: [Double]) -> Line {
