@@ -2,6 +2,7 @@
 // This is the engine's part of a family; its parameters, support and mean are its entry in
 // `DistributionFamily.all` (SubsidyModel). A new family needs its `cdf` and `inverse` here.
 internal import CGSL
+import Dispatch
 import Foundation
 import SubsidyModel
 
@@ -171,5 +172,116 @@ extension PreparedDistribution {
             return hi
         }
         return x
+    }
+}
+
+// MARK: - Quantile tables by Newton steps from the neighbouring entry
+
+extension PreparedDistribution {
+    /// `exactQuantile(d, low:, high:, u)` for every u of `us` (a monotone grid: a table's nodes),
+    /// on all cores in contiguous blocks. For beta, PERT and gamma — whose exact inverse costs
+    /// about a dozen CDF evaluations — each entry after a block's first starts from its neighbour,
+    /// x₀ = x₋ + (p − p₋)/f(x₋), and takes Newton steps x ← x − (F(x) − p)/f(x) until the next
+    /// step's error, (f′/2f)·Δx² with f′ from the neighbour's density, is below 2⁻⁵⁰·x; about one
+    /// CDF and one density per entry. Any doubt (a step leaving the support, a zero or non-finite
+    /// density, no convergence in 8 steps) falls back to the exact inverse for that entry.
+    /// Agreement with the exact inverse: `SamplerTests.newtonTablesMatchExactInverse`.
+    static func tableQuantiles(_ d: Distribution, low pl: Double, high ph: Double, _ us: [Double]) -> [Double] {
+        let n = us.count
+        guard n > 0 else { return [] }
+        // The standardized law Newton works on (x ∈ support), and how x maps to the quantile.
+        let F: (@Sendable (Double) -> Double), f: (@Sendable (Double) -> Double)
+        let map: @Sendable (Double) -> Double
+        let support: (Double, Double)
+        switch d.kind {
+        case let .beta(a, b):
+            F = { gsl_cdf_beta_P($0, a, b) }; f = { gsl_ran_beta_pdf($0, a, b) }; map = { $0 }; support = (0, 1)
+        case let .pert(lo, c, hi):
+            let (a, b) = pertShape(lo, c, hi)
+            F = { gsl_cdf_beta_P($0, a, b) }; f = { gsl_ran_beta_pdf($0, a, b) }; map = { lo + (hi - lo) * $0 }; support = (0, 1)
+        case let .gamma(k, t):
+            F = { gsl_cdf_gamma_P($0, k, 1) }; f = { gsl_ran_gamma_pdf($0, k, 1) }; map = { t * $0 }; support = (0, .infinity)
+        default:
+            return parallelMap(n) { exactQuantile(d, low: pl, high: ph, us[$0]) }
+        }
+        guard ph > pl else { return us.map { exactQuantile(d, low: pl, high: ph, $0) } }
+        var out = [Double](repeating: 0, count: n)
+        let blocks = Swift.max(1, Swift.min(n, ProcessInfo.processInfo.activeProcessorCount))
+        out.withUnsafeMutableBufferPointer { buf in
+            let o = UnsafeSendable(buf)
+            DispatchQueue.concurrentPerform(iterations: blocks) { blk in
+                let from = n * blk / blocks, to = n * (blk + 1) / blocks
+                // The previous entry: its standardized x, p and density (nil: none usable).
+                var prev: (x: Double, p: Double, fx: Double)?
+                var prevPrev: (x: Double, fx: Double)?
+                for i in from..<to {
+                    let p = Swift.min(Swift.max(pl + us[i] * (ph - pl), 1e-300), 1 - 1e-16)
+                    var z: (x: Double, fx: Double)?
+                    if let q = prev {
+                        let curvature: Double? = prevPrev.flatMap { pp in
+                            let dx = q.x - pp.x
+                            return dx != 0 ? (q.fx - pp.fx) / dx : nil
+                        }
+                        z = newton(p, from: q, curvature: curvature, support: support, F: F, f: f)
+                    }
+                    let x: Double, exact: Double?, fx: Double
+                    if let z {
+                        // The density at the last iterate (within ~1e-8 of x): enough for the next start.
+                        x = z.x; fx = z.fx; exact = nil
+                    } else {
+                        // The exact inverse, standardized again for the next entry's start.
+                        let e = inverse(d.kind, p)
+                        x = standardized(d.kind, e); exact = e; fx = f(x)
+                    }
+                    if fx > 0, fx.isFinite, x.isFinite {
+                        prevPrev = prev.map { ($0.x, $0.fx) }
+                        prev = (x, p, fx)
+                    } else {
+                        prev = nil; prevPrev = nil
+                    }
+                    var q = exact ?? map(x)
+                    if let l = d.lower, q < l { q = l }
+                    if let h = d.upper, q > h { q = h }
+                    o.value[i] = q.isFinite ? q : (d.lower ?? d.upper ?? 0)
+                }
+            }
+        }
+        return out
+    }
+
+    /// The standardized x of quantile e (inverse of `tableQuantiles`' map), for the next start.
+    private static func standardized(_ k: Distribution.Kind, _ e: Double) -> Double {
+        switch k {
+        case let .pert(lo, _, hi): return (e - lo) / (hi - lo)
+        case let .gamma(_, t): return e / t
+        default: return e
+        }
+    }
+
+    /// Newton's root of F(x) = p from the neighbour `q` (see `tableQuantiles`), with the density at
+    /// the last iterate; nil when in doubt.
+    private static func newton(_ p: Double, from q: (x: Double, p: Double, fx: Double), curvature: Double?,
+                               support: (Double, Double), F: (Double) -> Double, f: (Double) -> Double) -> (x: Double, fx: Double)? {
+        var x = q.x + (p - q.p) / q.fx
+        guard x > support.0, x < support.1 else { return nil }
+        for _ in 0..<8 {
+            let fx = f(x)
+            guard fx > 0, fx.isFinite else { return nil }
+            let step = (F(x) - p) / fx
+            guard step.isFinite else { return nil }
+            let next = x - step
+            guard next > support.0, next < support.1 else { return nil }
+            // Error left after this step ≈ |f′/(2f)|·step² (Newton's quadratic convergence); the
+            // step is accepted when that is below 2⁻⁵⁰ of x and the step itself is small.
+            // Without the neighbour's curvature (a block's second entry) the step itself must be that small.
+            if let c = curvature {
+                let left = Swift.abs(c / (2 * fx)) * step * step
+                if Swift.abs(step) <= 1e-6 * next, left <= 0x1p-50 * next { return (next, fx) }
+            } else if Swift.abs(step) <= 0x1p-50 * next {
+                return (next, fx)
+            }
+            x = next
+        }
+        return nil
     }
 }

@@ -110,8 +110,7 @@ public struct PreparedDistribution: Sendable {
         if fast == .table, pHigh > pLow {
             let n = PreparedDistribution.tableSize
             let (pl, ph) = (lo, Swift.max(hi, lo))
-            let q = { @Sendable (u: Double) in PreparedDistribution.exactQuantile(d, low: pl, high: ph, u) }
-            t = PreparedDistribution.parallelMap(n + 1) { q(Double($0) / Double(n)) }
+            t = PreparedDistribution.tableQuantiles(d, low: pl, high: ph, (0...n).map { Double($0) / Double(n) })
             // The law's own ends (its family's support), narrowed by the truncation.
             let facts = d.kind.facts
             var natural = (facts.lowest, facts.highest)
@@ -124,10 +123,10 @@ public struct PreparedDistribution: Sendable {
             func build(upper: Bool) -> [Double] {
                 var g: [Double] = []
                 var last = upper ? Double.infinity : -Double.infinity
-                let xs = PreparedDistribution.parallelMap(m + 1) { i in
+                let xs = PreparedDistribution.tableQuantiles(d, low: pl, high: ph, (0...m).map { i in
                     let e = Foundation.exp(t0 + (t1 - t0) * Double(i) / Double(m))
-                    return q(upper ? 1 - e : e)
-                }
+                    return upper ? 1 - e : e
+                })
                 for i in 0...m {
                     let x = xs[i]
                     // Quantiles must move monotonically toward the body; anything else means GSL lost precision.
