@@ -115,6 +115,10 @@ public struct RunOptions: Sendable {
     /// Record fields kept for every trial (default: `RecordLayout.storedFields`). Sweeps with many
     /// points keep fewer to bound memory: trials × variants × fields × 8 bytes.
     public var storedFields: [Int]?
+    /// Record fields whose moments are accumulated (default: every field). Sweeps and solves read
+    /// a handful of the ~100 fields for hundreds of variants: the others' moments stay empty
+    /// (`Moments.n == 0`), and a run with a precision target adds the fields it watches.
+    public var momentFields: [Int]?
 
     public init(trials: Int, threads: Int = ProcessInfo.processInfo.activeProcessorCount, precision: Double? = nil,
                 maxTrials: Int = 10_000_000, sampling: SamplingMethod = .random, keepInputs: Bool = true) {
@@ -125,6 +129,7 @@ public struct RunOptions: Sendable {
         self.sampling = sampling
         self.keepInputs = keepInputs
         self.storedFields = nil
+        self.momentFields = nil
     }
 }
 
@@ -132,7 +137,7 @@ public struct RunOptions: Sendable {
 public struct SimulationResult: Sendable {
     public let model: CompiledModel
     public var trials: Int
-    /// [variant][field]: moments over trials.
+    /// [variant][field]: moments over trials (n = 0 for fields outside `RunOptions.momentFields`).
     public var moments: [[Moments]]
     /// [variant][stored field (`storedFields` order)][trial].
     public var stored: [[[Double]]]
@@ -191,6 +196,10 @@ public enum Simulator {
         let recordDoubles = Swift.max(1, nv * L.count)
         let (chunkLength, blockLength) = Simulator.lengths(recordDoubles: recordDoubles)
         var moments = Array(repeating: Array(repeating: Moments(), count: L.count), count: nv)
+        // nil: every field (one vectorised pass); else the listed fields and those a precision target watches.
+        let momentFields: [Int]? = options.momentFields.map { fs in
+            Array(Set(fs.filter { (0..<L.count).contains($0) } + (options.precision == nil ? [] : options.precisionEstimate.fields(L)))).sorted()
+        }
         var stored = Array(repeating: Array(repeating: [Double](), count: storedFields.count), count: nv)
         var inputs = Array(repeating: [Double](), count: options.keepInputs ? k : 0)
         let reserve = options.precision == nil ? options.trials : Swift.min(options.maxTrials, options.trials * 4)
@@ -228,6 +237,7 @@ public enum Simulator {
             let base = done
             let fieldCount = L.count
             let keepInputs = options.keepInputs
+            let someFields = momentFields
             // Per chunk and variant, moments of every field: computed by the worker, merged below in chunk order.
             var chunkMoments = [Moments](repeating: Moments(), count: chunks * nv * fieldCount)
             // Workers claim chunks in turn (a slow worker never holds up the others); each chunk's
@@ -264,6 +274,20 @@ public enum Simulator {
                                         for v in 0..<nv {
                                             let mbase = (c * nv + v) * fieldCount
                                             let first = records + (lo * recLen + v * fieldCount)
+                                            if let someFields {
+                                                // The same shifted sums, for the listed fields only.
+                                                for f in someFields {
+                                                    var a = 0.0, q = 0.0
+                                                    var row = first
+                                                    for _ in lo..<hi {
+                                                        let d = row[f] - first[f]
+                                                        a += d
+                                                        q += d * d
+                                                        row += recLen
+                                                    }
+                                                    mp.value[mbase + f] = Moments(count: hi - lo, shift: first[f], sum: a, sumOfSquares: q)
+                                                }
+                                            } else {
                                             s1.withUnsafeMutableBufferPointer { S1 in
                                                 s2.withUnsafeMutableBufferPointer { S2 in
                                                     // Plain pointers and wrapping index arithmetic: the field loop vectorises.
@@ -282,6 +306,7 @@ public enum Simulator {
                                             }
                                             for f in 0..<fieldCount {
                                                 mp.value[mbase + f] = Moments(count: hi - lo, shift: first[f], sum: s1[f], sumOfSquares: s2[f])
+                                            }
                                             }
                                             // Stored fields, column by column.
                                             for (si, f) in storedFields.enumerated() {
@@ -305,7 +330,11 @@ public enum Simulator {
             for c in 0..<chunks {
                 for v in 0..<nv {
                     let mbase = (c * nv + v) * fieldCount
-                    for f in 0..<fieldCount { moments[v][f].merge(chunkMoments[mbase + f]) }
+                    if let momentFields {
+                        for f in momentFields { moments[v][f].merge(chunkMoments[mbase + f]) }
+                    } else {
+                        for f in 0..<fieldCount { moments[v][f].merge(chunkMoments[mbase + f]) }
+                    }
                 }
             }
             storedBlock.withUnsafeBufferPointer { sb in
@@ -397,4 +426,24 @@ public enum Simulator {
 struct UnsafeSendable<T>: @unchecked Sendable {
     let value: T
     init(_ v: T) { value = v }
+}
+
+/// Results filled in by `concurrentPerform` workers, slot i by iteration i only, then read in order.
+/// Raw storage: no exclusivity check (an array property would be one access per write, from many threads).
+final class UnsafeSendableArray<T>: @unchecked Sendable {
+    private let slots: UnsafeMutablePointer<T?>
+    let count: Int
+    init(count: Int) {
+        self.count = count
+        slots = .allocate(capacity: Swift.max(count, 1))
+        slots.initialize(repeating: nil, count: count)
+    }
+    deinit {
+        slots.deinitialize(count: count)
+        slots.deallocate()
+    }
+    /// Each index is written by exactly one worker.
+    func set(_ i: Int, _ v: T) { slots[i] = v }
+    /// After every worker finished: the values in index order.
+    var values: [T] { (0..<count).map { slots[$0]! } }
 }

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 public import SubsidyModel
 
@@ -59,11 +60,14 @@ public enum WhatIf {
         let regional = L.restrictedSource
         var opts = RunOptions(trials: trials, threads: threads, sampling: design.method, keepInputs: false)
         opts.storedFields = lineIdx.map { L.line($0, .demand) } + [L.total(.demand)]
+        // The moments `stat` and the regional columns read, nothing else (hundreds of variants × ~100 fields otherwise).
+        opts.momentFields = lineIdx.flatMap { [L.line($0, .demand), L.line($0, .overrun), L.line($0, .unspent)] }
+            + [L.total(.demand), L.total(.overrun), L.total(.unspent), L.source(regional, .unspent), L.source(regional, .notFullyUsed)]
         let r = try Simulator.run(model, options: opts, design: design, progress: progress)
         let nv = loaded.variants.count
-        var stats: [[[PointLineStats]]] = []
-        var reg: [[(Double, Double)]] = []
-        for pi in points.indices {
+        // Per point (each its own quantile selections over its columns), on all cores, in point order.
+        let perPoint = UnsafeSendableArray<([[PointLineStats]], [(Double, Double)])>(count: points.count)
+        DispatchQueue.concurrentPerform(iterations: points.count) { pi in
             var pv: [[PointLineStats]] = []
             var pr: [(Double, Double)] = []
             for v in 0..<nv {
@@ -80,9 +84,10 @@ public enum WhatIf {
                 pv.append(ls)
                 pr.append((m[L.source(regional, .unspent)].mean, m[L.source(regional, .notFullyUsed)].mean))
             }
-            stats.append(pv)
-            reg.append(pr)
+            perPoint.set(pi, (pv, pr))
         }
+        let done = perPoint.values
+        let stats = done.map(\.0), reg = done.map(\.1)
         return SweepResult(axes: axes, points: points, variantIDs: loaded.variants.map(\.id), variantLabels: loaded.variants.map { $0.label(omitting: Set(axes.map(\.path.description))) },
                            stats: stats, regional: reg, trials: r.trials, seconds: Date().timeIntervalSince(t0), populations: model.groups.count)
     }
@@ -224,6 +229,7 @@ public enum WhatIf {
             case let .overrun(line):
                 if let line, let i = L.lines.firstIndex(of: line) { field = L.line(i, .overrun) } else { field = L.total(.overrun) }
                 opts.storedFields = []
+                opts.momentFields = [field]
             case let .underuse(source, _):
                 guard let si = L.sources.firstIndex(of: source) else {
                     throw ScenarioError(.invalid, [Diagnostic(SourceLocation(file: "--source", line: 0, column: 0), key: source, Message(
@@ -232,6 +238,7 @@ public enum WhatIf {
                 }
                 field = L.source(si, .unspent)
                 opts.storedFields = [field]
+                opts.momentFields = [field]
             }
             let r = try Simulator.run(model, options: opts, design: design)
             for (xi, k) in ks.enumerated() {

@@ -198,3 +198,47 @@ extension QuantileTests {
         }
     }
 }
+
+@Suite("RunOptions.momentFields")
+struct MomentFieldsTests {
+    /// Sweeps and solves accumulate the moments of the fields they read only: those must be the
+    /// same numbers as a full run's (same sums in the same order), for any thread count, and the
+    /// other fields stay visibly empty (n = 0), never a plausible-looking wrong value.
+    @Test("listed fields equal a full run's moments bit for bit; the others stay empty")
+    func sameBitsOthersEmpty() throws {
+        let loaded = try LoadedScenario.load(nil)
+        let axis = try SweepAxis.parse("policy.batches[0].cap=20,35,50,65,80,95").get()
+        let (_, variants) = try WhatIf.resolve(loaded, axes: [axis])
+        let model = CompiledModel(variants: variants, seed: 5)
+        let L = model.layout
+        let design = TrialDesign(method: .random, seed: 5)
+        let full = try Simulator.run(model, options: RunOptions(trials: 2500, threads: 2), design: design)
+        let listed = [L.line(0, .demand), L.total(.overrun), L.source(L.restrictedSource, .unspent)]
+        for threads in [1, 3] {
+            var opts = RunOptions(trials: 2500, threads: threads)
+            opts.momentFields = listed
+            let some = try Simulator.run(model, options: opts, design: design)
+            for v in 0..<model.variantCount {
+                for f in 0..<L.count {
+                    if listed.contains(f) {
+                        #expect(some.moments[v][f] == full.moments[v][f], "variant \(v) field \(f), \(threads) threads")
+                    } else {
+                        #expect(some.moments[v][f].n == 0, "variant \(v) field \(f) should be empty")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("a precision target adds the fields it watches")
+    func precisionFieldsKept() throws {
+        let loaded = try LoadedScenario.load(nil)
+        let model = CompiledModel(loaded, seed: 9)
+        let L = model.layout
+        var opts = RunOptions(trials: 2000, threads: 2, precision: 0.5)
+        opts.momentFields = [L.total(.demand)]
+        let r = try Simulator.run(model, options: opts, design: TrialDesign(method: .random, seed: 9))
+        for f in PrecisionEstimate.headline.fields(L) { #expect(r.moments[0][f].n == r.trials) }
+        #expect(r.moments[0][L.total(.demand)].n == r.trials)
+    }
+}
