@@ -9,6 +9,8 @@ struct TrialKernel {
     /// `model.layout`'s offsets and lines, this kernel's own (never the workers' shared arrays).
     let offsets: RecordOffsets
     let lineIDs: [LineID]
+    /// `model.variants`, this kernel's own copies (`CompiledVariant.workerCopy`).
+    let variants: [CompiledVariant]
     let stream: RandomStream
     /// Firm columns (see `FirmColumn`), `firmCapacity` firms deep.
     var real: [Double] = []
@@ -55,22 +57,9 @@ struct TrialKernel {
     var smartAccepted = 0
     var cloudFirms = 0
     /// Accepted firms' eligible investments by batch × segment cell, per hardware rule seen in this
-    /// trial (`cellIndex`). `values[0..<kept]` in firm order with each one's `cell`; per cell the
-    /// firm count, their total and how many are positive. When many variants share the cells
-    /// (`isSorted`), also `sorted`: cell c's values ascending at `sorted[offsets[c]..<offsets[c+1]]`,
-    /// `prefix[i]` = sum of `sorted[0..<i]` (then `total` is summed in that order).
-    struct CellSet {
-        var values: [Double] = []
-        var cell: [Int32] = []
-        var kept = 0
-        var counts: [Int] = []
-        var positive: [Int] = []
-        var total: [Double] = []
-        var sorted: [Double] = []
-        var offsets: [Int] = []
-        var prefix: [Double] = []
-        var isSorted = false
-    }
+    /// trial (`cellIndex`): see `CellSet`. Classes with raw buffers, so the hundreds of variants of
+    /// a sweep read them without retaining an array per read.
+    var cellSets: [CellSet] = []
     /// Per-cell scratch of `applyByCells`: the variant's rate and cap, and the cell's demand and at-cap count.
     var cellRate: [Double] = [], cellCap: [Double] = [], cellDemand: [Double] = [], cellAtCap: [Double] = []
     /// Counting-sort scratch: each cell's next free slot.
@@ -78,7 +67,6 @@ struct TrialKernel {
     var cellKeys: [(limit: Double, rule: HardwareRule)] = []
     /// Variants sharing the current group's firms (decides whether cells are sorted).
     var variantsSharing = 0
-    var cellSets: [CellSet] = []
     /// Tests set this to check the cell computation against the firm loop.
     var forceFirmLoop = false
 
@@ -86,6 +74,7 @@ struct TrialKernel {
         self.model = model
         offsets = RecordOffsets(model.layout)
         lineIDs = model.layout.lines.map { $0 }
+        variants = model.variants.map { $0.workerCopy() }
         stream = RandomStream(seed: model.seed)
         forceFirmLoop = model.forceFirmLoop
         demand = [Double](repeating: 0, count: model.layout.lines.count)
@@ -117,7 +106,7 @@ struct TrialKernel {
             if g.needsLottery { lotteryOrder(trial: t) }
             for v in g.variants {
                 let rec = UnsafeMutableBufferPointer(rebasing: out[(v * offsets.count)..<((v + 1) * offsets.count)])
-                apply(variant: model.variants[v], group: g, record: rec)
+                apply(variant: variants[v], group: g, record: rec)
             }
         }
     }

@@ -27,7 +27,7 @@ extension TrialKernel {
         var sums = FirmLevelAwards()
         sums.chainCase = outsideChain
         var misc = AwardTallies()
-        if canSkipFirms(cv, group: g, funded: funded) {
+        if TrialKernel.canSkipFirms(cv, group: g, funded: funded, topCase: caseAwards.first ?? 0, forceFirmLoop: forceFirmLoop) {
             applyByCells(cv, group: g, funded: funded, sums: &sums, misc: &misc, record: r)
             finish(cv, group: g, funded: funded, sums: sums, misc: misc, record: r)
             return

@@ -6,9 +6,11 @@ extension TrialKernel {
     /// True when no firm's awards can reach the per-project ceiling and no payment needs per-firm
     /// awards (lottery): then a line's demand depends on the firms only through sums, and
     /// `applyByCells` computes it without visiting firms. Sweeps over caps and rates live here.
-    func canSkipFirms(_ cv: CompiledVariant, group g: CompiledGroup, funded: Int) -> Bool {
+    /// Static, with its inputs spelled out: a non-mutating method called from the mutating `apply`
+    /// would take a copy of the whole kernel (and retain each of its arrays) on every call.
+    static func canSkipFirms(_ cv: CompiledVariant, group g: CompiledGroup, funded: Int, topCase: Double, forceFirmLoop: Bool) -> Bool {
         guard !forceFirmLoop, cv.overrun != .lottery else { return false }
-        let chain = g.holderIsTopFirm && funded > 0 ? caseAwards[0] : 0
+        let chain = g.holderIsTopFirm && funded > 0 ? topCase : 0
         return cv.mostUnderCeiling(chainCase: chain) <= cv.ceiling
     }
 
@@ -28,34 +30,29 @@ extension TrialKernel {
         if cellRate.count != cells {
             cellRate = [Double](repeating: 0, count: cells); cellCap = cellRate; cellDemand = cellRate; cellAtCap = cellRate
         }
-        // Through a pointer: reading the set's arrays borrows them (a copy of the set would retain each).
-        cellSets.withUnsafeMutableBufferPointer { sets in
-        let set = sets.baseAddress! + ci
-        set.pointee.values.withUnsafeBufferPointer { e in
-        set.pointee.cell.withUnsafeBufferPointer { cellOf in
-        set.pointee.sorted.withUnsafeBufferPointer { sorted in
-        set.pointee.prefix.withUnsafeBufferPointer { pre in
-        set.pointee.counts.withUnsafeBufferPointer { counts in
-        set.pointee.total.withUnsafeBufferPointer { total in
-        set.pointee.positive.withUnsafeBufferPointer { positive in
+        let set = cellSets[ci]
+        let e = set.values, cellOf = set.cell, sorted = UnsafeBufferPointer(start: set.sorted, count: set.kept)
+        let pre = UnsafeBufferPointer(start: set.prefix, count: set.kept + 1)
+        let counts = set.counts, total = set.total, positive = set.positive, offsets = set.offsets
+        let rates = cv.rates, caps = cv.caps
         cellRate.withUnsafeMutableBufferPointer { rate in
         cellCap.withUnsafeMutableBufferPointer { cap in
         cellDemand.withUnsafeMutableBufferPointer { demand in
         cellAtCap.withUnsafeMutableBufferPointer { atCap in
             for c in 0..<cells {
                 let b = c / ns
-                rate[c] = b < nb ? cv.rates[b] : 0
-                cap[c] = b < nb ? cv.caps[b] : 0
+                rate[c] = b < nb ? rates[b] : 0
+                cap[c] = b < nb ? caps[b] : 0
                 demand[c] = 0
                 atCap[c] = 0
             }
-            if set.pointee.isSorted {
+            if set.isSorted {
                 for c in 0..<(nb * ns) where counts[c] > 0 {
-                    (demand[c], atCap[c]) = Rules.transformationSum(sorted: sorted, prefix: pre, set.pointee.offsets[c]..<set.pointee.offsets[c + 1],
+                    (demand[c], atCap[c]) = Rules.transformationSum(sorted: sorted, prefix: pre, offsets[c]..<offsets[c + 1],
                                                                     rate: rate[c], cap: cap[c])
                 }
-            } else if set.pointee.kept > 0 {
-                Rules.transformationSums(eligible: e.baseAddress!, cell: cellOf.baseAddress!, count: set.pointee.kept, rate: rate.baseAddress!, cap: cap.baseAddress!,
+            } else if set.kept > 0 {
+                Rules.transformationSums(eligible: e, cell: cellOf, count: set.kept, rate: rate.baseAddress!, cap: cap.baseAddress!,
                                          demand: demand.baseAddress!, atCap: atCap.baseAddress!)
             }
             for b in 0..<nb {
@@ -73,7 +70,7 @@ extension TrialKernel {
                     r[L.segment(sg, .atCap)] += at
                 }
             }
-        } } } } } } } } } } } }
+        } } } }
         // （二）–（五） as counts × `Rules.firmAwards`'s amounts: no ceiling can cut here, so every
         // selected, rated or deploying firm gets the clause's amount.
         // `cv.policy` borrowed in place, never copied into a local (a copy retains each of its arrays).
@@ -95,60 +92,38 @@ extension TrialKernel {
         let L = offsets
         let ns = L.segments, cells = L.batches * ns
         let k = cellKeys.count
-        if cellSets.count <= k { cellSets.append(CellSet()) }
+        if cellSets.count <= k { cellSets.append(CellSet(cells: cells)) }
         let cap = firmCapacity, accepted = acceptedCount
         // Sorting pays off only when many variants (sweep points) query the same cells.
         let sort = variantsSharing > 4
         if sort && cellFill.count != cells { cellFill = [Int](repeating: 0, count: cells) }
-        // The set in place, through a pointer (no copy of its arrays, no uniqueness checks per store).
-        cellSets.withUnsafeMutableBufferPointer { sets in
-            let set = sets.baseAddress! + k
-            if set.pointee.values.count < accepted {
-                set.pointee.values = [Double](repeating: 0, count: Swift.max(accepted, 64) * 2)
-                set.pointee.cell = [Int32](repeating: 0, count: set.pointee.values.count)
+        let set = cellSets[k]
+        set.reserve(accepted)
+        let V = set.values, C = set.cell, counts = set.counts, total = set.total, positive = set.positive
+        var kept = 0
+        real.withUnsafeBufferPointer { R in
+        small.withUnsafeBufferPointer { S in
+        acceptedFirms.withUnsafeBufferPointer { AC in
+            for c in 0..<cells { counts[c] = 0; total[c] = 0; positive[c] = 0 }
+            let investment = R.baseAddress! + FirmColumn.investment * cap, hardware = R.baseAddress! + FirmColumn.hardware * cap
+            let batchOf = S.baseAddress! + FirmColumn.batch * cap, segmentOf = S.baseAddress! + FirmColumn.segment * cap
+            for j in 0..<accepted {
+                let f = Int(AC[j])
+                let inv = investment[f], hs = hardware[f]
+                guard let e = Rules.eligibleInvestment(software: inv * (1 - hs), hardware: inv * hs, limit: limit, rule: rule) else { continue }
+                let c = Int(batchOf[f]) &* ns &+ Int(segmentOf[f])
+                V[kept] = e
+                C[kept] = Int32(truncatingIfNeeded: c)
+                counts[c] &+= 1
+                total[c] += e
+                positive[c] &+= e > 0 ? 1 : 0
+                kept &+= 1
             }
-            if set.pointee.counts.count != cells {
-                set.pointee.counts = [Int](repeating: 0, count: cells); set.pointee.positive = set.pointee.counts
-                set.pointee.total = [Double](repeating: 0, count: cells)
-            }
-            var kept = 0
-            real.withUnsafeBufferPointer { R in
-            small.withUnsafeBufferPointer { S in
-            acceptedFirms.withUnsafeBufferPointer { AC in
-            set.pointee.values.withUnsafeMutableBufferPointer { V in
-            set.pointee.cell.withUnsafeMutableBufferPointer { C in
-            set.pointee.counts.withUnsafeMutableBufferPointer { counts in
-            set.pointee.total.withUnsafeMutableBufferPointer { total in
-            set.pointee.positive.withUnsafeMutableBufferPointer { positive in
-                for c in 0..<cells { counts[c] = 0; total[c] = 0; positive[c] = 0 }
-                let investment = R.baseAddress! + FirmColumn.investment * cap, hardware = R.baseAddress! + FirmColumn.hardware * cap
-                let batchOf = S.baseAddress! + FirmColumn.batch * cap, segmentOf = S.baseAddress! + FirmColumn.segment * cap
-                for j in 0..<accepted {
-                    let f = Int(AC[j])
-                    let inv = investment[f], hs = hardware[f]
-                    guard let e = Rules.eligibleInvestment(software: inv * (1 - hs), hardware: inv * hs, limit: limit, rule: rule) else { continue }
-                    let c = Int(batchOf[f]) &* ns &+ Int(segmentOf[f])
-                    V[kept] = e
-                    C[kept] = Int32(truncatingIfNeeded: c)
-                    counts[c] &+= 1
-                    total[c] += e
-                    positive[c] &+= e > 0 ? 1 : 0
-                    kept &+= 1
-                }
-            } } } } } } } }
-            set.pointee.kept = kept
-            set.pointee.isSorted = sort
-            guard sort else { return }
-            if set.pointee.offsets.count != cells + 1 { set.pointee.offsets = [Int](repeating: 0, count: cells + 1) }
-            if set.pointee.sorted.count < kept { set.pointee.sorted = [Double](repeating: 0, count: Swift.max(kept, 64) * 2) }
-            if set.pointee.prefix.count < kept + 1 { set.pointee.prefix = [Double](repeating: 0, count: Swift.max(kept, 64) * 2 + 1) }
-            set.pointee.sorted.withUnsafeMutableBufferPointer { sorted in
-            set.pointee.prefix.withUnsafeMutableBufferPointer { prefix in
-            set.pointee.values.withUnsafeBufferPointer { V in
-            set.pointee.cell.withUnsafeBufferPointer { C in
-            set.pointee.counts.withUnsafeBufferPointer { counts in
-            set.pointee.offsets.withUnsafeMutableBufferPointer { offsets in
-            set.pointee.total.withUnsafeMutableBufferPointer { total in
+        } } }
+        set.kept = kept
+        set.isSorted = sort
+        if sort {
+            let sorted = set.sorted, prefix = set.prefix, offsets = set.offsets
             cellFill.withUnsafeMutableBufferPointer { fill in
                 offsets[0] = 0
                 for c in 0..<cells { offsets[c + 1] = offsets[c] + counts[c]; fill[c] = offsets[c] }
@@ -160,7 +135,7 @@ extension TrialKernel {
                 // Each cell ascending; its total summed in that order.
                 for c in 0..<cells {
                     let o1 = offsets[c], o2 = offsets[c + 1]
-                    if o2 - o1 > 1 { var run = UnsafeMutableBufferPointer(rebasing: sorted[o1..<o2]); run.sort() }
+                    if o2 - o1 > 1 { var run = UnsafeMutableBufferPointer(start: sorted + o1, count: o2 - o1); run.sort() }
                     var acc = 0.0
                     for i in o1..<o2 { acc += sorted[i] }
                     total[c] = acc
@@ -168,9 +143,61 @@ extension TrialKernel {
                 var acc = 0.0
                 prefix[0] = 0
                 for i in 0..<kept { acc += sorted[i]; prefix[i + 1] = acc }
-            } } } } } } } }
+            }
         }
         cellKeys.append((limit, rule))
         return k
+    }
+}
+
+/// One hardware rule's cells for the current trial (`TrialKernel.cellIndex`): `values[0..<kept]`
+/// are accepted firms' eligible investments in firm order with each one's `cell`; per cell the
+/// firm count, their total and how many are positive. When many variants share the cells
+/// (`isSorted`), also `sorted`: cell c's values ascending at `sorted[offsets[c]..<offsets[c+1]]`,
+/// `prefix[i]` = sum of `sorted[0..<i]` (then `total` is summed in that order).
+///
+/// Raw buffers owned by the object (freed in `deinit`): reading them costs no retain. Belongs to
+/// one kernel, which belongs to one worker thread.
+final class CellSet {
+    let cells: Int
+    private(set) var capacity = 0
+    var values: UnsafeMutablePointer<Double>
+    var cell: UnsafeMutablePointer<Int32>
+    var sorted: UnsafeMutablePointer<Double>
+    /// `capacity` + 1 entries.
+    var prefix: UnsafeMutablePointer<Double>
+    let counts: UnsafeMutablePointer<Int>
+    let positive: UnsafeMutablePointer<Int>
+    let total: UnsafeMutablePointer<Double>
+    /// `cells` + 1 entries.
+    let offsets: UnsafeMutablePointer<Int>
+    var kept = 0
+    var isSorted = false
+
+    init(cells: Int) {
+        self.cells = cells
+        counts = .allocate(capacity: Swift.max(cells, 1)); counts.initialize(repeating: 0, count: Swift.max(cells, 1))
+        positive = .allocate(capacity: Swift.max(cells, 1)); positive.initialize(repeating: 0, count: Swift.max(cells, 1))
+        total = .allocate(capacity: Swift.max(cells, 1)); total.initialize(repeating: 0, count: Swift.max(cells, 1))
+        offsets = .allocate(capacity: cells + 1); offsets.initialize(repeating: 0, count: cells + 1)
+        values = .allocate(capacity: 1); cell = .allocate(capacity: 1); sorted = .allocate(capacity: 1); prefix = .allocate(capacity: 1)
+        reserve(128)
+    }
+
+    /// Room for `n` firms (contents are not kept: called before the set is filled).
+    func reserve(_ n: Int) {
+        guard n > capacity else { return }
+        let c = Swift.max(n, 64) * 2
+        values.deallocate(); cell.deallocate(); sorted.deallocate(); prefix.deallocate()
+        values = .allocate(capacity: c); values.initialize(repeating: 0, count: c)
+        cell = .allocate(capacity: c); cell.initialize(repeating: 0, count: c)
+        sorted = .allocate(capacity: c); sorted.initialize(repeating: 0, count: c)
+        prefix = .allocate(capacity: c + 1); prefix.initialize(repeating: 0, count: c + 1)
+        capacity = c
+    }
+
+    deinit {
+        values.deallocate(); cell.deallocate(); sorted.deallocate(); prefix.deallocate()
+        counts.deallocate(); positive.deallocate(); total.deallocate(); offsets.deallocate()
     }
 }
