@@ -16,6 +16,8 @@ func line(_ s: String) { FileHandle.standardOutput.write(Data((s + "\n").utf8)) 
 
 let args = CommandLine.arguments
 let quick = args.contains("--quick")
+/// `--only sweep|sobol`: that case alone (A/B comparisons of a change).
+let only: String? = args.firstIndex(of: "--only").flatMap { $0 + 1 < args.count ? args[$0 + 1] : nil }
 let cores = ProcessInfo.processInfo.activeProcessorCount
 let loaded: LoadedScenario
 do { loaded = try LoadedScenario.load(nil) } catch {
@@ -30,7 +32,7 @@ let design = TrialDesign(method: .random, seed: model.seed)
 line("subsidysim bench — bundled draft scenario, \(model.variantCount) variants (common random numbers), \(cores) cores, GSL \(Engine.gslVersion)")
 line(String(format: "compile (quantile tables, all cores): %.3f s", compileSeconds))
 line("case                          trials    threads   wall s    firm-trials/s   trials/s    peak RSS MiB")
-var cases: [(Int, Int)] = quick ? [(20_000, 1), (20_000, cores)] : [(100_000, 1), (100_000, cores), (1_000_000, cores)]
+var cases: [(Int, Int)] = only != nil ? [] : quick ? [(20_000, 1), (20_000, cores)] : [(100_000, 1), (100_000, cores), (1_000_000, cores)]
 // `--trials N [--threads K]`: one case only (for A/B comparisons of a change).
 if let i = args.firstIndex(of: "--trials"), i + 1 < args.count, let n = Int(args[i + 1]) {
     var k = 1
@@ -81,7 +83,25 @@ func timedRun(_ arguments: [String]) -> Double? {
     return p.terminationStatus == 0 ? Date().timeIntervalSince(t0) : nil
 }
 
-if !quick && !args.contains("--trials") {
+if let only {
+    do {
+        if only == "sweep" {
+            let axes = [try SweepAxis.parse("policy.batches[0].cap=30:60:1.5").get(), try SweepAxis.parse("policy.batches[0].rate=0.4:0.7:0.015").get()]
+            let t0 = Date()
+            let th = args.contains("--one") ? 1 : cores
+            _ = try WhatIf.sweep(loaded, axes: axes, lines: [.transformation], trials: 20_000, seed: model.seed, threads: th, design: design)
+            target("sweep 21×21 @20k, all cores", Date().timeIntervalSince(t0), "s", "≤", 5)
+        } else if only == "sobol" {
+            let t1 = Date()
+            _ = try Sensitivity.analyse(loaded, variant: 0, metric: .totalDemand, seed: model.seed, threads: cores, sobolN: 16384, shapleyPermutations: 0)
+            target("Sobol N=2^14, all cores", Date().timeIntervalSince(t1), "s", "≤", 2)
+        } else {
+            line("--only: sweep or sobol"); exit(64)
+        }
+    } catch {
+        print("bench failed: \(error)"); exit(70)
+    }
+} else if !quick && !args.contains("--trials") {
     line("")
     line("issue #13 targets (instructions per trial: scripts/callgrind-per-trial, run by make bench after this)")
     target("compile", compileSeconds, "s", "≤", 0.030)
