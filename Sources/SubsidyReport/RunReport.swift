@@ -100,6 +100,12 @@ public struct RunReport {
 
     /// Writes the folder; returns warnings (charts that did not render, stale sub-folders).
     public func write(to path: String) throws -> [String] {
+        // What drives each shortfall (quantile selections over every input and line) is worked out
+        // on another core while the tables below are built; nothing else needs it before 结果.xlsx.
+        let result = self.result
+        nonisolated(unsafe) var drivers: [[Drivers.Line]] = []
+        let driving = DispatchGroup()
+        DispatchQueue.global().async(group: driving) { drivers = Drivers.analyse(result) }
         let summaries = result.summaries()
         var folder = OutputFolder(path)
         folder.keepSubfolders = { n in ["sweep-", "solve-", "sensitivity"].contains { n.hasPrefix($0) } }
@@ -113,7 +119,7 @@ public struct RunReport {
         let variants = RunTables.variantDifferences(result)
         folder.add("variants.csv", variants.data)
         if dumpTrials { folder.add("trials.csv", RunTables.trials(result).data) }
-        let drivers = Drivers.analyse(result)
+        driving.wait()
         if !result.inputValues.isEmpty { folder.add("drivers.csv", RunDrivers.table(drivers, result: result).data) }
         if result.model.variantCount > 1 { tables["variant_difference"] = RunTables.variantDifferenceHistogram(result) }
         // Trials of one world are not independent: a two-level run has no convergence section.

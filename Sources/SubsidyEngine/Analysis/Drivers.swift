@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 public import SubsidyModel
 
@@ -49,16 +50,27 @@ public enum Drivers {
     public static func analyse(_ r: SimulationResult) -> [[Line]] {
         let L = r.layout
         guard !r.inputValues.isEmpty else { return [] }
-        return (0..<r.model.variantCount).map { v in
+        // Each input over all trials: its median and standard deviation, once per input column
+        // (variants on the same population share the columns), the columns on all cores.
+        let nv = r.model.variantCount
+        let columnsUsed = (0..<nv).map { v in
+            TrialInputs.uncertain(r.model.scenarios[v].population).compactMap { u in r.model.inputs.firstIndex { $0.id == u.id }.map { (u, $0) } }
+        }
+        let distinct = Array(Set(columnsUsed.flatMap { $0.map(\.1) })).sorted()
+        let stats = UnsafeSendableArray<(median: Double, sd: Double)>(count: distinct.count)
+        DispatchQueue.concurrentPerform(iterations: distinct.count) { j in
+            let c = distinct[j]
+            var m = Moments()
+            for value in r.inputValues[c] { m.add(value) }
+            stats.set(j, (Statistics.quantiles(r.inputValues[c], [0.5])[0], m.sd))
+        }
+        let overallOf = Dictionary(uniqueKeysWithValues: zip(distinct, stats.values))
+        // Per variant on all cores, each in variant order.
+        let perVariant = UnsafeSendableArray<[Line]>(count: nv)
+        DispatchQueue.concurrentPerform(iterations: nv) { v in
             let s = r.model.scenarios[v]
-            let uncertain = TrialInputs.uncertain(s.population)
-            let cols = uncertain.compactMap { u in r.model.inputs.firstIndex { $0.id == u.id }.map { (u, $0) } }
-            // Each input over all trials, once per variant: its median and standard deviation.
-            let overall = cols.map { _, c -> (median: Double, sd: Double) in
-                var m = Moments()
-                for value in r.inputValues[c] { m.add(value) }
-                return (Statistics.quantiles(r.inputValues[c], [0.5])[0], m.sd)
-            }
+            let cols = columnsUsed[v]
+            let overall = cols.map { overallOf[$0.1]! }
             var out: [Line] = []
             for (i, id) in L.lines.enumerated() {
                 let budget = s.line(id)?.total ?? 0
@@ -79,7 +91,8 @@ public enum Drivers {
                 out.append(Line(variant: v, line: id, budget: budget, pShort: Double(short.count) / Double(demand.count),
                                 shortTrials: short.count, drivers: drivers, demandP5: q[0], demandP50: q[1]))
             }
-            return out
+            perVariant.set(v, out)
         }
+        return perVariant.values
     }
 }

@@ -1,5 +1,6 @@
 // Re-cutting the budget table (资金概算表) to a risk target, exactly on simulated trials.
 internal import CGSL
+import Dispatch
 import Foundation
 public import SubsidyModel
 
@@ -83,7 +84,7 @@ public enum Rebalance {
     public static func propose(demands: [[[Double]]], scenario s: Scenario, options o: Options) -> Proposal {
         let nL = s.lines.count, nS = s.funding.count
         let n = demands.first?.first?.count ?? 0
-        let sorted = demands.map { $0.map { $0.sorted() } }
+        let sorted = sortedColumns(demands)
         func roundUp(_ x: Double) -> Double {
             guard o.unit > 0 else { return x }
             let k = (x / o.unit - 1e-9).rounded(.up)
@@ -190,6 +191,15 @@ public enum Rebalance {
     public static func trialsNeeded(alpha: Double, confidence: Double) -> Int {
         guard confidence > 0, alpha > 0, alpha < 1 else { return 1 }
         return Int((log(1 - confidence) / log(1 - alpha)).rounded(.up))
+    }
+
+    /// Every variant's every line sorted ascending, the columns on all cores.
+    static func sortedColumns(_ demands: [[[Double]]]) -> [[[Double]]] {
+        let pairs = demands.indices.flatMap { v in demands[v].indices.map { (v, $0) } }
+        let out = UnsafeSendableArray<[Double]>(count: pairs.count)
+        DispatchQueue.concurrentPerform(iterations: pairs.count) { j in out.set(j, demands[pairs[j].0][pairs[j].1].sorted()) }
+        var it = out.values.makeIterator()
+        return demands.map { $0.map { _ in it.next()! } }
     }
 
     /// The fraction of sorted demands above `budget` (the engine's test: demand > budget + 1e-9).
