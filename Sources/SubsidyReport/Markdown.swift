@@ -128,6 +128,20 @@ public struct MarkdownTable: Sendable {
             least[i] += Self.padding
             most[i] = Swift.max(most[i] + Self.padding, least[i])
         }
+        // Too wide for the page at those widths (pandoc would then scale every column down alike and
+        // break the numbers): squeeze the columns that can wrap, each toward its hard minimum (its
+        // longest unbreakable piece; a header down to two Chinese characters a line), in proportion
+        // to how far each can give, until the table fits. Numbers stay whole as long as the hard
+        // minima fit.
+        var hard = [Int](repeating: 1, count: n)
+        for (i, h) in header.enumerated() { hard[i] = Swift.min(Self.unbreakable(h), 4) }
+        for r in rows { for (i, c) in r.prefix(n).enumerated() { hard[i] = Swift.max(hard[i], Self.unbreakable(c)) } }
+        for i in 0..<n { hard[i] = Swift.min(hard[i] + Self.padding, least[i]) }
+        let deficit = least.reduce(0, +) - pageWidth, slack = zip(least, hard).map { $0 - $1 }.reduce(0, +)
+        if deficit > 0, slack > 0 {
+            let give = Swift.min(1, Double(deficit) / Double(slack))
+            for i in 0..<n { least[i] -= Int((Double(least[i] - hard[i]) * give).rounded(.up)) }
+        }
         let room = pageWidth - least.reduce(0, +)
         let wish = zip(most, least).map { $0 - $1 }.reduce(0, +)
         let w: [Double] = (0..<n).map { i in

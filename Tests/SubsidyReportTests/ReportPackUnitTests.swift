@@ -28,6 +28,21 @@ struct ReportPackUnitTests {
         #expect(u.text.hasSuffix("| x y |  |\n"))
     }
 
+    /// The per-line table of 报告.docx has ten columns: at full widths it is wider than the page,
+    /// and pandoc then scaled every column down alike, breaking "2800.00" over two lines. The
+    /// columns that can wrap (the line names, the interval, the headers) give way instead.
+    @Test("a table wider than the page squeezes what can wrap, never a number")
+    func wideTableKeepsNumbers() {
+        var t = MarkdownTable(numbers: ["预算行", "预算", "需求均值", "P5", "P50", "P95", "不足概率（95%区间）", "平均缺口", "平均结余", "兑付率"])
+        t.add(["（一）数字化改造", "2600.00", "1759.66", "1160.83", "1729.48", "2452.01", "2.5%（2.3%–2.7%）", "4.80", "845.14", "99.7%"])
+        t.add(["**合计（各预算行分别执行）**", "2800.00", "2036.33", "1388.71", "2006.04", "2778.30", ">99.9%（99.9%–>99.9%）", "98.47", "862.14", "95.2%"])
+        let w = t.shares
+        #expect(w.reduce(0, +) <= t.pageWidth + w.count, "\(w)")
+        for (i, number) in ["", "2800.00", "2036.33", "1388.71", "2006.04", "2778.30", "99.9%–>99.9%", "98.47", "862.14", "99.7%"].enumerated() where i > 0 {
+            #expect(w[i] >= MarkdownTable.width(Substring(number)) + MarkdownTable.padding, "column \(i): \(w)")
+        }
+    }
+
     @Test("code spans hold any text: the fence outgrows its backticks; newlines and bars become spaces")
     func codeSpans() {
         #expect(Markdown.code("sweep-old/") == "`sweep-old/`")
