@@ -107,17 +107,26 @@ extension TrialKernel {
             for c in 0..<cells { counts[c] = 0; total[c] = 0; positive[c] = 0 }
             let investment = R.baseAddress! + FirmColumn.investment * cap, hardware = R.baseAddress! + FirmColumn.hardware * cap
             let batchOf = S.baseAddress! + FirmColumn.batch * cap, segmentOf = S.baseAddress! + FirmColumn.segment * cap
-            for j in 0..<accepted {
-                let f = Int(AC[j])
-                let inv = investment[f], hs = hardware[f]
-                guard let e = Rules.eligibleInvestment(software: inv * (1 - hs), hardware: inv * hs, limit: limit, rule: rule) else { continue }
-                let c = Int(batchOf[f]) &* ns &+ Int(segmentOf[f])
-                V[kept] = e
-                C[kept] = Int32(truncatingIfNeeded: c)
-                counts[c] &+= 1
-                total[c] += e
-                positive[c] &+= e > 0 ? 1 : 0
-                kept &+= 1
+            // One loop per hardware rule, each with the rule a constant (so `eligibleInvestment`'s
+            // switch folds away inside the loop): the same function, the same values.
+            @inline(__always) func pass(_ rule: HardwareRule) {
+                for j in 0..<accepted {
+                    let f = Int(AC[j])
+                    let inv = investment[f], hs = hardware[f]
+                    guard let e = Rules.eligibleInvestment(software: inv * (1 - hs), hardware: inv * hs, limit: limit, rule: rule) else { continue }
+                    let c = Int(batchOf[f]) &* ns &+ Int(segmentOf[f])
+                    V[kept] = e
+                    C[kept] = Int32(truncatingIfNeeded: c)
+                    counts[c] &+= 1
+                    total[c] += e
+                    positive[c] &+= e > 0 ? 1 : 0
+                    kept &+= 1
+                }
+            }
+            switch rule {
+            case .trimTotal: pass(.trimTotal)
+            case .trimEligible: pass(.trimEligible)
+            case .reject: pass(.reject)
             }
         } } }
         set.kept = kept
