@@ -43,7 +43,7 @@ extension PreparedDistribution {
         return lowEnd.map { $0 + Foundation.exp(v) } ?? v
     }
 
-    /// Linear interpolation in `table` at u (for u in [tableTail, 1 − tableTail]).
+    /// Linear interpolation in `table` at u (for u in [centreLow, centreHigh]).
     @inline(__always)
     func tableCentre(_ u: Double) -> Double {
         let x = u * Double(PreparedDistribution.tableSize)
@@ -56,7 +56,7 @@ extension PreparedDistribution {
     /// the same arithmetic, so the same result. For per-firm draws in the trial loop.
     @inline(__always)
     func fastQuantile(_ u: Double) -> Double {
-        if fast == .table, u >= PreparedDistribution.tableTail, u <= 1 - PreparedDistribution.tableTail, !table.isEmpty {
+        if fast == .table, u >= centreLow, u <= centreHigh, !table.isEmpty {
             return tableCentre(u)
         }
         if fast == .uniform, distribution.lower == nil, distribution.upper == nil { return a + u * (b - a) }
@@ -71,9 +71,8 @@ extension PreparedDistribution {
     func fastQuantiles(_ u: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>, count n: Int, slow: UnsafeMutablePointer<Int32>) {
         guard n > 0 else { return }
         if fast == .table, !table.isEmpty {
-            let tail = PreparedDistribution.tableTail
             let m = table.withUnsafeBufferPointer { t in
-                ck_table_centre(t.baseAddress!, Double(PreparedDistribution.tableSize), tail, 1 - tail, u, Int64(n), out, slow)
+                ck_table_centre(t.baseAddress!, Double(PreparedDistribution.tableSize), centreLow, centreHigh, u, Int64(n), out, slow)
             }
             // ck_table_centre left out[i] = u[i] for these.
             for j in 0..<Int(m) {

@@ -41,6 +41,15 @@ public struct PreparedDistribution: Sendable {
     /// accuracy where the quantile function curves sharply (measured: worst 1.1e-1 relative for
     /// beta(0.5, 0.5) at u ≈ 2e-4, under 1e-6 beyond u = 0.061). Cost: ~2 µs for 14% of trial-level draws.
     static let tableTail = 0.07
+    /// The u range the centre table serves for this law: [`centreLow`, `centreHigh`], at most
+    /// [tableTail, 1 − tableTail], wider where the nodes' second differences show the
+    /// interpolation error within `centreTolerance` (see `centreRange`). Draws outside go to the tails.
+    let centreLow: Double
+    let centreHigh: Double
+    /// The interpolation error a law's centre may reach, relative: a fifth of the 1e-6 the tables
+    /// are held to (`SamplerTests.tableQuantiles`), as the estimate is the error at a cell's middle
+    /// from the curvature at its ends.
+    static let centreTolerance = 2e-7
     /// Empirical laws: the distinct values in increasing order; `table` holds F at each.
     let points: [Double]
     /// Tail tables of `.table` laws, for u in [tailMin, tableTail) and 1 − u in the same range:
@@ -141,6 +150,9 @@ public struct PreparedDistribution: Sendable {
             }
             lowTail = build(upper: false)
             highTail = build(upper: true)
+            (centreLow, centreHigh) = PreparedDistribution.centreRange(t)
+        } else {
+            (centreLow, centreHigh) = (PreparedDistribution.tableTail, 1 - PreparedDistribution.tableTail)
         }
         // Discrete laws: F(k) for k from the lowest kept value until the kept mass is exhausted
         // (a quantile is then a binary search: exact). `a` holds the first k.
@@ -179,6 +191,29 @@ public struct PreparedDistribution: Sendable {
         points = pts
     }
 
+    /// The u range where linear interpolation in the centre table `t` (nodes at i/n) stays within
+    /// `centreTolerance` relative: the error at a cell's middle is about |t[i+1] − 2t[i] + t[i−1]|/8
+    /// (h²·Q″/8), relative to |t[i]| (or to 1e-9 of the table's span near 0). From the middle
+    /// outwards, the range ends at the first node that misses it, and never extends past
+    /// [tableTail, 1 − tableTail] (the tails' range). Cost: one pass over the table.
+    static func centreRange(_ t: [Double]) -> (Double, Double) {
+        let n = t.count - 1
+        let tail = tableTail
+        guard n >= 8 else { return (tail, 1 - tail) }
+        let floor = 1e-9 * Swift.abs(t[n - 1] - t[1])
+        func good(_ i: Int) -> Bool {
+            let d2 = Swift.abs(t[i + 1] - 2 * t[i] + t[i - 1]) / 8
+            return d2.isFinite && d2 <= centreTolerance * Swift.max(Swift.abs(t[i]), floor)
+        }
+        var lo = n / 2
+        while lo > 1 && good(lo - 1) { lo -= 1 }
+        var hi = n / 2
+        while hi < n - 1 && good(hi + 1) { hi += 1 }
+        // Cells are bounded by the curvature at both their nodes: the first usable cell starts one node in.
+        let low = Double(Swift.min(lo + 1, n)) / Double(n), high = Double(Swift.max(hi - 1, 0)) / Double(n)
+        return (Swift.min(Swift.max(low, 2 / Double(n)), tail), Swift.max(Swift.min(high, 1 - 2 / Double(n)), 1 - tail))
+    }
+
     /// The truncated law's inverse CDF, computed without tables.
     public func exactQuantile(_ u: Double) -> Double {
         PreparedDistribution.exactQuantile(distribution, low: pLow, high: pHigh, u)
@@ -203,9 +238,8 @@ public struct PreparedDistribution: Sendable {
         case .empirical:
             return points[firstAtLeast(pLow + u * (pHigh - pLow))]
         case .table where !table.isEmpty:
-            let tail = PreparedDistribution.tableTail
-            if u < tail { return tailQuantile(u, upper: false) }
-            if u > 1 - tail { return tailQuantile(1 - u, upper: true) }
+            if u < centreLow { return tailQuantile(u, upper: false) }
+            if u > centreHigh { return tailQuantile(1 - u, upper: true) }
             return tableCentre(u)
         default:
             return exactQuantile(u)

@@ -71,10 +71,11 @@ struct VectorKernelTests {
         let p = PreparedDistribution(d, tabulate: true)
         #expect(p.fast == .table && !p.table.isEmpty)
         var inputs = Inputs(s: 42)
-        let tail = PreparedDistribution.tableTail
+        let tail = p.centreLow, top = p.centreHigh
+        #expect(tail <= PreparedDistribution.tableTail && top >= 1 - PreparedDistribution.tableTail)
         var u = (0..<997).map { _ in inputs.uniform() }
         // The edges of the centre and beyond, exactly.
-        u += [tail, 1 - tail, tail.nextDown, (1 - tail).nextUp, 0.5, 1e-300, 1 - 1e-16, 0x1p-33, 1 - 0x1p-33]
+        u += [tail, top, tail.nextDown, top.nextUp, 0.5, 1e-300, 1 - 1e-16, 0x1p-33, 1 - 0x1p-33]
         for isa in Self.variants {
             for n in [0, 1, 3, 4, 5, u.count] {
                 var out = [Double](repeating: .nan, count: n)
@@ -82,17 +83,17 @@ struct VectorKernelTests {
                 var slow = [Int32](repeating: -1, count: n), slow2 = slow
                 let m = p.table.withUnsafeBufferPointer { t in
                     u.withUnsafeBufferPointer { ub in
-                        ck_table_centre_isa(isa, t.baseAddress!, Double(PreparedDistribution.tableSize), tail, 1 - tail,
+                        ck_table_centre_isa(isa, t.baseAddress!, Double(PreparedDistribution.tableSize), tail, top,
                                             ub.baseAddress!, Int64(n), out.withUnsafeMutableBufferPointer { $0.baseAddress! }, slow.withUnsafeMutableBufferPointer { $0.baseAddress! })
                     }
                 }
                 let m2 = p.table.withUnsafeBufferPointer { t in
                     inPlace.withUnsafeMutableBufferPointer { b in
-                        ck_table_centre_isa(isa, t.baseAddress!, Double(PreparedDistribution.tableSize), tail, 1 - tail,
+                        ck_table_centre_isa(isa, t.baseAddress!, Double(PreparedDistribution.tableSize), tail, top,
                                             b.baseAddress!, Int64(n), b.baseAddress!, slow2.withUnsafeMutableBufferPointer { $0.baseAddress! })
                     }
                 }
-                let expected = (0..<n).filter { !(u[$0] >= tail && u[$0] <= 1 - tail) }
+                let expected = (0..<n).filter { !(u[$0] >= tail && u[$0] <= top) }
                 #expect(Array(slow[0..<Int(m)]).map(Int.init) == expected, "isa \(isa) n \(n)")
                 #expect(m == m2)
                 for i in 0..<n {
