@@ -191,8 +191,9 @@ public enum Simulator {
         let k = model.inputs.count
         let storedFields = options.storedFields ?? L.storedFields
         // Chunk and block lengths depend on the record size only (never on the thread count, so
-        // results do not either): the per-block record buffer (block × variants × fields) stays near
-        // 64 MB, and a block has at least 8 chunks for the workers to share.
+        // results do not either; chunk boundaries fix the order in which moments are summed). They
+        // were sized for a per-block record buffer that no longer exists and are kept, so the same
+        // seed gives the same bits as before; a block has at least 8 chunks for the workers to share.
         let recordDoubles = Swift.max(1, nv * L.count)
         let (chunkLength, blockLength) = Simulator.lengths(recordDoubles: recordDoubles)
         var moments = Array(repeating: Array(repeating: Moments(), count: L.count), count: nv)
@@ -213,7 +214,11 @@ public enum Simulator {
         let designStreams = (0..<threads).map { _ in RandomStream(seed: design.seed) }
         let perTrialDesign = design.isPerTrial
         let nsf = storedFields.count
-        var records: [Double] = [], inVals: [Double] = [], uRows: [Double] = []
+        var inVals: [Double] = [], uRows: [Double] = []
+        // Per worker: one trial's records, the chunk's first trial's (the shifts), and the shifted
+        // sums and sums of squares: 4 × variants × fields doubles each, however long the block.
+        let recLen = nv * L.count
+        var workerScratch = [Double](repeating: 0, count: threads * 4 * recLen)
         // Stored fields and input values of a block, column by column, so they append as runs.
         var storedBlock: [Double] = [], inputBlock: [Double] = []
         var done = 0
@@ -221,10 +226,7 @@ public enum Simulator {
         var block = 0
         while done < target {
             let len = Swift.min(blockLength, target - done)
-            // Per-block buffers: records of every trial (len × nv × L.count) and input values.
-            let recLen = nv * L.count
-            // Buffers are allocated once and reused: every record field is written before it is read.
-            if records.count < len * recLen { records = [Double](repeating: 0, count: blockLength * recLen) }
+            // Per-block buffers (input values, design rows), allocated once and reused.
             if inVals.count < len * k { inVals = [Double](repeating: 0, count: blockLength * k) }
             if uRows.count < len * k { uRows = [Double](repeating: 0, count: blockLength * k) }
             if storedBlock.count < blockLength * nv * nsf { storedBlock = [Double](repeating: 0, count: blockLength * nv * nsf) }
@@ -243,14 +245,18 @@ public enum Simulator {
             // Workers claim chunks in turn (a slow worker never holds up the others); each chunk's
             // results go to fixed places, so the output does not depend on who ran what.
             let nextChunk = Atomic<Int>(0)
-            records.withUnsafeMutableBufferPointer { rec in
+            let listedFields = momentFields ?? [], storedList = storedFields
+            listedFields.withUnsafeBufferPointer { lf in
+            storedList.withUnsafeBufferPointer { sf in
+            workerScratch.withUnsafeMutableBufferPointer { scr in
                 inVals.withUnsafeMutableBufferPointer { iv in
                     uRows.withUnsafeMutableBufferPointer { ur in
                         kernels.withUnsafeMutableBufferPointer { ks in
                             chunkMoments.withUnsafeMutableBufferPointer { cm in
                                 storedBlock.withUnsafeMutableBufferPointer { sb in
                                     inputBlock.withUnsafeMutableBufferPointer { ib in
-                                let rp = UnsafeSendable(rec), ip = UnsafeSendable(iv), up = UnsafeSendable(ur), kp = UnsafeSendable(ks)
+                                let lp = UnsafeSendable(lf), fp = UnsafeSendable(sf)
+                                let wp = UnsafeSendable(scr), ip = UnsafeSendable(iv), up = UnsafeSendable(ur), kp = UnsafeSendable(ks)
                                 let mp = UnsafeSendable(cm), sp = UnsafeSendable(sb), bp = UnsafeSendable(ib)
                                 let workers = Swift.min(threads, chunks)
                                 DispatchQueue.concurrentPerform(iterations: workers) { w in
@@ -258,60 +264,60 @@ public enum Simulator {
                                         let c = nextChunk.wrappingAdd(1, ordering: .relaxed).oldValue
                                         guard c < chunks else { break }
                                         let lo = c * chunkLength, hi = Swift.min(len, lo + chunkLength)
+                                        // Each trial's records go to this worker's scratch and are taken in at once,
+                                        // while they are in cache: shifted sums per field (shift = the field's value
+                                        // in the chunk's first trial: no division per value), each field summing its
+                                        // values in trial order; then the stored fields, column by column.
+                                        let scratch = wp.value.baseAddress! + w * 4 * recLen
+                                        let out = UnsafeMutableBufferPointer(start: scratch, count: recLen)
+                                        let shift = scratch + recLen, a = scratch + 2 * recLen, q = scratch + 3 * recLen
+                                        let listed = lp.value, nListed = listed.count
+                                        let stored = fp.value
                                         for t in lo..<hi {
                                             let inRow = UnsafeMutableBufferPointer(rebasing: ip.value[(t * k)..<((t + 1) * k)])
                                             let uRowM = UnsafeMutableBufferPointer(rebasing: up.value[(t * k)..<((t + 1) * k)])
                                             if perTrialDesign { design.row(trial: base + t, stream: designStreams[w], into: uRowM) }
                                             for j in 0..<k { inRow[j] = 0 }   // inputs only some populations have stay 0
-                                            let out = UnsafeMutableBufferPointer(rebasing: rp.value[(t * recLen)..<((t + 1) * recLen)])
                                             kp.value[w].evaluate(trial: base + t, u: UnsafeBufferPointer(uRowM), inputValues: inRow, out: out)
-                                        }
-                                        // Shifted sums per field (shift = the chunk's first value: no division per
-                                        // value), accumulated trial by trial so records are read in memory order;
-                                        // each field still sums its values in trial order.
-                                        var s1 = [Double](repeating: 0, count: fieldCount), s2 = s1
-                                        let records = rp.value.baseAddress!
-                                        for v in 0..<nv {
-                                            let mbase = (c * nv + v) * fieldCount
-                                            let first = records + (lo * recLen + v * fieldCount)
-                                            if let someFields {
+                                            let row = scratch
+                                            if t == lo {
+                                                for i in 0..<recLen { shift[i] = row[i]; a[i] = 0; q[i] = 0 }
+                                            }
+                                            if someFields != nil {
                                                 // The same shifted sums, for the listed fields only.
-                                                for f in someFields {
-                                                    var a = 0.0, q = 0.0
-                                                    var row = first
-                                                    for _ in lo..<hi {
-                                                        let d = row[f] - first[f]
-                                                        a += d
-                                                        q += d * d
-                                                        row += recLen
+                                                for v in 0..<nv {
+                                                    let vb = v * fieldCount
+                                                    for j in 0..<nListed {
+                                                        let f = listed[j]
+                                                        let d = row[vb + f] - shift[vb + f]
+                                                        a[vb + f] += d
+                                                        q[vb + f] += d * d
                                                     }
-                                                    mp.value[mbase + f] = Moments(count: hi - lo, shift: first[f], sum: a, sumOfSquares: q)
                                                 }
                                             } else {
-                                            s1.withUnsafeMutableBufferPointer { S1 in
-                                                s2.withUnsafeMutableBufferPointer { S2 in
-                                                    // Plain pointers and wrapping index arithmetic: the field loop vectorises.
-                                                    let a = S1.baseAddress!, q = S2.baseAddress!
-                                                    for f in 0..<fieldCount { a[f] = 0; q[f] = 0 }
-                                                    var row = first
-                                                    for _ in lo..<hi {
-                                                        for f in 0..<fieldCount {
-                                                            let d = row[f] - first[f]
-                                                            a[f] += d
-                                                            q[f] += d * d
-                                                        }
-                                                        row += recLen
-                                                    }
+                                                // Plain pointers over the whole record: the loop vectorises.
+                                                for i in 0..<recLen {
+                                                    let d = row[i] - shift[i]
+                                                    a[i] += d
+                                                    q[i] += d * d
                                                 }
                                             }
-                                            for f in 0..<fieldCount {
-                                                mp.value[mbase + f] = Moments(count: hi - lo, shift: first[f], sum: s1[f], sumOfSquares: s2[f])
+                                            let columns = sp.value.baseAddress!
+                                            for v in 0..<nv {
+                                                for si in 0..<nsf { columns[(v * nsf + si) * blockLength + t] = row[v * fieldCount + stored[si]] }
                                             }
-                                            }
-                                            // Stored fields, column by column.
-                                            for (si, f) in storedFields.enumerated() {
-                                                let col = (v * nsf + si) * blockLength
-                                                for t in lo..<hi { sp.value[col + t] = rp.value[t * recLen + v * fieldCount + f] }
+                                        }
+                                        for v in 0..<nv {
+                                            let mbase = (c * nv + v) * fieldCount, vb = v * fieldCount
+                                            if someFields != nil {
+                                                for j in 0..<nListed {
+                                                    let f = listed[j]
+                                                    mp.value[mbase + f] = Moments(count: hi - lo, shift: shift[vb + f], sum: a[vb + f], sumOfSquares: q[vb + f])
+                                                }
+                                            } else {
+                                                for f in 0..<fieldCount {
+                                                    mp.value[mbase + f] = Moments(count: hi - lo, shift: shift[vb + f], sum: a[vb + f], sumOfSquares: q[vb + f])
+                                                }
                                             }
                                         }
                                         if keepInputs {
@@ -326,6 +332,7 @@ public enum Simulator {
                     }
                 }
             }
+            } }
             // Reduce in trial order: chunk by chunk.
             for c in 0..<chunks {
                 for v in 0..<nv {

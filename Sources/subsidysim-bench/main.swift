@@ -16,7 +16,8 @@ func line(_ s: String) { FileHandle.standardOutput.write(Data((s + "\n").utf8)) 
 
 let args = CommandLine.arguments
 let quick = args.contains("--quick")
-/// `--only sweep|sobol`: that case alone (A/B comparisons of a change).
+/// `--only sweep|sobol`: that case alone (A/B comparisons of a change); with `--one`, on one
+/// thread; `--point-trials N`, the sweep at N trials per point.
 let only: String? = args.firstIndex(of: "--only").flatMap { $0 + 1 < args.count ? args[$0 + 1] : nil }
 let cores = ProcessInfo.processInfo.activeProcessorCount
 let loaded: LoadedScenario
@@ -89,8 +90,18 @@ if let only {
             let axes = [try SweepAxis.parse("policy.batches[0].cap=30:60:1.5").get(), try SweepAxis.parse("policy.batches[0].rate=0.4:0.7:0.015").get()]
             let t0 = Date()
             let th = args.contains("--one") ? 1 : cores
-            _ = try WhatIf.sweep(loaded, axes: axes, lines: [.transformation], trials: 20_000, seed: model.seed, threads: th, design: design)
+            // `--point-trials N`: fewer trials per point (under callgrind, say).
+            let perPoint = args.firstIndex(of: "--point-trials").flatMap { $0 + 1 < args.count ? Int(args[$0 + 1]) : nil } ?? 20_000
+            _ = try WhatIf.sweep(loaded, axes: axes, lines: [.transformation], trials: perPoint, seed: model.seed, threads: th, design: design)
             target("sweep 21×21 @20k, all cores", Date().timeIntervalSince(t0), "s", "≤", 5)
+            // Where it goes: the points resolved (each the scenario decoded again), compiled, simulated.
+            let t1 = Date()
+            let (_, variants) = try WhatIf.resolve(loaded, axes: axes)
+            let t2 = Date()
+            let m = CompiledModel(variants: variants, seed: model.seed)
+            let t3 = Date()
+            line(String(format: "  of which: resolve %d points %.3f s, compile %d variants %.3f s", axes[0].texts.count * axes[1].texts.count,
+                        t2.timeIntervalSince(t1), m.variantCount, t3.timeIntervalSince(t2)))
         } else if only == "sobol" {
             let t1 = Date()
             _ = try Sensitivity.analyse(loaded, variant: 0, metric: .totalDemand, seed: model.seed, threads: cores, sobolN: 16384, shapleyPermutations: 0)
