@@ -13,11 +13,15 @@
 /// Within each line's own allocation, restricted money pays first (regional pays （一） first).
 public struct PaymentTerms: Sendable {
     /// [line][source], 万元.
-    public var budget: [[Double]]
+    public var budget: [[Double]] { didSet { refreshFlatBudget() } }
+    /// `budget` line by line in one buffer (line i, source s at i × sources + s): `pay` reads it
+    /// for every line and source of every trial, and one contiguous buffer per variant stays in
+    /// cache where a buffer per line does not (a sweep cycles through hundreds of variants).
+    public private(set) var flatBudget: [Double] = []
     /// Each line's budget over all sources.
     public var lineTotal: [Double]
     /// What each source holds, 万元 (its unspent money is this minus what it paid).
-    public var sourceAmount: [Double]
+    public var sourceAmount: [Double] { didSet { refreshFlatBudget() } }
     /// Sources restricted to some lines (`only_lines`): paid first on those lines, never reallocated.
     public var restricted: [Bool]
     public var rule: OverrunRule
@@ -30,11 +34,24 @@ public struct PaymentTerms: Sendable {
         self.budget = budget
         lineTotal = budget.map { $0.reduce(0, +) }
         self.sourceAmount = sourceAmount
+        flatBudget = PaymentTerms.flatten(budget, sources: sourceAmount.count)
         self.restricted = restricted
         self.rule = rule
         self.lotteryStop = lotteryStop
         self.transformation = transformation
     }
+}
+
+extension PaymentTerms {
+    /// `budget` row by row, each row `sources` long (missing entries 0).
+    static func flatten(_ budget: [[Double]], sources: Int) -> [Double] {
+        var flat = [Double](repeating: 0, count: budget.count * sources)
+        for (i, row) in budget.enumerated() { for (s, x) in row.prefix(sources).enumerated() { flat[i * sources + s] = x } }
+        return flat
+    }
+
+    /// `sourceAmount` changes the row length: the flat copy follows.
+    mutating func refreshFlatBudget() { flatBudget = PaymentTerms.flatten(budget, sources: sourceAmount.count) }
 }
 
 /// The firm awards a lottery pays whole: firm f's award on firm-level column k (`LineID.firmLevel`
@@ -135,10 +152,10 @@ public struct Payment: Sendable {
             for round in 0..<2 {
                 let pass = round == 0
                 for s in 0..<nS where t.restricted[s] == pass {
-                    let take = Swift.min(rest, t.budget[i][s])
+                    let take = Swift.min(rest, t.flatBudget[i * nS + s])
                     used[s] += take
                     rest -= take
-                    if !pass { spare[i] += t.budget[i][s] - take }
+                    if !pass { spare[i] += t.flatBudget[i * nS + s] - take }
                 }
             }
         }
@@ -153,7 +170,7 @@ public struct Payment: Sendable {
                     reallocated[j] += give
                     var rest = give
                     for s in 0..<nS where !t.restricted[s] {
-                        let take = Swift.min(rest, t.budget[j][s])
+                        let take = Swift.min(rest, t.flatBudget[j * nS + s])
                         used[s] += take
                         rest -= take
                     }
