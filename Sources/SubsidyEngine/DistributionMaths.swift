@@ -202,14 +202,21 @@ extension PreparedDistribution {
         let F: (@Sendable (Double) -> Double), f: (@Sendable (Double) -> Double)
         let map: @Sendable (Double) -> Double
         let support: (Double, Double)
+        // Densities with their normalising constants computed once (GSL's pdfs recompute ln B(a, b)
+        // or ln Γ(k) per call); they only steer Newton's steps, the CDF decides the root.
         switch d.kind {
         case let .beta(a, b):
-            F = { gsl_cdf_beta_P($0, a, b) }; f = { gsl_ran_beta_pdf($0, a, b) }; map = { $0 }; support = (0, 1)
+            let lnB = gsl_sf_lnbeta(a, b)
+            F = { gsl_cdf_beta_P($0, a, b) }; f = { betaDensity($0, a, b, lnB) }; map = { $0 }; support = (0, 1)
         case let .pert(lo, c, hi):
             let (a, b) = pertShape(lo, c, hi)
-            F = { gsl_cdf_beta_P($0, a, b) }; f = { gsl_ran_beta_pdf($0, a, b) }; map = { lo + (hi - lo) * $0 }; support = (0, 1)
+            let lnB = gsl_sf_lnbeta(a, b)
+            F = { gsl_cdf_beta_P($0, a, b) }; f = { betaDensity($0, a, b, lnB) }; map = { lo + (hi - lo) * $0 }; support = (0, 1)
         case let .gamma(k, t):
-            F = { gsl_cdf_gamma_P($0, k, 1) }; f = { gsl_ran_gamma_pdf($0, k, 1) }; map = { t * $0 }; support = (0, .infinity)
+            let lnG = gsl_sf_lngamma(k)
+            F = { gsl_cdf_gamma_P($0, k, 1) }
+            f = { x in x > 0 ? Foundation.exp((k - 1) * Foundation.log(x) - x - lnG) : 0 }
+            map = { t * $0 }; support = (0, .infinity)
         default:
             return parallelMap(n) { exactQuantile(d, low: pl, high: ph, us[$0]) }
         }
@@ -256,6 +263,13 @@ extension PreparedDistribution {
             }
         }
         return out
+    }
+
+    /// x^(a−1)·(1 − x)^(b−1) / B(a, b) on (0, 1), with ln B(a, b) given.
+    @inline(__always)
+    private static func betaDensity(_ x: Double, _ a: Double, _ b: Double, _ lnB: Double) -> Double {
+        guard x > 0, x < 1 else { return 0 }
+        return Foundation.exp((a - 1) * Foundation.log(x) + (b - 1) * Foundation.log1p(-x) - lnB)
     }
 
     /// The standardized x of quantile e (inverse of `tableQuantiles`' map), for the next start.
