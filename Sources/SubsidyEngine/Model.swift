@@ -47,6 +47,13 @@ public struct CompiledModel: Sendable {
             for input in TrialInputs.list(p) where !union.contains(where: { $0.id == input.id }) { union.append(input) }
         }
         inputs = union
+        // Every law the groups need, prepared on all cores at once (each table also splits its
+        // nodes over the cores, but 14 small tables one after another leave the cores idle between
+        // them); the groups below then find them in `PreparedDistribution`'s cache.
+        PreparedDistribution.prepareAll(groupPops.flatMap { p in
+            TrialInputs.list(p).map { ($0.distribution, false) }
+                + [(Distribution(p.investment.kind), true), (p.hardwareShare, false), (p.score, false), (p.chainCaseAward, false)]
+        })
         let variantList = list
         groups = zip(groupPops, groupMembers).map { p, members in
             let list = TrialInputs.list(p)

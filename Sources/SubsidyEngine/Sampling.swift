@@ -86,6 +86,14 @@ public struct PreparedDistribution: Sendable {
         }
     }
 
+    /// Prepares these laws (and caches them) on all cores; repeats are prepared once.
+    static func prepareAll(_ laws: [(Distribution, Bool)]) {
+        var seen = Set<CacheKey>(), distinct: [(Distribution, Bool)] = []
+        for (d, t) in laws where seen.insert(CacheKey(distribution: d, tabulate: t)).inserted { distinct.append((d, t)) }
+        let list = distinct
+        DispatchQueue.concurrentPerform(iterations: list.count) { i in _ = PreparedDistribution(list[i].0, tabulate: list[i].1) }
+    }
+
     private init(building d: Distribution, tabulate: Bool) {
         // The truncation masses and quantile tables below call GSL, whose default error handler
         // aborts the process (e.g. `gsl_cdf_beta_Pinv` does not converge at p = 1e-300 for
