@@ -17,12 +17,8 @@ final class CompiledVariant: Sendable {
     /// （五）'s amount, stored apart: reaching it through `policy` in the trial loop retains the policy's arrays.
     let chainCaseAmount: Double
     let overrun: OverrunRule
-    /// Line budgets in layout order: [line][source], 万元.
-    let budget: [[Double]]
-    let lineTotal: [Double]
-    /// Source amounts, 万元, and whether a source is restricted to some lines (paid first there).
-    let sourceAmount: [Double]
-    let restricted: [Bool]
+    /// Total of the sources, 万元. (Line budgets per source, line totals, source amounts and which
+    /// sources are restricted are `payment`'s.)
     let totalFunding: Double
     /// Layout index of （一）, if the scenario has it.
     let transformationIndex: Int?
@@ -52,12 +48,8 @@ final class CompiledVariant: Sendable {
             let line = s.line(l)
             return layout.sources.map { line?.budget[$0] ?? 0 }
         }
-        self.budget = budget
-        lineTotal = budget.map { $0.reduce(0, +) }
         let sourceAmount = layout.sources.map { id in s.funding.first { $0.id == id }?.amount ?? 0 }
-        self.sourceAmount = sourceAmount
         let restricted = layout.sources.map { id in s.funding.first { $0.id == id }?.onlyLines != nil }
-        self.restricted = restricted
         totalFunding = sourceAmount.reduce(0, +)
         let transformationIndex = layout.lines.firstIndex(of: .transformation)
         self.transformationIndex = transformationIndex
@@ -87,10 +79,6 @@ final class CompiledVariant: Sendable {
         chainCaseCount = o.chainCaseCount
         chainCaseAmount = o.chainCaseAmount
         overrun = o.overrun
-        budget = o.budget.map { $0.map { $0 } }
-        lineTotal = o.lineTotal.map { $0 }
-        sourceAmount = o.sourceAmount.map { $0 }
-        restricted = o.restricted.map { $0 }
         totalFunding = o.totalFunding
         transformationIndex = o.transformationIndex
         mostUnderCeilingWithoutChain = o.mostUnderCeilingWithoutChain
@@ -111,7 +99,7 @@ final class CompiledVariant: Sendable {
     /// budget by more than 1e-9 (rounding of sums). The one test the trial loop, the convergence
     /// curves and the two-level analysis all use.
     @inline(__always)
-    func lineShort(_ i: Int, demand: Double) -> Bool { demand > lineTotal[i] + 1e-9 }
+    func lineShort(_ i: Int, demand: Double) -> Bool { demand > payment.lineTotal[i] + 1e-9 }
 
     /// Whether total demand exceeds the total funding (the pooled test), as `lineShort`.
     @inline(__always)

@@ -168,7 +168,7 @@ struct ConvergenceTests {
         let before = smart.trials - Simulator.lengths(recordDoubles: model.variantCount * L.count).block
         let partial = (0..<model.variantCount).map { v -> Double in
             let ones = smart.column(v, L.line(L.lines.firstIndex(of: .smartFactory)!, .demand)).prefix(before)
-                .filter { $0 > model.variants[v].lineTotal[L.lines.firstIndex(of: .smartFactory)!] + 1e-9 }.count
+                .filter { $0 > model.variants[v].payment.lineTotal[L.lines.firstIndex(of: .smartFactory)!] + 1e-9 }.count
             let w = Statistics.wilson(successes: ones, trials: before)
             return (w.high - w.low) / (2 * Statistics.z975)
         }.max()!
