@@ -116,7 +116,8 @@ public enum SweepReport {
                 let caption = "超支概率热图：\(v.label)" + (levels.isEmpty ? "" : "（等值线 " + levels.map { CSVTable.fixed($0 * 100, 0) + "%" }.joined(separator: " 与 ") + "）")
                 plans.append(Charts.Plan(name, caption: caption,
                                          script: heatmap(v, name: name, x: axes[0], y: axes[1], line: lineLabel, draft: (draft[0], draft[1]),
-                                                         atDraft: atDraft, top: top, levels: levels, title: title),
+                                                         atDraft: atDraft, top: top, levels: levels, title: title,
+                                                         span: (xs.min() ?? 0, xs.max() ?? 1, ys.min() ?? 0, ys.max() ?? 1)),
                                          skip: skip))
             }
         }
@@ -211,9 +212,12 @@ public enum SweepReport {
 
     /// One variant's heatmap. `top`: the largest chance over every variant's heatmap, so that all
     /// share one colour scale; `levels`: the contours to draw (those the data cross); `atDraft`:
-    /// the chance at the draft's own point when the grid has it.
+    /// the chance at the draft's own point when the grid has it; `span`: the grid's x and y ranges,
+    /// so the draft's label goes to the side of its point that has room (a draft at the top or
+    /// right edge would put it over the heading or off the frame).
     static func heatmap(_ v: Charts.Series, name: String, x: Charts.Axis, y: Charts.Axis, line: String, draft: (Double?, Double?),
-                        atDraft: Double?, top: Double, levels: [Double], title: String) -> String {
+                        atDraft: Double?, top: Double, levels: [Double], title: String,
+                        span: (x0: Double, x1: Double, y0: Double, y1: Double) = (0, 1, 0, 1)) -> String {
         var s = Charts.head(name, title: "超支概率热图 / P(overrun) heatmap")
         let contours = levels.isEmpty ? "（超支概率未跨过 5%，无等值线）"
             : "（等值线 " + levels.map { CSVTable.fixed($0 * 100, 0) + "%" }.joined(separator: " 与 ") + "）"
@@ -247,7 +251,11 @@ public enum SweepReport {
         }
         if let dx = draft.0, let dy = draft.1, let px = Charts.num(x.value(dx)), let py = Charts.num(y.value(dy)) {
             let text = "草案" + (atDraft.map { " " + percentText($0) } ?? "")
-            s += "set label 10 \(Charts.literal(text)) at \(px),\(py),1 point pt 7 ps 2 lc rgb \"black\" offset 1,1 front boxed tc rgb \"black\" noenhanced\n"
+            // Above and to the right of the point, unless it sits in the top fifth or the right third.
+            let fx = span.x1 > span.x0 ? (dx - span.x0) / (span.x1 - span.x0) : 0
+            let fy = span.y1 > span.y0 ? (dy - span.y0) / (span.y1 - span.y0) : 0
+            let side = fx > 2.0 / 3 ? "right" : "left", ox = fx > 2.0 / 3 ? "-1" : "1", oy = fy > 0.8 ? "-1.5" : "1"
+            s += "set label 10 \(Charts.literal(text)) at \(px),\(py),1 \(side) point pt 7 ps 2 lc rgb \"black\" offset \(ox),\(oy) front boxed tc rgb \"black\" noenhanced\n"
         }
         let u = "\(x.column(1)):\(y.column(2)):($3*100)"
         s += "splot \(Charts.literal("../\(name).dat")) using \(u) with pm3d notitle"

@@ -128,6 +128,24 @@ struct ChartPageTests {
         #expect(big["\(names[0]).gp"]?.contains("等值线 5% 与 50%") == true)
     }
 
+    /// The draft's rates are often the sweep's top value (a sweep of lower rates): its label above
+    /// the point stood over the heading. It goes below a point in the top fifth, and to the left of
+    /// one in the right third.
+    @Test("heatmap: the draft's label goes where there is room (below at the top edge, left at the right edge)")
+    func heatmapDraftLabel() {
+        let v = Charts.Series(id: "text", name: "正文费率", label: "正文费率")
+        let x = Charts.Axis("policy.batches[0].cap", in: nil), y = Charts.Axis("policy.batches[0].rate", in: nil)
+        func label(_ dx: Double, _ dy: Double) -> String {
+            let script = SweepReport.heatmap(v, name: "heatmap_text", x: x, y: y, line: "（一）", draft: (dx, dy), atDraft: 0.097,
+                                             top: 0.13, levels: [0.05], title: "t", span: (30, 60, 0.4, 0.6))
+            return script.split(separator: "\n").first { $0.hasPrefix("set label 10 ") }.map(String.init) ?? ""
+        }
+        #expect(label(35, 0.45).contains(" left point") && label(35, 0.45).contains("offset 1,1 "))
+        #expect(label(55, 0.6).contains(" right point") && label(55, 0.6).contains("offset -1,-1.5 "), "\(label(55, 0.6))")
+        #expect(label(35, 0.6).contains(" left point") && label(35, 0.6).contains("offset 1,-1.5 "))
+        #expect(label(60, 0.45).contains(" right point") && label(60, 0.45).contains("offset -1,1 "))
+    }
+
     @Test("one-key sweep: where the chance crosses 5% is marked with its value")
     func crossing() throws {
         #expect(Charts.crossing([30, 40, 50], [0.01, 0.03, 0.07], level: 0.05).map { ($0.x * 1000).rounded() / 1000 } == 45)
