@@ -197,10 +197,12 @@ public enum Simulator {
         let recordDoubles = Swift.max(1, nv * L.count)
         let (chunkLength, blockLength) = Simulator.lengths(recordDoubles: recordDoubles)
         var moments = Array(repeating: Array(repeating: Moments(), count: L.count), count: nv)
-        // nil: every field (one vectorised pass); else the listed fields and those a precision target watches.
-        let momentFields: [Int]? = options.momentFields.map { fs in
+        // The fields whose moments are taken: every one (then one vectorised pass over the whole
+        // record), or the listed ones and those a precision target watches.
+        let allFields = options.momentFields == nil
+        let momentFields: [Int] = options.momentFields.map { fs in
             Array(Set(fs.filter { (0..<L.count).contains($0) } + (options.precision == nil ? [] : options.precisionEstimate.fields(L)))).sorted()
-        }
+        } ?? Array(0..<L.count)
         var stored = Array(repeating: Array(repeating: [Double](), count: storedFields.count), count: nv)
         var inputs = Array(repeating: [Double](), count: options.keepInputs ? k : 0)
         let reserve = options.precision == nil ? options.trials : Swift.min(options.maxTrials, options.trials * 4)
@@ -239,14 +241,13 @@ public enum Simulator {
             let base = done
             let fieldCount = L.count
             let keepInputs = options.keepInputs
-            let someFields = momentFields
             // Per chunk and variant, moments of every field: computed by the worker, merged below in chunk order.
             var chunkMoments = [Moments](repeating: Moments(), count: chunks * nv * fieldCount)
             // Workers claim chunks in turn (a slow worker never holds up the others); each chunk's
             // results go to fixed places, so the output does not depend on who ran what.
             let nextChunk = Atomic<Int>(0)
-            let listedFields = momentFields ?? [], storedList = storedFields
-            listedFields.withUnsafeBufferPointer { lf in
+            let storedList = storedFields
+            momentFields.withUnsafeBufferPointer { lf in
             storedList.withUnsafeBufferPointer { sf in
             workerScratch.withUnsafeMutableBufferPointer { scr in
                 inVals.withUnsafeMutableBufferPointer { iv in
@@ -283,7 +284,7 @@ public enum Simulator {
                                             if t == lo {
                                                 for i in 0..<recLen { shift[i] = row[i]; a[i] = 0; q[i] = 0 }
                                             }
-                                            if someFields != nil {
+                                            if !allFields {
                                                 // The same shifted sums, for the listed fields only.
                                                 for v in 0..<nv {
                                                     let vb = v * fieldCount
@@ -309,15 +310,9 @@ public enum Simulator {
                                         }
                                         for v in 0..<nv {
                                             let mbase = (c * nv + v) * fieldCount, vb = v * fieldCount
-                                            if someFields != nil {
-                                                for j in 0..<nListed {
-                                                    let f = listed[j]
-                                                    mp.value[mbase + f] = Moments(count: hi - lo, shift: shift[vb + f], sum: a[vb + f], sumOfSquares: q[vb + f])
-                                                }
-                                            } else {
-                                                for f in 0..<fieldCount {
-                                                    mp.value[mbase + f] = Moments(count: hi - lo, shift: shift[vb + f], sum: a[vb + f], sumOfSquares: q[vb + f])
-                                                }
+                                            for j in 0..<nListed {
+                                                let f = listed[j]
+                                                mp.value[mbase + f] = Moments(count: hi - lo, shift: shift[vb + f], sum: a[vb + f], sumOfSquares: q[vb + f])
                                             }
                                         }
                                         if keepInputs {
@@ -337,11 +332,7 @@ public enum Simulator {
             for c in 0..<chunks {
                 for v in 0..<nv {
                     let mbase = (c * nv + v) * fieldCount
-                    if let momentFields {
-                        for f in momentFields { moments[v][f].merge(chunkMoments[mbase + f]) }
-                    } else {
-                        for f in 0..<fieldCount { moments[v][f].merge(chunkMoments[mbase + f]) }
-                    }
+                    for f in momentFields { moments[v][f].merge(chunkMoments[mbase + f]) }
                 }
             }
             storedBlock.withUnsafeBufferPointer { sb in
