@@ -218,7 +218,7 @@ extension PreparedDistribution {
             f = { x in x > 0 ? Foundation.exp((k - 1) * Foundation.log(x) - x - lnG) : 0 }
             map = { t * $0 }; support = (0, .infinity)
         default:
-            return parallelMap(n) { exactQuantile(d, low: pl, high: ph, us[$0]) }
+            return concurrentMap(n) { exactQuantile(d, low: pl, high: ph, us[$0]) }
         }
         guard ph > pl else { return us.map { exactQuantile(d, low: pl, high: ph, $0) } }
         var out = [Double](repeating: 0, count: n)

@@ -1,23 +1,8 @@
 // Tabulated quantile functions: look-ups in the tables `PreparedDistribution` builds (centre, log-spaced tails, discrete steps).
 internal import CKernel
-import Dispatch
 import Foundation
 
 extension PreparedDistribution {
-    /// f(0..<n) computed on all cores (tables cost ~10⁴ inverse-CDF calls); order is kept.
-    static func parallelMap(_ n: Int, _ f: @Sendable (Int) -> Double) -> [Double] {
-        var out = [Double](repeating: 0, count: n)
-        let stripes = Swift.max(1, Swift.min(n, ProcessInfo.processInfo.activeProcessorCount * 4))
-        out.withUnsafeMutableBufferPointer { buf in
-            let p = UnsafeSendable(buf)
-            DispatchQueue.concurrentPerform(iterations: stripes) { s in
-                var i = s
-                while i < n { p.value[i] = f(i); i += stripes }
-            }
-        }
-        return out
-    }
-
     /// The first index whose cumulative probability in `table` reaches p (the last when none does).
     @inline(__always)
     func firstAtLeast(_ p: Double) -> Int {

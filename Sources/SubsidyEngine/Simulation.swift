@@ -426,9 +426,23 @@ struct UnsafeSendable<T>: @unchecked Sendable {
     init(_ v: T) { value = v }
 }
 
-/// Results filled in by `concurrentPerform` workers, slot i by iteration i only, then read in order.
-/// Raw storage: no exclusivity check (an array property would be one access per write, from many threads).
-final class UnsafeSendableArray<T>: @unchecked Sendable {
+/// f(0), …, f(n − 1) computed on all cores, returned in index order. The indices are dealt to a
+/// few stripes per core (stripe s takes s, s + stripes, …), so jobs of uneven cost still balance;
+/// `f` must be safe to call from several threads at once. Tables, sweep points, per-variant analyses.
+func concurrentMap<T>(_ n: Int, _ f: @Sendable (Int) -> T) -> [T] {
+    guard n > 0 else { return [] }
+    let slots = ConcurrentSlots<T>(count: n)
+    let stripes = Swift.max(1, Swift.min(n, ProcessInfo.processInfo.activeProcessorCount * 4))
+    DispatchQueue.concurrentPerform(iterations: stripes) { s in
+        var i = s
+        while i < n { slots.set(i, f(i)); i += stripes }
+    }
+    return slots.values
+}
+
+/// `concurrentMap`'s results, slot i written by one worker only, then read in order. Raw storage:
+/// no exclusivity check (an array property would be one access per write, from many threads).
+private final class ConcurrentSlots<T>: @unchecked Sendable {
     private let slots: UnsafeMutablePointer<T?>
     let count: Int
     init(count: Int) {
@@ -440,8 +454,6 @@ final class UnsafeSendableArray<T>: @unchecked Sendable {
         slots.deinitialize(count: count)
         slots.deallocate()
     }
-    /// Each index is written by exactly one worker.
     func set(_ i: Int, _ v: T) { slots[i] = v }
-    /// After every worker finished: the values in index order.
     var values: [T] { (0..<count).map { slots[$0]! } }
 }

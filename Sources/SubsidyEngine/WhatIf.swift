@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 public import SubsidyModel
 
@@ -43,20 +42,19 @@ public enum WhatIf {
         // Each point is the scenario decoded again with its overrides and checked (~30 M
         // instructions; a 21 × 21 sweep has 441): the points on all cores, kept in point order, and
         // the first point in order that fails is the error, as when they ran one by one.
-        let resolved = UnsafeSendableArray<Result<[ResolvedVariant], ScenarioError>>(count: points.count)
         let grid = points
-        DispatchQueue.concurrentPerform(iterations: grid.count) { pi in
+        let resolved = concurrentMap(grid.count) { pi -> Result<[ResolvedVariant], ScenarioError> in
             let overrides = zip(axes, grid[pi]).map { $0.override($1) }
             do throws(ScenarioError) {
                 let l = try loaded.with(overrides)
                 try ScenarioChecks.check(l)
-                resolved.set(pi, .success(l.variants.map { $0.renamed("\($0.id)@\(pi)") }))
+                return .success(l.variants.map { $0.renamed("\($0.id)@\(pi)") })
             } catch {
-                resolved.set(pi, .failure(error))
+                return .failure(error)
             }
         }
         var out: [ResolvedVariant] = []
-        for r in resolved.values {
+        for r in resolved {
             switch r {
             case let .success(vs): out += vs
             case let .failure(e): throw e
@@ -81,8 +79,7 @@ public enum WhatIf {
         let r = try Simulator.run(model, options: opts, design: design, progress: progress)
         let nv = loaded.variants.count
         // Per point (each its own quantile selections over its columns), on all cores, in point order.
-        let perPoint = UnsafeSendableArray<([[PointLineStats]], [(Double, Double)])>(count: points.count)
-        DispatchQueue.concurrentPerform(iterations: points.count) { pi in
+        let done = concurrentMap(points.count) { pi -> ([[PointLineStats]], [(Double, Double)]) in
             var pv: [[PointLineStats]] = []
             var pr: [(Double, Double)] = []
             for v in 0..<nv {
@@ -99,9 +96,8 @@ public enum WhatIf {
                 pv.append(ls)
                 pr.append((m[L.source(regional, .unspent)].mean, m[L.source(regional, .notFullyUsed)].mean))
             }
-            perPoint.set(pi, (pv, pr))
+            return (pv, pr)
         }
-        let done = perPoint.values
         let stats = done.map(\.0), reg = done.map(\.1)
         return SweepResult(axes: axes, points: points, variantIDs: loaded.variants.map(\.id), variantLabels: loaded.variants.map { $0.label(omitting: Set(axes.map(\.path.description))) },
                            stats: stats, regional: reg, trials: r.trials, seconds: Date().timeIntervalSince(t0), populations: model.groups.count)

@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 public import SubsidyModel
 
@@ -57,17 +56,15 @@ public enum Drivers {
             TrialInputs.uncertain(r.model.scenarios[v].population).compactMap { u in r.model.inputs.firstIndex { $0.id == u.id }.map { (u, $0) } }
         }
         let distinct = Array(Set(columnsUsed.flatMap { $0.map(\.1) })).sorted()
-        let stats = UnsafeSendableArray<(median: Double, sd: Double)>(count: distinct.count)
-        DispatchQueue.concurrentPerform(iterations: distinct.count) { j in
+        let stats = concurrentMap(distinct.count) { j -> (median: Double, sd: Double) in
             let c = distinct[j]
             var m = Moments()
             for value in r.inputValues[c] { m.add(value) }
-            stats.set(j, (Statistics.quantiles(r.inputValues[c], [0.5])[0], m.sd))
+            return (Statistics.quantiles(r.inputValues[c], [0.5])[0], m.sd)
         }
-        let overallOf = Dictionary(uniqueKeysWithValues: zip(distinct, stats.values))
+        let overallOf = Dictionary(uniqueKeysWithValues: zip(distinct, stats))
         // Per variant on all cores, each in variant order.
-        let perVariant = UnsafeSendableArray<[Line]>(count: nv)
-        DispatchQueue.concurrentPerform(iterations: nv) { v in
+        return concurrentMap(nv) { v -> [Line] in
             let s = r.model.scenarios[v]
             let cols = columnsUsed[v]
             let overall = cols.map { overallOf[$0.1]! }
@@ -91,8 +88,7 @@ public enum Drivers {
                 out.append(Line(variant: v, line: id, budget: budget, pShort: Double(short.count) / Double(demand.count),
                                 shortTrials: short.count, drivers: drivers, demandP5: q[0], demandP50: q[1]))
             }
-            perVariant.set(v, out)
+            return out
         }
-        return perVariant.values
     }
 }

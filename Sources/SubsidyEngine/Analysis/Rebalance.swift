@@ -1,6 +1,5 @@
 // Re-cutting the budget table (资金概算表) to a risk target, exactly on simulated trials.
 internal import CGSL
-import Dispatch
 import Foundation
 public import SubsidyModel
 
@@ -196,9 +195,7 @@ public enum Rebalance {
     /// Every variant's every line sorted ascending, the columns on all cores.
     static func sortedColumns(_ demands: [[[Double]]]) -> [[[Double]]] {
         let pairs = demands.indices.flatMap { v in demands[v].indices.map { (v, $0) } }
-        let out = UnsafeSendableArray<[Double]>(count: pairs.count)
-        DispatchQueue.concurrentPerform(iterations: pairs.count) { j in out.set(j, demands[pairs[j].0][pairs[j].1].sorted()) }
-        var it = out.values.makeIterator()
+        var it = concurrentMap(pairs.count) { demands[pairs[$0].0][pairs[$0].1].sorted() }.makeIterator()
         return demands.map { $0.map { _ in it.next()! } }
     }
 
