@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -24,6 +25,13 @@ public enum ChildProcesses {
     static let lock = NSLock()
     nonisolated(unsafe) static var handlersInstalled = false
     static let signals: [Int32] = [SIGINT, SIGTERM, SIGHUP]
+    /// Spawns between `posix_spawn` and `register`: a child exists that the slots do not name yet.
+    /// The spawning thread has the signals blocked, but another thread may take one in that window;
+    /// the handler then leaves the signal in `pendingSignal` for the last spawner to act on, once
+    /// its child is registered (otherwise that gnuplot would outlive the run: seen in CI, where it
+    /// kept the run's test waiting 300 s).
+    static let spawning = Atomic<Int32>(0)
+    static let pendingSignal = Atomic<Int32>(0)
 
     /// Installs the handlers once, for the signals whose disposition is the default (a signal the
     /// parent shell ignores, e.g. under nohup, stays ignored).
@@ -75,14 +83,24 @@ public enum ChildProcesses {
     }
 
     /// Async-signal-safe: kill every registered group, restore the default action and re-raise,
-    /// so subsidysim still dies of the signal (exit status as before).
+    /// so subsidysim still dies of the signal (exit status as before). While a child is being
+    /// spawned and not yet registered, the signal is left to that spawner (`endSpawn`).
     static func onSignal(_ sig: Int32) {
+        pendingSignal.store(sig, ordering: .sequentiallyConsistent)
+        if spawning.load(ordering: .sequentiallyConsistent) > 0 { return }
+        die(of: sig)
+    }
+
+    /// Kills the registered groups and sends `sig` again with its default action, to the process
+    /// (not `raise`: a spawner on a worker thread has the signals blocked for good, and the
+    /// signal must reach a thread that takes it).
+    static func die(of sig: Int32) {
         for i in 0..<capacity {
             let g = slots[i]
             if g > 0 { kill(-g, SIGKILL) }
         }
         signal(sig, SIG_DFL)
-        raise(sig)
+        kill(getpid(), sig)
     }
 
     static func blockSignals() -> sigset_t {
@@ -97,6 +115,26 @@ public enum ChildProcesses {
         var o = old
         pthread_sigmask(SIG_SETMASK, &o, nil)
     }
+
+    /// Marks the start of a spawn (signals blocked on the calling thread, `lock` held).
+    static func beginSpawn() {
+        spawning.add(1, ordering: .sequentiallyConsistent)
+    }
+
+    /// Ends a spawn whose child, if any, is registered; the last spawner acts on a signal that
+    /// arrived meanwhile (called after the thread's signal mask is restored).
+    static func endSpawn() {
+        let left = spawning.subtract(1, ordering: .sequentiallyConsistent).newValue
+        let sig = pendingSignal.load(ordering: .sequentiallyConsistent)
+        if left == 0 && sig != 0 { die(of: sig) }
+    }
+
+    /// Test hook: milliseconds to wait between spawning a child and registering it, to widen the
+    /// window a signal can fall into (`SUBSIDYSIM_TEST_SPAWN_PAUSE_MS`, at most 5000).
+    static let spawnPause: UInt32 = {
+        guard let v = ProcessInfo.processInfo.environment["SUBSIDYSIM_TEST_SPAWN_PAUSE_MS"].flatMap(UInt32.init) else { return 0 }
+        return min(v, 5000)
+    }()
 
     static func register(_ pid: pid_t) -> Int? {
         for i in 0..<capacity where slots[i] == 0 {
@@ -188,6 +226,8 @@ public enum Gnuplot {
         posix_spawnattr_setsigmask(&attr, &empty)
         posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
         var pid: pid_t = 0
+        let pause = ChildProcesses.spawnPause
+        ChildProcesses.beginSpawn()
         let cargs: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
@@ -199,9 +239,11 @@ public enum Gnuplot {
         posix_spawn_file_actions_destroy(&fa)
         posix_spawnattr_destroy(&attr)
         close(fds[1])
+        if pause > 0 && rc == 0 { usleep(pause * 1000) }
         let slot = rc == 0 ? ChildProcesses.register(pid) : nil
         ChildProcesses.restoreSignals(oldMask)
         ChildProcesses.lock.unlock()
+        ChildProcesses.endSpawn()
         guard rc == 0 else {
             close(fds[0])
             throw SpawnError(description: String(cString: strerror(rc)))

@@ -31,16 +31,19 @@ struct BinaryTests {
     }
 
     @Test("SIGTERM to a run that is drawing charts kills its gnuplot too, also when the launcher left SIGTERM ignored; nothing half-written stays",
-          arguments: [false, true])
-    func killedRunTakesGnuplot(launcherIgnoresTerm: Bool) throws {
+          arguments: [(false, 0), (true, 0), (false, 800), (true, 800)])
+    func killedRunTakesGnuplot(launcherIgnoresTerm: Bool, spawnPauseMs: Int) throws {
+        // spawnPauseMs > 0 holds each gnuplot between its spawn and its registration, so SIGTERM
+        // lands in that window (in CI it once did by chance, and the gnuplot outlived the run).
         let bin = try #require(Self.binary, "build the binary first: swift build --build-tests")
         let dir = tempDir("sigterm")
         defer { try? FileManager.default.removeItem(at: dir) }
-        // A stand-in gnuplot that records its pid and hangs.
+        // A stand-in gnuplot that records its pid and hangs (30 s: a surviving one also holds
+        // Foundation's watch on the run open, so a failure costs this test 30 s, not minutes).
         let fake = dir.appendingPathComponent("bin")
         try FileManager.default.createDirectory(at: fake, withIntermediateDirectories: true)
         let pids = dir.appendingPathComponent("pids")
-        try "#!/bin/sh\necho $$ >> '\(pids.path)'\nexec sleep 300\n".write(to: fake.appendingPathComponent("gnuplot"), atomically: true, encoding: .utf8)
+        try "#!/bin/sh\necho $$ >> '\(pids.path)'\nexec sleep 30\n".write(to: fake.appendingPathComponent("gnuplot"), atomically: true, encoding: .utf8)
         chmod(fake.appendingPathComponent("gnuplot").path, 0o755)
         let out = dir.appendingPathComponent("out")
         let p = Process()
@@ -52,7 +55,8 @@ struct BinaryTests {
             p.executableURL = URL(fileURLWithPath: bin)
             p.arguments = ["run", "--trials", "200", "--output", out.path, "--quiet"]
         }
-        p.environment = ProcessInfo.processInfo.environment.merging(["PATH": fake.path + ":/usr/bin:/bin"]) { $1 }
+        p.environment = ProcessInfo.processInfo.environment.merging(["PATH": fake.path + ":/usr/bin:/bin",
+                                                                     "SUBSIDYSIM_TEST_SPAWN_PAUSE_MS": String(spawnPauseMs)]) { $1 }
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()
@@ -62,7 +66,7 @@ struct BinaryTests {
         #expect(!started.isEmpty, "gnuplot never started")
         let killed = Date()
         kill(p.processIdentifier, SIGTERM)
-        // Bounded wait: a run that ignores SIGTERM fails this test in seconds, not after gnuplot's 300.
+        // Bounded wait: a run that ignores SIGTERM fails this test in 15 s, not after gnuplot's 30.
         while p.isRunning && Date().timeIntervalSince(killed) < 15 { usleep(50_000) }
         let ended = !p.isRunning
         if !ended { kill(p.processIdentifier, SIGKILL) }
