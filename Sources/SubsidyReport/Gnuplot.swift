@@ -82,7 +82,7 @@ public enum ChildProcesses {
         if ignored { signal(SIGTERM, SIG_DFL) }
     }
 
-    /// Async-signal-safe: kill every registered group, restore the default action and re-raise,
+    /// Async-signal-safe: kill every registered group, restore the default action and send the signal again,
     /// so subsidysim still dies of the signal (exit status as before). While a child is being
     /// spawned and not yet registered, the signal is left to that spawner (`endSpawn`).
     static func onSignal(_ sig: Int32) {
