@@ -82,25 +82,31 @@ public enum ChildProcesses {
         if ignored { signal(SIGTERM, SIG_DFL) }
     }
 
-    /// Async-signal-safe: kill every registered group, restore the default action and send the signal again,
+    /// Async-signal-safe: kill every registered group, restore the default action and re-raise,
     /// so subsidysim still dies of the signal (exit status as before). While a child is being
     /// spawned and not yet registered, the signal is left to that spawner (`endSpawn`).
     static func onSignal(_ sig: Int32) {
         pendingSignal.store(sig, ordering: .sequentiallyConsistent)
         if spawning.load(ordering: .sequentiallyConsistent) > 0 { return }
-        die(of: sig)
+        killChildren(restoring: sig)
+        raise(sig)   // this thread takes signals: delivered as the handler returns
     }
 
-    /// Kills the registered groups and sends `sig` again with its default action, to the process
-    /// (not `raise`: a spawner on a worker thread has the signals blocked for good, and the
-    /// signal must reach a thread that takes it).
-    static func die(of sig: Int32) {
+    static func killChildren(restoring sig: Int32) {
         for i in 0..<capacity {
             let g = slots[i]
             if g > 0 { kill(-g, SIGKILL) }
         }
         signal(sig, SIG_DFL)
+    }
+
+    /// A spawner's end of a signal that arrived while it spawned: kills the groups and sends the
+    /// signal to the process (not `raise`: a spawner on a Dispatch worker has the signals blocked
+    /// for good), then waits for it holding `lock`, so no further child is started meanwhile.
+    static func die(of sig: Int32) -> Never {
+        killChildren(restoring: sig)
         kill(getpid(), sig)
+        while true { sleep(1) }
     }
 
     static func blockSignals() -> sigset_t {
@@ -116,9 +122,12 @@ public enum ChildProcesses {
         pthread_sigmask(SIG_SETMASK, &o, nil)
     }
 
-    /// Marks the start of a spawn (signals blocked on the calling thread, `lock` held).
+    /// Marks the start of a spawn (signals blocked on the calling thread, `lock` held). After a
+    /// signal no child is started: the caller dies of it instead.
     static func beginSpawn() {
         spawning.add(1, ordering: .sequentiallyConsistent)
+        let sig = pendingSignal.load(ordering: .sequentiallyConsistent)
+        if sig != 0 { die(of: sig) }
     }
 
     /// Ends a spawn whose child, if any, is registered; the last spawner acts on a signal that
@@ -242,8 +251,9 @@ public enum Gnuplot {
         if pause > 0 && rc == 0 { usleep(pause * 1000) }
         let slot = rc == 0 ? ChildProcesses.register(pid) : nil
         ChildProcesses.restoreSignals(oldMask)
-        ChildProcesses.lock.unlock()
+        // Before the lock goes: the next spawn cannot start in between and take the signal on.
         ChildProcesses.endSpawn()
+        ChildProcesses.lock.unlock()
         guard rc == 0 else {
             close(fds[0])
             throw SpawnError(description: String(cString: strerror(rc)))
