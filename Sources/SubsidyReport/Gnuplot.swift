@@ -25,12 +25,12 @@ public enum ChildProcesses {
     static let lock = NSLock()
     nonisolated(unsafe) static var handlersInstalled = false
     static let signals: [Int32] = [SIGINT, SIGTERM, SIGHUP]
-    /// Spawns between `posix_spawn` and `register`: a child exists that the slots do not name yet.
-    /// The spawning thread has the signals blocked, but another thread may take one in that window;
-    /// the handler then leaves the signal in `pendingSignal` for the last spawner to act on, once
-    /// its child is registered (otherwise that gnuplot would outlive the run: seen in CI, where it
-    /// kept the run's test waiting 300 s).
-    static let spawning = Atomic<Int32>(0)
+    /// A spawn is between `posix_spawn` and `register` (at most one: spawns hold `lock`): a child
+    /// exists that the slots do not name yet. The spawning thread has the signals blocked, but
+    /// another thread may take one in that window; the handler then leaves the signal in
+    /// `pendingSignal` for the spawner to act on, once its child is registered (otherwise that
+    /// gnuplot would outlive the run: seen in CI, where it kept the run's test waiting 300 s).
+    static let spawning = Atomic<Bool>(false)
     static let pendingSignal = Atomic<Int32>(0)
 
     /// Installs the handlers once, for the signals whose disposition is the default (a signal the
@@ -87,7 +87,7 @@ public enum ChildProcesses {
     /// spawned and not yet registered, the signal is left to that spawner (`endSpawn`).
     static func onSignal(_ sig: Int32) {
         pendingSignal.store(sig, ordering: .sequentiallyConsistent)
-        if spawning.load(ordering: .sequentiallyConsistent) > 0 { return }
+        if spawning.load(ordering: .sequentiallyConsistent) { return }
         killChildren(restoring: sig)
         raise(sig)   // this thread takes signals: delivered as the handler returns
     }
@@ -125,17 +125,17 @@ public enum ChildProcesses {
     /// Marks the start of a spawn (signals blocked on the calling thread, `lock` held). After a
     /// signal no child is started: the caller dies of it instead.
     static func beginSpawn() {
-        spawning.add(1, ordering: .sequentiallyConsistent)
+        spawning.store(true, ordering: .sequentiallyConsistent)
         let sig = pendingSignal.load(ordering: .sequentiallyConsistent)
         if sig != 0 { die(of: sig) }
     }
 
-    /// Ends a spawn whose child, if any, is registered; the last spawner acts on a signal that
-    /// arrived meanwhile (called after the thread's signal mask is restored).
+    /// Ends a spawn whose child, if any, is registered, and acts on a signal that arrived
+    /// meanwhile (called after the thread's signal mask is restored, `lock` still held).
     static func endSpawn() {
-        let left = spawning.subtract(1, ordering: .sequentiallyConsistent).newValue
+        spawning.store(false, ordering: .sequentiallyConsistent)
         let sig = pendingSignal.load(ordering: .sequentiallyConsistent)
-        if left == 0 && sig != 0 { die(of: sig) }
+        if sig != 0 { die(of: sig) }
     }
 
     /// Test hook: milliseconds to wait between spawning a child and registering it, to widen the
