@@ -78,8 +78,8 @@ public func formatNumber(_ x: Double) -> String {
     var s = String(format: "%.6g", x)
     // Plain decimals between 1e-4 and 1e15; beyond, keep the exponent (a plain 1e-9 would read
     // "0" and 1e300 would take 301 digits).
-    if s.contains("e"), abs(x) >= 1e-4, abs(x) < 1e15 { s = String(format: "%.6f", x) }
-    if s.contains("."), !s.contains("e") {
+    if s.utf8.contains(UInt8(ascii: "e")), abs(x) >= 1e-4, abs(x) < 1e15 { s = String(format: "%.6f", x) }
+    if s.utf8.contains(UInt8(ascii: ".")), !s.utf8.contains(UInt8(ascii: "e")) {
         while s.hasSuffix("0") { s.removeLast() }
         if s.hasSuffix(".") { s.removeLast() }
     }

@@ -117,6 +117,9 @@ public struct FieldInfo: Sendable, Hashable {
         }
         let i0 = idx.first ?? 0
         var name = field.name
+        guard name.utf8.contains(UInt8(ascii: "{")) else {
+            return FieldInfo(name: name, kind: field.kind, unit: field.unit, isWhole: field.isWhole, clause: field.clause)
+        }
         func fill(_ slot: String, _ value: @autoclosure () -> String) {
             if name.contains(slot) { name = name.replacingOccurrences(of: slot, with: value()) }
         }

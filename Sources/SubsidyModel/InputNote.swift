@@ -8,7 +8,7 @@ public enum Confidence: String, Sendable, Hashable, CaseIterable {
 
     /// The words a scenario may write: 高/中/低, or high/medium/low.
     public init?(word: String) {
-        switch word.trimmingCharacters(in: .whitespaces).lowercased() {
+        switch word.trimmedWhitespace.lowercased() {
         case "高", "high": self = .high
         case "中", "medium": self = .medium
         case "低", "low": self = .low

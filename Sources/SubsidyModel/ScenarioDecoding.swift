@@ -236,7 +236,7 @@ extension TreeDecoder {
         let trials = whole(m, "trials", at: "simulation", node: node)
         var seed = def.seed
         if let sn = m["seed"] {
-            if let s = sn.scalar.flatMap({ UInt64($0.trimmingCharacters(in: .whitespaces)) }) { seed = s } else {
+            if let s = sn.scalar.flatMap({ UInt64($0.trimmedWhitespace) }) { seed = s } else {
                 bag.add(sn.location, "simulation.seed", Message(zh: "种子应为 0 到 2⁶⁴−1 之间的整数，实际是\(sn.kindName.zh)",
                                                                 en: "the seed must be a whole number from 0 to 2⁶⁴−1, found \(sn.kindName.en)"))
             }

@@ -14,7 +14,7 @@ public struct Override: Sendable {
             return .failure(ScenarioError(.invalid, [Diagnostic(loc, key: text, Message(
                 zh: "应写成 键路径=值，例如 policy.batches[0].cap=45", en: "expected KEY=VALUE, e.g. policy.batches[0].cap=45"))]))
         }
-        let key = String(text[..<eq]).trimmingCharacters(in: .whitespaces)
+        let key = String(text[..<eq]).trimmedWhitespace
         let valueText = String(text[text.index(after: eq)...])
         guard let path = ScenarioPath(key) else {
             return .failure(ScenarioError(.invalid, [Diagnostic(loc, key: key, Message(
@@ -273,7 +273,7 @@ public struct LoadedScenario: Sendable {
         }
         guard let baseNode = tree["base"] else { return tree }
         guard case let .scalar(baseName, _) = baseNode.value, !baseNode.isNull,
-              !baseName.trimmingCharacters(in: .whitespaces).isEmpty else {
+              !baseName.trimmedWhitespace.isEmpty else {
             throw ScenarioError(.invalid, [Diagnostic(baseNode.location, key: "base", Message(
                 zh: "base 应为另一个情景文件的路径", en: "base must be the path of another scenario file"))])
         }
@@ -326,8 +326,8 @@ public struct LoadedScenario: Sendable {
     /// naming the file, the key, the variant, and the two ways out.
     /// 0.6 and 0.60 are the same value: restating a number as it was is no change.
     static func sameNumber(_ a: YNode, _ b: YNode) -> Bool {
-        guard let x = a.scalar.flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }),
-              let y = b.scalar.flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }) else { return false }
+        guard let x = a.scalar.flatMap({ Double($0.trimmedWhitespace) }),
+              let y = b.scalar.flatMap({ Double($0.trimmedWhitespace) }) else { return false }
         return x == y
     }
 

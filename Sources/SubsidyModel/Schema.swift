@@ -255,25 +255,33 @@ public enum Schema {
 
     /// `policy.batches[0].rate` → `policy.batches[].rate`.
     static func pattern(_ path: String) -> String {
-        guard path.contains("[") else { return path }
-        var out = ""
+        guard path.utf8.contains(UInt8(ascii: "[")) else { return path }
+        // Bytes, not Characters: `[` and `]` are ASCII and never part of a multi-byte sequence.
+        var out: [UInt8] = []
+        out.reserveCapacity(path.utf8.count)
         var inIndex = false
-        for c in path {
-            if c == "[" { inIndex = true; out.append("[") } else if c == "]" { inIndex = false; out.append("]") } else if !inIndex { out.append(c) }
+        for c in path.utf8 {
+            if c == UInt8(ascii: "[") { inIndex = true; out.append(c) } else if c == UInt8(ascii: "]") { inIndex = false; out.append(c) } else if !inIndex { out.append(c) }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// The keys a mapping at `pattern` may hold, in table order ("" for the top level).
-    public static func keys(under pattern: String) -> [String] {
-        let prefix = pattern.isEmpty ? "" : pattern + "."
-        var out: [String] = []
-        for f in fields where f.path.hasPrefix(prefix) {
-            let rest = f.path.dropFirst(prefix.count)
-            if !rest.contains("."), !rest.contains("["), rest != "*" { out.append(String(rest)) }
+    public static func keys(under pattern: String) -> [String] { keysByParent[pattern] ?? [] }
+
+    /// Each mapping's keys, by the pattern of the mapping: a field belongs to the pattern before its
+    /// last `.` when what follows holds no `[` and is not `*` (built once; the decoder asks at every
+    /// mapping of every scenario it reads, and a sweep reads one per point).
+    static let keysByParent: [String: [String]] = {
+        var out: [String: [String]] = [:]
+        for f in fields {
+            let dot = f.path.lastIndex(of: ".")
+            let parent = dot.map { String(f.path[..<$0]) } ?? ""
+            let rest = dot.map { f.path[f.path.index(after: $0)...] } ?? f.path[...]
+            if !rest.utf8.contains(UInt8(ascii: "[")), rest != "*" { out[parent, default: []].append(String(rest)) }
         }
         return out
-    }
+    }()
 
     /// The trial-level inputs' fields, in the order their columns appear.
     public static var trialInputFields: [SchemaField] { fields.filter { $0.trialInput != nil } }

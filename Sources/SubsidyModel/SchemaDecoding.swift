@@ -104,7 +104,7 @@ extension TreeDecoder {
         }
         if case let .scalar(t, plain) = n.value, plain, !n.isNull {
             // YAML 1.2's core schema: true, True, TRUE and the same for false.
-            switch t.trimmingCharacters(in: .whitespaces) {
+            switch t.trimmedWhitespace {
             case "true", "True", "TRUE": return true
             case "false", "False", "FALSE": return false
             default: break

@@ -31,13 +31,13 @@ public struct SweepAxis: Sendable {
             return fail(spec, "应写成 键路径=范围，如 policy.batches[0].cap=30:60:5 或 policy.batches[0].rate=0.4,0.5,0.6",
                         "expected KEY=RANGE, e.g. policy.batches[0].cap=30:60:5 or policy.batches[0].rate=0.4,0.5,0.6")
         }
-        let key = String(spec[..<eq]).trimmingCharacters(in: .whitespaces)
-        let range = String(spec[spec.index(after: eq)...]).trimmingCharacters(in: .whitespaces)
+        let key = String(spec[..<eq]).trimmedWhitespace
+        let range = String(spec[spec.index(after: eq)...]).trimmedWhitespace
         guard let path = ScenarioPath(key) else {
             return fail(key, "“\(key)” 不是合法的键路径", "'\(key)' is not a key path")
         }
         if range.contains(":") {
-            let parts = range.split(separator: ":", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
+            let parts = range.split(separator: ":", omittingEmptySubsequences: false).map { Double($0.trimmedWhitespace) }
             guard parts.count == 3, let a = parts[0], let b = parts[1], let step = parts[2], a.isFinite, b.isFinite, step.isFinite else {
                 return fail(key, "范围应写成 起点:终点:步长（三个数），实际是 “\(range)”", "a range is start:end:step (three numbers), found '\(range)'")
             }
@@ -62,7 +62,7 @@ public struct SweepAxis: Sendable {
             }
             return .success(SweepAxis(path: path, texts: values.map(formatNumber), numbers: values))
         }
-        let items = range.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let items = range.split(separator: ",").map { $0.trimmedWhitespace }.filter { !$0.isEmpty }
         guard !items.isEmpty else { return fail(key, "没有取值", "no values given") }
         guard items.count <= maxPoints else {
             return fail(key, "点数 \(items.count) 超过上限 \(maxPoints)", "\(items.count) points is more than the limit of \(maxPoints)")

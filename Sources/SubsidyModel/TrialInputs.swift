@@ -54,6 +54,7 @@ extension TrialInputs {
     /// Correlations that name no trial-level input of `p`: one located diagnostic each, with a
     /// suggestion. Run by the loader, so `check` and `run` accept exactly the same files.
     public static func correlationProblems(_ p: Population) -> [Diagnostic] {
+        guard !p.correlations.isEmpty else { return [] }
         let ids = list(p).map(\.id)
         var out: [Diagnostic] = []
         for (n, c) in p.correlations.enumerated() {
