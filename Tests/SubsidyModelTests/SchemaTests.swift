@@ -74,6 +74,36 @@ struct SchemaTests {
         #expect(Schema.keys(under: "") == ["base", "id", "title", "source", "funding", "lines", "policy", "population", "simulation", "variants"])
     }
 
+    @Test("the keys per mapping (built once) are the table's fields one step below each pattern, in table order")
+    func keysUnderMatchTheTable() {
+        // The definition, walked over the whole table for every pattern that has fields below it.
+        func reference(_ pattern: String) -> [String] {
+            let prefix = pattern.isEmpty ? "" : pattern + "."
+            return Schema.fields.compactMap { f -> String? in
+                guard f.path.hasPrefix(prefix) else { return nil }
+                let rest = String(f.path.dropFirst(prefix.count))
+                return rest.contains(".") || rest.contains("[") || rest == "*" ? nil : rest
+            }
+        }
+        let patterns = Set([""] + Schema.fields.map(\.path) + Schema.fields.compactMap { f in f.path.lastIndex(of: ".").map { String(f.path[..<$0]) } })
+        for p in patterns { #expect(Schema.keys(under: p) == reference(p), "\(p)") }
+        #expect(Schema.keys(under: "no.such.mapping").isEmpty)
+        #expect(Schema.pattern("policy.batches[12].rate") == "policy.batches[].rate")
+        #expect(Schema.pattern("lines[0].budget.county") == "lines[].budget.county")
+        #expect(Schema.pattern("population.segments[3].名称") == "population.segments[].名称")
+        #expect(Schema.pattern("policy.ceiling") == "policy.ceiling")
+    }
+
+    @Test("trimmedWhitespace trims exactly what Foundation's .whitespaces trims (tab and general category Zs)")
+    func trimmedWhitespaceIsFoundations() {
+        let cases = ["", " ", "\t", "45", " 45", "45 ", "\t0.5\t", "\u{3000}高\u{3000}", "\u{00A0}1", "1\u{00A0}", "低", " high",
+                     "a b", "\n1\n", "1\n", "\r\n", "\u{2003}x\u{2009}", "\u{200B}x", "x\u{FEFF}", "é", "\u{0301}a"]
+        for c in cases {
+            #expect(c.trimmedWhitespace == c.trimmingCharacters(in: .whitespaces), "\(c.unicodeScalars.map { String($0.value, radix: 16) })")
+            #expect(c[...].trimmedWhitespace == c.trimmingCharacters(in: .whitespaces))
+        }
+    }
+
     @Test("every key has a Chinese name and a unit that fits its kind; money is 万元")
     func namesAndUnits() {
         for f in Schema.fields {
