@@ -157,7 +157,8 @@ struct TreeDecoder {
             bag.add(node.location, path, Self.expected(Self.aText, found: node))
             return nil
         }
-        if s.count > Limits.maxTextLength {
+        // Bytes first: a text of at most that many bytes has at most that many characters (counting them is slow).
+        if s.utf8.count > Limits.maxTextLength, s.count > Limits.maxTextLength {
             bag.add(node.location, path, Message(zh: "文字有 \(s.count) 个字符，超过上限 \(Limits.maxTextLength)",
                                                  en: "the text has \(s.count) characters, more than the limit of \(Limits.maxTextLength)"))
             return nil
@@ -191,15 +192,19 @@ struct TreeDecoder {
     }
 }
 
-extension StringProtocol where UTF8View: BidirectionalCollection {
-    /// `trimmingCharacters(in: .whitespaces)` (general category Zs and tab), without Foundation's
-    /// cost when there is nothing to trim, the usual case: when the first and the last byte are
-    /// ASCII other than space and tab, the text is returned as it is; otherwise Foundation trims.
-    /// The decoder reads every number and word through it, once per scenario and per sweep point.
-    public var trimmedWhitespace: String {
-        guard let a = utf8.first, let z = utf8.last, a < 0x80, z < 0x80, a != 0x20, a != 0x09, z != 0x20, z != 0x09 else {
-            return trimmingCharacters(in: .whitespaces)
-        }
-        return String(self)
+extension StringProtocol where UnicodeScalarView: BidirectionalCollection {
+    /// `trimmingCharacters(in: .whitespaces)` (general category Zs and tab).
+    public var trimmedWhitespace: String { trimmed(.whitespaces) }
+    /// `trimmingCharacters(in: .whitespacesAndNewlines)`.
+    public var trimmedWhitespaceAndNewlines: String { trimmed(.whitespacesAndNewlines) }
+
+    /// `trimmingCharacters(in: set)`, without Foundation's cost when there is nothing to trim (the
+    /// usual case; the decoder reads every number, word and text through it, once per scenario and
+    /// per sweep point): when neither end's scalar is in `set` the text is returned as it is.
+    /// Printable ASCII other than space (0x21–0x7E) is in neither set, so those ends need no lookup.
+    func trimmed(_ set: CharacterSet) -> String {
+        guard let a = unicodeScalars.first, let z = unicodeScalars.last else { return "" }
+        func keeps(_ c: Unicode.Scalar) -> Bool { (0x21...0x7E).contains(c.value) || !set.contains(c) }
+        return keeps(a) && keeps(z) ? String(self) : trimmingCharacters(in: set)
     }
 }

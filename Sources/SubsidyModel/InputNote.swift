@@ -52,7 +52,7 @@ extension TreeDecoder {
     mutating func inputNote(_ m: [String: YNode], at path: String, node: YNode) {
         guard m["basis"] != nil || m["confidence"] != nil else { return }
         var basis: String?
-        if let b = m["basis"] { basis = string(b, path + ".basis", parent: node)?.trimmingCharacters(in: .whitespacesAndNewlines) }
+        if let b = m["basis"] { basis = string(b, path + ".basis", parent: node)?.trimmedWhitespaceAndNewlines }
         var confidence: Confidence?
         if let c = m["confidence"], let w = string(c, path + ".confidence", parent: node) {
             confidence = Confidence(word: w)

@@ -94,13 +94,14 @@ struct SchemaTests {
         #expect(Schema.pattern("policy.ceiling") == "policy.ceiling")
     }
 
-    @Test("trimmedWhitespace trims exactly what Foundation's .whitespaces trims (tab and general category Zs)")
+    @Test("trimmedWhitespace(AndNewlines) trims exactly what Foundation trims")
     func trimmedWhitespaceIsFoundations() {
         let cases = ["", " ", "\t", "45", " 45", "45 ", "\t0.5\t", "\u{3000}高\u{3000}", "\u{00A0}1", "1\u{00A0}", "低", " high",
-                     "a b", "\n1\n", "1\n", "\r\n", "\u{2003}x\u{2009}", "\u{200B}x", "x\u{FEFF}", "é", "\u{0301}a"]
+                     "a b", "\n1\n", "1\n", "\r\n", "\u{2003}x\u{2009}", "\u{200B}x", "x\u{FEFF}", "é", "\u{0301}a", "\u{85}x", "x\u{2028}", "\u{0B}1\u{0C}", "\u{7F}", "\u{1F}a", " ", "杭州按40%补助\n"]
         for c in cases {
             #expect(c.trimmedWhitespace == c.trimmingCharacters(in: .whitespaces), "\(c.unicodeScalars.map { String($0.value, radix: 16) })")
             #expect(c[...].trimmedWhitespace == c.trimmingCharacters(in: .whitespaces))
+            #expect(c.trimmedWhitespaceAndNewlines == c.trimmingCharacters(in: .whitespacesAndNewlines), "\(c.unicodeScalars.map { String($0.value, radix: 16) })")
         }
     }
 
