@@ -60,8 +60,6 @@ struct TrialKernel {
     /// trial (`cellIndex`): see `CellSet`. Classes with raw buffers, so the hundreds of variants of
     /// a sweep read them without retaining an array per read.
     var cellSets: [CellSet] = []
-    /// Per-cell scratch of `applyByCells`: the variant's rate and cap, and the cell's demand and at-cap count.
-    var cellRate: [Double] = [], cellCap: [Double] = [], cellDemand: [Double] = [], cellAtCap: [Double] = []
     /// Counting-sort scratch: each cell's next free slot.
     var cellFill: [Int] = []
     var cellKeys: [(limit: Double, rule: HardwareRule)] = []

@@ -25,52 +25,46 @@ extension TrialKernel {
                                record r: UnsafeMutableBufferPointer<Double>) {
         let L = offsets
         let ci = cellIndex(limit: cv.hardwareLimit, rule: cv.hardwareRule)
-        let ns = L.segments, cells = L.batches * ns
+        let ns = L.segments
         let nb = Swift.min(cv.rates.count, L.batches)
-        if cellRate.count != cells {
-            cellRate = [Double](repeating: 0, count: cells); cellCap = cellRate; cellDemand = cellRate; cellAtCap = cellRate
-        }
         let set = cellSets[ci]
-        let e = set.values, cellOf = set.cell, sorted = UnsafeBufferPointer(start: set.sorted, count: set.kept)
-        let pre = UnsafeBufferPointer(start: set.prefix, count: set.kept + 1)
+        // The set's raw buffers in locals, so the loops keep them in registers; cells batch by
+        // batch (c = b·ns + segment), so no division per cell.
+        let rate = set.rate, cap = set.cap, demand = set.demand, atCap = set.atCap
         let counts = set.counts, total = set.total, positive = set.positive, offsets = set.offsets
-        let rates = cv.rates, caps = cv.caps
-        cellRate.withUnsafeMutableBufferPointer { rate in
-        cellCap.withUnsafeMutableBufferPointer { cap in
-        cellDemand.withUnsafeMutableBufferPointer { demand in
-        cellAtCap.withUnsafeMutableBufferPointer { atCap in
-            for c in 0..<cells {
-                let b = c / ns
-                rate[c] = b < nb ? rates[b] : 0
-                cap[c] = b < nb ? caps[b] : 0
-                demand[c] = 0
-                atCap[c] = 0
+        var c = 0
+        for b in 0..<L.batches {
+            let rb = b < nb ? cv.rates[b] : 0, kb = b < nb ? cv.caps[b] : 0
+            for _ in 0..<ns { rate[c] = rb; cap[c] = kb; demand[c] = 0; atCap[c] = 0; c &+= 1 }
+        }
+        if set.isSorted {
+            let sorted = UnsafeBufferPointer(start: set.sorted, count: set.kept)
+            let pre = UnsafeBufferPointer(start: set.prefix, count: set.kept + 1)
+            for c in 0..<(nb &* ns) where counts[c] > 0 {
+                (demand[c], atCap[c]) = Rules.transformationSum(sorted: sorted, prefix: pre, offsets[c]..<offsets[c &+ 1],
+                                                                rate: rate[c], cap: cap[c])
             }
-            if set.isSorted {
-                for c in 0..<(nb * ns) where counts[c] > 0 {
-                    (demand[c], atCap[c]) = Rules.transformationSum(sorted: sorted, prefix: pre, offsets[c]..<offsets[c + 1],
-                                                                    rate: rate[c], cap: cap[c])
-                }
-            } else if set.kept > 0 {
-                Rules.transformationSums(eligible: e, cell: cellOf, count: set.kept, rate: rate.baseAddress!, cap: cap.baseAddress!,
-                                         demand: demand.baseAddress!, atCap: atCap.baseAddress!)
+        } else if set.kept > 0 {
+            Rules.transformationSums(eligible: set.values, cell: set.cell, count: set.kept, rate: rate, cap: cap,
+                                     demand: demand, atCap: atCap)
+        }
+        let R = r.baseAddress!
+        for b in 0..<nb {
+            let bDemand = L.batch(b, .demand), bEligible = L.batch(b, .eligible), bAwarded = L.batch(b, .awarded), bAtCap = L.batch(b, .atCap)
+            for sg in 0..<ns {
+                let c = b &* ns &+ sg
+                guard counts[c] > 0 else { continue }
+                let d = demand[c], at = atCap[c], e = total[c]
+                sums.transformation += d
+                R[bDemand] += d
+                R[bEligible] += e
+                R[L.segment(sg, .demand)] += d
+                R[L.segment(sg, .eligible)] += e
+                if rate[c] > 0 && cap[c] > 0 { R[bAwarded] += Double(positive[c]) }
+                R[bAtCap] += at
+                R[L.segment(sg, .atCap)] += at
             }
-            for b in 0..<nb {
-                for sg in 0..<ns {
-                    let c = b * ns + sg
-                    guard counts[c] > 0 else { continue }
-                    let d = demand[c], at = atCap[c]
-                    sums.transformation += d
-                    r[L.batch(b, .demand)] += d
-                    r[L.batch(b, .eligible)] += total[c]
-                    r[L.segment(sg, .demand)] += d
-                    r[L.segment(sg, .eligible)] += total[c]
-                    if rate[c] > 0 && cap[c] > 0 { r[L.batch(b, .awarded)] += Double(positive[c]) }
-                    r[L.batch(b, .atCap)] += at
-                    r[L.segment(sg, .atCap)] += at
-                }
-            }
-        } } } }
+        }
         // （二）–（五） as counts × `Rules.firmAwards`'s amounts: no ceiling can cut here, so every
         // selected, rated or deploying firm gets the clause's amount.
         // `cv.policy` borrowed in place, never copied into a local (a copy retains each of its arrays).
@@ -178,6 +172,9 @@ final class CellSet {
     let counts: UnsafeMutablePointer<Int>
     let positive: UnsafeMutablePointer<Int>
     let total: UnsafeMutablePointer<Double>
+    /// `applyByCells`' per-cell scratch: the variant's rate and cap, the cell's demand and at-cap count.
+    let rate: UnsafeMutablePointer<Double>, cap: UnsafeMutablePointer<Double>
+    let demand: UnsafeMutablePointer<Double>, atCap: UnsafeMutablePointer<Double>
     /// `cells` + 1 entries.
     let offsets: UnsafeMutablePointer<Int>
     var kept = 0
@@ -188,6 +185,10 @@ final class CellSet {
         counts = .allocate(capacity: Swift.max(cells, 1)); counts.initialize(repeating: 0, count: Swift.max(cells, 1))
         positive = .allocate(capacity: Swift.max(cells, 1)); positive.initialize(repeating: 0, count: Swift.max(cells, 1))
         total = .allocate(capacity: Swift.max(cells, 1)); total.initialize(repeating: 0, count: Swift.max(cells, 1))
+        rate = .allocate(capacity: Swift.max(cells, 1)); rate.initialize(repeating: 0, count: Swift.max(cells, 1))
+        cap = .allocate(capacity: Swift.max(cells, 1)); cap.initialize(repeating: 0, count: Swift.max(cells, 1))
+        demand = .allocate(capacity: Swift.max(cells, 1)); demand.initialize(repeating: 0, count: Swift.max(cells, 1))
+        atCap = .allocate(capacity: Swift.max(cells, 1)); atCap.initialize(repeating: 0, count: Swift.max(cells, 1))
         offsets = .allocate(capacity: cells + 1); offsets.initialize(repeating: 0, count: cells + 1)
         values = .allocate(capacity: 1); cell = .allocate(capacity: 1); sorted = .allocate(capacity: 1); prefix = .allocate(capacity: 1)
         reserve(128)
@@ -208,5 +209,6 @@ final class CellSet {
     deinit {
         values.deallocate(); cell.deallocate(); sorted.deallocate(); prefix.deallocate()
         counts.deallocate(); positive.deallocate(); total.deallocate(); offsets.deallocate()
+        rate.deallocate(); cap.deallocate(); demand.deallocate(); atCap.deallocate()
     }
 }

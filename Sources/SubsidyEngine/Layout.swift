@@ -76,10 +76,12 @@ struct RecordOffsets: Sendable {
         segmentOffset = L.segmentOffset; miscOffset = L.miscOffset; count = L.count
     }
 
-    @inline(__always) func line(_ i: Int, _ f: RecordLayout.LineField) -> Int { i * RecordLayout.perLine + f.rawValue }
-    @inline(__always) func total(_ f: RecordLayout.TotalField) -> Int { totalOffset + f.rawValue }
-    @inline(__always) func source(_ i: Int, _ f: RecordLayout.SourceField) -> Int { sourceOffset + i * RecordLayout.perSource + f.rawValue }
-    @inline(__always) func batch(_ i: Int, _ f: RecordLayout.BatchField) -> Int { batchOffset + i * RecordLayout.perBatch + f.rawValue }
-    @inline(__always) func segment(_ i: Int, _ f: RecordLayout.SegmentField) -> Int { segmentOffset + i * RecordLayout.perSegment + f.rawValue }
-    @inline(__always) func misc(_ f: RecordLayout.MiscField) -> Int { miscOffset + f.rawValue }
+    // Wrapping arithmetic: every index is below `count` (a few hundred), so nothing can overflow,
+    // and the kernel computes these for every field it writes of every variant and trial.
+    @inline(__always) func line(_ i: Int, _ f: RecordLayout.LineField) -> Int { i &* RecordLayout.perLine &+ f.rawValue }
+    @inline(__always) func total(_ f: RecordLayout.TotalField) -> Int { totalOffset &+ f.rawValue }
+    @inline(__always) func source(_ i: Int, _ f: RecordLayout.SourceField) -> Int { sourceOffset &+ i &* RecordLayout.perSource &+ f.rawValue }
+    @inline(__always) func batch(_ i: Int, _ f: RecordLayout.BatchField) -> Int { batchOffset &+ i &* RecordLayout.perBatch &+ f.rawValue }
+    @inline(__always) func segment(_ i: Int, _ f: RecordLayout.SegmentField) -> Int { segmentOffset &+ i &* RecordLayout.perSegment &+ f.rawValue }
+    @inline(__always) func misc(_ f: RecordLayout.MiscField) -> Int { miscOffset &+ f.rawValue }
 }
