@@ -182,16 +182,19 @@ final class CellSet {
 
     init(cells: Int) {
         self.cells = cells
-        counts = .allocate(capacity: Swift.max(cells, 1)); counts.initialize(repeating: 0, count: Swift.max(cells, 1))
-        positive = .allocate(capacity: Swift.max(cells, 1)); positive.initialize(repeating: 0, count: Swift.max(cells, 1))
-        total = .allocate(capacity: Swift.max(cells, 1)); total.initialize(repeating: 0, count: Swift.max(cells, 1))
-        rate = .allocate(capacity: Swift.max(cells, 1)); rate.initialize(repeating: 0, count: Swift.max(cells, 1))
-        cap = .allocate(capacity: Swift.max(cells, 1)); cap.initialize(repeating: 0, count: Swift.max(cells, 1))
-        demand = .allocate(capacity: Swift.max(cells, 1)); demand.initialize(repeating: 0, count: Swift.max(cells, 1))
-        atCap = .allocate(capacity: Swift.max(cells, 1)); atCap.initialize(repeating: 0, count: Swift.max(cells, 1))
-        offsets = .allocate(capacity: cells + 1); offsets.initialize(repeating: 0, count: cells + 1)
+        let n = Swift.max(cells, 1)
+        counts = Self.zeros(n); positive = Self.zeros(n); total = Self.zeros(n)
+        rate = Self.zeros(n); cap = Self.zeros(n); demand = Self.zeros(n); atCap = Self.zeros(n)
+        offsets = Self.zeros(cells + 1)
         values = .allocate(capacity: 1); cell = .allocate(capacity: 1); sorted = .allocate(capacity: 1); prefix = .allocate(capacity: 1)
         reserve(128)
+    }
+
+    /// A buffer of `n` zeros, owned by the set (freed in `deinit`).
+    private static func zeros<T: Numeric>(_ n: Int) -> UnsafeMutablePointer<T> {
+        let p = UnsafeMutablePointer<T>.allocate(capacity: n)
+        p.initialize(repeating: 0, count: n)
+        return p
     }
 
     /// Room for `n` firms (contents are not kept: called before the set is filled).
@@ -199,10 +202,7 @@ final class CellSet {
         guard n > capacity else { return }
         let c = Swift.max(n, 64) * 2
         values.deallocate(); cell.deallocate(); sorted.deallocate(); prefix.deallocate()
-        values = .allocate(capacity: c); values.initialize(repeating: 0, count: c)
-        cell = .allocate(capacity: c); cell.initialize(repeating: 0, count: c)
-        sorted = .allocate(capacity: c); sorted.initialize(repeating: 0, count: c)
-        prefix = .allocate(capacity: c + 1); prefix.initialize(repeating: 0, count: c + 1)
+        values = Self.zeros(c); cell = Self.zeros(c); sorted = Self.zeros(c); prefix = Self.zeros(c + 1)
         capacity = c
     }
 

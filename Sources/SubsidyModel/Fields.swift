@@ -117,17 +117,17 @@ public struct FieldInfo: Sendable, Hashable {
         }
         let i0 = idx.first ?? 0
         var name = field.name
-        guard name.utf8.contains(UInt8(ascii: "{")) else {
-            return FieldInfo(name: name, kind: field.kind, unit: field.unit, isWhole: field.isWhole, clause: field.clause)
-        }
         func fill(_ slot: String, _ value: @autoclosure () -> String) {
             if name.contains(slot) { name = name.replacingOccurrences(of: slot, with: value()) }
         }
-        fill("{batch}", scenario.flatMap { i0 < $0.policy.batches.count ? $0.policy.batches[i0].name : nil } ?? Self.batchName(i0))
-        fill("{source}", scenario.flatMap { i0 < $0.funding.count ? $0.funding[i0].name : nil } ?? "资金来源\(i0 + 1)")
-        fill("{line}", scenario.flatMap { i0 < $0.lines.count ? $0.lines[i0].clause + $0.lines[i0].id.chineseName : nil } ?? "预算行\(i0 + 1)")
-        fill("{segment}", scenario.flatMap { i0 < $0.population.segments.count ? $0.population.segments[i0].name : nil } ?? "行业\(i0 + 1)")
-        fill("{key}", scenario?.funding.first { $0.id == lastKey }?.name ?? lastKey)
+        // Most names have no slot: one byte scan instead of five Foundation searches.
+        if name.utf8.contains(UInt8(ascii: "{")) {
+            fill("{batch}", scenario.flatMap { i0 < $0.policy.batches.count ? $0.policy.batches[i0].name : nil } ?? Self.batchName(i0))
+            fill("{source}", scenario.flatMap { i0 < $0.funding.count ? $0.funding[i0].name : nil } ?? "资金来源\(i0 + 1)")
+            fill("{line}", scenario.flatMap { i0 < $0.lines.count ? $0.lines[i0].clause + $0.lines[i0].id.chineseName : nil } ?? "预算行\(i0 + 1)")
+            fill("{segment}", scenario.flatMap { i0 < $0.population.segments.count ? $0.population.segments[i0].name : nil } ?? "行业\(i0 + 1)")
+            fill("{key}", scenario?.funding.first { $0.id == lastKey }?.name ?? lastKey)
+        }
         return FieldInfo(name: name, kind: field.kind, unit: field.unit, isWhole: field.isWhole, clause: field.clause)
     }
 
