@@ -132,15 +132,24 @@ public struct MarkdownTable: Sendable {
         // break the numbers): squeeze the columns that can wrap, each toward its hard minimum (its
         // longest unbreakable piece; a header down to two Chinese characters a line), in proportion
         // to how far each can give, until the table fits. Numbers stay whole as long as the hard
-        // minima fit.
+        // minima fit. The number columns' wrappable parts (an interval, a long header) give first,
+        // the text columns (the line names a reader scans) only for what is still missing: a name
+        // such as 合计（各预算行分别执行） otherwise went over five lines beside an unbroken interval.
         var hard = [Int](repeating: 1, count: n)
         for (i, h) in header.enumerated() { hard[i] = Swift.min(Self.unbreakable(h), 4) }
         for r in rows { for (i, c) in r.prefix(n).enumerated() { hard[i] = Swift.max(hard[i], Self.unbreakable(c)) } }
         for i in 0..<n { hard[i] = Swift.min(hard[i] + Self.padding, least[i]) }
-        let deficit = least.reduce(0, +) - pageWidth, slack = zip(least, hard).map { $0 - $1 }.reduce(0, +)
-        if deficit > 0, slack > 0 {
+        var deficit = least.reduce(0, +) - pageWidth
+        for textColumns in [false, true] where deficit > 0 {
+            let columns = (0..<n).filter { rightAligned[$0] != textColumns }
+            let slack = columns.map { least[$0] - hard[$0] }.reduce(0, +)
+            guard slack > 0 else { continue }
             let give = Swift.min(1, Double(deficit) / Double(slack))
-            for i in 0..<n { least[i] -= Int((Double(least[i] - hard[i]) * give).rounded(.up)) }
+            for i in columns {
+                let g = Int((Double(least[i] - hard[i]) * give).rounded(.up))
+                least[i] -= g
+                deficit -= g
+            }
         }
         let room = pageWidth - least.reduce(0, +)
         let wish = zip(most, least).map { $0 - $1 }.reduce(0, +)

@@ -41,6 +41,9 @@ struct ReportPackUnitTests {
         for (i, number) in ["", "2800.00", "2036.33", "1388.71", "2006.04", "2778.30", "99.9%–>99.9%", "98.47", "862.14", "99.7%"].enumerated() where i > 0 {
             #expect(w[i] >= MarkdownTable.width(Substring(number)) + MarkdownTable.padding, "column \(i): \(w)")
         }
+        // The line names keep four Chinese characters a line: the interval wraps first.
+        #expect(w[0] >= MarkdownTable.narrowestText + MarkdownTable.padding, "\(w)")
+        #expect(w[6] < MarkdownTable.width(">99.9%（99.9%–>99.9%）") + MarkdownTable.padding, "\(w)")
     }
 
     @Test("code spans hold any text: the fence outgrows its backticks; newlines and bars become spaces")
