@@ -106,6 +106,12 @@ public struct FieldInfo: Sendable, Hashable {
     /// segment names of `scenario` when given. A path the schema does not have gets its key path
     /// as the name (so nothing is ever unnamed).
     public static func of(_ path: ScenarioPath, in scenario: Scenario? = nil) -> FieldInfo {
+        of(path, in: scenario, named: nil)
+    }
+
+    /// `of(_:in:)`, with the batch, source or segment slot filled by `named` when given (the name a
+    /// thing had before a change renamed it).
+    static func of(_ path: ScenarioPath, in scenario: Scenario?, named: String?) -> FieldInfo {
         guard let field = Schema.field(path) else { return FieldInfo(name: path.description, kind: .number, unit: "") }
         var idx: [Int] = []
         var lastKey = ""
@@ -122,10 +128,10 @@ public struct FieldInfo: Sendable, Hashable {
         }
         // Most names have no slot: one byte scan instead of five Foundation searches.
         if name.utf8.contains(UInt8(ascii: "{")) {
-            fill("{batch}", scenario.flatMap { i0 < $0.policy.batches.count ? $0.policy.batches[i0].name : nil } ?? Self.batchName(i0))
-            fill("{source}", scenario.flatMap { i0 < $0.funding.count ? $0.funding[i0].name : nil } ?? "资金来源\(i0 + 1)")
+            fill("{batch}", named ?? scenario.flatMap { i0 < $0.policy.batches.count ? $0.policy.batches[i0].name : nil } ?? Self.batchName(i0))
+            fill("{source}", named ?? scenario.flatMap { i0 < $0.funding.count ? $0.funding[i0].name : nil } ?? "资金来源\(i0 + 1)")
             fill("{line}", scenario.flatMap { i0 < $0.lines.count ? $0.lines[i0].clause + $0.lines[i0].id.chineseName : nil } ?? "预算行\(i0 + 1)")
-            fill("{segment}", scenario.flatMap { i0 < $0.population.segments.count ? $0.population.segments[i0].name : nil } ?? "行业\(i0 + 1)")
+            fill("{segment}", named ?? scenario.flatMap { i0 < $0.population.segments.count ? $0.population.segments[i0].name : nil } ?? "行业\(i0 + 1)")
             fill("{key}", scenario?.funding.first { $0.id == lastKey }?.name ?? lastKey)
         }
         return FieldInfo(name: name, kind: field.kind, unit: field.unit, isWhole: field.isWhole, clause: field.clause)
@@ -143,9 +149,15 @@ public struct FieldInfo: Sendable, Hashable {
         return (tens == 1 ? "" : d[tens]) + "十" + (ones == 0 ? "" : d[ones])
     }
 
-    /// "第一批补助比例改为55%": one change, as a person says it.
-    public static func describeChange(_ path: ScenarioPath, _ value: YNode, in scenario: Scenario? = nil) -> String {
-        let f = of(path, in: scenario)
+    /// "第一批补助比例改为55%": one change, as a person says it. `scenario` (the one evaluated)
+    /// names the batch, source, line or segment. A change of a batch's, source's or segment's own
+    /// name is named by what it was called before, `was` (its value in the file), so that renaming
+    /// 制造业 reads "制造业名称改为装备制造业", not the new name twice; without `was`, by its
+    /// place ("行业1名称改为装备制造业").
+    public static func describeChange(_ path: ScenarioPath, _ value: YNode, in scenario: Scenario? = nil, was: YNode? = nil) -> String {
+        let renames: Bool
+        if case let .key(k) = path.steps.last { renames = k == "name" } else { renames = false }
+        let f = renames ? of(path, in: nil, named: was?.scalar) : of(path, in: scenario)
         return f.name + "改为" + f.format(value)
     }
 }
@@ -170,7 +182,7 @@ extension ResolvedVariant {
         let terms = Self.batchTerms(scenario.policy, omitting: omitting)
         if !terms.isEmpty { parts.append(terms) }
         for c in changes where !omitting.contains(c.path.description) && !Self.isBatchTerm(c.path) {
-            let d = FieldInfo.describeChange(c.path, c.value, in: scenario)
+            let d = FieldInfo.describeChange(c.path, c.value, in: scenario, was: c.was)
             if !parts.contains(d) { parts.append(d) }
         }
         return parts.isEmpty ? name : name + "（" + parts.joined(separator: "；") + "）"

@@ -329,7 +329,9 @@ public struct ResolvedVariant: Sendable {
     public struct Change: Sendable {
         public var path: ScenarioPath
         public var value: YNode
-        public init(path: ScenarioPath, value: YNode) { self.path = path; self.value = value }
+        /// The value in the file before any variant or `--set` changed it (nil when the file has none).
+        public var was: YNode?
+        public init(path: ScenarioPath, value: YNode, was: YNode? = nil) { self.path = path; self.value = value; self.was = was }
     }
 
     public var id: String

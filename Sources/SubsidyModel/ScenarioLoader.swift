@@ -111,6 +111,11 @@ public struct LoadedScenario: Sendable {
         return node?.scalar.flatMap(Double.init)
     }
 
+    /// One `--set` change in words, named as the file names things ("制造业名称改为装备制造业").
+    public func describe(_ o: Override) -> String {
+        FieldInfo.describeChange(o.path, o.value, in: scenario, was: storedBase.get(o.path))
+    }
+
     /// Re-resolves the same scenario with more overrides (sweep points, solve steps).
     public func with(_ more: [Override]) throws(ScenarioError) -> LoadedScenario {
         // The same variants as before; a scenario without variants has only the implicit `base`.
@@ -150,7 +155,7 @@ public struct LoadedScenario: Sendable {
         }
         // A variant's label is generated from what it evaluates (ResolvedVariant.label), so a
         // change made by the file, a variant or the command line always shows in it.
-        let commandLine = overrides.map { ResolvedVariant.Change(path: $0.path, value: $0.value) }
+        let commandLine = overrides.map { ResolvedVariant.Change(path: $0.path, value: $0.value, was: base.get($0.path)) }
         var variants: [ResolvedVariant] = []
         if specs.isEmpty {
             variants = [ResolvedVariant(id: "base", name: scenario.title, changes: commandLine, scenario: scenario)]
@@ -165,7 +170,7 @@ public struct LoadedScenario: Sendable {
             }
             var d = TreeDecoder()
             if let s = d.scenario(vt) {
-                let own = spec.overrides.map { ResolvedVariant.Change(path: $0.path, value: $0.value) }
+                let own = spec.overrides.map { ResolvedVariant.Change(path: $0.path, value: $0.value, was: base.get($0.path)) }
                 variants.append(ResolvedVariant(id: spec.id, name: spec.label, changes: own + commandLine, scenario: s))
             } else {
                 for diag in orUnexplained(d.bag.items, vt) {

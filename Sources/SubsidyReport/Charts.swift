@@ -362,7 +362,7 @@ public enum Charts {
     /// A chart's first title line: the scenario's title and what `--set` changed in it
     /// ("…（征求意见稿）（第一批试点企业数改为150家）"), in words, never as key paths.
     public static func heading(_ loaded: LoadedScenario) -> String {
-        let changes = loaded.overrides.map { FieldInfo.describeChange($0.path, $0.value, in: loaded.scenario) }
+        let changes = loaded.overrides.map { loaded.describe($0) }
         return loaded.scenario.title + (changes.isEmpty ? "" : "（" + changes.joined(separator: "；") + "）")
     }
 

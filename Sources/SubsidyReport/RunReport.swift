@@ -218,7 +218,7 @@ public struct RunReport {
         md += "> 蒙特卡洛模拟 \(result.trials) 次（种子 \(result.model.seed)，\(sampling == .lhs ? "拉丁超立方抽样" : "独立抽样")）；各方案使用同一批模拟企业。"
         md += "金额单位：万元；概率以百分比表示（CSV 文件中为小数）。情景：\(Markdown.text(loaded.file))（SHA-256 \(loaded.sha256.prefix(12))…）"
         md += loaded.overrides.isEmpty ? "。\n\n"
-            : "，另作以下修改：" + loaded.overrides.map { Markdown.text(FieldInfo.describeChange($0.path, $0.value, in: sc)) }.joined(separator: "；") + "（方案名称后的括号写明实际计算的取值）。\n\n"
+            : "，另作以下修改：" + loaded.overrides.map { Markdown.text(loaded.describe($0)) }.joined(separator: "；") + "（方案名称后的括号写明实际计算的取值）。\n\n"
         md += "> 自治区资金只能用于（一），各预算行按“\(overrunText(sc.policy.overrun))”处理超支；因此“总需求超过总资金”的概率只在资金可以统筹时才有意义，请先看各预算行。\n\n"
         if !stale.isEmpty {
             md += "## 注意：旧结果\n\n" + stale.map { "- \($0)\n" }.joined() + "\n"

@@ -76,7 +76,7 @@ public enum RunWorkbook {
         var notes = ["蒙特卡洛模拟 \(r.trials) 次（种子 \(r.model.seed)，\(report.sampling == .lhs ? "拉丁超立方抽样" : "独立抽样")），各方案使用同一批模拟企业。"
             + "金额单位：万元。资金不足概率的 95% 区间只反映模拟次数带来的误差，不反映假设本身的不确定性（见“主要假设”）。"]
         if !report.loaded.overrides.isEmpty {
-            notes.append("本次另作以下修改：" + report.loaded.overrides.map { FieldInfo.describeChange($0.path, $0.value, in: sc) }.joined(separator: "；") + "。")
+            notes.append("本次另作以下修改：" + report.loaded.overrides.map { report.loaded.describe($0) }.joined(separator: "；") + "。")
         }
         if r.precisionMissed, let e = r.precisionTarget, let got = r.precisionReached {
             notes.append("注意：未达到精度目标（要求主要概率的标准误低于 \(formatNumber(e))，模拟 \(r.trials) 次后为 \(String(format: "%.2g", got))）。")

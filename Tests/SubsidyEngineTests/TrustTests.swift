@@ -94,6 +94,23 @@ struct TrustTests {
         #expect(l.variants[0].label(omitting: ["policy.batches[0].cap"]) == "正文费率（第一批55%，第二批50%/40万）")
     }
 
+    @Test("a renamed segment, batch or source is described by the name it had, not the new name twice")
+    func renameDescribedByOldName() throws {
+        let seg = try Override.parse("population.segments[0].name=煤化工").get()
+        let bat = try Override.parse("policy.batches[1].name=扩面批").get()
+        let l = try LoadedScenario.load(nil, overrides: [seg, bat])
+        #expect(l.describe(seg) == "现代化工/煤基碳材名称改为煤化工")
+        #expect(l.describe(bat) == "第二批名称改为扩面批")
+        // The variant labels and the chart heading say the same.
+        #expect(l.variants[0].label.contains("现代化工/煤基碳材名称改为煤化工；第二批名称改为扩面批"), "\(l.variants[0].label)")
+        for v in l.variants { #expect(!v.label.contains("煤化工名称") && !v.label.contains("扩面批名称")) }
+        // Without the old value, the thing is named by its place.
+        #expect(FieldInfo.describeChange(seg.path, seg.value, in: l.scenario) == "行业1名称改为煤化工")
+        // Other fields are still named with the evaluated scenario's names.
+        let share = try Override.parse("population.segments[0].investment_factor=1.5").get()
+        #expect(try LoadedScenario.load(nil, overrides: [seg, share]).describe(share).hasPrefix("煤化工"))
+    }
+
     @Test("a base that is not beside the file is an error (66), never the bundled draft; builtin:pingluo-draft names it")
     func baseNeverFallsBack() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("subsidysim-base-\(UUID().uuidString)")

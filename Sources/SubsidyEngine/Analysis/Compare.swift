@@ -179,7 +179,7 @@ extension Compare {
             }
             let l = try loaded.with(os)
             guard let rv = l.variants.first(where: { $0.id == v.id }) else { continue }
-            let what = os.map { FieldInfo.describeChange($0.path, $0.value, in: l.scenario) }
+            let what = os.map { l.describe($0) }
             out.append(Entry(id: r.id, label: readingLabel(r.id, r.overrides, described: what),
                              source: "读法：" + r.overrides.map { "\($0.0)=\($0.1)" }.joined(separator: ", "), variant: rv))
         }
