@@ -37,6 +37,15 @@ let package = Package(
             name: "CKernel",
             cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]
         ),
+        // GSL's beta CDF recomputes ln B(a, b) at every call: this target defines gsl_sf_lnbeta,
+        // which GSL's own calls bind to (ELF interposition), as a per-thread memo of GSL's value
+        // (gsl_sf_lnbeta_e). The same bits; the quantile tables cost half. Linked into every
+        // executable that uses the engine; see include/gslmemo.h.
+        .target(
+            name: "CGSLMemo",
+            dependencies: ["CGSL"],
+            cSettings: [.unsafeFlags(["-O2", "-ffp-contract=off"])]
+        ),
         // Scenario, policy, rules and validation. Pure Swift: imports no C.
         .target(
             name: "SubsidyModel",
@@ -48,7 +57,7 @@ let package = Package(
         // access-level imports), so no GSL type can appear in SubsidyEngine's public API.
         .target(
             name: "SubsidyEngine",
-            dependencies: ["CGSL", "CKernel", "SubsidyModel"],
+            dependencies: ["CGSL", "CGSLMemo", "CKernel", "SubsidyModel"],
             swiftSettings: [.enableUpcomingFeature("InternalImportsByDefault")]
         ),
         // CSV, gnuplot scripts, summary.md, 报告.docx (through pandoc), 结果.xlsx, manifest, atomic output folders.

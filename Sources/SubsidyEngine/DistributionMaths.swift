@@ -2,6 +2,7 @@
 // This is the engine's part of a family; its parameters, support and mean are its entry in
 // `DistributionFamily.all` (SubsidyModel). A new family needs its `cdf` and `inverse` here.
 internal import CGSL
+internal import CGSLMemo
 import Dispatch
 import Foundation
 import SubsidyModel
@@ -264,6 +265,10 @@ extension PreparedDistribution {
         }
         return out
     }
+
+    /// How many times GSL computed ln B(a, b) on this thread rather than CGSLMemo serving it
+    /// (GSL's beta CDF asks for it at every call): tests check that the memo is in effect.
+    static var lnBetaComputations: Int { gslmemo_lnbeta_computations() }
 
     /// x^(a−1)·(1 − x)^(b−1) / B(a, b) on (0, 1), with ln B(a, b) given.
     @inline(__always)

@@ -357,6 +357,36 @@ struct SamplerTests {
         #expect(checked > 30_000)
     }
 
+    /// CGSLMemo: GSL's gsl_cdf_beta_P asks gsl_sf_lnbeta for ln B(a, b) at every call; the
+    /// executable's definition (a per-thread memo of GSL's gsl_sf_lnbeta_e) is what GSL calls.
+    @Test("GSL's beta CDF gets ln B(a, b) from the memo: the same value to the bit, computed once per shape and thread")
+    func lnBetaMemo() {
+        // The memo's answer is GSL's, for repeated, alternating and new shapes (hits and misses).
+        let shapes: [(Double, Double)] = [(2.5, 3.5), (2.5, 3.5), (0.05, 3), (2.5, 3.5), (3, 0.05), (3, 0.05), (1e-3, 1e4), (40, 60)]
+        for (a, b) in shapes {
+            var r = gsl_sf_result()
+            #expect(gsl_sf_lnbeta_e(a, b, &r) == GSL_SUCCESS)
+            #expect(gsl_sf_lnbeta(a, b).bitPattern == r.val.bitPattern, "ln B(\(a), \(b))")
+        }
+        // Interposition is in effect: 2,000 CDF calls for one shape compute ln B once (this thread),
+        // and each value is what GSL's own CDF formula gives with GSL's ln B.
+        let before = PreparedDistribution.lnBetaComputations
+        var sum = 0.0
+        for i in 1...2_000 { sum += gsl_cdf_beta_P(Double(i) / 2_001, 1.7, 4.3) }
+        let computed = PreparedDistribution.lnBetaComputations - before
+        #expect(computed == 1, "ln B computed \(computed) times for 2,000 CDF calls of one shape")
+        #expect(sum.isFinite && sum > 0)
+        // A domain error is GSL's (its value, through the error handler), and is never remembered.
+        let old = gsl_set_error_handler_off()
+        var bad = gsl_sf_result()
+        #expect(gsl_sf_lnbeta_e(-1, 2, &bad) != GSL_SUCCESS)
+        let n0 = PreparedDistribution.lnBetaComputations
+        #expect(gsl_sf_lnbeta(-1, 2).bitPattern == bad.val.bitPattern)
+        #expect(gsl_sf_lnbeta(-1, 2).bitPattern == bad.val.bitPattern)
+        #expect(PreparedDistribution.lnBetaComputations - n0 == 2)
+        gsl_set_error_handler(old)
+    }
+
     /// Shapes where GSL's inverse CDFs fail to converge (beta(0.5, 0.5) at p = 1e-300, the table's
     /// node 0; gamma shape 0.1 below p ≈ 0.13): GSL's default error handler would abort the process.
     /// Preparing must not abort, and quantiles stay finite and inside the support. (Order-dependent
