@@ -21,9 +21,13 @@ public struct PaymentTerms: Sendable {
     /// Each line's budget over all sources.
     public var lineTotal: [Double]
     /// What each source holds, 万元 (its unspent money is this minus what it paid).
-    public var sourceAmount: [Double] { didSet { refreshFlatBudget() } }
+    public var sourceAmount: [Double] { didSet { refreshFlatBudget(); refreshSourceOrder() } }
     /// Sources restricted to some lines (`only_lines`): paid first on those lines, never reallocated.
-    public var restricted: [Bool]
+    public var restricted: [Bool] { didSet { refreshSourceOrder() } }
+    /// The order a line's money is taken in: the restricted sources, then the others, each in
+    /// source order; the first `restrictedCount` are the restricted ones.
+    public private(set) var sourceOrder: [Int] = []
+    public private(set) var restrictedCount = 0
     public var rule: OverrunRule
     public var lotteryStop: LotteryStop
     /// The line whose payment splits over batches (（一）), if any.
@@ -39,6 +43,7 @@ public struct PaymentTerms: Sendable {
         self.rule = rule
         self.lotteryStop = lotteryStop
         self.transformation = transformation
+        refreshSourceOrder()
     }
 }
 
@@ -52,6 +57,14 @@ extension PaymentTerms {
 
     /// `sourceAmount` changes the row length: the flat copy follows.
     mutating func refreshFlatBudget() { flatBudget = PaymentTerms.flatten(budget, sources: sourceAmount.count) }
+
+    /// `sourceOrder` and `restrictedCount` from `restricted` (a source it does not list is unrestricted).
+    mutating func refreshSourceOrder() {
+        let n = sourceAmount.count, r = restricted
+        let first = (0..<n).filter { $0 < r.count && r[$0] }
+        sourceOrder = first + (0..<n).filter { !($0 < r.count && r[$0]) }
+        restrictedCount = first.count
+    }
 }
 
 /// The firm awards a lottery pays whole: firm f's award on firm-level column k (`LineID.firmLevel`
@@ -115,68 +128,92 @@ public struct Payment: Sendable {
         } } } } } } } }
     }
 
-    private static func pay(demand: [Double], batchDemand: [Double], terms t: PaymentTerms, lottery: LotteryDraw?,
+    private static func pay(demand demandArray: [Double], batchDemand batchDemandArray: [Double], terms t: PaymentTerms, lottery: LotteryDraw?,
                             paid: UnsafeMutableBufferPointer<Double>, unmet: UnsafeMutableBufferPointer<Double>,
                             unspent: UnsafeMutableBufferPointer<Double>, reallocated: UnsafeMutableBufferPointer<Double>,
                             spare: UnsafeMutableBufferPointer<Double>, used: UnsafeMutableBufferPointer<Double>,
                             sourceUnspent: UnsafeMutableBufferPointer<Double>, batchPaid: UnsafeMutableBufferPointer<Double>) {
-        let nL = demand.count, nS = t.sourceAmount.count, nb = batchDemand.count
-        for i in 0..<nL { reallocated[i] = 0; spare[i] = 0 }
-        for b in 0..<nb { batchPaid[b] = 0 }
-        for s in 0..<nS { used[s] = 0 }
+        let nL = demandArray.count, nS = t.sourceAmount.count, nb = batchDemandArray.count
+        precondition(t.lineTotal.count >= nL && t.flatBudget.count >= nL * nS && t.sourceOrder.count == nS,
+                     "payment terms for \(t.lineTotal.count) lines and \(t.sourceOrder.count) sources, paying \(nL) and \(nS)")
+        // The terms' arrays through buffer pointers: this runs once per variant and trial.
+        demandArray.withUnsafeBufferPointer { demand in
+        batchDemandArray.withUnsafeBufferPointer { batchDemand in
+        t.lineTotal.withUnsafeBufferPointer { lineTotal in
+        t.flatBudget.withUnsafeBufferPointer { budget in
+        t.sourceOrder.withUnsafeBufferPointer { order in
+        t.sourceAmount.withUnsafeBufferPointer { sourceAmount in
+            let rc = t.restrictedCount
+            for i in 0..<nL { reallocated[i] = 0; spare[i] = 0 }
+            for b in 0..<nb { batchPaid[b] = 0 }
+            for s in 0..<nS { used[s] = 0 }
 
-        for i in 0..<nL { paid[i] = Swift.min(demand[i], t.lineTotal[i]) }
-        var lotteryPaidTransformation = false
-        if t.rule == .lottery, let lottery {
-            for i in 0..<nL where demand[i] > t.lineTotal[i] {
-                let k = lottery.columns[i]
-                guard k >= 0 else { continue }
-                var sum = 0.0
-                for f in lottery.order {
-                    let a = lottery.awards[f * 5 + k]
-                    guard a > 0 else { continue }
-                    // The draft names no rationing rule: policy.lottery_stop says whether the first award
-                    // that does not fit stops the line (default) or is skipped for smaller ones.
-                    if sum + a > t.lineTotal[i] + 1e-9 { if t.lotteryStop == .firstMisfit { break } else { continue } }
-                    sum += a
-                    if k == 0 { batchPaid[Int(lottery.batch[lottery.batchBase + f])] += a }
+            for i in 0..<nL { paid[i] = Swift.min(demand[i], lineTotal[i]) }
+            var lotteryPaidTransformation = false
+            if t.rule == .lottery, let lottery {
+                for i in 0..<nL where demand[i] > lineTotal[i] {
+                    let k = lottery.columns[i]
+                    guard k >= 0 else { continue }
+                    var sum = 0.0
+                    for f in lottery.order {
+                        let a = lottery.awards[f * 5 + k]
+                        guard a > 0 else { continue }
+                        // The draft names no rationing rule: policy.lottery_stop says whether the first award
+                        // that does not fit stops the line (default) or is skipped for smaller ones.
+                        if sum + a > lineTotal[i] + 1e-9 { if t.lotteryStop == .firstMisfit { break } else { continue } }
+                        sum += a
+                        if k == 0 { batchPaid[Int(lottery.batch[lottery.batchBase + f])] += a }
+                    }
+                    paid[i] = sum
+                    if i == t.transformation { lotteryPaidTransformation = true }
                 }
-                paid[i] = sum
-                if i == t.transformation { lotteryPaidTransformation = true }
             }
-        }
-        // Within each line's own allocation, restricted money pays first (regional pays （一） first);
-        // what each line leaves of unrestricted (county) money can be reallocated.
-        for i in 0..<nL {
-            var rest = paid[i]
-            for round in 0..<2 {
-                let pass = round == 0
-                for s in 0..<nS where t.restricted[s] == pass {
-                    let take = Swift.min(rest, t.flatBudget[i * nS + s])
+            // Within each line's own allocation, restricted money pays first (regional pays （一） first);
+            // what each line leaves of unrestricted (county) money can be reallocated.
+            for i in 0..<nL {
+                var rest = paid[i]
+                for o in 0..<nS {
+                    let s = order[o], b = budget[i &* nS &+ s]
+                    let take = Swift.min(rest, b)
                     used[s] += take
                     rest -= take
-                    if !pass { spare[i] += t.flatBudget[i * nS + s] - take }
+                    if o >= rc { spare[i] += b - take }
                 }
             }
-        }
-        if t.rule == .reallocate {
-            for i in 0..<nL where demand[i] > paid[i] {
-                var need = demand[i] - paid[i]
-                for j in 0..<nL where j != i && spare[j] > 0 && need > 0 {
-                    let give = Swift.min(spare[j], need)
-                    spare[j] -= give
-                    need -= give
-                    paid[i] += give
-                    reallocated[j] += give
-                    var rest = give
-                    for s in 0..<nS where !t.restricted[s] {
-                        let take = Swift.min(rest, t.flatBudget[j * nS + s])
-                        used[s] += take
-                        rest -= take
+            if t.rule == .reallocate {
+                for i in 0..<nL where demand[i] > paid[i] {
+                    var need = demand[i] - paid[i]
+                    for j in 0..<nL where j != i && spare[j] > 0 && need > 0 {
+                        let give = Swift.min(spare[j], need)
+                        spare[j] -= give
+                        need -= give
+                        paid[i] += give
+                        reallocated[j] += give
+                        var rest = give
+                        for o in rc..<nS {
+                            let s = order[o]
+                            let take = Swift.min(rest, budget[j &* nS &+ s])
+                            used[s] += take
+                            rest -= take
+                        }
                     }
                 }
             }
-        }
+            Self.finish(demand: demand, batchDemand: batchDemand, lineTotal: lineTotal, sourceAmount: sourceAmount, terms: t,
+                        lotteryPaidTransformation: lotteryPaidTransformation, paid: paid, unmet: unmet, unspent: unspent,
+                        reallocated: reallocated, used: used, sourceUnspent: sourceUnspent, batchPaid: batchPaid)
+        } } } } } }
+    }
+
+    /// （一）'s split over batches, and what each line and source leaves.
+    @inline(__always)
+    private static func finish(demand: UnsafeBufferPointer<Double>, batchDemand: UnsafeBufferPointer<Double>, lineTotal: UnsafeBufferPointer<Double>,
+                               sourceAmount: UnsafeBufferPointer<Double>, terms t: PaymentTerms, lotteryPaidTransformation: Bool,
+                               paid: UnsafeMutableBufferPointer<Double>, unmet: UnsafeMutableBufferPointer<Double>,
+                               unspent: UnsafeMutableBufferPointer<Double>, reallocated: UnsafeMutableBufferPointer<Double>,
+                               used: UnsafeMutableBufferPointer<Double>, sourceUnspent: UnsafeMutableBufferPointer<Double>,
+                               batchPaid: UnsafeMutableBufferPointer<Double>) {
+        let nL = demand.count, nS = sourceAmount.count, nb = batchDemand.count
         // How （一）'s payment splits over batches (a lottery booked it above).
         if let ti = t.transformation {
             switch t.rule {
@@ -196,8 +233,8 @@ public struct Payment: Sendable {
         }
         for i in 0..<nL {
             unmet[i] = Swift.max(demand[i] - paid[i], 0)
-            unspent[i] = Swift.max(t.lineTotal[i] - paid[i] - reallocated[i], 0)
+            unspent[i] = Swift.max(lineTotal[i] - paid[i] - reallocated[i], 0)
         }
-        for s in 0..<nS { sourceUnspent[s] = Swift.max(t.sourceAmount[s] - used[s], 0) }
+        for s in 0..<nS { sourceUnspent[s] = Swift.max(sourceAmount[s] - used[s], 0) }
     }
 }
