@@ -91,9 +91,16 @@ struct TrialKernel {
                            out: UnsafeMutableBufferPointer<Double>) {
         let groups = model.groups
         for gi in groups.indices {
-            values.removeAll(keepingCapacity: true)
             let g = groups[gi]
-            for k in g.prepared.indices { values.append(g.prepared[k].quantile(u[g.designColumn[k]])) }
+            // The trial-level inputs: the laws read in place (never a copy of a law and its tables),
+            // into a buffer sized once.
+            let nk = g.prepared.count
+            if values.count != nk { values = [Double](repeating: 0, count: nk) }
+            values.withUnsafeMutableBufferPointer { V in
+            g.prepared.withUnsafeBufferPointer { P in
+            g.designColumn.withUnsafeBufferPointer { D in
+                for k in 0..<nk { V[k] = P[k].quantile(u[D[k]]) }
+            } } }
             if gi == 0, let inputValues {
                 for (k, c) in g.designColumn.enumerated() { inputValues[c] = values[k] }
             }

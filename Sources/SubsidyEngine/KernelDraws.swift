@@ -56,8 +56,16 @@ extension TrialKernel {
         for s in 0..<ns {
             let sc = Swift.max(g.segmentFactor[s] * price, 1e-300)
             segScale[s] = sc
-            segLow[s] = inv.lower.map { law.cdfBelow($0 / sc) } ?? 0
-            segHigh[s] = inv.upper.map { PreparedDistribution.cdf(inv.kind, $0 / sc) } ?? 1
+            // Segments with equal investment factors have equal scales, hence equal truncation
+            // masses: taken from the first such segment (two CDFs, ~250 instructions, saved each).
+            var same = -1
+            for j in 0..<s where segScale[j] == sc { same = j; break }
+            if same >= 0 {
+                segLow[s] = segLow[same]; segHigh[s] = segHigh[same]
+            } else {
+                segLow[s] = inv.lower.map { law.cdfBelow($0 / sc) } ?? 0
+                segHigh[s] = inv.upper.map { PreparedDistribution.cdf(inv.kind, $0 / sc) } ?? 1
+            }
         }
         if batchCompletion.count != nb { batchCompletion = [Double](repeating: 0, count: nb); batchPass = batchCompletion }
         for b in 0..<nb {
