@@ -368,13 +368,18 @@ struct SamplerTests {
             #expect(gsl_sf_lnbeta_e(a, b, &r) == GSL_SUCCESS)
             #expect(gsl_sf_lnbeta(a, b).bitPattern == r.val.bitPattern, "ln B(\(a), \(b))")
         }
-        // Interposition is in effect: 2,000 CDF calls for one shape compute ln B once (this thread),
-        // and each value is what GSL's own CDF formula gives with GSL's ln B.
+        // Interposition is in effect: 2,000 CDF calls for one shape compute ln B once (this thread).
+        // (That the tables built this way are unchanged is the golden tests' and
+        // newtonTablesMatchExactInverse's to check.)
         let before = PreparedDistribution.lnBetaComputations
         var sum = 0.0
         for i in 1...2_000 { sum += gsl_cdf_beta_P(Double(i) / 2_001, 1.7, 4.3) }
+        #if os(Linux)
         let computed = PreparedDistribution.lnBetaComputations - before
+        // ELF: GSL's calls bind to the executable's definition. (macOS's two-level namespace keeps
+        // GSL calling its own: the same values, the old cost.)
         #expect(computed == 1, "ln B computed \(computed) times for 2,000 CDF calls of one shape")
+        #endif
         #expect(sum.isFinite && sum > 0)
         // A domain error is GSL's (its value, through the error handler), and is never remembered.
         let old = gsl_set_error_handler_off()
