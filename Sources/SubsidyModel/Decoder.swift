@@ -167,6 +167,26 @@ struct TreeDecoder {
     }
 
     /// An ASCII identifier (`[A-Za-z0-9_-]+`), for ids used in paths and file names.
+    /// Names tell funding sources, budget lines, batches and segments apart in every table, chart
+    /// and message, so two of a kind with the same name are an error. It is reported at the one a
+    /// `--set` or a variant named (its node comes from elsewhere than its entry), else at the later
+    /// one; at its name, or at its entry when the name is its default. `seen` holds the earlier
+    /// names with their paths and locations.
+    mutating func uniqueName(_ name: String, kind: Message, seen: inout [(name: String, path: String, location: SourceLocation)],
+                             at path: String, node: YNode?, entry: YNode) {
+        guard !name.isEmpty else { return }   // an empty name is an error of its own (or an id's that failed)
+        let here = (node ?? entry).location
+        guard let first = seen.first(where: { $0.name == name }) else {
+            seen.append((name, path, here))
+            return
+        }
+        let changedFirst = first.location.file != entry.location.file || first.location.line == 0
+        let (at, atPath, other) = changedFirst && here.file == entry.location.file ? (first.location, first.path, path) : (here, path, first.path)
+        bag.add(at, atPath + ".name", Message(
+            zh: "名称 “\(name)” 与 \(other) 相同；各\(kind.zh)的名称须互不相同（结果表、图表和提示都以名称区分它们）",
+            en: "the name '\(name)' is also that of \(other); \(kind.en) need different names (tables, charts and messages tell them apart by name)"))
+    }
+
     mutating func identifier(_ node: YNode?, _ path: String, parent: YNode) -> String? {
         guard let s = string(node, path, parent: parent) else { return nil }
         let ok = !s.isEmpty && s.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "_" || $0 == "-") }

@@ -151,12 +151,15 @@ public struct FieldInfo: Sendable, Hashable {
 
     /// "第一批补助比例改为55%": one change, as a person says it. `scenario` (the one evaluated)
     /// names the batch, source, line or segment. A change of a batch's, source's or segment's own
-    /// name is named by what it was called before, `was` (its value in the file), so that renaming
+    /// name (what names it elsewhere) is named by what it was called before, `was` (its value in the file), so that renaming
     /// 制造业 reads "制造业名称改为装备制造业", not the new name twice; without `was`, by its
     /// place ("行业1名称改为装备制造业").
     public static func describeChange(_ path: ScenarioPath, _ value: YNode, in scenario: Scenario? = nil, was: YNode? = nil) -> String {
-        let renames: Bool
-        if case let .key(k) = path.steps.last { renames = k == "name" } else { renames = false }
+        // (A line is named by its clause and kind, whatever its name says.)
+        var renames = false
+        if case .key("name") = path.steps.last, let slots = Schema.field(path)?.name {
+            renames = ["{batch}", "{source}", "{segment}"].contains { slots.contains($0) }
+        }
         let f = renames ? of(path, in: nil, named: was?.scalar) : of(path, in: scenario)
         return f.name + "改为" + f.format(value)
     }

@@ -56,11 +56,16 @@ extension TreeDecoder {
         var shareNodes: [YNode] = []
         if let sn = m["segments"], let xs = list(sn, p + ".segments") {
             if xs.isEmpty { bag.add(sn.location, p + ".segments", Message(zh: "至少要有一个行业分组", en: "at least one segment is needed")) }
+            var names: [(name: String, path: String, location: SourceLocation)] = []
             for (i, x) in xs.enumerated() {
                 let q = p + ".segments[\(i)]"
                 guard let sm = mapping(x, schema: q) else { continue }
                 let id = identifier(sm["id"], q + ".id", parent: x)
                 let name = string(sm["name"], q + ".name", parent: x, default: id ?? "")
+                // (A repeated id is its own error, whose default names would repeat too.)
+                if let name, !(id.map { id in segments.contains { $0.id == id } } ?? false) {
+                    uniqueName(name, kind: Message(zh: "行业分组", en: "segments"), seen: &names, at: q, node: sm["name"], entry: x)
+                }
                 let share = number(sm, "share", at: q, node: x)
                 let factor = number(sm, "investment_factor", at: q, node: x)
                 let sf = number(sm, "smart_factory", at: q, node: x)

@@ -111,6 +111,28 @@ struct TrustTests {
         #expect(try LoadedScenario.load(nil, overrides: [seg, share]).describe(share).hasPrefix("煤化工"))
     }
 
+    @Test("two batches, sources or segments with one name are an error, at the one --set renamed")
+    func duplicateNamesRefused() throws {
+        for (set, key, other, kind) in [("policy.batches[0].name=第二批", "policy.batches[0].name", "policy.batches[1]", "批次"),
+                                        ("funding[1].name=自治区奖补资金", "funding[1].name", "funding[0]", "资金来源"),
+                                        ("population.segments[2].name=冶金/铁合金/碳化硅", "population.segments[2].name", "population.segments[1]", "行业分组")] {
+            let o = try Override.parse(set).get()
+            do {
+                _ = try LoadedScenario.load(nil, overrides: [o])
+                Issue.record("\(set) was accepted")
+            } catch {
+                #expect(error.diagnostics.count == 1, "\(error.diagnostics)")
+                let d = try #require(error.diagnostics.first)
+                #expect(d.key == key && d.location.file == "--set", "\(d)")
+                #expect(d.message.zh.contains("与 \(other) 相同") && d.message.zh.contains("各\(kind)的名称须互不相同"), "\(d.message.zh)")
+            }
+        }
+        // A line renamed is still named by its clause, and its name may be anything not taken.
+        let line = try Override.parse("lines[1].name=数字化转型标杆").get()
+        let l = try LoadedScenario.load(nil, overrides: [line])
+        #expect(l.describe(line) == "（二）标杆企业名称改为数字化转型标杆", "\(l.describe(line))")
+    }
+
     @Test("a base that is not beside the file is an error (66), never the bundled draft; builtin:pingluo-draft names it")
     func baseNeverFallsBack() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("subsidysim-base-\(UUID().uuidString)")
