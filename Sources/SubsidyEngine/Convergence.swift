@@ -1,5 +1,5 @@
 import Foundation
-public import SubsidyModel
+import SubsidyModel
 
 /// How the headline estimates settled as trials were added: running estimates with their 95%
 /// band at log-spaced checkpoints, computed after the run from the stored per-trial columns (in

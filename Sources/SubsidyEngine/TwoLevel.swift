@@ -1,5 +1,5 @@
 import Foundation
-public import SubsidyModel
+import SubsidyModel
 
 /// Two-level Monte Carlo (as mc2d separates uncertainty from variability): `worlds` draws of the
 /// trial-level inputs — pilot size, pass rates, price level, uptake, … the uncertainty about the
