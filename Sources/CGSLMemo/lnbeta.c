@@ -9,8 +9,9 @@ long gslmemo_lnbeta_computations(void) { return computations; }
 
 /* GSL's gsl_sf_lnbeta (the natural-prototype form of gsl_sf_lnbeta_e: its value, and a domain
  * error through gsl_error), with the last successful (a, b) of this thread remembered. Arguments
- * are compared as numbers: a NaN never matches, and an error is never remembered. */
-double gsl_sf_lnbeta(const double a, const double b) {
+ * are compared as numbers: a NaN never matches, and an error is never remembered. Weak, so that
+ * linking a static libgsl (whose beta.o defines gsl_sf_lnbeta too) takes GSL's and still links. */
+__attribute__((weak)) double gsl_sf_lnbeta(const double a, const double b) {
     static _Thread_local int known = 0;
     static _Thread_local double lastA, lastB, lastValue;
     if (known && a == lastA && b == lastB) return lastValue;

@@ -57,9 +57,10 @@ extension TrialKernel {
             let sc = Swift.max(g.segmentFactor[s] * price, 1e-300)
             segScale[s] = sc
             // Segments with equal investment factors have equal scales, hence equal truncation
-            // masses: taken from the first such segment (two CDFs, ~250 instructions, saved each).
+            // masses: taken from such a segment among the previous eight (two CDFs, ~250
+            // instructions, saved each; the window keeps this linear in the number of segments).
             var same = -1
-            for j in 0..<s where segScale[j] == sc { same = j; break }
+            for j in Swift.max(0, s - 8)..<s where segScale[j] == sc { same = j; break }
             if same >= 0 {
                 segLow[s] = segLow[same]; segHigh[s] = segHigh[same]
             } else {

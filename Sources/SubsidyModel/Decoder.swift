@@ -5,6 +5,9 @@ struct TreeDecoder {
     var bag = DiagnosticBag()
     /// `basis:`/`confidence:` read so far, by the input's concrete path (`InputNote`).
     var notes: [String: InputNote] = [:]
+    /// Key paths the tree's overrides set (`--set`, a variant's `set`), for placing an error
+    /// between two values at the one a person just changed (`uniqueName`).
+    var overridden: Set<String> = []
 
     // MARK: messages
 
@@ -166,27 +169,37 @@ struct TreeDecoder {
         return s
     }
 
-    /// An ASCII identifier (`[A-Za-z0-9_-]+`), for ids used in paths and file names.
-    /// Names tell funding sources, budget lines, batches and segments apart in every table, chart
-    /// and message, so two of a kind with the same name are an error. It is reported at the one a
-    /// `--set` or a variant named (its node comes from elsewhere than its entry), else at the later
-    /// one; at its name, or at its entry when the name is its default. `seen` holds the earlier
-    /// names with their paths and locations.
-    mutating func uniqueName(_ name: String, kind: Message, seen: inout [(name: String, path: String, location: SourceLocation)],
-                             at path: String, node: YNode?, entry: YNode) {
+    /// Names tell funding sources, batches and segments apart in every table, chart and message,
+    /// so two of a kind with the same name are an error, reported at one of them: the one an
+    /// override renamed (`overridden`: a `--set` or the variant's `set`), else the one whose name is
+    /// written when the other's is its default, else the later. `seen` holds the earlier names.
+    mutating func uniqueName(_ name: String, kind: Message, seen: inout [SeenName], at path: String, node: YNode?, entry: YNode) {
         guard !name.isEmpty else { return }   // an empty name is an error of its own (or an id's that failed)
-        let here = (node ?? entry).location
+        let here = SeenName(name: name, path: path, location: (node ?? entry).location, written: node != nil)
         guard let first = seen.first(where: { $0.name == name }) else {
-            seen.append((name, path, here))
+            seen.append(here)
             return
         }
-        let changedFirst = first.location.file != entry.location.file || first.location.line == 0
-        let (at, atPath, other) = changedFirst && here.file == entry.location.file ? (first.location, first.path, path) : (here, path, first.path)
-        bag.add(at, atPath + ".name", Message(
-            zh: "名称 “\(name)” 与 \(other) 相同；各\(kind.zh)的名称须互不相同（结果表、图表和提示都以名称区分它们）",
-            en: "the name '\(name)' is also that of \(other); \(kind.en) need different names (tables, charts and messages tell them apart by name)"))
+        let (a, b) = (isOverridden(here.path + ".name"), isOverridden(first.path + ".name"))
+        let atFirst = a != b ? b : (here.written != first.written ? first.written : false)
+        let (at, other) = atFirst ? (first, here) : (here, first)
+        let defaulted = other.written ? "" : "（\(other.path) 未写 name，默认为 “\(name)”）"
+        let defaultedEn = other.written ? "" : " (\(other.path) has no name: its default is '\(name)')"
+        bag.add(at.location, at.path + ".name", Message(
+            zh: "名称 “\(name)” 与 \(other.path) 的名称相同\(defaulted)；各\(kind.zh)的名称须互不相同（结果表、图表和提示都以名称区分它们）",
+            en: "the name '\(name)' is also that of \(other.path)\(defaultedEn); \(kind.en) need different names (tables, charts and messages tell them apart by name)"))
     }
 
+    struct SeenName {
+        var name: String, path: String, location: SourceLocation, written: Bool
+    }
+
+    /// Whether `path` (e.g. `funding[1].name`) is set by an override, or lies inside one.
+    func isOverridden(_ path: String) -> Bool {
+        overridden.contains { o in path == o || path.hasPrefix(o + ".") || path.hasPrefix(o + "[") }
+    }
+
+    /// An ASCII identifier (`[A-Za-z0-9_-]+`), for ids used in paths and file names.
     mutating func identifier(_ node: YNode?, _ path: String, parent: YNode) -> String? {
         guard let s = string(node, path, parent: parent) else { return nil }
         let ok = !s.isEmpty && s.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "_" || $0 == "-") }

@@ -134,7 +134,8 @@ public struct Payment: Sendable {
                             spare: UnsafeMutableBufferPointer<Double>, used: UnsafeMutableBufferPointer<Double>,
                             sourceUnspent: UnsafeMutableBufferPointer<Double>, batchPaid: UnsafeMutableBufferPointer<Double>) {
         let nL = demandArray.count, nS = t.sourceAmount.count, nb = batchDemandArray.count
-        precondition(t.lineTotal.count >= nL && t.flatBudget.count >= nL * nS && t.sourceOrder.count == nS,
+        precondition(t.lineTotal.count >= nL && t.flatBudget.count >= nL * nS && t.sourceOrder.count == nS
+                        && (t.transformation.map { $0 >= 0 && $0 < nL } ?? true),
                      "payment terms for \(t.lineTotal.count) lines and \(t.sourceOrder.count) sources, paying \(nL) and \(nS)")
         // The terms' arrays through buffer pointers: this runs once per variant and trial.
         demandArray.withUnsafeBufferPointer { demand in

@@ -56,7 +56,7 @@ extension TreeDecoder {
         var shareNodes: [YNode] = []
         if let sn = m["segments"], let xs = list(sn, p + ".segments") {
             if xs.isEmpty { bag.add(sn.location, p + ".segments", Message(zh: "至少要有一个行业分组", en: "at least one segment is needed")) }
-            var names: [(name: String, path: String, location: SourceLocation)] = []
+            var names: [SeenName] = []
             for (i, x) in xs.enumerated() {
                 let q = p + ".segments[\(i)]"
                 guard let sm = mapping(x, schema: q) else { continue }

@@ -32,7 +32,7 @@ extension TreeDecoder {
         guard let xs = list(node, "funding") else { return nil }
         if xs.isEmpty { bag.add(node.location, "funding", Message(zh: "至少要有一个资金来源", en: "at least one funding source is needed")) }
         var out: [FundingSource] = []
-        var names: [(name: String, path: String, location: SourceLocation)] = []
+        var names: [SeenName] = []
         for (i, x) in xs.enumerated() {
             let p = "funding[\(i)]"
             guard let m = mapping(x, schema: p) else { continue }
@@ -77,7 +77,6 @@ extension TreeDecoder {
     mutating func budgetLines(_ node: YNode, funding: [FundingSource]?) -> [BudgetLine]? {
         guard let xs = list(node, "lines") else { return nil }
         var out: [BudgetLine] = []
-        var names: [(name: String, path: String, location: SourceLocation)] = []
         let sourceIDs = funding?.map(\.id) ?? []
         for (i, x) in xs.enumerated() {
             let p = "lines[\(i)]"
@@ -89,7 +88,6 @@ extension TreeDecoder {
                 continue
             }
             let name = string(m["name"], p + ".name", parent: x, default: id.chineseName) ?? id.chineseName
-            uniqueName(name, kind: Message(zh: "预算行", en: "budget lines"), seen: &names, at: p, node: m["name"], entry: x)
             let clause = string(m["clause"], p + ".clause", parent: x, default: id.clause) ?? id.clause
             var budget: [String: Double] = [:]
             if let b = m["budget"] {
@@ -147,7 +145,7 @@ extension TreeDecoder {
             batchesWritten = Swift.min(xs.count, 8)
             if xs.isEmpty { bag.add(bn.location, "policy.batches", Message(zh: "至少要有一个批次", en: "at least one batch is needed")) }
             if xs.count > 8 { bag.add(bn.location, "policy.batches", Message(zh: "批次最多 8 个", en: "at most 8 batches")) }
-            var names: [(name: String, path: String, location: SourceLocation)] = []
+            var names: [SeenName] = []
             for (i, x) in xs.prefix(8).enumerated() {
                 let p = "policy.batches[\(i)]"
                 guard let bm = mapping(x, schema: p) else { continue }

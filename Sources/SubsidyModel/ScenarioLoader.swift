@@ -138,6 +138,7 @@ public struct LoadedScenario: Sendable {
         }
         if !bag.isEmpty { throw ScenarioError(.invalid, bag.sorted) }
         var decoder = TreeDecoder()
+        decoder.overridden = Set(overrides.map(\.path.description))
         let scenario = decoder.scenario(tree)
         guard let scenario else { throw ScenarioError(.invalid, orUnexplained(decoder.bag.sorted, tree)) }
 
@@ -169,6 +170,7 @@ public struct LoadedScenario: Sendable {
                 if let m = vt.set(o.path, to: o.value) { bag.add(o.value.location, o.path.description, m) }
             }
             var d = TreeDecoder()
+            d.overridden = Set((spec.overrides.map(\.path) + overrides.map(\.path)).map(\.description))
             if let s = d.scenario(vt) {
                 let own = spec.overrides.map { ResolvedVariant.Change(path: $0.path, value: $0.value, was: base.get($0.path)) }
                 variants.append(ResolvedVariant(id: spec.id, name: spec.label, changes: own + commandLine, scenario: s))

@@ -374,22 +374,22 @@ struct SamplerTests {
         let before = PreparedDistribution.lnBetaComputations
         var sum = 0.0
         for i in 1...2_000 { sum += gsl_cdf_beta_P(Double(i) / 2_001, 1.7, 4.3) }
-        #if os(Linux)
+        // Debian's libgsl calls gsl_sf_lnbeta through its PLT, so its calls bind to the executable's
+        // definition; elsewhere (Ubuntu's -Bsymbolic-functions, macOS's two-level namespace, a
+        // static libgsl) GSL may call its own: the same values, the old cost.
+        let debian = (try? String(contentsOfFile: "/etc/os-release", encoding: .utf8))?.contains("\nID=debian") ?? false
         let computed = PreparedDistribution.lnBetaComputations - before
-        // ELF: GSL's calls bind to the executable's definition. (macOS's two-level namespace keeps
-        // GSL calling its own: the same values, the old cost.)
-        #expect(computed == 1, "ln B computed \(computed) times for 2,000 CDF calls of one shape")
-        #endif
+        if debian { #expect(computed == 1, "ln B computed \(computed) times for 2,000 CDF calls of one shape: the memo is not in effect") }
         #expect(sum.isFinite && sum > 0)
-        // A domain error is GSL's (its value, through the error handler), and is never remembered.
-        let old = gsl_set_error_handler_off()
+        // A domain error is GSL's (its value, through the error handler: off, as the engine keeps
+        // it), and is never remembered.
+        GSL.prepare()
         var bad = gsl_sf_result()
         #expect(gsl_sf_lnbeta_e(-1, 2, &bad) != GSL_SUCCESS)
         let n0 = PreparedDistribution.lnBetaComputations
         #expect(gsl_sf_lnbeta(-1, 2).bitPattern == bad.val.bitPattern)
         #expect(gsl_sf_lnbeta(-1, 2).bitPattern == bad.val.bitPattern)
-        #expect(PreparedDistribution.lnBetaComputations - n0 == 2)
-        gsl_set_error_handler(old)
+        if debian { #expect(PreparedDistribution.lnBetaComputations - n0 == 2) }
     }
 
     /// Shapes where GSL's inverse CDFs fail to converge (beta(0.5, 0.5) at p = 1e-300, the table's

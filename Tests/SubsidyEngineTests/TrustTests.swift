@@ -124,7 +124,7 @@ struct TrustTests {
                 #expect(error.diagnostics.count == 1, "\(error.diagnostics)")
                 let d = try #require(error.diagnostics.first)
                 #expect(d.key == key && d.location.file == "--set", "\(d)")
-                #expect(d.message.zh.contains("与 \(other) 相同") && d.message.zh.contains("各\(kind)的名称须互不相同"), "\(d.message.zh)")
+                #expect(d.message.zh.contains("与 \(other) 的名称相同") && d.message.zh.contains("各\(kind)的名称须互不相同"), "\(d.message.zh)")
             }
         }
         // A line renamed is still named by its clause, and its name may be anything not taken.

@@ -7,8 +7,10 @@
  * itself: the dynamic linker binds GSL's calls (through its PLT) to the executable's definition
  * (ELF symbol interposition), which keeps, per thread, the last (a, b) and GSL's value for it and
  * otherwise asks GSL (gsl_sf_lnbeta_e, exactly what GSL's gsl_sf_lnbeta returns). The same bits,
- * a fraction of the cost. Where a platform does not interpose (a static GSL, macOS's two-level
- * namespace), GSL keeps calling its own and only the cost differs.
+ * a fraction of the cost. Where GSL's calls do not go through the dynamic linker — a static
+ * libgsl (the definition is weak, so GSL's own wins and the link succeeds), a libgsl linked with
+ * -Bsymbolic-functions (as Ubuntu's packages are), macOS's two-level namespace — GSL keeps calling
+ * its own and only the cost differs. Debian's libgsl calls it through its PLT.
  *
  * Only SubsidyEngine depends on this target.
  */
