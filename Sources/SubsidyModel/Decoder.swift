@@ -166,7 +166,34 @@ struct TreeDecoder {
                                                  en: "the text has \(s.count) characters, more than the limit of \(Limits.maxTextLength)"))
             return nil
         }
+        // Control characters (one byte below 0x20, DEL, or C1 as 0xC2 0x80–0x9F) would reach the
+        // terminal as escape sequences and break tables: none in any text, and no line break or
+        // tab in a one-line text (a name, label or title). A byte scan first; most texts have none.
+        if s.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == 0xC2 }) {
+            let oneLine = Self.isOneLine(path)
+            if let c = s.unicodeScalars.first(where: { Self.isControl($0, oneLine: oneLine) }) {
+                let code = "U+" + String(c.value, radix: 16, uppercase: true).leftPadded(to: 4)
+                let what = c == "\n" ? ("换行", "a line break") : c == "\t" ? ("制表符", "a tab") : ("控制字符", "a control character")
+                bag.add(node.location, path, Message(
+                    zh: "文字中有\(what.0)（\(code)）：" + (oneLine ? "名称、标题只能写一行，不能有换行、制表符或控制字符" : "文字中不能有换行和制表符以外的控制字符"),
+                    en: "the text holds \(what.1) (\(code)): " + (oneLine ? "names and titles are one line, without line breaks, tabs or control characters"
+                                                                          : "texts may hold no control characters other than line breaks and tabs")))
+                return nil
+            }
+        }
         return s
+    }
+
+    /// Names, labels and titles are one line (they head table rows, chart legends and terminal lines).
+    static func isOneLine(_ path: String) -> Bool {
+        let last = path.split(separator: ".").last.map(String.init) ?? path
+        return last == "name" || last == "label" || last == "title" || last == "id"
+    }
+
+    /// C0 (but line break and tab, unless `oneLine`), DEL and C1 control characters.
+    static func isControl(_ c: Unicode.Scalar, oneLine: Bool) -> Bool {
+        if c == "\n" || c == "\t" { return oneLine }
+        return c.value < 0x20 || (c.value >= 0x7F && c.value <= 0x9F)
     }
 
     /// Names tell funding sources, batches and segments apart in every table, chart and message,
@@ -240,4 +267,9 @@ extension StringProtocol where UnicodeScalarView: BidirectionalCollection {
         func keeps(_ c: Unicode.Scalar) -> Bool { (0x21...0x7E).contains(c.value) || !set.contains(c) }
         return keeps(a) && keeps(z) ? String(self) : trimmingCharacters(in: set)
     }
+}
+
+extension String {
+    /// The text with zeros in front up to `n` characters ("1B" → "001B").
+    func leftPadded(to n: Int) -> String { String(repeating: "0", count: Swift.max(0, n - count)) + self }
 }

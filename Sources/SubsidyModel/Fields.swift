@@ -184,7 +184,13 @@ extension ResolvedVariant {
         var parts: [String] = []
         let terms = Self.batchTerms(scenario.policy, omitting: omitting)
         if !terms.isEmpty { parts.append(terms) }
-        for c in changes where !omitting.contains(c.path.description) && !Self.isBatchTerm(c.path) {
+        // Only the changes in effect: a later one at the same key, or at a key holding it (the
+        // command line's `--set` after the variant's own `set`), replaces an earlier one.
+        let keys = changes.map(\.path.description)
+        let effective = changes.indices.filter { i in
+            !keys[(i + 1)...].contains { k in keys[i] == k || keys[i].hasPrefix(k + ".") || keys[i].hasPrefix(k + "[") }
+        }.map { changes[$0] }
+        for c in effective where !omitting.contains(c.path.description) && !Self.isBatchTerm(c.path) {
             let d = FieldInfo.describeChange(c.path, c.value, in: scenario, was: c.was)
             if !parts.contains(d) { parts.append(d) }
         }

@@ -212,9 +212,17 @@ public struct LoadedScenario: Sendable {
 
     /// `base` is resolved when files are read; an override of it would be dropped silently.
     static func settable(_ path: ScenarioPath) -> Message? {
-        guard case .key("base")? = path.steps.first else { return nil }
-        return Message(zh: "base 不能用 --set 或方案改写：读取文件时就已确定（请在情景文件中写 base:）",
-                       en: "base cannot be overridden: it is resolved when the file is read (write base: in the scenario file)")
+        switch path.steps.first {
+        case .key("base")?:
+            return Message(zh: "base 不能用 --set 或方案改写：读取文件时就已确定（请在情景文件中写 base:）",
+                           en: "base cannot be overridden: it is resolved when the file is read (write base: in the scenario file)")
+        case .key("variants")?:
+            // --set applies to every variant, so it cannot also say what the variants are.
+            return Message(zh: "variants 不能用 --set 或方案改写：--set 对每个方案都生效；方案本身请在情景文件中修改（只算其中几个方案用 --variant）",
+                           en: "variants cannot be overridden: --set applies to every variant; change the variants in the scenario file (run only some of them with --variant)")
+        default:
+            return nil
+        }
     }
 
     /// A scenario that failed to decode always says why: a decoder path that gives up without a

@@ -133,6 +133,49 @@ struct TrustTests {
         #expect(l.describe(line) == "（二）标杆企业名称改为数字化转型标杆", "\(l.describe(line))")
     }
 
+    static func loadError(_ path: String?, overrides: [Override]) -> ScenarioError? {
+        do { _ = try LoadedScenario.load(path, overrides: overrides); return nil } catch { return error }
+    }
+
+    @Test("a label lists only the changes in effect: --set after a variant's own set at the same key, or at a key holding it")
+    func labelsOnlyEffectiveChanges() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("subsidysim-eff-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("v.yaml").path
+        try Data("""
+            base: builtin:pingluo-draft
+            id: vfile
+            variants:
+              - {id: x, label: 甲}
+              - id: y
+                label: 乙
+                set: {policy.hardware.limit: 0.25, policy.cloud.amount: 2}
+            """.utf8).write(to: URL(fileURLWithPath: path))
+        let sets = try ["policy.hardware={limit: 0.2, rule: trim_total}", "policy.cloud.amount=3"].map { try Override.parse($0).get() }
+        let l = try LoadedScenario.load(path, overrides: sets)
+        let y = try #require(l.variants.first { $0.id == "y" })
+        #expect(y.scenario.policy.cloudAmount == 3 && y.scenario.policy.hardwareLimit == 0.2)
+        #expect(y.label.contains("上云用云奖励改为3万元") && !y.label.contains("2万元"), "\(y.label)")
+        #expect(!y.label.contains("25%"), "\(y.label)")
+    }
+
+    @Test("--set cannot change the variants (it applies to every one); control characters in a name are refused")
+    func variantsAndControlCharacters() throws {
+        for set in ["variants[1].label=甲", "variants[0].set={policy.cloud.amount: 2}"] {
+            let e = try #require(Self.loadError(nil, overrides: [Override.parse(set).get()]), "\(set) accepted")
+            #expect(e.diagnostics.first?.message.zh.contains("variants 不能用 --set") == true, "\(e.render(.zh))")
+        }
+        for (set, code) in [("policy.batches[0].name=\"A\\e[31mRED\"", "U+001B"), ("population.segments[0].name=\"a\\nb\"", "U+000A"),
+                            ("title=\"x\\ty\"", "U+0009"), ("policy.batches[0].name=\"A\\u009bB\"", "U+009B")] {
+            let e = try #require(Self.loadError(nil, overrides: [Override.parse(set).get()]), "\(set) accepted")
+            #expect(e.render(.en).contains("(\(code))"), "\(set): \(e.render(.en))")
+        }
+        // A note may hold line breaks (a YAML block), never an escape.
+        #expect(Self.loadError(nil, overrides: [try Override.parse("source=\"a\\nb\"").get()]) == nil)
+        #expect(Self.loadError(nil, overrides: [try Override.parse("source=\"a\\x07b\"").get()]) != nil)
+    }
+
     @Test("a base that is not beside the file is an error (66), never the bundled draft; builtin:pingluo-draft names it")
     func baseNeverFallsBack() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("subsidysim-base-\(UUID().uuidString)")
