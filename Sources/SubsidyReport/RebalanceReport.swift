@@ -103,14 +103,19 @@ public enum RebalanceReport {
     static func restatedVariants(_ st: Rebalance.Study, loaded: LoadedScenario) -> String? {
         let specs = loaded.scenario.variantSpecs
         let capsChanged = st.caps.map { $0 != loaded.scenario.policy.batches.map(\.cap) } ?? false
+        let commandLine = loaded.overrides.map(\.path.description)
         func proposalSets(_ p: ScenarioPath) -> Bool {
+            // What this run's --set changed is restated at the top (`restatedOverrides`) and applied to every
+            // variant, as --set was: a variant's own change there would undo it.
+            let d = p.description
+            if commandLine.contains(where: { Self.within(d, $0) || Self.within($0, d) }) { return true }
             guard case let .key(k)? = p.steps.first else { return false }
             if k == "lines" || k == "funding" { return true }
             if capsChanged, p.steps.count == 4, case .key("batches") = p.steps[1], case .key("cap") = p.steps[3] { return true }
             return false
         }
         guard specs.contains(where: { $0.overrides.contains { proposalSets($0.path) } }) else { return nil }
-        var y = "# 原情景的方案重写于此：去掉了它们对预算行、资金来源\(capsChanged ? "和补助上限" : "")的改动，否则这些改动会覆盖建议表。\n"
+        var y = "# 原情景的方案重写于此：去掉了它们对预算行、资金来源\(capsChanged ? "、补助上限" : "")\(commandLine.isEmpty ? "" : "及本次 --set 所改之处")的改动，否则这些改动会覆盖建议表。\n"
         y += "variants:\n"
         for v in specs {
             y += "  - id: \(v.id)\n    label: \(quoted(v.label))\n"
@@ -120,6 +125,65 @@ public enum RebalanceReport {
             }
         }
         return y
+    }
+
+    /// Whether key path `a` is `b` or lies inside it ("policy.batches[0].cap" inside "policy.batches").
+    static func within(_ a: String, _ b: String) -> Bool { a == b || a.hasPrefix(b + ".") || a.hasPrefix(b + "[") }
+
+    /// A part of the file under construction: a value in flow style, a block (a key's comment and
+    /// its lines), or a mapping of parts.
+    indirect enum Part {
+        case value(String)
+        case block(comment: String, lines: [String])
+        case map([(key: String, part: Part)])
+    }
+
+    /// `part` added at `keys` in `entries` (creating mappings on the way; an existing value there is replaced).
+    static func insert(_ part: Part, at keys: ArraySlice<String>, into entries: inout [(key: String, part: Part)]) {
+        guard let k = keys.first else { return }
+        let i = entries.firstIndex { $0.key == k }
+        if keys.count == 1 {
+            if let i { entries[i].part = part } else { entries.append((k, part)) }
+            return
+        }
+        var inner: [(key: String, part: Part)] = []
+        if let i, case let .map(m) = entries[i].part { inner = m }
+        insert(part, at: keys.dropFirst(), into: &inner)
+        if let i { entries[i].part = .map(inner) } else { entries.append((k, .map(inner))) }
+    }
+
+    static func emit(_ entries: [(key: String, part: Part)], indent: Int) -> String {
+        let pad = String(repeating: " ", count: indent)
+        var y = ""
+        for (k, p) in entries {
+            switch p {
+            case let .value(v): y += "\(pad)\(k): \(v)\n"
+            case let .block(comment, lines): y += "\(pad)\(k):\(comment)\n" + lines.map { "\(pad)  \($0)\n" }.joined()
+            case let .map(m): y += "\(pad)\(k):\n" + emit(m, indent: indent + 2)
+            }
+        }
+        return y
+    }
+
+    /// This run's `--set` changes restated, so that the file evaluates what this run evaluated:
+    /// each as the smallest part of the merged tree a file can set without losing its siblings
+    /// (a mapping merges with the base; a list is replaced whole, so a change inside a list
+    /// restates the list). Lines and funding are the proposal's own (already with the changes).
+    static func restatedOverrides(_ loaded: LoadedScenario, into entries: inout [(key: String, part: Part)]) {
+        var written: [[String]] = []
+        for o in loaded.overrides {
+            var keys: [String] = []
+            for step in o.path.steps {
+                guard case let .key(k) = step else { break }   // a list: restated whole
+                keys.append(k)
+            }
+            guard let top = keys.first, top != "lines", top != "funding", top != "variants", top != "base",
+                  !written.contains(where: { keys.starts(with: $0) }) else { continue }
+            guard let path = ScenarioPath(keys.joined(separator: ".")), let node = loaded.tree.get(path) else { continue }
+            written.removeAll { $0.starts(with: keys) }
+            written.append(keys)
+            insert(.value(yaml(node)), at: keys[...], into: &entries)
+        }
     }
 
     /// `target` relative to `folder` (both absolute or both relative to the current folder).
@@ -149,6 +213,7 @@ public enum RebalanceReport {
         var changed = ["各预算行的金额"]
         if capsChanged { changed.append("补助上限") }
         if !st.proposal.feasible { changed.append("资金来源的金额（原有资金不够，见 summary.md）") }
+        if !loaded.overrides.isEmpty { changed.append("本次 --set 所改之处") }
         y += "# 只改" + changed.joined(separator: "、") + "；其余一律取自 base。\n"
         y += "# 运行：subsidysim run 本文件（或 check 本文件）。\n"
         y += "base: \(quoted(base))\n"
@@ -168,12 +233,18 @@ public enum RebalanceReport {
                 y += "\n"
             }
         }
-        if let caps = st.caps, caps != s.policy.batches.map(\.cap) {
-            y += "policy:\n  batches:   # 补助上限按同一比例降低（rebalance --with-caps），比例不变\n"
-            for (b, c) in zip(s.policy.batches, caps) {
-                y += "    - {name: \(quoted(b.name)), rate: \(exactNumber(b.rate)), cap: \(exactNumber(c))}   # 草案上限 \(formatNumber(b.cap)) 万元\n"
-            }
+        var parts: [(key: String, part: Part)] = []
+        if !loaded.overrides.isEmpty {
+            y += "# 本次运行的 --set 修改照写于下（与本次计算的取值相同）：" + loaded.overrides.map { loaded.describe($0) }.joined(separator: "；") + "。\n"
+            restatedOverrides(loaded, into: &parts)
         }
+        if let caps = st.caps, caps != s.policy.batches.map(\.cap) {
+            let lines = zip(s.policy.batches, caps).map { b, c in
+                "- {name: \(quoted(b.name)), rate: \(exactNumber(b.rate)), cap: \(exactNumber(c))}   # 草案上限 \(formatNumber(b.cap)) 万元"
+            }
+            insert(.block(comment: "   # 补助上限按同一比例降低（rebalance --with-caps），比例不变", lines: lines), at: ["policy", "batches"], into: &parts)
+        }
+        y += emit(parts, indent: 0)
         if let v = restatedVariants(st, loaded: loaded) { y += v }
         y += "lines:\n"
         for (i, l) in s.lines.enumerated() {

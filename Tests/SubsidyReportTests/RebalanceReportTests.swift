@@ -53,6 +53,34 @@ struct RebalanceReportTests {
         }
     }
 
+    @Test("the run's --set changes are written into rebalanced.yaml, over every variant, as they were evaluated")
+    func setChangesRestated() throws {
+        let d = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: d) }
+        let sets = try ["policy.batches[0].rate=0.55", "policy.batches[1].cap=35", "policy.hardware.limit=0.25", "population.segments[0].name=煤化工"]
+            .map { try Override.parse($0).get() }
+        let loaded = try LoadedScenario.load(nil, overrides: sets)
+        for withCaps in [false, true] {
+            let st = try Rebalance.study(loaded, options: .init(alpha: 0.05, unit: 5), trials: 1500, checkTrials: 500, seed: 3, threads: 2,
+                                         sampling: nil, withCaps: withCaps)
+            let out = d.appendingPathComponent("out-\(withCaps)")
+            try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+            let file = out.appendingPathComponent("rebalanced.yaml")
+            try RebalanceReport.scenarioText(st, loaded: loaded, folder: out.path).write(to: file, atomically: true, encoding: .utf8)
+            let again = try LoadedScenario.load(file.path)
+            #expect(again.variants.map(\.id) == loaded.variants.map(\.id))
+            for (k, v) in again.variants.enumerated() {
+                let ran = st.proposed.variants[k].scenario
+                // Rates (the table variant keeps its own second-batch rate, --set its first), caps, the
+                // hardware limit and the renamed segment are those this run evaluated.
+                #expect(v.scenario.policy.batches.map(\.rate) == ran.policy.batches.map(\.rate), "\(v.id)")
+                #expect(v.scenario.policy.batches.map(\.cap) == ran.policy.batches.map(\.cap), "\(v.id)")
+                #expect(v.scenario.policy.hardwareLimit == 0.25 && v.scenario.population.segments[0].name == "煤化工", "\(v.id)")
+                #expect(v.scenario.policy.batches[0].rate == 0.55, "\(v.id)")
+            }
+        }
+    }
+
     @Test("one source restricted to （一）: the other lines are reported as payable by no source, never as --set errors")
     func oneRestrictedSource() throws {
         let d = try Self.folder()
