@@ -243,12 +243,16 @@ public enum Charts {
         return s
     }
 
-    /// A literal for a tic label. gnuplot reads an explicit tic label as a format for the tic's
-    /// position ("%g" becomes the number, a stray "%" is an error that loses the chart), so every
-    /// "%" is written "%%".
+    /// A literal for a tic label. gnuplot reads an explicit tic label that holds a "%" as a format
+    /// for the tic's position ("%g" becomes the number, a stray "%" is an error that loses the
+    /// chart) and then keeps only its first ~50 bytes (gnuplot 5.4: "%%" is no way out: a
+    /// two-line compare label lost its second half), so "%" is shown as the full-width "％".
     static func ticLiteral(_ s: String, max: Int = 40) -> String {
-        literal(plain(s, max: max).replacingOccurrences(of: "%", with: "%%"), max: Int.max)
+        literal(ticText(plain(s, max: max)), max: Int.max)
     }
+
+    /// `s` with every "%" as "％" (see `ticLiteral`).
+    static func ticText(_ s: String) -> String { s.replacingOccurrences(of: "%", with: "％") }
 
     /// Explicit tic labels at 0, 1, 2 …: `set xtics ('a' 0, 'b' 1)`.
     static func tics(_ axis: String, _ labels: [String], extra: String = "") -> String {
@@ -264,7 +268,7 @@ public enum Charts {
     }
 
     /// Text wrapped to `ems` ems and at most `lines` lines, as literals joined by gnuplot's
-    /// newline (`tic`: as tic labels, "%" doubled).
+    /// newline (`tic`: as tic labels, "%" as "％", see `ticLiteral`).
     static func wrappedText(_ s: String, ems: Double, lines: Int, max: Int = 60, tic: Bool = false) -> String {
         var ls = wrap(plain(s, max: max), width: ems)
         // "scenario｜variant" (compare's entries): the variant's name is what tells rows apart,
@@ -286,7 +290,8 @@ public enum Charts {
             while !last.isEmpty && Charts.ems(last + "…") > ems { last.removeLast() }
             ls[lines - 1] = last + "…"
         }
-        return (ls.isEmpty ? ["''"] : ls.map { literal($0, max: Int.max) }).joined(separator: " . \"\\n\" . ")
+        return (ls.isEmpty ? ["''"] : ls.map { literal(tic ? ticText($0) : $0, max: Int.max) })
+            .joined(separator: " . \"\\n\" . ")
     }
 
     /// A legend: each label in at most `lines` lines of 34 ems (each a parenthesised string

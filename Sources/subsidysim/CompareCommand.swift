@@ -84,16 +84,29 @@ struct CompareCommand: ParsableCommand {
             var entries: [Compare.Entry] = []
             var loadedFirst: LoadedScenario?
             let list: [String?] = files.isEmpty ? [nil] : files
+            var titles: [String] = []
             for f in list {
                 let loaded = try options(f).load()
                 if loadedFirst == nil { loadedFirst = loaded }
-                let short = loaded.scenario.title
+                titles.append(loaded.scenario.title)
                 let chosen = readings ? Array(loaded.variants.prefix(1)) : loaded.variants
                 for v in chosen {
+                    // The label states what is evaluated (the variant's terms and changes); the
+                    // scenario's title heads it only when the files' titles differ.
                     entries.append(Compare.Entry(id: files.count > 1 || !readings ? "\(loaded.scenario.id)/\(v.id)" : v.id,
-                                                 label: list.count > 1 ? "\(short)｜\(v.name)" : v.name, source: loaded.file, variant: v))
+                                                 label: v.label, source: loaded.file, variant: v))
                 }
                 if readings, let v = chosen.first { entries += try Compare.readingEntries(loaded, variant: v) }
+            }
+            if Set(titles).count > 1 {
+                for i in entries.indices { entries[i].label = entries[i].variant.scenario.title + "｜" + entries[i].label }
+            }
+            // Two files can give the same title, variant and terms (one differs in a key the label
+            // does not state): then each such label is headed by its file instead, so that no two
+            // entries read alike, in a chart's shortened tic labels too.
+            let labels = entries.map(\.label)
+            for i in entries.indices where labels.filter({ $0 == labels[i] }).count > 1 {
+                entries[i].label = URL(fileURLWithPath: entries[i].source).lastPathComponent + "｜" + entries[i].label
             }
             guard let first = loadedFirst else { return }
             let sc = first.scenario

@@ -178,16 +178,21 @@ struct ChartPageTests {
         #expect(Charts.twoLines("先进级智能工厂", ems: 4.5) == ["先进级", "智能工厂"])
         let key = Charts.legend(["短", String(repeating: "长", count: 50)])
         #expect(key.set.contains("spacing 2") && key.set.contains("width -"))
-        #expect(Charts.ticLiteral("目标 5%") == "'目标 5%%'")
-        // A tic label with a "%" is drawn (gnuplot reads tic labels as formats).
+        #expect(Charts.ticLiteral("目标 5%") == "'目标 5％'")
+        // A tic label with a "%" is drawn, and whole (gnuplot reads a tic label with "%" as a
+        // format, and cuts it to ~50 bytes): a long two-line label from compare, too.
         let dir = Self.temp("page-tic")
         defer { try? FileManager.default.removeItem(at: dir) }
         let charts = dir.appendingPathComponent("charts")
         try FileManager.default.createDirectory(at: charts, withIntermediateDirectories: true)
-        let script = Charts.head("tic", title: "t") + Charts.tics("xtics", ["50%资金", "100%"]) + "plot [-1:2] x notitle\n" + Charts.tail("tic")
+        let label = "正文费率（第一批60%/30万，第二批50%/40万）"
+        let script = Charts.head("tic", title: "t") + Charts.tics("xtics", ["50%资金", "100%"])
+            + Charts.wrappedTics("ytics", [label], ems: 14) + "plot [-1:2] x notitle\n" + Charts.tail("tic")
         try script.write(to: charts.appendingPathComponent("tic.gp"), atomically: true, encoding: .utf8)
         let r = Charts.render(folder: charts, plans: [Charts.Plan("tic", caption: "t", script: script)])
         #expect(r.outcomes.allSatisfy { $0.drawn }, "\(r.warnings)")
+        let svg = try String(contentsOf: charts.appendingPathComponent("tic.svg"), encoding: .utf8)
+        #expect(svg.contains("50％资金") && svg.contains("第二批50％/40万）"), "the tic labels as written, whole")
     }
 
     @Test("lines far above budget get their own panel; lines alike stay together")
