@@ -17,6 +17,9 @@ public enum Limits {
     public static let maxEmpiricalValues = 100_000
     /// Most variants in a scenario.
     public static let maxVariants = 64
+    /// Most segments (industry groups) in a population: a county's industries are a handful, and
+    /// decoding and every trial cost grow with them.
+    public static let maxSegments = 100
     /// Deepest nesting of YAML mappings and lists (a scenario needs about 6).
     public static let maxNesting = 64
     /// Beta shapes a, b (also as derived from mean and sd): inside, GSL's inverse CDF (or the bisection

@@ -56,8 +56,12 @@ extension TreeDecoder {
         var shareNodes: [YNode] = []
         if let sn = m["segments"], let xs = list(sn, p + ".segments") {
             if xs.isEmpty { bag.add(sn.location, p + ".segments", Message(zh: "至少要有一个行业分组", en: "at least one segment is needed")) }
+            if xs.count > Limits.maxSegments {
+                bag.add(sn.location, p + ".segments", Message(zh: "行业分组有 \(xs.count) 个，最多 \(Limits.maxSegments) 个（请合并相近的行业）",
+                                                            en: "\(xs.count) segments; at most \(Limits.maxSegments) (merge similar industries)"))
+            }
             var names: [SeenName] = []
-            for (i, x) in xs.enumerated() {
+            for (i, x) in xs.prefix(Limits.maxSegments).enumerated() {
                 let q = p + ".segments[\(i)]"
                 guard let sm = mapping(x, schema: q) else { continue }
                 let id = identifier(sm["id"], q + ".id", parent: x)

@@ -17,7 +17,9 @@ extension TreeDecoder {
         // Sums are only meaningful when every source and line was read: a bad line would make them disagree too.
         let moneyRead = bag.items.count == beforeMoney
         if let n = top["policy"] { policy = self.policy(n) } else { missing(root, "policy", Self.aMapping) }
-        let nb = policy?.batches.count
+        // More than 8 batches is an error of policy.batches itself (only 8 are read): no second
+        // message comparing per-batch lists with those 8.
+        let nb = (top["policy"]?["batches"]?.items?.count ?? 0) > 8 ? nil : policy?.batches.count
         if let n = top["population"] { population = self.population(n, batches: nb) } else { missing(root, "population", Self.aMapping) }
         let simulation = self.simulation(top["simulation"], parent: root)
         if let n = top["variants"] { variants = variantSpecs(n) ?? [] }

@@ -188,8 +188,11 @@ public struct RunReport {
         return parts.joined(separator: " ")
     }
 
+    /// `s` as one shell word: as it is when it has only letters, digits and `-_./=:` (no glob
+    /// character: `policy.batches[0].cap=45` unquoted matches a file named `policy.batches0.cap=45`),
+    /// else in single quotes.
     func shellQuote(_ s: String) -> String {
-        s.allSatisfy { $0.isLetter || $0.isNumber || "-_./=:[]".contains($0) } ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        !s.isEmpty && s.allSatisfy { $0.isLetter || $0.isNumber || "-_./=:".contains($0) } ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
     func overrunText(_ r: OverrunRule) -> String {

@@ -109,9 +109,27 @@ struct NewCommand: ParsableCommand {
     @Option(help: H("提示信息的语言：zh 或 en。", "Language of messages: zh or en.", value: ("zh|en", "zh|en")))
     var lang: Language = Lang.current
 
+    func validate() throws {
+        if file.isEmpty || file.hasSuffix("/") {
+            throw ValidationError(lang == .zh ? "new 需要一个文件名，例如 subsidysim new 降低上限.yaml" : "new needs a file name, e.g. subsidysim new lower-caps.yaml")
+        }
+    }
+
+    /// The file as one shell word for `subsidysim run …`: "./" before a name that starts with
+    /// "-" (else an option), quoted unless it has only letters, digits and -_./.
+    static func shellWord(_ file: String) -> String {
+        let s = file.hasPrefix("-") ? "./" + file : file
+        return s.allSatisfy { $0.isLetter || $0.isNumber || "-_./".contains($0) } ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
     func run() throws {
         let zh = lang == .zh
         var isDir: ObjCBool = false
+        let parent = (file as NSString).deletingLastPathComponent
+        if !parent.isEmpty, !(FileManager.default.fileExists(atPath: parent, isDirectory: &isDir) && isDir.boolValue) {
+            printError(zh ? "无法写入 \(file)：文件夹 \(parent) 不存在（请先建好它，或换一个位置）" : "cannot write \(file): the folder \(parent) does not exist (create it first, or choose another place)")
+            throw ExitCode(73)
+        }
         if FileManager.default.fileExists(atPath: file, isDirectory: &isDir), isDir.boolValue || !force {
             printError(zh ? "\(file) 已存在，未改动（要覆盖请加 --force）" : "\(file) exists and was left as it is (--force replaces it)")
             throw ExitCode(73)
@@ -120,26 +138,28 @@ struct NewCommand: ParsableCommand {
         let asciiID = stem.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "_" || $0 == "-") }
         let id = asciiID && !stem.isEmpty ? stem : "my-whatif"
         do {
-            try Data(Self.template(id: id).utf8).write(to: URL(fileURLWithPath: file), options: .atomic)
+            try Data(Self.template(id: id, file: (file as NSString).lastPathComponent).utf8).write(to: URL(fileURLWithPath: file), options: .atomic)
         } catch {
-            printError((zh ? "无法写入 \(file)：" : "cannot write \(file): ") + error.localizedDescription)
+            let why = String(cString: strerror(errno))
+            printError(zh ? "无法写入 \(file)（\(why)）" : "cannot write \(file) (\(why))")
             throw ExitCode(73)
         }
-        print(zh ? "已写入 \(file)。运行：subsidysim run \(file)" : "wrote \(file). Run it: subsidysim run \(file)")
+        let command = "subsidysim run " + Self.shellWord(file)
+        print(zh ? "已写入 \(file)。运行：\(command)" : "wrote \(file). Run it: \(command)")
     }
 
     /// The what-if file: every line commented in Chinese, and valid as it stands.
-    static func template(id: String) -> String {
+    static func template(id: String, file: String) -> String {
         """
         # what-if 情景：在征求意见稿的基础上改几处，再运行
-        #   subsidysim run \(id).yaml
+        #   subsidysim run \(shellWord(file))
         # 金额单位：万元；比例写小数（0.55 表示 55%）。没写的键一律沿用草案。
 
         # 以程序内置的征求意见稿情景为基础（用 subsidysim scenario show 查看全文）。
         # 也可以写另一个情景文件的路径（相对于本文件所在的文件夹），例如 base: pingluo-draft.yaml
         base: builtin:pingluo-draft
         # 输出文件夹的名字（ASCII 字母、数字、- 或 _），以及报告上的标题
-        id: \(id)
+        id: "\(id)"
         title: 第一批补助上限降到45万元
 
         # 1. 改政策：两批的补助比例与上限。列表（batches）要整个写出。

@@ -180,6 +180,9 @@ struct CLITests {
         let prose = md.components(separatedBy: "\n").filter { !$0.contains("重现命令") }.joined(separator: "\n")
         #expect(!prose.contains("--set") && md.contains("第一批补助比例改为55%"), "\(md)")
         #expect(md.components(separatedBy: "\n").contains { $0.contains("重现命令") && $0.contains("--set") })
+        // The reproduce command quotes a --set with brackets (a shell would glob it).
+        let manifest = try String(contentsOf: d.appendingPathComponent("o/manifest.json"), encoding: .utf8)
+        #expect(manifest.contains("--set 'policy.batches[0].rate=0.55'"), "\(manifest)")
         for f in try FileManager.default.contentsOfDirectory(atPath: d.appendingPathComponent("o/charts").path) where f.hasSuffix(".gp") {
             #expect(!(try String(contentsOf: d.appendingPathComponent("o/charts/\(f)"), encoding: .utf8)).contains("--set"), "\(f)")
         }
@@ -390,6 +393,15 @@ struct CLITests {
         #expect(r.status == 0, "\(r.err)")
         #expect(FileManager.default.fileExists(atPath: d.appendingPathComponent("Output/mine/summary.csv").path))
         #expect(try Self.cli(["new", "mine.yaml"], in: d).status == 73)
+        // Names YAML or a shell would misread still give a file that runs, and a command that runs it.
+        for (name, shown) in [("null.yaml", "subsidysim run null.yaml"), ("-.yaml", "subsidysim run ./-.yaml"), ("a b.yaml", "subsidysim run 'a b.yaml'")] {
+            let w = try Self.cli(["new", "--", name], in: d)
+            #expect(w.status == 0 && w.out.contains(shown), "\(name): \(w.out) \(w.err)")
+            #expect(try Self.cli(["check", "./" + name], in: d).status == 0, "\(name)")
+        }
+        #expect(try Self.cli(["new", ""], in: d).status == 64)
+        let missing = try Self.cli(["new", "nowhere/x.yaml"], in: d)
+        #expect(missing.status == 73 && missing.err.contains("文件夹 nowhere 不存在"), "\(missing.err)")
         let show = try Self.cli(["scenario", "show"], in: d)
         let file = try Data(contentsOf: Self.repo.appendingPathComponent("Scenarios/pingluo-draft.yaml"))
         #expect(show.status == 0 && Data(show.out.utf8) == file)

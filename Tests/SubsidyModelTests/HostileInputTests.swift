@@ -98,4 +98,23 @@ struct HostileInputTests {
             #expect(m.en.contains("limit of \(SweepAxis.maxPoints)") || m.en.contains("outside [-10⁹, 10⁹]"), "\(m.en)")
         }
     }
+
+    @Test("a sweep list with an empty or repeated value is refused (it ran fewer or the same points twice)",
+          arguments: [("policy.batches[0].cap=30,,40", "value 2 is empty"), ("policy.batches[0].cap=30,40,", "value 3 is empty"),
+                      ("policy.batches[0].cap=30,40,30", "given twice")])
+    func sweepListTypos(_ spec: String, _ says: String) throws {
+        switch SweepAxis.parse(spec) {
+        case .success: Issue.record("\(spec) was accepted")
+        case let .failure(e): #expect(e.diagnostics.first?.message.en.contains(says) == true, "\(e.render(.en))")
+        }
+    }
+
+    @Test("more than 100 segments is one located error, not minutes of decoding")
+    func tooManySegments() throws {
+        let n = Limits.maxSegments + 1
+        let items = (0..<n).map { "{id: s\($0), share: \(1.0 / Double(n)), investment_factor: 1, smart_factory: 0.05}" }.joined(separator: ", ")
+        let e = try #require(Self.failure(LoadedScenario.builtinName, overrides: ["population.segments=[\(items)]"]))
+        #expect(e.diagnostics.count == 1 && e.diagnostics[0].key == "population.segments", "\(e.render(.en))")
+        #expect(e.diagnostics[0].message.en.contains("at most 100"))
+    }
 }
