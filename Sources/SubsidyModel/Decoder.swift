@@ -166,6 +166,11 @@ struct TreeDecoder {
                                                  en: "the text has \(s.count) characters, more than the limit of \(Limits.maxTextLength)"))
             return nil
         }
+        // A name, label or title says which thing a row is: it cannot be blank.
+        if Self.isOneLine(path), !path.hasSuffix("id"), s.allSatisfy(\.isWhitespace) {
+            bag.add(node.location, path, Message(zh: "名称、标题不能为空", en: "a name or title cannot be blank"))
+            return nil
+        }
         // Control characters (one byte below 0x20, DEL, or C1 as 0xC2 0x80–0x9F) would reach the
         // terminal as escape sequences and break tables: none in any text, and no line break or
         // tab in a one-line text (a name, label or title). A byte scan first; most texts have none.
@@ -200,19 +205,20 @@ struct TreeDecoder {
     /// so two of a kind with the same name are an error, reported at one of them: the one an
     /// override renamed (`overridden`: a `--set` or the variant's `set`), else the one whose name is
     /// written when the other's is its default, else the later. `seen` holds the earlier names.
-    mutating func uniqueName(_ name: String, kind: Message, seen: inout [SeenName], at path: String, node: YNode?, entry: YNode) {
+    mutating func uniqueName(_ name: String, kind: Message, seen: inout [SeenName], at path: String, node: YNode?, entry: YNode,
+                             field: String = "name") {
         guard !name.isEmpty else { return }   // an empty name is an error of its own (or an id's that failed)
         let here = SeenName(name: name, path: path, location: (node ?? entry).location, written: node != nil)
         guard let first = seen.first(where: { $0.name == name }) else {
             seen.append(here)
             return
         }
-        let (a, b) = (isOverridden(here.path + ".name"), isOverridden(first.path + ".name"))
+        let (a, b) = (isOverridden(here.path + "." + field), isOverridden(first.path + "." + field))
         let atFirst = a != b ? b : (here.written != first.written ? first.written : false)
         let (at, other) = atFirst ? (first, here) : (here, first)
-        let defaulted = other.written ? "" : "（\(other.path) 未写 name，默认为 “\(name)”）"
-        let defaultedEn = other.written ? "" : " (\(other.path) has no name: its default is '\(name)')"
-        bag.add(at.location, at.path + ".name", Message(
+        let defaulted = other.written ? "" : "（\(other.path) 未写 \(field)，默认为 “\(name)”）"
+        let defaultedEn = other.written ? "" : " (\(other.path) has no \(field): its default is '\(name)')"
+        bag.add(at.location, at.path + "." + field, Message(
             zh: "名称 “\(name)” 与 \(other.path) 的名称相同\(defaulted)；各\(kind.zh)的名称须互不相同（结果表、图表和提示都以名称区分它们）",
             en: "the name '\(name)' is also that of \(other.path)\(defaultedEn); \(kind.en) need different names (tables, charts and messages tell them apart by name)"))
     }

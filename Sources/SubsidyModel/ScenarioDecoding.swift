@@ -263,11 +263,15 @@ extension TreeDecoder {
             return nil
         }
         var out: [VariantSpec] = []
+        var labels: [SeenName] = []
         for (i, x) in xs.enumerated() {
             let p = "variants[\(i)]"
             guard let m = mapping(x, schema: p) else { continue }
             let id = identifier(m["id"], p + ".id", parent: x)
             let label = string(m["label"], p + ".label", parent: x, default: id ?? "")
+            if let label, !(id.map { id in out.contains { $0.id == id } } ?? false) {
+                uniqueName(label, kind: Message(zh: "方案", en: "variants"), seen: &labels, at: p, node: m["label"], entry: x, field: "label")
+            }
             if let id, out.contains(where: { $0.id == id }) {
                 bag.add(m["id"]!.location, p + ".id", Message(zh: "方案 “\(id)” 重复", en: "variant '\(id)' appears twice"))
             }

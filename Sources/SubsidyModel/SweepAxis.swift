@@ -68,10 +68,6 @@ public struct SweepAxis: Sendable {
         if let k = items.firstIndex(where: \.isEmpty) {
             return fail(key, "第 \(k + 1) 个取值是空的（“\(range)”）；各取值用一个逗号隔开", "value \(k + 1) is empty ('\(range)'); separate the values with single commas")
         }
-        // The same value twice would run one point twice and draw it twice.
-        if let k = items.indices.first(where: { i in items[..<i].contains(items[i]) }) {
-            return fail(key, "取值 “\(items[k])” 写了两次（“\(range)”）", "the value '\(items[k])' is given twice ('\(range)')")
-        }
         guard items.count <= maxPoints else {
             return fail(key, "点数 \(items.count) 超过上限 \(maxPoints)", "\(items.count) points is more than the limit of \(maxPoints)")
         }
