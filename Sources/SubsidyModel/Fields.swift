@@ -155,10 +155,14 @@ public struct FieldInfo: Sendable, Hashable {
     /// 制造业 reads "制造业名称改为装备制造业", not the new name twice; without `was`, by its
     /// place ("行业1名称改为装备制造业").
     public static func describeChange(_ path: ScenarioPath, _ value: YNode, in scenario: Scenario? = nil, was: YNode? = nil) -> String {
-        // (A line is named by its clause and kind, whatever its name says.)
         var renames = false
         if case .key("name") = path.steps.last, let slots = Schema.field(path)?.name {
             renames = ["{batch}", "{source}", "{segment}"].contains { slots.contains($0) }
+            // A line keeps its clause: "（四）深度上云用云企业名称改为上云" (its name in the file, else its kind's).
+            if slots.contains("{line}"), path.steps.count == 3, case let .index(i) = path.steps[1], let sc = scenario, i < sc.lines.count {
+                let l = sc.lines[i]
+                return l.clause + (was?.scalar ?? l.id.chineseName) + "名称改为" + FieldInfo.of(path).format(value)
+            }
         }
         let f = renames ? of(path, in: nil, named: was?.scalar) : of(path, in: scenario)
         return f.name + "改为" + f.format(value)

@@ -127,10 +127,10 @@ struct TrustTests {
                 #expect(d.message.zh.contains("与 \(other) 的名称相同") && d.message.zh.contains("各\(kind)的名称须互不相同"), "\(d.message.zh)")
             }
         }
-        // A line renamed is still named by its clause, and its name may be anything not taken.
+        // A line renamed is named by its clause and the name it had.
         let line = try Override.parse("lines[1].name=数字化转型标杆").get()
         let l = try LoadedScenario.load(nil, overrides: [line])
-        #expect(l.describe(line) == "（二）标杆企业名称改为数字化转型标杆", "\(l.describe(line))")
+        #expect(l.describe(line) == "（二）数字化转型标杆企业名称改为数字化转型标杆", "\(l.describe(line))")
     }
 
     static func loadError(_ path: String?, overrides: [Override]) -> ScenarioError? {
