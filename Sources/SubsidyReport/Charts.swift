@@ -595,16 +595,21 @@ public enum Charts {
     public static func unspent(variants: [Series], sources: [String], title: String) -> String {
         var s = head("unspent", title: "各资金来源结余 / unspent money by source")
         s += setTitle(title, "各资金来源的结余\(shown(variants))（柱：均值，竖线：P5–P95）")
+        // Each source's name wrapped to its cluster's width (clusters sit at 0, 1, …, with half a
+        // cluster's room at either end), so long names never run into each other.
+        let ems = slotEms(sources.count + 1, fraction: 0.8)
+        let ticLines = sources.map { Swift.min(wrap(plain($0, max: 60), width: ems).count, 3) }.max() ?? 1
         s += """
         set ylabel '结余（万元）'
         set style data histogram
         set style histogram errorbars gap 2 lw 2
         set style fill solid 0.6 border -1
         set yrange [0:*]
-        \(tics("xtics", sources, extra: " nomirror"))
+        \(wrappedTics("xtics", sources, ems: ems, lines: 3, extra: " nomirror"))
         """
-        let key = legend(variants.map(\.label))
-        s += key.set
+        let key = legendLines(variants.map(\.label))
+        // Room under the frame for the sources' names (up to three lines) and the legend.
+        s += key.set + "set bmargin \(2 + ticLines + key.height)\n"
         let plots = variants.enumerated().map { i, v in
             (i == 0 ? "'../chart_unspent.csv'" : "''") + " skip 1 using \(2 + 3 * i):\(3 + 3 * i):\(4 + 3 * i) ls \(i + 1) title \(key.titles[i]) noenhanced"
         }

@@ -146,6 +146,22 @@ struct ChartPageTests {
         #expect(label(60, 0.45).contains(" right point") && label(60, 0.45).contains("offset -1,1 "))
     }
 
+    @Test("unspent: long source names wrap under their own bars (they ran into each other) and the frame makes room")
+    func unspentLongNames() {
+        let v = Charts.Series(id: "text", name: "正文费率", label: "正文费率")
+        let names = ["宁夏回族自治区财政厅中小企业数字化转型城市试点奖补资金", "平罗县县级财政配套资金（含县工业和信息化局部门预算安排部分）"]
+        let script = Charts.unspent(variants: [v], sources: names, title: "t")
+        let tics = script.split(separator: "\n").first { $0.hasPrefix("set xtics (") }.map(String.init) ?? ""
+        #expect(tics.contains("\"\\n\""), "\(tics)")
+        let ems = Charts.slotEms(3, fraction: 0.8)
+        for part in tics.split(separator: "'").enumerated().filter({ $0.offset % 2 == 1 }).map(\.element) {
+            #expect(Charts.ems(String(part)) <= ems + 1e-9, "\(part)")
+        }
+        #expect(script.contains("set bmargin 6"), "three lines of names, a one-line legend")
+        let short = Charts.unspent(variants: [v], sources: ["自治区奖补资金", "县级配套资金"], title: "t")
+        #expect(short.contains("set xtics ('自治区奖补资金' 0, '县级配套资金' 1)") && short.contains("set bmargin 4"))
+    }
+
     @Test("one-key sweep: where the chance crosses 5% is marked with its value")
     func crossing() throws {
         #expect(Charts.crossing([30, 40, 50], [0.01, 0.03, 0.07], level: 0.05).map { ($0.x * 1000).rounded() / 1000 } == 45)
