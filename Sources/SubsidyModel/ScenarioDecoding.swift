@@ -24,6 +24,22 @@ extension TreeDecoder {
         let simulation = self.simulation(top["simulation"], parent: root)
         if let n = top["variants"] { variants = variantSpecs(n) ?? [] }
         if moneyRead, let funding, let lines { checkFunding(funding, lines, root: root, top: top) }
+        // Batches and segments share one table (批次与行业): a segment named as a batch is a second row of that name.
+        if let policy, let population {
+            let batchNames = policy.batches.map(\.name)
+            for (i, sg) in population.segments.enumerated() {
+                guard let b = batchNames.firstIndex(of: sg.name) else { continue }
+                let p = "population.segments[\(i)]", q = "policy.batches[\(b)]"
+                let node = top["population"]?["segments"]?.items.flatMap { i < $0.count ? $0[i] : nil }
+                let batchNode = top["policy"]?["batches"]?.items.flatMap { b < $0.count ? $0[b] : nil }
+                // At the one an override just renamed (the batch, say), else at the segment.
+                let atBatch = isOverridden(q + ".name") && !isOverridden(p + ".name")
+                let at = atBatch ? (batchNode?["name"] ?? batchNode ?? root) : (node?["name"] ?? node ?? root)
+                bag.add(at.location, (atBatch ? q : p) + ".name", Message(
+                    zh: "批次 \(q) 与行业分组 \(p) 都叫 “\(sg.name)”；批次和行业在“批次与行业”表中并列，名称须不同",
+                    en: "the batch \(q) and the segment \(p) are both named '\(sg.name)'; batches and segments share one table, so their names must differ"))
+            }
+        }
         guard bag.isEmpty, let id, let title, let source, let funding, let lines, let policy, let population, let simulation
         else { return nil }
         return Scenario(id: id, title: title, source: source, funding: funding, lines: lines, policy: policy,

@@ -127,6 +127,11 @@ struct TrustTests {
                 #expect(d.message.zh.contains("与 \(other) 的名称相同") && d.message.zh.contains("各\(kind)的名称须互不相同"), "\(d.message.zh)")
             }
         }
+        // A batch and a segment share the 批次与行业 table: one name for both is refused, at the one --set renamed.
+        let clash = try Override.parse("policy.batches[0].name=现代化工/煤基碳材").get()
+        let e = try #require(Self.loadError(nil, overrides: [clash]))
+        #expect(e.diagnostics.count == 1 && e.diagnostics[0].key == "policy.batches[0].name" && e.diagnostics[0].location.file == "--set")
+        #expect(e.diagnostics[0].message.zh.contains("都叫 “现代化工/煤基碳材”"), "\(e.render(.zh))")
         // A line renamed is named by its clause and the name it had.
         let line = try Override.parse("lines[1].name=数字化转型标杆").get()
         let l = try LoadedScenario.load(nil, overrides: [line])
