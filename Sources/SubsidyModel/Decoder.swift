@@ -168,7 +168,8 @@ struct TreeDecoder {
         }
         // A name, label or title says which thing a row is: it cannot be blank.
         if Self.isOneLine(path), !path.hasSuffix("id"), s.allSatisfy(\.isWhitespace) {
-            bag.add(node.location, path, Message(zh: "名称、标题不能为空", en: "a name or title cannot be blank"))
+            bag.add(node.location, path, Message(zh: "名称、方案名称、标题不能为空（不写这个键则用默认名称）",
+                                                 en: "a name, label or title cannot be blank (leave the key out for the default)"))
             return nil
         }
         // Control characters (one byte below 0x20, DEL, or C1 as 0xC2 0x80–0x9F) would reach the
@@ -189,10 +190,10 @@ struct TreeDecoder {
         return s
     }
 
-    /// Names, labels and titles are one line (they head table rows, chart legends and terminal lines).
+    /// Names, labels, titles and clauses are one line (they head table rows, chart legends and terminal lines).
     static func isOneLine(_ path: String) -> Bool {
         let last = path.split(separator: ".").last.map(String.init) ?? path
-        return last == "name" || last == "label" || last == "title" || last == "id"
+        return last == "name" || last == "label" || last == "title" || last == "id" || last == "clause"
     }
 
     /// C0 (but line break and tab, unless `oneLine`), DEL and C1 control characters.

@@ -201,9 +201,14 @@ extension ResolvedVariant {
         return parts.isEmpty ? name : name + "（" + parts.joined(separator: "；") + "）"
     }
 
+    /// A change the batch terms state: a batch's rate or cap, a batch, or the whole list (its
+    /// names, rates and caps are all in the terms).
     static func isBatchTerm(_ p: ScenarioPath) -> Bool {
-        guard p.steps.count == 4, case .key("policy") = p.steps[0], case .key("batches") = p.steps[1], case .index = p.steps[2],
-              case let .key(k) = p.steps[3] else { return false }
+        guard p.steps.count >= 2, case .key("policy") = p.steps[0], case .key("batches") = p.steps[1] else { return false }
+        if p.steps.count == 2 { return true }
+        guard case .index = p.steps[2] else { return false }
+        if p.steps.count == 3 { return true }
+        guard p.steps.count == 4, case let .key(k) = p.steps[3] else { return false }
         return k == "rate" || k == "cap"
     }
 }

@@ -17,6 +17,8 @@ public enum Limits {
     public static let maxEmpiricalValues = 100_000
     /// Most variants in a scenario.
     public static let maxVariants = 64
+    /// Most batches of pilot firms (the draft has two).
+    public static let maxBatches = 8
     /// Most segments (industry groups) in a population: a county's industries are a handful, and
     /// decoding and every trial cost grow with them.
     public static let maxSegments = 100

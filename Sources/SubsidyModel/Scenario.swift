@@ -328,6 +328,7 @@ public struct ResolvedVariant: Sendable {
     /// One value that this variant (its own `set:`) or the command line laid over the file.
     public struct Change: Sendable {
         public var path: ScenarioPath
+        /// The value evaluated at `path`: the change's own, with any later change inside it applied.
         public var value: YNode
         /// The value in the file before any variant or `--set` changed it (nil when the file has none).
         public var was: YNode?

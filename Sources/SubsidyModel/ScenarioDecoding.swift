@@ -17,9 +17,9 @@ extension TreeDecoder {
         // Sums are only meaningful when every source and line was read: a bad line would make them disagree too.
         let moneyRead = bag.items.count == beforeMoney
         if let n = top["policy"] { policy = self.policy(n) } else { missing(root, "policy", Self.aMapping) }
-        // More than 8 batches is an error of policy.batches itself (only 8 are read): no second
-        // message comparing per-batch lists with those 8.
-        let nb = (top["policy"]?["batches"]?.items?.count ?? 0) > 8 ? nil : policy?.batches.count
+        // More batches than the limit is an error of policy.batches itself (only so many are read):
+        // no second message comparing per-batch lists with those.
+        let nb = (top["policy"]?["batches"]?.items?.count ?? 0) > Limits.maxBatches ? nil : policy?.batches.count
         if let n = top["population"] { population = self.population(n, batches: nb) } else { missing(root, "population", Self.aMapping) }
         let simulation = self.simulation(top["simulation"], parent: root)
         if let n = top["variants"] { variants = variantSpecs(n) ?? [] }
@@ -160,11 +160,13 @@ extension TreeDecoder {
         var batches: [BatchPolicy] = []
         var batchesWritten = 0
         if let bn = m["batches"], let xs = list(bn, "policy.batches") {
-            batchesWritten = Swift.min(xs.count, 8)
+            batchesWritten = Swift.min(xs.count, Limits.maxBatches)
             if xs.isEmpty { bag.add(bn.location, "policy.batches", Message(zh: "至少要有一个批次", en: "at least one batch is needed")) }
-            if xs.count > 8 { bag.add(bn.location, "policy.batches", Message(zh: "批次最多 8 个", en: "at most 8 batches")) }
+            if xs.count > Limits.maxBatches {
+                bag.add(bn.location, "policy.batches", Message(zh: "批次有 \(xs.count) 个，最多 \(Limits.maxBatches) 个", en: "\(xs.count) batches; at most \(Limits.maxBatches)"))
+            }
             var names: [SeenName] = []
-            for (i, x) in xs.prefix(8).enumerated() {
+            for (i, x) in xs.prefix(Limits.maxBatches).enumerated() {
                 let p = "policy.batches[\(i)]"
                 guard let bm = mapping(x, schema: p) else { continue }
                 let name = string(bm["name"], p + ".name", parent: x, default: FieldInfo.batchName(i))

@@ -111,6 +111,17 @@ public struct LoadedScenario: Sendable {
         return node?.scalar.flatMap(Double.init)
     }
 
+    /// The `--set` changes that give a mapping where the file has one with keys they leave out
+    /// (those keys then take their defaults, unlike in a file laid over this one with `base:`),
+    /// with the keys left out.
+    public func replacedMappings() -> [(Override, [String])] {
+        overrides.compactMap { o in
+            guard let given = o.value.pairs?.map(\.key), let inFile = storedBase.get(o.path)?.pairs?.map(\.key) else { return nil }
+            let left = inFile.filter { !given.contains($0) }
+            return left.isEmpty ? nil : (o, left)
+        }
+    }
+
     /// One `--set` change in words, named as the file names things ("制造业名称改为装备制造业").
     public func describe(_ o: Override) -> String {
         FieldInfo.describeChange(o.path, o.value, in: scenario, was: storedBase.get(o.path))
@@ -156,10 +167,15 @@ public struct LoadedScenario: Sendable {
         }
         // A variant's label is generated from what it evaluates (ResolvedVariant.label), so a
         // change made by the file, a variant or the command line always shows in it.
-        let commandLine = overrides.map { ResolvedVariant.Change(path: $0.path, value: $0.value, was: base.get($0.path)) }
+        // Each change with the value evaluated at its key (a later change inside it included: a
+        // variant's whole batch list with --set's rate in it), and the value the file had there.
+        func changes(_ os: [(path: ScenarioPath, value: YNode)], in t: YNode) -> [ResolvedVariant.Change] {
+            os.map { ResolvedVariant.Change(path: $0.path, value: t.get($0.path) ?? $0.value, was: base.get($0.path)) }
+        }
+        let commandLineOverrides = overrides.map { (path: $0.path, value: $0.value) }
         var variants: [ResolvedVariant] = []
         if specs.isEmpty {
-            variants = [ResolvedVariant(id: "base", name: scenario.title, changes: commandLine, scenario: scenario)]
+            variants = [ResolvedVariant(id: "base", name: scenario.title, changes: changes(commandLineOverrides, in: tree), scenario: scenario)]
         }
         for spec in specs {
             var vt = base.removingKey("base")
@@ -172,8 +188,8 @@ public struct LoadedScenario: Sendable {
             var d = TreeDecoder()
             d.overridden = Set((spec.overrides.map(\.path) + overrides.map(\.path)).map(\.description))
             if let s = d.scenario(vt) {
-                let own = spec.overrides.map { ResolvedVariant.Change(path: $0.path, value: $0.value, was: base.get($0.path)) }
-                variants.append(ResolvedVariant(id: spec.id, name: spec.label, changes: own + commandLine, scenario: s))
+                let own = spec.overrides.map { (path: $0.path, value: $0.value) }
+                variants.append(ResolvedVariant(id: spec.id, name: spec.label, changes: changes(own + commandLineOverrides, in: vt), scenario: s))
             } else {
                 for diag in orUnexplained(d.bag.items, vt) {
                     // A problem an override caused is reported with the variant that made it.

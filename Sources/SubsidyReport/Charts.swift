@@ -269,7 +269,9 @@ public enum Charts {
 
     /// Text wrapped to `ems` ems and at most `lines` lines, as literals joined by gnuplot's
     /// newline (`tic`: as tic labels, "%" as "％", see `ticLiteral`).
-    static func wrappedText(_ s: String, ems: Double, lines: Int, max: Int = 60, tic: Bool = false) -> String {
+    static func wrappedText(_ text: String, ems: Double, lines: Int, max: Int = 60, tic: Bool = false) -> String {
+        // A tic label's "%" is drawn "％" (`ticLiteral`), a full em: measured as drawn.
+        let s = tic ? ticText(text) : text
         var ls = wrap(plain(s, max: max), width: ems)
         // "scenario｜variant" (compare's entries): the variant's name is what tells rows apart,
         // so it keeps a line of its own and the scenario's part is the one shortened.
@@ -290,7 +292,7 @@ public enum Charts {
             while !last.isEmpty && Charts.ems(last + "…") > ems { last.removeLast() }
             ls[lines - 1] = last + "…"
         }
-        return (ls.isEmpty ? ["''"] : ls.map { literal(tic ? ticText($0) : $0, max: Int.max) })
+        return (ls.isEmpty ? ["''"] : ls.map { literal($0, max: Int.max) })
             .joined(separator: " . \"\\n\" . ")
     }
 
@@ -499,7 +501,7 @@ public enum Charts {
     static func inputTics(_ names: [String], fraction: Double, axis: String = "xtics") -> String {
         let ems = Swift.max(3, slotEms(names.count, fraction: fraction, font: smallSize))
         return "set \(axis) (" + names.enumerated().map { i, n in
-            twoLines(n, ems: ems).map { ticLiteral($0) }.joined(separator: " . \"\\n\" . ") + " \(i)"
+            twoLines(ticText(n), ems: ems).map { ticLiteral($0) }.joined(separator: " . \"\\n\" . ") + " \(i)"
         }.joined(separator: ", ") + ") nomirror font \",\(smallSize)\" noenhanced\n"
     }
 

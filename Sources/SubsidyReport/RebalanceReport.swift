@@ -98,30 +98,40 @@ public enum RebalanceReport {
     }
 
     /// The input's variants restated without the keys the proposal sets (line budgets, funding,
-    /// and the caps when `--with-caps` changed them), or nil when no variant sets any of them: an
-    /// inherited variant that set a budget would otherwise undo the proposal for that reading.
+    /// and the caps when `--with-caps` changed them) or this run's `--set` set (restated at the top
+    /// and meant for every variant), and with a change that holds a `--set` key written as it was
+    /// evaluated (the variant's batch list with --set's rate in it); nil when no variant needs it:
+    /// an inherited variant's change there would otherwise undo the proposal or the `--set`.
     static func restatedVariants(_ st: Rebalance.Study, loaded: LoadedScenario) -> String? {
         let specs = loaded.scenario.variantSpecs
         let capsChanged = st.caps.map { $0 != loaded.scenario.policy.batches.map(\.cap) } ?? false
         let commandLine = loaded.overrides.map(\.path.description)
-        func proposalSets(_ p: ScenarioPath) -> Bool {
-            // What this run's --set changed is restated at the top (`restatedOverrides`) and applied to every
-            // variant, as --set was: a variant's own change there would undo it.
+        func dropped(_ p: ScenarioPath) -> Bool {
             let d = p.description
-            if commandLine.contains(where: { Self.within(d, $0) || Self.within($0, d) }) { return true }
+            if commandLine.contains(where: { Self.within(d, $0) }) { return true }
             guard case let .key(k)? = p.steps.first else { return false }
             if k == "lines" || k == "funding" { return true }
             if capsChanged, p.steps.count == 4, case .key("batches") = p.steps[1], case .key("cap") = p.steps[3] { return true }
             return false
         }
-        guard specs.contains(where: { $0.overrides.contains { proposalSets($0.path) } }) else { return nil }
-        var y = "# 原情景的方案重写于此：去掉了它们对预算行、资金来源\(capsChanged ? "、补助上限" : "")\(commandLine.isEmpty ? "" : "及本次 --set 所改之处")的改动，否则这些改动会覆盖建议表。\n"
+        // A change holding a key this run's --set or the proposal's caps set is written as the
+        // proposal evaluated it for that variant (its list with --set's rate and the new caps in it).
+        let capKeys = capsChanged ? loaded.scenario.policy.batches.indices.map { "policy.batches[\($0)].cap" } : []
+        func holdsSet(_ p: ScenarioPath) -> Bool {
+            (commandLine + capKeys).contains { Self.within($0, p.description) && $0 != p.description }
+        }
+        guard specs.contains(where: { $0.overrides.contains { dropped($0.path) || holdsSet($0.path) } }) else { return nil }
+        var y = "# 原情景的方案重写于此：去掉了它们对预算行、资金来源\(capsChanged ? "、补助上限" : "")\(commandLine.isEmpty ? "" : "及本次 --set 所改之处")的改动，否则这些改动会覆盖建议表"
+        y += commandLine.isEmpty && !capsChanged ? "。\n" : "；含这些键的改动按本次计算的取值写出。\n"
         y += "variants:\n"
         for v in specs {
             y += "  - id: \(v.id)\n    label: \(quoted(v.label))\n"
-            let kept = v.overrides.filter { !proposalSets($0.path) }
+            let evaluated = st.proposed.variants.first { $0.id == v.id }?.changes ?? []
+            let kept = v.overrides.filter { !dropped($0.path) }.map { o in
+                (o.path, holdsSet(o.path) ? (evaluated.first { $0.path == o.path }?.value ?? o.value) : o.value)
+            }
             if !kept.isEmpty {
-                y += "    set:\n" + kept.map { "      \(quoted($0.path.description)): \(yaml($0.value))\n" }.joined()
+                y += "    set:\n" + kept.map { "      \(quoted($0.0.description)): \(yaml($0.1))\n" }.joined()
             }
         }
         return y
@@ -168,7 +178,8 @@ public enum RebalanceReport {
     /// This run's `--set` changes restated, so that the file evaluates what this run evaluated:
     /// each as the smallest part of the merged tree a file can set without losing its siblings
     /// (a mapping merges with the base; a list is replaced whole, so a change inside a list
-    /// restates the list). Lines and funding are the proposal's own (already with the changes).
+    /// restates the list). Lines and funding are the proposal's own (already with the changes), id
+    /// and title the file's header.
     static func restatedOverrides(_ loaded: LoadedScenario, into entries: inout [(key: String, part: Part)]) {
         var written: [[String]] = []
         for o in loaded.overrides {
@@ -177,7 +188,8 @@ public enum RebalanceReport {
                 guard case let .key(k) = step else { break }   // a list: restated whole
                 keys.append(k)
             }
-            guard let top = keys.first, top != "lines", top != "funding", top != "variants", top != "base",
+            // (id and title are written above, with the --set values; lines and funding by the proposal.)
+            guard let top = keys.first, !["lines", "funding", "variants", "base", "id", "title"].contains(top),
                   !written.contains(where: { keys.starts(with: $0) }) else { continue }
             guard let path = ScenarioPath(keys.joined(separator: ".")), let node = loaded.tree.get(path) else { continue }
             written.removeAll { $0.starts(with: keys) }
@@ -200,8 +212,8 @@ public enum RebalanceReport {
     }
 
     /// The proposal as a what-if file: `base:` the input, the seven lines (a list is written whole)
-    /// with the proposed budgets, and the funding sources only when money had to be added or left
-    /// unallocated. `folder` is where the file is written (for a relative `base:`).
+    /// with the proposed budgets, the funding sources when money had to be added or left
+    /// unallocated or `--set` changed them, and this run's other `--set` changes (`restatedOverrides`). `folder` is where the file is written (for a relative `base:`).
     public static func scenarioText(_ st: Rebalance.Study, loaded: LoadedScenario, folder: String) -> String {
         let s = loaded.scenario
         let base = loaded.file == LoadedScenario.builtinName ? loaded.file : relativePath(loaded.file, from: folder)
@@ -222,7 +234,10 @@ public enum RebalanceReport {
         let title = s.title.count + 7 <= Limits.maxTextLength ? s.title + "（建议概算表）" : s.title
         y += "id: \(id)\n"
         y += "title: \(quoted(title))\n"
-        if !st.proposal.feasible || st.proposal.unallocated.contains(where: { $0 > 0.005 }) {
+        // The sources are written when money is added or left over, or when --set changed one (its
+        // name, amount or restriction must be the one evaluated).
+        let fundingSet = loaded.overrides.contains { if case .key("funding")? = $0.path.steps.first { return true } else { return false } }
+        if fundingSet || !st.proposal.feasible || st.proposal.unallocated.contains(where: { $0 > 0.005 }) {
             y += "funding:\n"
             for (j, f) in st.proposed.scenario.funding.enumerated() {
                 var parts = ["id: \(f.id)", "name: \(quoted(f.name))", "amount: \(exactNumber(f.amount))"]

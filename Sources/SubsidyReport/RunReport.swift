@@ -188,12 +188,7 @@ public struct RunReport {
         return parts.joined(separator: " ")
     }
 
-    /// `s` as one shell word: as it is when it has only letters, digits and `-_./=:` (no glob
-    /// character: `policy.batches[0].cap=45` unquoted matches a file named `policy.batches0.cap=45`),
-    /// else in single quotes.
-    func shellQuote(_ s: String) -> String {
-        !s.isEmpty && s.allSatisfy { $0.isLetter || $0.isNumber || "-_./=:".contains($0) } ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
-    }
+    func shellQuote(_ s: String) -> String { Shell.word(s) }
 
     func overrunText(_ r: OverrunRule) -> String {
         switch r {
@@ -328,4 +323,17 @@ public func percentText(_ x: Double) -> String {
     if x > 0 && x < 0.0005 { return "<0.1%" }
     if x < 1 && x > 0.9995 { return ">99.9%" }
     return CSVTable.fixed(x * 100, 1) + "%"
+}
+
+/// Text for a shell command line the program prints (the reproduce command, `new`'s hint).
+public enum Shell {
+    /// `s` as one shell word: as it is when it has only letters, digits and `-_./=:` (no glob
+    /// character: `policy.batches[0].cap=45` unquoted matches a file named `policy.batches0.cap=45`),
+    /// else in single quotes.
+    public static func word(_ s: String) -> String {
+        !s.isEmpty && s.allSatisfy { $0.isLetter || $0.isNumber || "-_./=:".contains($0) } ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    /// A file as one shell word for a command: "./" before a name that starts with "-" (else an option).
+    public static func file(_ path: String) -> String { word(path.hasPrefix("-") ? "./" + path : path) }
 }

@@ -78,6 +78,28 @@ struct CompareCommand: ParsableCommand {
         return try ScenarioOptions.parse(args)
     }
 
+    /// Entry labels that tell entries apart: headed by the scenario's title when the files' titles
+    /// differ (unless the label is the title already: a file without variants), and, where two
+    /// would still read alike (files that differ in a key no label states), headed by the file
+    /// instead, by its name or, when two names are the same, its path, so that they differ in a
+    /// chart's shortened tic labels too.
+    static func distinctLabels(_ entries: [Compare.Entry], titlesDiffer: Bool) -> [Compare.Entry] {
+        var out = entries
+        if titlesDiffer {
+            for i in out.indices where !out[i].label.hasPrefix(out[i].variant.scenario.title) {
+                out[i].label = out[i].variant.scenario.title + "｜" + out[i].label
+            }
+        }
+        let labels = out.map(\.label)
+        let alike = out.indices.filter { i in labels.filter { $0 == labels[i] }.count > 1 }
+        let names = alike.map { URL(fileURLWithPath: out[$0].source).lastPathComponent }
+        for (k, i) in alike.enumerated() {
+            let file = names.filter({ $0 == names[k] }).count > 1 ? out[i].source : names[k]
+            out[i].label = file + "｜" + out[i].label
+        }
+        return out
+    }
+
     func run() throws {
         do {
             let start = Date()
@@ -98,16 +120,7 @@ struct CompareCommand: ParsableCommand {
                 }
                 if readings, let v = chosen.first { entries += try Compare.readingEntries(loaded, variant: v) }
             }
-            if Set(titles).count > 1 {
-                for i in entries.indices { entries[i].label = entries[i].variant.scenario.title + "｜" + entries[i].label }
-            }
-            // Two files can give the same title, variant and terms (one differs in a key the label
-            // does not state): then each such label is headed by its file instead, so that no two
-            // entries read alike, in a chart's shortened tic labels too.
-            let labels = entries.map(\.label)
-            for i in entries.indices where labels.filter({ $0 == labels[i] }).count > 1 {
-                entries[i].label = URL(fileURLWithPath: entries[i].source).lastPathComponent + "｜" + entries[i].label
-            }
+            entries = Self.distinctLabels(entries, titlesDiffer: Set(titles).count > 1)
             guard let first = loadedFirst else { return }
             let sc = first.scenario
             let seed = simulation.seed(for: sc)

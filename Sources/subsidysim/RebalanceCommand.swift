@@ -97,6 +97,12 @@ struct RebalanceCommand: ParsableCommand {
         do {
             let start = Date()
             let loaded = try scenario.load()
+            if let (o, keys) = loaded.replacedMappings().first {
+                // rebalanced.yaml restates --set under `base:`, where a mapping merges with the file's.
+                throw UsageError(
+                    zh: "rebalance 无法把 --set \(o.path)={…} 照写进 rebalanced.yaml：--set 整个替换这一项，原文件中的 \(keys.joined(separator: "、")) 本次取默认值，而写成文件后会与原文件合并、沿用原值。请逐项写，例如 --set \(o.path).\(keys[0])=…",
+                    en: "rebalance cannot restate --set \(o.path)={…} in rebalanced.yaml: --set replaces the whole mapping, so the file's \(keys.joined(separator: ", ")) take their defaults in this run, while a file merges with its base and keeps them. Set the keys one by one, e.g. --set \(o.path).\(keys[0])=…")
+            }
             let sc = loaded.scenario
             let seed = simulation.seed(for: sc)
             let trials = simulation.whatIfTrials(for: sc)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SubsidyModel
+import SubsidyReport
 
 /// `subsidysim scenario show`: the bundled draft scenario, so that an error pointing into
 /// `builtin:pingluo-draft` can be followed.
@@ -113,13 +114,10 @@ struct NewCommand: ParsableCommand {
         if file.isEmpty || file.hasSuffix("/") {
             throw ValidationError(lang == .zh ? "new 需要一个文件名，例如 subsidysim new 降低上限.yaml" : "new needs a file name, e.g. subsidysim new lower-caps.yaml")
         }
-    }
-
-    /// The file as one shell word for `subsidysim run …`: "./" before a name that starts with
-    /// "-" (else an option), quoted unless it has only letters, digits and -_./.
-    static func shellWord(_ file: String) -> String {
-        let s = file.hasPrefix("-") ? "./" + file : file
-        return s.allSatisfy { $0.isLetter || $0.isNumber || "-_./".contains($0) } ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        // The name goes into the file's comment and the command printed: no line break or escape.
+        if file.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) {
+            throw ValidationError(lang == .zh ? "文件名中不能有换行或控制字符" : "the file name cannot hold line breaks or control characters")
+        }
     }
 
     func run() throws {
@@ -127,7 +125,9 @@ struct NewCommand: ParsableCommand {
         var isDir: ObjCBool = false
         let parent = (file as NSString).deletingLastPathComponent
         if !parent.isEmpty, !(FileManager.default.fileExists(atPath: parent, isDirectory: &isDir) && isDir.boolValue) {
-            printError(zh ? "无法写入 \(file)：文件夹 \(parent) 不存在（请先建好它，或换一个位置）" : "cannot write \(file): the folder \(parent) does not exist (create it first, or choose another place)")
+            let exists = FileManager.default.fileExists(atPath: parent)
+            printError(zh ? "无法写入 \(file)：\(parent) \(exists ? "不是文件夹" : "这个文件夹不存在")（请换一个位置\(exists ? "" : "，或先建好它")）"
+                          : "cannot write \(file): \(parent) \(exists ? "is not a folder" : "does not exist") (choose another place\(exists ? "" : ", or create it first"))")
             throw ExitCode(73)
         }
         if FileManager.default.fileExists(atPath: file, isDirectory: &isDir), isDir.boolValue || !force {
@@ -140,11 +140,13 @@ struct NewCommand: ParsableCommand {
         do {
             try Data(Self.template(id: id, file: (file as NSString).lastPathComponent).utf8).write(to: URL(fileURLWithPath: file), options: .atomic)
         } catch {
-            let why = String(cString: strerror(errno))
-            printError(zh ? "无法写入 \(file)（\(why)）" : "cannot write \(file) (\(why))")
+            // The system's reason (permission, disk full), from the error itself.
+            let code = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.code
+            let why = code.map { String(cString: strerror(Int32($0))) }.map { zh ? "（系统提示：\($0)）" : " (\($0))" } ?? ""
+            printError(zh ? "无法写入 \(file)\(why)；请检查该文件夹是否可写" : "cannot write \(file)\(why); check that the folder is writable")
             throw ExitCode(73)
         }
-        let command = "subsidysim run " + Self.shellWord(file)
+        let command = "subsidysim run " + Shell.file(file)
         print(zh ? "已写入 \(file)。运行：\(command)" : "wrote \(file). Run it: \(command)")
     }
 
@@ -152,7 +154,7 @@ struct NewCommand: ParsableCommand {
     static func template(id: String, file: String) -> String {
         """
         # what-if 情景：在征求意见稿的基础上改几处，再运行
-        #   subsidysim run \(shellWord(file))
+        #   subsidysim run \(Shell.file(file))
         # 金额单位：万元；比例写小数（0.55 表示 55%）。没写的键一律沿用草案。
 
         # 以程序内置的征求意见稿情景为基础（用 subsidysim scenario show 查看全文）。

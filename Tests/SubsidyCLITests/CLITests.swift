@@ -401,7 +401,7 @@ struct CLITests {
         }
         #expect(try Self.cli(["new", ""], in: d).status == 64)
         let missing = try Self.cli(["new", "nowhere/x.yaml"], in: d)
-        #expect(missing.status == 73 && missing.err.contains("文件夹 nowhere 不存在"), "\(missing.err)")
+        #expect(missing.status == 73 && missing.err.contains("nowhere 这个文件夹不存在"), "\(missing.err)")
         let show = try Self.cli(["scenario", "show"], in: d)
         let file = try Data(contentsOf: Self.repo.appendingPathComponent("Scenarios/pingluo-draft.yaml"))
         #expect(show.status == 0 && Data(show.out.utf8) == file)
@@ -457,6 +457,16 @@ struct CompareRebalanceCLITests {
         #expect(md.contains("同一批模拟企业") && md.contains("（一）数字化改造资金不足的概率从"))
         let rows = try CLITests.csv(d.appendingPathComponent("c/compare.csv"))
         #expect(rows.count == 1 + 4 * 8)   // 4 entries × (7 lines + any line)
+        // Each entry is labelled with what it evaluates: titles differ here, so each is headed by its title.
+        let labels = Set(rows.dropFirst().map { $0[2] })
+        #expect(labels.contains("上限40万｜正文费率（第一批60%/40万，第二批50%/30万）"), "\(labels)")
+        // Files alike in title, variant and terms (one changes a key no label states): headed by the file.
+        try "base: pingluo-draft.yaml\nid: hw\npolicy:\n  hardware: {limit: 0.25, rule: trim_total}\n"
+            .write(to: d.appendingPathComponent("hw.yaml"), atomically: true, encoding: .utf8)
+        let alike = try CLITests.cli(["compare", "pingluo-draft.yaml", "hw.yaml", "--variant", "text", "--trials", "300", "--no-docx", "-o", "h"], in: d, timeout: 600)
+        #expect(alike.status == 0, "\(alike.err)")
+        let hl = Set(try CLITests.csv(d.appendingPathComponent("h/compare.csv")).dropFirst().map { $0[2] })
+        #expect(hl == ["pingluo-draft.yaml｜正文费率（第一批60%/50万，第二批50%/40万）", "hw.yaml｜正文费率（第一批60%/50万，第二批50%/40万）"], "\(hl)")
         let readings = try CLITests.cli(["compare", "--readings", "--trials", "1500", "-o", "r"], in: d, timeout: 600)
         #expect(readings.status == 0, "\(readings.err)")
         let rmd = try String(contentsOf: d.appendingPathComponent("r/summary.md"), encoding: .utf8)

@@ -172,7 +172,8 @@ struct TrustTests {
             #expect(e.diagnostics.first?.message.zh.contains("variants 不能用 --set") == true, "\(e.render(.zh))")
         }
         for (set, code) in [("policy.batches[0].name=\"A\\e[31mRED\"", "U+001B"), ("population.segments[0].name=\"a\\nb\"", "U+000A"),
-                            ("title=\"x\\ty\"", "U+0009"), ("policy.batches[0].name=\"A\\u009bB\"", "U+009B")] {
+                            ("title=\"x\\ty\"", "U+0009"), ("policy.batches[0].name=\"A\\u009bB\"", "U+009B"),
+                            ("lines[0].clause=\"（一）\\n\"", "U+000A")] {
             let e = try #require(Self.loadError(nil, overrides: [Override.parse(set).get()]), "\(set) accepted")
             #expect(e.render(.en).contains("(\(code))"), "\(set): \(e.render(.en))")
         }

@@ -57,9 +57,22 @@ struct RebalanceReportTests {
     func setChangesRestated() throws {
         let d = try Self.folder()
         defer { try? FileManager.default.removeItem(at: d) }
-        let sets = try ["policy.batches[0].rate=0.55", "policy.batches[1].cap=35", "policy.hardware.limit=0.25", "population.segments[0].name=煤化工"]
+        let sets = try ["policy.batches[0].rate=0.55", "policy.batches[1].cap=35", "policy.hardware.limit=0.25", "population.segments[0].name=煤化工",
+                        "title=新标题", "funding[1].name=县财政资金"]
             .map { try Override.parse($0).get() }
-        let loaded = try LoadedScenario.load(nil, overrides: sets)
+        // A variant whose change holds a --set key (its whole batch list, --set's rate inside it).
+        let input = d.appendingPathComponent("enc.yaml")
+        try """
+            base: builtin:pingluo-draft
+            id: enc
+            variants:
+              - {id: a, label: 甲}
+              - id: b
+                label: 乙
+                set:
+                  policy.batches: [{name: 第一批, rate: 0.4, cap: 30}, {name: 第二批, rate: 0.3, cap: 20}]
+            """.write(to: input, atomically: true, encoding: .utf8)
+        for loaded in [try LoadedScenario.load(nil, overrides: sets), try LoadedScenario.load(input.path, overrides: sets)] {
         for withCaps in [false, true] {
             let st = try Rebalance.study(loaded, options: .init(alpha: 0.05, unit: 5), trials: 1500, checkTrials: 500, seed: 3, threads: 2,
                                          sampling: nil, withCaps: withCaps)
@@ -77,8 +90,15 @@ struct RebalanceReportTests {
                 #expect(v.scenario.policy.batches.map(\.cap) == ran.policy.batches.map(\.cap), "\(v.id)")
                 #expect(v.scenario.policy.hardwareLimit == 0.25 && v.scenario.population.segments[0].name == "煤化工", "\(v.id)")
                 #expect(v.scenario.policy.batches[0].rate == 0.55, "\(v.id)")
+                #expect(v.scenario.funding[1].name == "县财政资金" && v.scenario.title.hasPrefix("新标题"), "\(v.id)")
             }
         }
+        }
+        // A --set that gives a mapping without some of the file's keys cannot be written as a file
+        // over this one (a file merges): rebalance refuses it, naming the keys.
+        let whole = try LoadedScenario.load(nil, overrides: [Override.parse("policy.services={process_management: 1, acceptance: 0.8, audit: 0.07}").get()])
+        #expect(whole.replacedMappings().map(\.1) == [["research"]])
+        #expect(try LoadedScenario.load(nil, overrides: sets).replacedMappings().isEmpty)
     }
 
     @Test("one source restricted to （一）: the other lines are reported as payable by no source, never as --set errors")
