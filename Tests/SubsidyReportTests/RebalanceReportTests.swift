@@ -12,6 +12,18 @@ struct RebalanceReportTests {
         return d
     }
 
+    /// The study of `loaded`, its rebalanced.yaml written into a folder of its own in `d`, and that
+    /// file loaded again.
+    static func studyAndReload(_ loaded: LoadedScenario, withCaps: Bool, in d: URL) throws -> (Rebalance.Study, LoadedScenario) {
+        let st = try Rebalance.study(loaded, options: .init(alpha: 0.05, unit: 5), trials: 1500, checkTrials: 500, seed: 3, threads: 2,
+                                     sampling: nil, withCaps: withCaps)
+        let out = d.appendingPathComponent("out-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let file = out.appendingPathComponent("rebalanced.yaml")
+        try RebalanceReport.scenarioText(st, loaded: loaded, folder: out.path).write(to: file, atomically: true, encoding: .utf8)
+        return (st, try LoadedScenario.load(file.path))
+    }
+
     @Test("a variant that sets a line budget (or a cap, with --with-caps) is restated without it, so every reading runs the proposal")
     func variantsRestated() throws {
         let d = try Self.folder()
@@ -28,13 +40,7 @@ struct RebalanceReportTests {
             """.write(to: input, atomically: true, encoding: .utf8)
         let loaded = try LoadedScenario.load(input.path)
         for withCaps in [false, true] {
-            let st = try Rebalance.study(loaded, options: .init(alpha: 0.05, unit: 5), trials: 1500, checkTrials: 500, seed: 3, threads: 2,
-                                         sampling: nil, withCaps: withCaps)
-            let out = d.appendingPathComponent("out-\(withCaps)")
-            try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
-            let file = out.appendingPathComponent("rebalanced.yaml")
-            try RebalanceReport.scenarioText(st, loaded: loaded, folder: out.path).write(to: file, atomically: true, encoding: .utf8)
-            let again = try LoadedScenario.load(file.path)
+            let (st, again) = try Self.studyAndReload(loaded, withCaps: withCaps, in: d)
             #expect(again.warnings.isEmpty, "\(again.warnings.map { $0.render(.en) })")
             #expect(again.variants.map(\.id) == ["text", "morecloud"])
             for (k, v) in again.variants.enumerated() {
@@ -74,13 +80,7 @@ struct RebalanceReportTests {
             """.write(to: input, atomically: true, encoding: .utf8)
         for loaded in [try LoadedScenario.load(nil, overrides: sets), try LoadedScenario.load(input.path, overrides: sets)] {
         for withCaps in [false, true] {
-            let st = try Rebalance.study(loaded, options: .init(alpha: 0.05, unit: 5), trials: 1500, checkTrials: 500, seed: 3, threads: 2,
-                                         sampling: nil, withCaps: withCaps)
-            let out = d.appendingPathComponent("out-\(withCaps)")
-            try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
-            let file = out.appendingPathComponent("rebalanced.yaml")
-            try RebalanceReport.scenarioText(st, loaded: loaded, folder: out.path).write(to: file, atomically: true, encoding: .utf8)
-            let again = try LoadedScenario.load(file.path)
+            let (st, again) = try Self.studyAndReload(loaded, withCaps: withCaps, in: d)
             #expect(again.variants.map(\.id) == loaded.variants.map(\.id))
             for (k, v) in again.variants.enumerated() {
                 let ran = st.proposed.variants[k].scenario
