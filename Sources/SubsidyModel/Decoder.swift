@@ -230,7 +230,7 @@ struct TreeDecoder {
 
     /// Whether `path` (e.g. `funding[1].name`) is set by an override, or lies inside one.
     func isOverridden(_ path: String) -> Bool {
-        overridden.contains { o in path == o || path.hasPrefix(o + ".") || path.hasPrefix(o + "[") }
+        overridden.contains { ScenarioPath.key(path, liesWithin: $0) }
     }
 
     /// An ASCII identifier (`[A-Za-z0-9_-]+`), for ids used in paths and file names.

@@ -192,7 +192,7 @@ extension ResolvedVariant {
         // command line's `--set` after the variant's own `set`), replaces an earlier one.
         let keys = changes.map(\.path.description)
         let effective = changes.indices.filter { i in
-            !keys[(i + 1)...].contains { k in keys[i] == k || keys[i].hasPrefix(k + ".") || keys[i].hasPrefix(k + "[") }
+            !keys[(i + 1)...].contains { ScenarioPath.key(keys[i], liesWithin: $0) }
         }.map { changes[$0] }
         for c in effective where !omitting.contains(c.path.description) && !Self.isBatchTerm(c.path) {
             let d = FieldInfo.describeChange(c.path, c.value, in: scenario, was: c.was)

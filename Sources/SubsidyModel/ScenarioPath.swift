@@ -3,6 +3,12 @@ import Foundation
 
 /// A path into the scenario tree, as variants and `--set` write it: `policy.batches[0].rate`.
 public struct ScenarioPath: Sendable, Hashable, CustomStringConvertible {
+    /// Whether key path `a` is `b` or lies inside it, as written ("policy.batches[0].cap" lies
+    /// within "policy.batches" and "policy"; "policy.batches_x" does not).
+    public static func key(_ a: String, liesWithin b: String) -> Bool {
+        a == b || a.hasPrefix(b + ".") || a.hasPrefix(b + "[")
+    }
+
     public enum Step: Sendable, Hashable {
         case key(String)
         case index(Int)

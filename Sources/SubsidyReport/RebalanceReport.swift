@@ -108,7 +108,7 @@ public enum RebalanceReport {
         let commandLine = loaded.overrides.map(\.path.description)
         func dropped(_ p: ScenarioPath) -> Bool {
             let d = p.description
-            if commandLine.contains(where: { Self.within(d, $0) }) { return true }
+            if commandLine.contains(where: { ScenarioPath.key(d, liesWithin: $0) }) { return true }
             guard case let .key(k)? = p.steps.first else { return false }
             if k == "lines" || k == "funding" { return true }
             if capsChanged, p.steps.count == 4, case .key("batches") = p.steps[1], case .key("cap") = p.steps[3] { return true }
@@ -118,7 +118,7 @@ public enum RebalanceReport {
         // proposal evaluated it for that variant (its list with --set's rate and the new caps in it).
         let capKeys = capsChanged ? loaded.scenario.policy.batches.indices.map { "policy.batches[\($0)].cap" } : []
         func holdsSet(_ p: ScenarioPath) -> Bool {
-            (commandLine + capKeys).contains { Self.within($0, p.description) && $0 != p.description }
+            (commandLine + capKeys).contains { ScenarioPath.key($0, liesWithin: p.description) && $0 != p.description }
         }
         guard specs.contains(where: { $0.overrides.contains { dropped($0.path) || holdsSet($0.path) } }) else { return nil }
         var y = "# 原情景的方案重写于此：去掉了它们对预算行、资金来源\(capsChanged ? "、补助上限" : "")\(commandLine.isEmpty ? "" : "及本次 --set 所改之处")的改动，否则这些改动会覆盖建议表"
@@ -136,9 +136,6 @@ public enum RebalanceReport {
         }
         return y
     }
-
-    /// Whether key path `a` is `b` or lies inside it ("policy.batches[0].cap" inside "policy.batches").
-    static func within(_ a: String, _ b: String) -> Bool { a == b || a.hasPrefix(b + ".") || a.hasPrefix(b + "[") }
 
     /// A part of the file under construction: a value in flow style, a block (a key's comment and
     /// its lines), or a mapping of parts.
