@@ -40,7 +40,8 @@ public struct CompiledModel: Sendable {
         var groupMembers: [[Int]] = []
         for (i, v) in list.enumerated() {
             let p = v.scenario.population
-            if let gi = groupPops.firstIndex(of: p) { groupMembers[gi].append(i) } else {
+            // Populations alike but for their notes draw the same firms: one group.
+            if let gi = groupPops.firstIndex(where: { $0.drawn == p.drawn }) { groupMembers[gi].append(i) } else {
                 groupPops.append(p)
                 groupMembers.append([i])
             }

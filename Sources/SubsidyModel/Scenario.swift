@@ -281,6 +281,16 @@ public struct Population: Sendable, Hashable {
 
     /// Largest firm count allowed per batch (memory guard).
     public static let maxFirmsPerBatch = 100_000
+
+    /// The population without what only documents it (the inputs' notes, where correlations were
+    /// written): two populations the same here draw the same firms in every trial, whichever file
+    /// or line they were written in (a what-if over the draft has the draft's firms).
+    public var drawn: Population {
+        var p = self
+        p.notes = [:]
+        p.correlations = correlations.map { var c = $0; c.location = SourceLocation(file: "", line: 0, column: 0); return c }
+        return p
+    }
 }
 
 /// A target Spearman rank correlation between two trial-level inputs.

@@ -457,6 +457,9 @@ struct CompareRebalanceCLITests {
         #expect(md.contains("同一批模拟企业") && md.contains("（一）数字化改造资金不足的概率从"))
         let rows = try CLITests.csv(d.appendingPathComponent("c/compare.csv"))
         #expect(rows.count == 1 + 4 * 8)   // 4 entries × (7 lines + any line)
+        // A policy-only what-if over the draft has the draft's firms (its inputs' notes point into
+        // another file, which does not make them other firms).
+        #expect(rows.dropFirst().allSatisfy { $0[4] == "yes" }, "\(rows.map { $0[4] })")
         // Each entry is labelled with what it evaluates: titles differ here, so each is headed by its title.
         let labels = Set(rows.dropFirst().map { $0[2] })
         #expect(labels.contains("上限40万｜正文费率（第一批60%/40万，第二批50%/30万）"), "\(labels)")

@@ -101,7 +101,7 @@ public enum Compare {
         let summaries = r.summaries()
         // Who holds a chain case, and whether an unheld case is funded, change no firm's draws.
         func firms(_ p: Population) -> Population {
-            var q = p
+            var q = p.drawn
             q.chainCaseHolder = .outside
             q.chainCaseUnheld = .unfunded
             return q
