@@ -544,7 +544,11 @@ public enum Charts {
         body += "set multiplot title \(titleText(heading)) font \",\(titleSize)\" noenhanced\n"
         let titleLines = heading.flatMap { wrap(plain($0), width: titleEms) }.count
         let top = 1 - (Double(titleLines) * Double(titleSize) * 4 / 3 * 1.45 + 70) / Double(height)
-        body += "unset key\nset bmargin at screen 0.30\nset tmargin at screen \(num(top) ?? "0.82")\n"
+        // The legend under both panels: the frames end higher by each line it has beyond two (three
+        // readings, or a label of two lines, ran into the line names).
+        let key = legendLines(variants.map(\.label), at: "at screen 0.5, screen 0.012 center bottom horizontal")
+        let bottom = 0.30 + Double(Swift.max(key.height - 2, 0)) * Double(fontSize) * 4 / 3 * 1.25 / Double(height)
+        body += "unset key\nset bmargin at screen \(num(bottom) ?? "0.3")\nset tmargin at screen \(num(top) ?? "0.82")\n"
         for (g, members) in groups.enumerated() {
             let (l, r) = g == 0 ? (0.09, cut - 0.07) : (cut + 0.08, 0.93)
             if g == 1 { body += "unset ylabel\n" }
@@ -552,7 +556,6 @@ public enum Charts {
             body += linesPanel(variants, lineNames: lineNames, members: members, offsets: offsets, n: n, fraction: r - l)
         }
         // The legend, for both panels, on an empty plot as wide as the chart.
-        let key = legend(variants.map(\.label), at: "at screen 0.5, screen 0.012 center bottom horizontal")
         body += "set lmargin at screen 0.03\nset rmargin at screen 0.97\n"
         body += "unset link y2\nunset border\nunset xtics\nunset ytics\nunset y2tics\nunset arrow\nunset grid\nunset xlabel\nunset ylabel\n"
         body += "set xrange [0:1]\nset yrange [0:1]\n" + key.set

@@ -211,6 +211,21 @@ struct ChartPageTests {
         #expect(svg.contains("50％资金") && svg.contains("第二批50％/40万）"), "the tic labels as written, whole")
     }
 
+    @Test("lines in two panels: the frames end higher when the legend has more than two lines (three readings ran into the line names)")
+    func linesLegendRoom() {
+        let names: [Charts.LineName] = ["（一）", "（二）", "（三）", "（四）", "（五）", "（六）", "（七）（八）"].map { (clause: $0, name: "某行") }
+        let p95 = [1.06, 1, 1.4, 5.47, 0.98, 1, 1.97]
+        func bottom(_ labels: [String]) -> Double {
+            let vs = labels.enumerated().map { Charts.Series(id: "v\($0.offset)", name: $0.element, label: $0.element) }
+            let script = Charts.lines(variants: vs, lineNames: names, p95: p95, title: "t")
+            let line = script.split(separator: "\n").first { $0.hasPrefix("set bmargin at screen ") } ?? ""
+            return Double(line.dropFirst("set bmargin at screen ".count)) ?? -1
+        }
+        #expect(bottom(["正文费率", "概算表费率"]) == 0.30)
+        let three = bottom(["正文费率", "概算表费率", "正文费率、硬件从严（第一批60%/45万，第二批50%/40万；硬件超限的处理改为硬件超限的项目不予补助）"])
+        #expect(three > 0.4, "\(three)")
+    }
+
     @Test("lines far above budget get their own panel; lines alike stay together")
     func splitPanels() {
         #expect(Charts.splitLines([1.06, 1, 1.4, 5.47, 0.98, 1, 1.97]).big == [3])
