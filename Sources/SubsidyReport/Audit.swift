@@ -190,9 +190,14 @@ public enum Audit {
         // 3. Contradictions between variants of the same document.
         let vs = loaded.variants
         if vs.count > 1 {
+            // Each pair of batch terms once: a third reading with the text's rates (硬件从严, say)
+            // is no second contradiction with the table.
+            var reported: Set<[[Double]]> = []
+            func terms(_ p: Policy) -> [Double] { p.batches.flatMap { [$0.rate, $0.cap] } }
             for i in 0..<vs.count {
                 for j in (i + 1)..<vs.count {
                     let a = vs[i].scenario.policy, b = vs[j].scenario.policy
+                    guard reported.insert([terms(a), terms(b)].sorted { $0.lexicographicallyPrecedes($1) }).inserted else { continue }
                     var diffs: [String] = []
                     for k in 0..<Swift.min(a.batches.count, b.batches.count) {
                         let x = a.batches[k], y = b.batches[k]

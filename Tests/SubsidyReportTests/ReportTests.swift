@@ -181,5 +181,25 @@ struct ReportTests {
         #expect(fs.contains { $0.clauses.contains("（四）") && $0.zh.contains("15.0 家") })
         #expect(!fs.contains { $0.severity == .error })
         #expect(fs.first?.severity == .warning)
+        // A third reading with the text's rates (hardware read strictly) is no second contradiction.
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("audit-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("three.yaml")
+        try """
+            base: builtin:pingluo-draft
+            id: three
+            variants:
+              - {id: text, label: 正文费率}
+              - id: table
+                label: 概算表费率
+                set: {"policy.batches[0].rate": 0.50, "policy.batches[1].rate": 0.40}
+              - id: text-reject
+                label: 正文费率与硬件从严
+                set: {policy.hardware.rule: reject}
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let three = try LoadedScenario.load(file.path)
+        let f3 = Audit.findings(three, expectations: try Audit.expectations(three, trials: 300, threads: 2))
+        #expect(f3.filter { $0.zh.contains("两种读法不一致") }.count == 1, "\(f3.map(\.zh))")
     }
 }
