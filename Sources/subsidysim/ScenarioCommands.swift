@@ -160,7 +160,8 @@ struct NewCommand: ParsableCommand {
         # 以程序内置的征求意见稿情景为基础（用 subsidysim scenario show 查看全文）。
         # 也可以写另一个情景文件的路径（相对于本文件所在的文件夹），例如 base: pingluo-draft.yaml
         base: builtin:pingluo-draft
-        # 输出文件夹的名字（ASCII 字母、数字、- 或 _），以及报告上的标题
+        # 输出文件夹的名字（ASCII 字母、数字、- 或 _），以及报告上的标题。
+        # 标题写在每张图和报告的开头：改了下面的取值，请把标题也改成相应的说明。
         id: "\(id)"
         title: 第一批补助上限降到45万元
 
@@ -183,7 +184,7 @@ struct NewCommand: ParsableCommand {
               policy.batches[0].rate: 0.50
               policy.batches[1].rate: 0.40
           - id: text-reject
-            label: 正文费率、硬件从严
+            label: 正文费率＋硬件从严
             set:
               policy.hardware.rule: reject
 

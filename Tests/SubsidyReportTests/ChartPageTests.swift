@@ -222,7 +222,7 @@ struct ChartPageTests {
             return Double(line.dropFirst("set bmargin at screen ".count)) ?? -1
         }
         #expect(bottom(["正文费率", "概算表费率"]) == 0.30)
-        let three = bottom(["正文费率", "概算表费率", "正文费率、硬件从严（第一批60%/45万，第二批50%/40万；硬件超限的处理改为硬件超限的项目不予补助）"])
+        let three = bottom(["正文费率", "概算表费率", "正文费率＋硬件从严（第一批60%/45万，第二批50%/40万；硬件超限的处理改为硬件超限的项目不予补助）"])
         #expect(three > 0.4, "\(three)")
     }
 
