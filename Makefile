@@ -7,7 +7,7 @@
 #                      (the hot loops use unsafe pointers and @inline(__always): debug tests do not cover them)
 #   make fuzz   libFuzzer on the scenario loader for FUZZ_SECONDS (default 180)
 #   make report-preview  runs the draft, then renders 报告.docx (and 结果.xlsx) to PDF and PNG
-#                        pages with LibreOffice headless in PREVIEW (default Output/pingluo-draft/preview/)
+#                        pages with LibreOffice headless, into PREVIEW/preview/ (PREVIEW defaults to Output/pingluo-draft)
 SWIFT ?= swift
 RUN_ARGS ?=
 BIN := .build/release/subsidysim
