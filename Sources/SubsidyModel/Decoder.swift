@@ -32,8 +32,16 @@ struct TreeDecoder {
         for p in pairs {
             let keyPath = path.isEmpty ? p.key : path + "." + p.key
             if !allowed.contains(p.key) {
-                let hint = suggestion(for: p.key, in: allowed)
                 let list = allowed.joined(separator: ", ")
+                // A Chinese input method's colon (cap：45) makes key and value one unknown key.
+                if let colon = p.key.firstIndex(where: { $0 == "：" || $0 == "︰" }) {
+                    let k = p.key[..<colon].trimmedWhitespace, v = p.key[p.key.index(after: colon)...].trimmedWhitespace
+                    bag.add(p.keyLocation, keyPath, Message(
+                        zh: "“\(p.key)” 里的冒号是中文全角冒号“：”；键和值之间要用英文冒号加一个空格，写成 “\(k): \(v)”（可用的键：\(list)）",
+                        en: "'\(p.key)' holds a full-width colon '：'; key and value are separated by an ASCII colon and a space: '\(k): \(v)' (expected one of: \(list))"))
+                    continue
+                }
+                let hint = suggestion(for: p.key, in: allowed)
                 bag.add(p.keyLocation, keyPath, Message(
                     zh: "未知的键\(hint.map { "；是否想写 “\($0)”？" } ?? "")（可用的键：\(list)）",
                     en: "unknown key\(hint.map { "; did you mean '\($0)'?" } ?? "") (expected one of: \(list))"))

@@ -104,6 +104,12 @@ enum YAMLReader {
                 hint = Message(zh: "；在 { } 里，含 [ ] 的键路径要加引号（{\"policy.batches[0].cap\": 45}），或每行写一个键",
                                en: "; inside { }, a key path with [ ] must be quoted ({\"policy.batches[0].cap\": 45}) or written one key per line")
             }
+            // `title： 新标题`: a Chinese input method's colon, on the line where the construct began.
+            let lines = [context?.mark.line, mark.line].compactMap { $0 }
+            if hint.zh.isEmpty, let n = lines.first(where: { line(n: $0, in: text)?.contains("：") == true }) {
+                hint = Message(zh: "；第 \(n) 行的冒号是中文全角冒号“：”，键和值之间要用英文冒号加一个空格（如 title: 新标题）",
+                               en: "; line \(n) has a full-width colon '：': key and value are separated by an ASCII colon and a space (title: …)")
+            }
             return Diagnostic(SourceLocation(file: file, line: mark.line, column: mark.column), key: "",
                               Message(zh: "YAML 语法错误：\(detail(.zh))\(hint.zh)", en: "YAML syntax error: \(detail(.en))\(hint.en)"))
         }
@@ -134,6 +140,16 @@ enum YAMLReader {
             return Diagnostic(SourceLocation(file: file, line: 1, column: 1), key: "",
                               Message(zh: "YAML 错误：\(error)", en: "YAML error: \(error)"))
         }
+    }
+
+    /// The text of 1-based line `n` (nil past the end).
+    static func line(n: Int, in text: String) -> Substring? {
+        var k = 1
+        for l in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if k == n { return l }
+            k += 1
+        }
+        return nil
     }
 
     /// The character at a 1-based line and column (counted in Unicode scalars, as libyaml does).
