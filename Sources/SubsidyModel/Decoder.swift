@@ -175,7 +175,9 @@ struct TreeDecoder {
             return nil
         }
         // A name, label or title says which thing a row is: it cannot be blank.
-        if Self.isOneLine(path), !path.hasSuffix("id"), s.allSatisfy(\.isWhitespace) {
+        // (Whitespace first: it stops at the first other character, where the path test splits
+        // the path; this runs for every text of every sweep point.)
+        if s.allSatisfy(\.isWhitespace), Self.isOneLine(path), !path.hasSuffix("id") {
             bag.add(node.location, path, Message(zh: "名称、方案名称、标题不能为空（不写这个键则用默认名称）",
                                                  en: "a name, label or title cannot be blank (leave the key out for the default)"))
             return nil
@@ -186,7 +188,7 @@ struct TreeDecoder {
         if s.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == 0xC2 }) {
             let oneLine = Self.isOneLine(path)
             if let c = s.unicodeScalars.first(where: { Self.isControl($0, oneLine: oneLine) }) {
-                let code = "U+" + String(c.value, radix: 16, uppercase: true).leftPadded(to: 4)
+                let code = String(format: "U+%04X", c.value)
                 let what = c == "\n" ? ("换行", "a line break") : c == "\t" ? ("制表符", "a tab") : ("控制字符", "a control character")
                 bag.add(node.location, path, Message(
                     zh: "文字中有\(what.0)（\(code)）：" + (oneLine ? "名称、标题只能写一行，不能有换行、制表符或控制字符" : "文字中不能有换行和制表符以外的控制字符"),
@@ -282,9 +284,4 @@ extension StringProtocol where UnicodeScalarView: BidirectionalCollection {
         func keeps(_ c: Unicode.Scalar) -> Bool { (0x21...0x7E).contains(c.value) || !set.contains(c) }
         return keeps(a) && keeps(z) ? String(self) : trimmingCharacters(in: set)
     }
-}
-
-extension String {
-    /// The text with zeros in front up to `n` characters ("1B" → "001B").
-    func leftPadded(to n: Int) -> String { String(repeating: "0", count: Swift.max(0, n - count)) + self }
 }
