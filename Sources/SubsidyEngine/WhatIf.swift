@@ -37,6 +37,7 @@ public struct SweepResult: Sendable {
 public enum WhatIf {
     /// Resolves `loaded` at every point of the grid: one `ResolvedVariant` per (point, variant).
     public static func resolve(_ loaded: LoadedScenario, axes: [SweepAxis]) throws(ScenarioError) -> (points: [[Int]], variants: [ResolvedVariant]) {
+        for a in axes { try checkVaried(a.path, option: "--sweep") }
         var points: [[Int]] = [[]]
         for a in axes { points = points.flatMap { p in a.texts.indices.map { p + [$0] } } }
         // Each point is the scenario decoded again with its overrides and checked (~30 M
@@ -61,6 +62,13 @@ public enum WhatIf {
             }
         }
         return (points, out)
+    }
+
+    /// A key a sweep or solve varies must change what is evaluated (`LoadedScenario.settable`).
+    static func checkVaried(_ path: ScenarioPath, option: String) throws(ScenarioError) {
+        if let m = LoadedScenario.settable(path, at: .whatIf) {
+            throw ScenarioError(.invalid, [Diagnostic(SourceLocation(file: option, line: 0, column: 0), key: path.description, m)])
+        }
     }
 
     public static func sweep(_ loaded: LoadedScenario, axes: [SweepAxis], lines: [LineID], trials: Int, seed: UInt64,
@@ -175,6 +183,7 @@ public enum WhatIf {
                              target: Double, minimize: Bool, trials: Int, seed: UInt64, threads: Int, design: TrialDesign,
                              maxRounds: Int = 12, perRound: Int = 9) throws -> [SolveAnswer] {
         let nv = loaded.variants.count
+        try checkVaried(path, option: "--vary")
         // Only a number can be searched (the schema says which keys hold one).
         if let f = Schema.field(path), !f.isNumeric {
             let info = FieldInfo.of(path, in: loaded.scenario)

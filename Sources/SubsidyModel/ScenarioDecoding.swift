@@ -64,6 +64,7 @@ extension TreeDecoder {
             var only: [LineID]?
             if let o = m["only_lines"], let ys = list(o, p + ".only_lines") {
                 only = ys.enumerated().compactMap { j, y in lineID(y, p + ".only_lines[\(j)]") }
+                repeatedLines(ys, p + ".only_lines")
                 if ys.isEmpty {
                     bag.add(o.location, p + ".only_lines", Message(zh: "only_lines 至少要列出一条预算行（资金可用于任何预算行时，不写 only_lines）",
                                                                  en: "only_lines must name at least one line (leave it out if the money may pay any line)"))
@@ -89,6 +90,19 @@ extension TreeDecoder {
             zh: "未知的预算行 “\(s)”\(hint.map { "；是否想写 “\($0)”？" } ?? "")（可用：\(all.joined(separator: ", "))）",
             en: "unknown budget line '\(s)'\(hint.map { "; did you mean '\($0)'?" } ?? "") (expected one of: \(all.joined(separator: ", ")))"))
         return nil
+    }
+
+    /// A list of budget lines names each line once: a repeat is a slip (a line counted twice
+    /// toward the ceiling, say). Items that are not line ids were reported by `lineID`.
+    mutating func repeatedLines(_ items: [YNode], _ path: String) {
+        var seen: [String: Int] = [:]
+        for (i, y) in items.enumerated() {
+            guard case let .scalar(s, _) = y.value, LineID(rawValue: s) != nil else { continue }
+            if let first = seen[s] {
+                bag.add(y.location, "\(path)[\(i)]", Message(zh: "预算行 “\(s)” 写了两次（第 \(first + 1) 项与第 \(i + 1) 项）；每条预算行只写一次",
+                                                          en: "the line '\(s)' is listed twice (items \(first + 1) and \(i + 1)); list each line once"))
+            } else { seen[s] = i }
+        }
     }
 
     /// `funding` nil: the sources could not be read, so budget keys are not checked against them.
@@ -220,8 +234,10 @@ extension TreeDecoder {
         if let (n, cm) = sub("ceiling") {
             ceiling = number(cm, "amount", at: "policy.ceiling", node: n)
             if let ln = cm["lines"], let xs = list(ln, "policy.ceiling.lines") {
-                ceilingLines = xs.enumerated().compactMap { i, x in lineID(x, "policy.ceiling.lines[\(i)]") }
-                for (i, l) in ceilingLines.enumerated() where !LineID.firmLevel.contains(l) {
+                let read = xs.enumerated().compactMap { i, x in lineID(x, "policy.ceiling.lines[\(i)]").map { (i, $0) } }
+                ceilingLines = read.map(\.1)
+                repeatedLines(xs, "policy.ceiling.lines")
+                for (i, l) in read where !LineID.firmLevel.contains(l) {
                     bag.add(xs[i].location, "policy.ceiling.lines[\(i)]", Message(
                         zh: "\(l.rawValue) 不是按企业发放的奖补，不能计入单个项目上限（可用：\(LineID.firmLevel.map(\.rawValue).joined(separator: ", "))）",
                         en: "\(l.rawValue) is not paid per firm and cannot count toward the per-project ceiling (expected one of: \(LineID.firmLevel.map(\.rawValue).joined(separator: ", ")))"))

@@ -145,7 +145,7 @@ public struct LoadedScenario: Sendable {
         var bag = DiagnosticBag()
         var tree = base.removingKey("base")
         for o in overrides {
-            if let m = settable(o.path) ?? tree.set(o.path, to: o.value) { bag.add(o.value.location, o.path.description, m) }
+            if let m = settable(o.path, at: .commandLine) ?? tree.set(o.path, to: o.value) { bag.add(o.value.location, o.path.description, m) }
         }
         if !bag.isEmpty { throw ScenarioError(.invalid, bag.sorted) }
         var decoder = TreeDecoder()
@@ -169,8 +169,10 @@ public struct LoadedScenario: Sendable {
         // change made by the file, a variant or the command line always shows in it.
         // Each change with the value evaluated at its key (a later change inside it included: a
         // variant's whole batch list with --set's rate in it), and the value the file had there.
+        // A key changed twice (a variant's set, then --set; --set, then a sweep's or solve's point)
+        // is one change, the later one: the earlier was not evaluated.
         func changes(_ os: [(path: ScenarioPath, value: YNode)], in t: YNode) -> [ResolvedVariant.Change] {
-            os.map { ResolvedVariant.Change(path: $0.path, value: t.get($0.path) ?? $0.value, was: base.get($0.path)) }
+            os.enumerated().filter { i, o in !os[(i + 1)...].contains { $0.path == o.path } }.map(\.element).map { ResolvedVariant.Change(path: $0.path, value: t.get($0.path) ?? $0.value, was: base.get($0.path)) }
         }
         let commandLineOverrides = overrides.map { (path: $0.path, value: $0.value) }
         var variants: [ResolvedVariant] = []
@@ -180,7 +182,7 @@ public struct LoadedScenario: Sendable {
         for spec in specs {
             var vt = base.removingKey("base")
             for o in spec.overrides {
-                if let m = settable(o.path) ?? vt.set(o.path, to: o.value) { bag.add(o.location, o.path.description, m) }
+                if let m = settable(o.path, at: .variant) ?? vt.set(o.path, to: o.value) { bag.add(o.location, o.path.description, m) }
             }
             for o in overrides {
                 if let m = vt.set(o.path, to: o.value) { bag.add(o.value.location, o.path.description, m) }
@@ -226,16 +228,43 @@ public struct LoadedScenario: Sendable {
         }
     }
 
-    /// `base` is resolved when files are read; an override of it would be dropped silently.
-    static func settable(_ path: ScenarioPath) -> Message? {
-        switch path.steps.first {
-        case .key("base")?:
-            return Message(zh: "base 不能用 --set 或方案改写：读取文件时就已确定（请在情景文件中写 base:）",
+    /// Where a change of a key comes from: `--set` (every variant), a variant's `set:`, or a
+    /// sweep's or solve's points.
+    public enum ChangeSite: Sendable { case commandLine, variant, whatIf }
+
+    /// Why `path` cannot be changed from `site`, or nil. `base` is resolved when files are read
+    /// and `variants` is what the variants are, so neither can be overridden. A variant or a
+    /// what-if point cannot change `simulation` (every variant and point runs on the same trials:
+    /// the one seed, trial count and sampling method of the run) nor `id` or `title` (the whole
+    /// scenario's): such a change would be named in the labels while nothing it says was run.
+    public static func settable(_ path: ScenarioPath, at site: ChangeSite) -> Message? {
+        guard case let .key(top)? = path.steps.first else { return nil }
+        switch (top, site) {
+        case ("base", _):
+            return Message(zh: "base 不能用 --set、方案或 sweep/solve 改写：读取文件时就已确定（请在情景文件中写 base:）",
                            en: "base cannot be overridden: it is resolved when the file is read (write base: in the scenario file)")
-        case .key("variants")?:
+        case ("variants", .commandLine):
             // --set applies to every variant, so it cannot also say what the variants are.
-            return Message(zh: "variants 不能用 --set 或方案改写：--set 对每个方案都生效；方案本身请在情景文件中修改（只算其中几个方案用 --variant）",
-                           en: "variants cannot be overridden: --set applies to every variant; change the variants in the scenario file (run only some of them with --variant)")
+            return Message(zh: "variants 不能用 --set 改写：--set 对每个方案都生效；方案本身请在情景文件中修改（只算其中几个方案用 --variant）",
+                           en: "variants cannot be overridden with --set: --set applies to every variant; change the variants in the scenario file (run only some of them with --variant)")
+        case ("variants", .variant):
+            return Message(zh: "方案的 set 不能改写 variants：一个方案不能定义其他方案；请直接修改情景文件中的 variants 列表",
+                           en: "a variant's set cannot change variants: a variant cannot define the variants; edit the variants list in the scenario file")
+        case ("variants", .whatIf):
+            return Message(zh: "variants 不能扫描或求解；要比较几个方案，请在情景文件中写 variants，或用 compare",
+                           en: "variants cannot be swept or solved for; write the variants in the scenario file, or use compare")
+        case ("simulation", .variant):
+            return Message(zh: "方案的 set 不能修改 \(path)：各方案用同一批模拟企业（同一种子、试验次数与抽样方法），否则无法比较；请改情景文件的 simulation，或运行时用 --seed、--trials、--sampling",
+                           en: "a variant's set cannot change \(path): every variant runs on the same simulated firms (one seed, trial count and sampling method), or they could not be compared; change simulation in the scenario file, or use --seed, --trials, --sampling")
+        case ("simulation", .whatIf):
+            return Message(zh: "\(path) 不能扫描或求解：每个点都用同一批模拟企业与同样的试验次数；要换种子、试验次数或抽样方法，请用 --seed、--trials、--sampling",
+                           en: "\(path) cannot be swept or solved for: every point runs on the same simulated firms and trial count; use --seed, --trials, --sampling")
+        case ("id", .variant), ("title", .variant):
+            return Message(zh: "方案的 set 不能修改 \(top)：它属于整个情景；方案的名称写在该方案的 label 中",
+                           en: "a variant's set cannot change \(top): it belongs to the whole scenario; a variant's name is its label")
+        case ("id", .whatIf), ("title", .whatIf):
+            return Message(zh: "\(top) 不能扫描或求解：它不改变计算结果",
+                           en: "\(top) cannot be swept or solved for: it changes no result")
         default:
             return nil
         }
@@ -321,7 +350,7 @@ public struct LoadedScenario: Sendable {
         // Never a silent fallback: a base that is not where the file says is an error. The bundled
         // draft is named explicitly (`base: builtin:pingluo-draft`).
         if !basePath.hasPrefix("builtin:") && !FileManager.default.fileExists(atPath: basePath) {
-            let draftHint = (baseName as NSString).lastPathComponent == "pingluo-draft.yaml"
+            let draftHint = PathName.last(baseName) == "pingluo-draft.yaml"
             throw ScenarioError(.missingInput, [Diagnostic(baseNode.location, key: "base", Message(
                 zh: "找不到 base 文件 \(basePath)（base 的路径相对于本文件所在的文件夹）"
                     + (draftHint ? "；要以程序内置的征求意见稿为基础，请写 base: \(builtinName)" : ""),
@@ -335,7 +364,7 @@ public struct LoadedScenario: Sendable {
         let baseCanonical = basePath == builtinName ? basePath : URL(fileURLWithPath: basePath).standardizedFileURL.path
         let newChain = chain + [canonical]
         if newChain.contains(baseCanonical) {
-            let cycle = (newChain + [baseCanonical]).map { ($0 as NSString).lastPathComponent }.joined(separator: " → ")
+            let cycle = (newChain + [baseCanonical]).map { PathName.last($0) }.joined(separator: " → ")
             throw ScenarioError(.invalid, [Diagnostic(baseNode.location, key: "base", Message(
                 zh: "base 形成循环：\(cycle)", en: "base chain forms a cycle: \(cycle)"))])
         }
@@ -365,7 +394,7 @@ public struct LoadedScenario: Sendable {
     static func undoneChanges(merged: YNode, parent: YNode, file: String, baseFile: String) -> [Diagnostic] {
         guard case let .sequence(vs)? = parent["variants"]?.value else { return [] }
         var out: [Diagnostic] = []
-        let baseName = (baseFile as NSString).lastPathComponent
+        let baseName = PathName.last(baseFile)
         for v in vs {
             guard let id = v["id"]?.scalar, let pairs = v["set"]?.pairs else { continue }
             for pair in pairs {

@@ -113,7 +113,7 @@ public struct OutputFolder: Sendable {
             if (st.st_mode & S_IFMT) == S_IFLNK, stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR { return }
             throw failure(("无法创建文件夹", "cannot create the folder"), shown(path), ENOTDIR)
         }
-        let parent = (path as NSString).deletingLastPathComponent
+        let parent = PathName.parent(path)
         if !parent.isEmpty && parent != path { try makeDirectories(parent, shown: shown) }
         if mkdir(path, 0o755) != 0 && errno != EEXIST {
             throw failure(("无法创建文件夹", "cannot create the folder"), shown(path), errno)

@@ -269,7 +269,7 @@ public enum RebalanceReport {
         return y
     }
 
-    static func pct(_ p: Double) -> String { CSVTable.fixed(p * 100, 1) + "%" }
+    static func pct(_ p: Double) -> String { percentText(p) }
 
     /// summary.md before the charts.
     public static func summary(_ st: Rebalance.Study, loaded: LoadedScenario) -> String {
@@ -351,12 +351,12 @@ public enum RebalanceReport {
         if let caps = st.caps {
             let draft = s.policy.batches.map(\.cap)
             let text = zip(s.policy.batches, zip(draft, caps)).map { "\($0.name) \(formatNumber($1.0)) → \(formatNumber($1.1)) 万元" }.joined(separator: "，")
-            if caps == draft {
+            if !st.capsFit {
+                out.append("降低补助上限无济于事：即使把上限降到 0，其余预算行也无法在现有资金内满足目标，所以上限保持草案的取值，下面的概算表按草案的上限求得。")
+            } else if caps == draft {
                 out.append("按现有补助上限即可在现有资金内满足目标，上限无需调整。")
-            } else if st.capsFit {
-                out.append("**补助上限须降低**才能在现有资金内满足目标（各批按同一比例，精确到 0.1 万元）：\(text)；补助比例不变。")
             } else {
-                out.append("即使把补助上限降到 0，其余预算行也无法在现有资金内满足目标。")
+                out.append("**补助上限须降低**才能在现有资金内满足目标（各批按同一比例，精确到 0.1 万元）：\(text)；补助比例不变。")
             }
         }
         if !st.proposal.feasible {

@@ -95,7 +95,14 @@ struct ScenarioOptions: ParsableArguments {
         var problems: [Diagnostic] = []
         for s in sets {
             switch Override.parse(s) {
-            case let .success(o): overrides.append(o)
+            case let .success(o):
+                // The same key twice: only the last would take effect, so it is a slip to point at.
+                if let first = overrides.first(where: { $0.path == o.path }) {
+                    problems.append(Diagnostic(SourceLocation(file: "--set", line: 0, column: 0), key: o.path.description, Message(
+                        zh: "--set 写了两次 \(o.path)（“\(first.text)” 与 “\(o.text)”）：只有最后一个会生效；请只写一次",
+                        en: "--set gives \(o.path) twice ('\(first.text)' and '\(o.text)'): only the last would take effect; give it once")))
+                }
+                overrides.append(o)
             case let .failure(e): problems += e.diagnostics
             }
         }

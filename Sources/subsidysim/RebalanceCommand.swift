@@ -141,9 +141,10 @@ struct RebalanceCommand: ParsableCommand {
         if let caps = st.caps {
             let draft = s.policy.batches.map(\.cap)
             let text = zip(s.policy.batches, caps).map { "\($0.name) \(formatNumber($1))万" }.joined(separator: "，")
-            t += caps == draft ? (lang == .zh ? "补助上限无需调整。\n" : "The caps need no change.\n")
-                : st.capsFit ? (lang == .zh ? "补助上限降为：\(text)\n" : "Caps lowered to: \(text)\n")
-                : (lang == .zh ? "即使上限降到 0 也达不到目标（见 summary.md）\n" : "Not even caps of 0 meet the target (see summary.md)\n")
+            t += !st.capsFit ? (lang == .zh ? "即使上限降到 0 也达不到目标，上限保持草案的取值（见 summary.md）\n"
+                                            : "Not even caps of 0 meet the target; the caps stay as drafted (see summary.md)\n")
+                : caps == draft ? (lang == .zh ? "补助上限无需调整。\n" : "The caps need no change.\n")
+                : (lang == .zh ? "补助上限降为：\(text)\n" : "Caps lowered to: \(text)\n")
         }
         if !st.proposal.feasible {
             t += lang == .zh ? "现有资金达不到目标：还差 \(formatNumber(st.proposal.extra.reduce(0, +))) 万元（见 summary.md）\n"
@@ -151,13 +152,15 @@ struct RebalanceCommand: ParsableCommand {
         }
         for (b, a) in zip(st.before, st.after) {
             let worst = zip(b.lines, a.lines).map { "\($0.0.clause) \(pct($0.0.overrunProbability))→\(pct($0.1.overrunProbability))" }
-            t += "  \(a.id)：" + worst.joined(separator: "  ") + "\n"
+            // The reading by its name (正文费率), as the report names it; the id only when it has none.
+            let name = loaded.variants.first { $0.id == a.id }?.name ?? a.id
+            t += "  \(name.isEmpty ? a.id : name)\(lang == .zh ? "：" : ": ")" + worst.joined(separator: "  ") + "\n"
         }
         t += lang == .zh ? "输出：\(out)/summary.md；情景文件：\(out)/rebalanced.yaml" : "output: \(out)/summary.md; scenario: \(out)/rebalanced.yaml"
         return t
     }
 
-    func pct(_ p: Double) -> String { CSVTable.fixed(p * 100, 1) + "%" }
+    func pct(_ p: Double) -> String { percentText(p) }
 }
 
 extension LineID: ExpressibleByArgument {}

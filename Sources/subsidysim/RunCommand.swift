@@ -108,7 +108,7 @@ struct RunCommand: ParsableCommand {
             let levels = twoLevel.flatMap(TwoLevel.parse)
             let trials = levels.map { $0.worlds * $0.perWorld } ?? simulation.trials ?? sc.simulation.trials
             let model = CompiledModel(loaded, seed: seed)
-            var (design, repaired) = try designFor(model, sc, seed: seed)
+            var (design, repaired) = try designFor(model, sc, seed: seed, sampling: simulation.sampling)
             if let levels {
                 design = try TwoLevel.design(base: design, worlds: levels.worlds, perWorld: levels.perWorld, model: model)
             }
@@ -173,7 +173,7 @@ func checkMemory(_ model: CompiledModel, _ options: inout RunOptions, lang: Lang
     if options.precision != nil, Double(options.maxTrials) * per > budget { options.maxTrials = Swift.max(most, options.trials) }
 }
 
-func designFor(_ model: CompiledModel, _ sc: Scenario, seed: UInt64, sampling: SamplingMethod? = nil) throws -> (TrialDesign, [[Double]]?) {
+func designFor(_ model: CompiledModel, _ sc: Scenario, seed: UInt64, sampling: SamplingMethod?) throws -> (TrialDesign, [[Double]]?) {
     do {
         let r = try TrialDesign.forScenario(model, scenario: sc, sampling: sampling, seed: seed)
         return (r.design, r.repaired)

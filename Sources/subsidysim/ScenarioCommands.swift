@@ -123,7 +123,7 @@ struct NewCommand: ParsableCommand {
     func run() throws {
         let zh = lang == .zh
         var isDir: ObjCBool = false
-        let parent = (file as NSString).deletingLastPathComponent
+        let parent = PathName.parent(file)
         if !parent.isEmpty, !(FileManager.default.fileExists(atPath: parent, isDirectory: &isDir) && isDir.boolValue) {
             let exists = FileManager.default.fileExists(atPath: parent)
             printError(zh ? "无法写入 \(file)：\(parent) \(exists ? "不是文件夹" : "这个文件夹不存在")（请换一个位置\(exists ? "" : "，或先建好它")）"
@@ -134,11 +134,11 @@ struct NewCommand: ParsableCommand {
             printError(zh ? "\(file) 已存在，未改动（要覆盖请加 --force）" : "\(file) exists and was left as it is (--force replaces it)")
             throw ExitCode(73)
         }
-        let stem = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
+        let stem = PathName.stem(PathName.last(file))
         let asciiID = stem.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "_" || $0 == "-") }
         let id = asciiID && !stem.isEmpty ? stem : "my-whatif"
         do {
-            try Data(Self.template(id: id, file: (file as NSString).lastPathComponent).utf8).write(to: URL(fileURLWithPath: file), options: .atomic)
+            try Data(Self.template(id: id, file: PathName.last(file)).utf8).write(to: URL(fileURLWithPath: file), options: .atomic)
         } catch {
             // The system's reason (permission, disk full), from the error itself.
             let code = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.code

@@ -497,4 +497,49 @@ struct CompareRebalanceCLITests {
         let bad = try CLITests.cli(["rebalance", "--max-short", "5"], in: d)
         #expect(bad.status == 64 && bad.err.contains("--max-short"))
     }
+
+    @Test("what a command says it ran is what ran: --sampling lhs is used; simulation, id and title cannot be changed by a variant, a sweep or solve; a key given twice to --set and a line listed twice are errors; a one-letter name works")
+    func whatRanIsWhatIsSaid() throws {
+        let d = try CLITests.scratch()
+        defer { try? FileManager.default.removeItem(at: d) }
+        // --sampling lhs runs Latin hypercube: other numbers than random, and the manifest and reproduce command say so.
+        for m in ["lhs", "random"] {
+            let r = try CLITests.cli(["run", "pingluo-draft.yaml", "--trials", "3000", "--sampling", m, "--quiet", "--no-docx", "--no-xlsx", "-o", m], in: d)
+            #expect(r.status == 0, "\(r.err)")
+        }
+        let lhs = try Data(contentsOf: d.appendingPathComponent("lhs/summary.csv")), random = try Data(contentsOf: d.appendingPathComponent("random/summary.csv"))
+        #expect(lhs != random)
+        let manifest = try String(contentsOf: d.appendingPathComponent("lhs/manifest.json"), encoding: .utf8)
+        #expect(manifest.contains("\"sampling\" : \"lhs\"") && manifest.contains("--trials 3000 --sampling lhs"), "\(manifest)")
+
+        try """
+            base: pingluo-draft.yaml
+            id: vs
+            variants:
+              - id: a
+              - id: b
+                label: seed7
+                set: {simulation.seed: 7}
+              - id: c
+                set: {title: 新标题}
+            """.write(to: d.appendingPathComponent("vs.yaml"), atomically: true, encoding: .utf8)
+        let v = try CLITests.cli(["check", "vs.yaml"], in: d)
+        #expect(v.status == 65 && v.err.contains("vs.yaml:7:") && v.err.contains("方案的 set 不能修改 simulation.seed") && v.err.contains("vs.yaml:9:")
+                && v.err.contains("方案的 set 不能修改 title"), "\(v.err)")
+        let sw = try CLITests.cli(["sweep", "pingluo-draft.yaml", "--sweep", "simulation.seed=1,2", "--trials", "200"], in: d)
+        #expect(sw.status == 65 && sw.err.contains("--sweep") && sw.err.contains("不能扫描或求解"), "\(sw.err)")
+        let so = try CLITests.cli(["solve", "--vary", "title", "--in", "1:2", "--max-overrun", "0.05", "--trials", "200"], in: d)
+        #expect(so.status == 65 && so.err.contains("--vary") && so.err.contains("title 不能扫描或求解"), "\(so.err)")
+
+        let twice = try CLITests.cli(["run", "--set", "policy.cloud.amount=1", "--set", "policy.cloud.amount=2", "--trials", "100"], in: d)
+        #expect(twice.status == 65 && twice.err.contains("--set 写了两次 policy.cloud.amount"), "\(twice.err)")
+        let lines = try CLITests.cli(["award", "--set", "policy.ceiling.lines=[transformation, transformation, cloud]", "--batch", "1",
+                                  "--software", "70", "--hardware", "30", "--passes", "--cloud", "--variant", "text"], in: d)
+        #expect(lines.status == 65 && lines.err.contains("policy.ceiling.lines[1]") && lines.err.contains("写了两次"), "\(lines.err)")
+
+        // `new b`: Foundation's path methods trap on some one-character names; the file is written.
+        let b = try CLITests.cli(["new", "b"], in: d)
+        #expect(b.status == 0 && FileManager.default.fileExists(atPath: d.appendingPathComponent("b").path), "\(b.err)")
+        #expect(try CLITests.cli(["check", "b"], in: d).status == 0)
+    }
 }

@@ -137,4 +137,23 @@ struct RebalanceReportTests {
         #expect(Rebalance.trialsNeeded(alpha: 0.001, confidence: 0.95) == 2995)
         #expect(Rebalance.trialsNeeded(alpha: 0.05, confidence: 0.95) == 59)
     }
+
+    @Test("--with-caps when not even caps of 0 meet the target: the caps stay as drafted, the table is fitted at them, regional money stays on （一）")
+    func capsCannotFit() throws {
+        let d = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: d) }
+        // （四） at 60万 a firm needs thousands of 万元 whatever the caps: no cap makes the money enough.
+        let loaded = try LoadedScenario.load(nil, overrides: [try Override.parse("policy.cloud.amount=60").get()])
+        let (st, again) = try Self.studyAndReload(loaded, withCaps: true, in: d)
+        let draft = loaded.scenario.policy.batches.map(\.cap)
+        #expect(!st.capsFit && st.caps == draft)
+        #expect(!st.proposal.feasible && st.proposal.extra.reduce(0, +) > 1000)
+        for v in again.variants {
+            #expect(v.scenario.policy.batches.map(\.cap) == draft, "\(v.id): caps of 0 were written")
+            let one = try #require(v.scenario.lines.first { $0.id == .transformation })
+            #expect(one.budget["regional"] == 2000, "\(v.id): \(one.budget)")
+        }
+        let md = RebalanceReport.summary(st, loaded: loaded)
+        #expect(md.contains("降低补助上限无济于事") && !md.contains("补助上限须降低"), "\(md)")
+    }
 }

@@ -22,7 +22,8 @@ extension Rebalance {
         public var overrides: [Override]
         public var proposed: LoadedScenario
         /// With `withCaps`: the batch caps (万元) the proposal needs to meet the target with the money
-        /// there is (nil when caps were not searched); `capsFit` false when not even caps of 0 do.
+        /// there is (nil when caps were not searched); `capsFit` false when not even caps of 0 do
+        /// (then `caps` are the draft's, and the table is fitted at them).
         public var caps: [Double]?
         public var capsFit = true
         /// The proposal's label of each variant: its rates and caps as evaluated, without the budget changes.
@@ -46,9 +47,11 @@ extension Rebalance {
         var capsFit = true
         if withCaps {
             let r = try capsToFit(loaded, options: options, variants: ids, trials: trials, seed: seed, threads: threads, sampling: sampling)
-            caps = r.caps
             capsFit = r.fits
-            capOverrides = capOverridesFor(r.caps)
+            // When not even caps of 0 meet the target (the lines short do not depend on the caps,
+            // or by too much), lowering them buys nothing: the table is fitted at the draft's caps.
+            caps = r.fits ? r.caps : loaded.scenario.policy.batches.map(\.cap)
+            if r.fits { capOverrides = capOverridesFor(r.caps) }
         }
         let base = capOverrides.isEmpty ? loaded : try loaded.with(capOverrides)
         var st = try fitAndCheck(base, original: loaded, options: options, variants: ids, trials: trials, checkTrials: checkTrials,
