@@ -109,9 +109,9 @@ extension SimulationResult {
                                                  low: w.map(\.low), high: w.map(\.high), target: probTarget))
             }
             if haveLines {
+                // Lines by clause and short name, as every other table of the report names them.
                 for (i, l) in L.lines.enumerated() {
-                    let bl = model.scenarios[v].line(l)
-                    probability(l.rawValue, "\(bl?.clause ?? l.clause)\(bl?.name ?? l.chineseName)", counts[i])
+                    probability(l.rawValue, "\(model.scenarios[v].line(l)?.clause ?? l.clause)\(l.chineseName)", counts[i])
                 }
                 probability("any_line", "至少一条预算行不足", anyCounts)
             }

@@ -28,9 +28,12 @@ public enum AssumptionRegister {
         public var confidence: Confidence?
         /// Set on the command line (`--set`) for this run, so the written basis may no longer fit.
         public var overridden: Bool
-        /// Budget lines whose shortfall trials this input moves (|shift| ≥ 0.5 sd), the largest
-        /// shift per line over the variants: "（一）偏高 0.9σ".
+        /// Budget lines whose shortfall trials this input moves (|shift| ≥ 0.5 sd), the line with
+        /// the largest shift first, each with its shift in every variant where it is that large:
+        /// "（一）偏高 0.9σ", or with two readings "（一）偏高：正文费率 1.1σ，概算表费率 1.4σ".
         public var moves: [String]
+        /// The largest shift among `moves` (in sd, signed), for the register's example sentence.
+        public var leadShift: Double?
 
         /// Mean and 90% range as a person reads them: "均值 53.3家（P5 36.6家 – P95 72.3家）".
         public var rangeText: String {
@@ -56,7 +59,7 @@ public enum AssumptionRegister {
         let p = sc.population
         let overridden = Set(loaded.overrides.map(\.path.description))
         let trialPaths = Set(TrialInputs.list(p).map(\.path))
-        let moves = movedLines(drivers)
+        let moves = movedLines(drivers, variantNames: loaded.variants.map(\.name))
         func written(_ path: String) -> String {
             guard let kp = ScenarioPath(path), let node = loaded.tree.get(kp) else { return "" }
             guard case let .mapping(pairs) = node.value else { return node.flowText }
@@ -80,7 +83,7 @@ public enum AssumptionRegister {
             out.append(Entry(path: site.path, name: field.name, level: level, written: written(site.path),
                              mean: d.mean, p5: d.exactQuantile(0.05), p95: d.exactQuantile(0.95), field: field,
                              basis: note?.basis, confidence: note?.confidence, overridden: touched(site.path),
-                             moves: moves[site.path] ?? []))
+                             moves: moves[site.path]?.texts ?? [], leadShift: moves[site.path]?.lead))
         }
         if !segmentsAdded { out += segmentEntries(loaded, overridden: touched) }
         return out
@@ -95,25 +98,39 @@ public enum AssumptionRegister {
             let text = "企业占比 \(pct.format(number: s.share))，投资系数 \(formatNumber(s.investmentFactor))，新评先进级概率 \(pct.format(number: s.smartFactory))"
             return Entry(path: path, name: "行业分组：" + s.name, level: "行业分组", written: text, mean: nil, p5: nil, p95: nil,
                          field: FieldInfo(name: s.name, kind: .text, unit: ""), basis: note?.basis, confidence: note?.confidence,
-                         overridden: overridden(path), moves: [])
+                         overridden: overridden(path), moves: [], leadShift: nil)
         }
     }
 
-    /// Per input path, the lines whose short trials it shifts by 0.5 sd or more (largest shift per
-    /// line over the variants), largest first.
-    static func movedLines(_ drivers: [[Drivers.Line]]) -> [String: [String]] {
-        var best: [String: [LineID: Double]] = [:]
-        for lines in drivers {
+    /// Per input path, the lines whose short trials it shifts by 0.5 sd or more, the line with the
+    /// largest shift first; each line's text names the shift in every variant where it is that
+    /// large (by the variant's name when the run has more than one, so no figure is read as the
+    /// other reading's), and `lead` is the largest shift.
+    static func movedLines(_ drivers: [[Drivers.Line]], variantNames: [String]) -> [String: (texts: [String], lead: Double)] {
+        // path → line → variant → shift.
+        var shifts: [String: [LineID: [Int: Double]]] = [:]
+        for (v, lines) in drivers.enumerated() {
             for l in lines where !l.tooFew && !l.structural {
-                for d in l.significant {
-                    let old = best[d.input.path]?[l.line] ?? 0
-                    if abs(d.shift) > abs(old) { best[d.input.path, default: [:]][l.line] = d.shift }
-                }
+                for d in l.significant { shifts[d.input.path, default: [:]][l.line, default: [:]][v] = d.shift }
             }
         }
-        return best.mapValues { byLine in
-            byLine.sorted { abs($0.value) != abs($1.value) ? abs($0.value) > abs($1.value) : $0.key.rawValue < $1.key.rawValue }
-                .map { "\($0.key.clause)\($0.value > 0 ? "偏高" : "偏低") \(CSVTable.fixed(abs($0.value), 1))σ" }
+        let named = drivers.count > 1
+        func sd(_ x: Double) -> String { CSVTable.fixed(abs(x), 1) + "σ" }
+        func dir(_ x: Double) -> String { x > 0 ? "偏高" : "偏低" }
+        return shifts.mapValues { byLine in
+            let largest = byLine.mapValues { $0.values.map(abs).max() ?? 0 }
+            let lines = byLine.keys.sorted { largest[$0]! != largest[$1]! ? largest[$0]! > largest[$1]! : $0.rawValue < $1.rawValue }
+            let texts = lines.map { line -> String in
+                let byVariant = byLine[line]!.sorted { $0.key < $1.key }
+                guard named else { return line.clause + dir(byVariant[0].value) + " " + sd(byVariant[0].value) }
+                func name(_ v: Int) -> String { v < variantNames.count ? variantNames[v] : "方案\(v + 1)" }
+                if Set(byVariant.map { $0.value > 0 }).count == 1 {
+                    return line.clause + dir(byVariant[0].value) + "：" + byVariant.map { "\(name($0.key)) \(sd($0.value))" }.joined(separator: "，")
+                }
+                return line.clause + byVariant.map { "\(name($0.key))\(dir($0.value)) \(sd($0.value))" }.joined(separator: "，")
+            }
+            let lead = byLine.values.flatMap(\.values).max { abs($0) < abs($1) } ?? 0
+            return (texts, lead)
         }
     }
 
@@ -139,7 +156,7 @@ public enum AssumptionRegister {
             let basis = e.basis.map(Markdown.text) ?? "未说明"
             let conf = e.confidence?.rawValue ?? "未说明"
             let written = e.written.isEmpty ? "" : Markdown.text(e.written) + (e.overridden ? "（本次运行时修改）" : "")
-            let moves = e.moves.isEmpty ? (e.level == "试验级" ? "不明显" : "") : e.moves.joined(separator: "；")
+            let moves = e.moves.isEmpty ? (e.level == "试验级" ? "不明显" : "") : e.moves.map(Markdown.text).joined(separator: "；")
             t.add([Markdown.text(e.name), e.level, written, e.rangeText, basis, conf, moves])
         }
         md += t.text
@@ -150,8 +167,12 @@ public enum AssumptionRegister {
             md += "置信度为“低”的输入有 \(low.count) 个。"
         }
         if !key.isEmpty {
-            md += "对资金不足影响最明显的输入：" + key.prefix(4).map { "\(Markdown.text($0.name))（\($0.moves.first ?? "")）" }.joined(separator: "、")
-            md += "。“偏高 0.9σ”指在该行资金不足的试验中，这个输入的中位数比全部试验高 0.9 个标准差。"
+            md += "对资金不足影响最明显的输入：" + key.prefix(4).map { "\(Markdown.text($0.name))（\(Markdown.text($0.moves.first ?? ""))）" }.joined(separator: "、")
+            // The example quotes a figure of the table, never a fixed one.
+            let x = key.first?.leadShift ?? 0
+            let n = CSVTable.fixed(abs(x), 1)
+            md += "。“\(x > 0 ? "偏高" : "偏低") \(n)σ”指在该行资金不足的试验中，这个输入的中位数比全部试验\(x > 0 ? "高" : "低") \(n) 个标准差"
+            md += key.count > 1 || key.first.map({ $0.moves.count > 1 }) == true ? "（其他数字同理）。" : "。"
         }
         if !low.isEmpty || !key.isEmpty { md += "定稿前，最值得核实的是置信度低、影响又明显的输入。\n\n" }
         return md

@@ -152,7 +152,7 @@ public enum Audit {
               "transformation \(n(t.total)) 万元 at the highest cap \(n(cap)) covers \(n(t.total / cap, 1)) firms; \(n(e.acceptedFirms, 1)) accepted firms expected")
             for d in e.transformationDemand {
                 f(d.pOverrun > 0.05 ? .warning : .note, ["（一）"],
-                  "方案 \(d.label)：（一）预期需求 \(n(d.mean)) 万元，预算 \(n(t.total)) 万元，超支概率约 \(pct(d.pOverrun))（\(e.trials) 次模拟）",
+                  "方案 \(d.label)：（一）预期需求 \(n(d.mean)) 万元，预算 \(n(t.total)) 万元，资金不足的概率约 \(pct(d.pOverrun))（\(e.trials) 次模拟）",
                   "variant \(d.id): expected （一） demand \(n(d.mean)) 万元 against \(n(t.total)); overrun probability about \(pct(d.pOverrun)) (\(e.trials) trials)")
             }
         }

@@ -10,6 +10,8 @@ import SubsidyModel
 public struct RunConclusion: Sendable {
     /// The risk target a line's chance of running short is judged against (and fitted to).
     public static let target = 0.05
+    /// Trials `rebalance` and the other what-if commands run by default (at most the scenario's).
+    public static let whatIfTrials = 20_000
 
     public struct Verdict: Sendable {
         public var label: String
@@ -42,10 +44,20 @@ public struct RunConclusion: Sendable {
     public var proposal: Rebalance.Proposal?
     public var scenario: Scenario
     public var summaries: [VariantSummary]
+    /// Each variant's short name (正文费率), for figures given per reading; the labels by default.
+    public var names: [String]
+    /// Trials the proposal was fitted on.
+    public var trials: Int
+    /// The `subsidysim rebalance` command that fits the same table on the same trials (the run's
+    /// scenario, changes, seed, trial count and sampling), when there is one (not after a
+    /// two-level run); the report names it so the planner can check the table on new trials.
+    public var rebalanceCommand: String?
 
     public init(result: SimulationResult, summaries: [VariantSummary], scenario: Scenario) {
         self.scenario = scenario
         self.summaries = summaries
+        trials = result.trials
+        names = summaries.map(\.label)
         verdicts = summaries.map { v in
             Verdict(label: v.label, short: v.lines.filter { $0.overrunProbability > Self.target }
                 .sorted { $0.overrunProbability > $1.overrunProbability })
@@ -129,19 +141,22 @@ public struct RunConclusion: Sendable {
         for (j, f) in s.funding.enumerated() {
             let xs = summaries.compactMap { $0.sources.indices.contains(j) ? $0.sources[j].unspentMean : nil }
             guard let lo = xs.min(), let hi = xs.max(), hi >= 1 else { continue }
-            let range = abs(hi - lo) < 0.005 ? Self.money(hi) : "\(Self.money(lo))–\(Self.money(hi))"
             let only = f.onlyLines.map { "（只能用于" + $0.map(\.clause).joined() + "）" } ?? ""
-            idle.append("\(Markdown.text(f.name))\(only)平均有 \(range) 万元用不完")
+            // One figure when the readings agree, else each reading's by name (never a range that
+            // reads as an interval).
+            let amount = abs(hi - lo) < 0.005 ? "\(Self.money(hi)) 万元"
+                : zip(names, xs).map { "\(Self.money($1)) 万元（\(Markdown.text($0))）" }.joined(separator: "、")
+            idle.append("\(Markdown.text(f.name))\(only)平均有 \(amount)用不完")
         }
         if !idle.isEmpty { text += idle.joined(separator: "，") + "。" }
         if let m = move {
-            let names = m.adds.map { "\($0.line.clause)增加 \(formatNumber(($0.amount * 100).rounded() / 100)) 万元" }
-            let labels = summaries.map { Markdown.text($0.label) }
+            let adds = m.adds.map { "\($0.line.clause)增加 \(formatNumber(($0.amount * 100).rounded() / 100)) 万元" }
+            let labels = self.names.map(Markdown.text)
             let donorRisk = zip(m.donorBefore, m.donorAfter).enumerated().map { v, ba in
                 "从 \(Self.pct(ba.0)) 升到 \(Self.pct(ba.1))" + (labels.count > 1 ? "（\(labels[v])）" : "")
             }
             let worstAfter = m.receiversAfter.flatMap { $0 }.max() ?? 0
-            text += "在总资金不变的前提下，从\(m.donor.clause)调出 \(formatNumber((m.amount * 100).rounded() / 100)) 万元：" + names.joined(separator: "，")
+            text += "在总资金不变的前提下，从\(m.donor.clause)调出 \(formatNumber((m.amount * 100).rounded() / 100)) 万元：" + adds.joined(separator: "，")
             text += m.partial ? "（\(m.donor.clause)可调剂的资金不够它们全部所需，按比例分配）" : ""
             text += "，这些行资金不足的概率降到 \(Self.pct(worstAfter)) 以内；\(m.donor.clause)资金不足的概率" + donorRisk.joined(separator: "，") + "。"
         }
@@ -159,7 +174,7 @@ public struct RunConclusion: Sendable {
     public func proposalTable() -> String? {
         guard let p = proposal else { return nil }
         let s = scenario
-        var t = MarkdownTable(numbers: ["预算行"] + s.funding.map { "\(Markdown.text($0.name))（草案→建议）" } + ["合计（草案→建议）", "不足概率（草案→建议）"])
+        var t = MarkdownTable(numbers: ["预算行"] + s.funding.map { "\(Markdown.text($0.name))（草案→建议）" } + ["合计（草案→建议）", summaries.count > 1 ? "不足概率（草案→建议；各方案中最高）" : "不足概率（草案→建议）"])
         for (i, l) in s.lines.enumerated() {
             let draft = s.funding.map { l.budget[$0.id] ?? 0 }
             let cells = zip(draft, p.budgets[i]).map { "\(formatNumber($0)) → \(formatNumber($1))" }
@@ -172,8 +187,15 @@ public struct RunConclusion: Sendable {
         t.add(["**合计**"] + s.funding.enumerated().map { j, f in "\(formatNumber(f.amount)) → \(formatNumber(p.budgets.map { $0[j] }.reduce(0, +)))" }
               + ["\(formatNumber(draftTotal)) → \(formatNumber(p.lineTotals.reduce(0, +)))", ""])
         var md = t.text
-        md += "\n建议的概算表是在本次模拟的试验上求得的（按 95% 的置信度留出余量，各方案中取最大需要）；"
-        md += "`subsidysim rebalance` 会用另一组独立的试验核验它，并可同时调整补助上限（`--with-caps`）。"
+        md += "\n建议的概算表是在本次模拟的 \(trials) 次试验上求得的（按 95% 的置信度留出余量，各方案中取最大需要）。"
+        if let cmd = rebalanceCommand {
+            md += "运行 \(Markdown.code(cmd)) 会在同样的试验上得到这张表，并另用一组独立的试验核验各行的不足概率；"
+            let byDefault = Swift.min(scenario.simulation.trials, Self.whatIfTrials)
+            if byDefault != trials { md += "不写 --trials 时 rebalance 用 \(byDefault) 次试验，金额会因模拟误差而与此略有不同。" }
+        } else {
+            md += "`subsidysim rebalance` 会在它自己的试验上重新求这张表（金额会因模拟误差略有不同），并另用一组独立的试验核验。"
+        }
+        md += "rebalance 还可同时调整补助上限（`--with-caps`）。"
         if p.unallocated.contains(where: { $0 > 0.005 }) {
             let left = zip(s.funding, p.unallocated).filter { $0.1 > 0.005 }.map { "\(Markdown.text($0.0.name)) \(formatNumber($0.1)) 万元" }
             md += "按来源的使用限制，" + left.joined(separator: "、") + "没有可用的预算行，未分配。"

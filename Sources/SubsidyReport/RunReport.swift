@@ -140,7 +140,7 @@ public struct RunReport {
                 drawn = Charts.render(folder: staging.url.appendingPathComponent("charts"), plans: plans)
             }
             defer { charting.wait() }
-            let conclusion = RunConclusion(result: self.result, summaries: summaries, scenario: self.loaded.scenario)
+            let conclusion = self.conclusion(summaries)
             if let workbook { try self.saveWorkbook(workbook, in: staging) }
             charting.wait()
             warnings = drawn.warnings
@@ -156,6 +156,16 @@ public struct RunReport {
             try Manifest.write(self.manifestFields(), self.invocation, loaded: self.loaded, trials: self.result.trials, in: staging)
         }
         return warnings
+    }
+
+    /// The 结论 of this run, naming the `rebalance` command that fits its table on the same trials.
+    func conclusion(_ summaries: [VariantSummary]) -> RunConclusion {
+        var c = RunConclusion(result: result, summaries: summaries, scenario: loaded.scenario)
+        if loaded.variants.count == summaries.count { c.names = loaded.variants.map { $0.name.isEmpty ? $0.id : $0.name } }
+        if twoLevel == nil, reproduceCommand.hasPrefix("subsidysim run") {
+            c.rebalanceCommand = "subsidysim rebalance" + reproduceCommand.dropFirst("subsidysim run".count)
+        }
+        return c
     }
 
     /// Writes 结果.xlsx into the staging folder (before the manifest, which lists it).
@@ -250,7 +260,7 @@ public struct RunReport {
             let q = Statistics.quantiles(d, [0.05, 0.95])
             headline += "- **方案差异**：「\(label(s[1]))」比「\(label(s[0]))」总需求平均\(m.mean < 0 ? "少" : "多") \(n(abs(m.mean))) 万元（逐次试验配对，P5 \(n(q[0]))，P95 \(n(q[1]))）。\n"
         }
-        md += (conclusion ?? RunConclusion(result: result, summaries: s, scenario: sc)).markdown(headline: headline)
+        md += (conclusion ?? self.conclusion(s)).markdown(headline: headline)
         md += "\n## 测算结果\n\n"
         for v in s {
             md += "### \(label(v))\n\n"
@@ -320,9 +330,12 @@ public struct RunReport {
 
 /// A probability as a percentage with one decimal; "<0.1%" / ">99.9%" where one decimal would show 0.0% or 100.0%.
 public func percentText(_ x: Double) -> String {
-    if x > 0 && x < 0.0005 { return "<0.1%" }
-    if x < 1 && x > 0.9995 { return ">99.9%" }
-    return CSVTable.fixed(x * 100, 1) + "%"
+    let shown = CSVTable.fixed(x * 100, 1)
+    // Only a probability that is exactly 0 or 1 reads as 0.0% or 100.0%: one that rounds there
+    // (0.9995 would print 100.0%) is shown as beyond the last digit.
+    if x > 0 && shown == "0.0" { return "<0.1%" }
+    if x < 1 && shown == "100.0" { return ">99.9%" }
+    return shown + "%"
 }
 
 /// Text for a shell command line the program prints (the reproduce command, `new`'s hint).

@@ -355,6 +355,6 @@ struct OutputScale {
     func chart(_ v: Double) -> CSVTable.Cell { prob ? .number(v * 100, decimals: 3) : .money(v) }
     func text(_ v: Double, _ decimals: Int = 1) -> String { prob ? CSVTable.fixed(v * 100, decimals) + "%" : CSVTable.fixed(v, decimals) + " 万元" }
     /// Without the unit, for table cells under a header that states it.
-    func plain(_ v: Double) -> String { prob ? CSVTable.fixed(v * 100, 1) + "%" : CSVTable.fixed(v, 1) }
+    func plain(_ v: Double) -> String { prob ? percentText(v) : CSVTable.fixed(v, 1) }
     var axis: String { prob ? label + "（%）" : label }
 }

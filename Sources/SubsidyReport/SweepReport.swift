@@ -82,7 +82,7 @@ public enum SweepReport {
             let cross = vs.indices.map { vi in Charts.crossing(xs, r.points.indices.map { r.stats[$0][vi][lineIndex].pOverrun }, level: 0.05) }
             let marks = SweepMarks(draft: draft, range: range, crossing: cross)
             plans.append(Charts.Plan("band", caption: "需求带", script: bandChart(vs, axis: axes[0], line: lineLabel, title: title, marks: marks), skip: bandSkip))
-            plans.append(Charts.Plan("overrun", caption: "超支概率", script: overrunChart(vs, axis: axes[0], line: lineLabel, title: title, marks: marks),
+            plans.append(Charts.Plan("overrun", caption: "资金不足的概率", script: overrunChart(vs, axis: axes[0], line: lineLabel, title: title, marks: marks),
                                      skip: overrunSkip))
         } else if r.axes.count == 2, let xs = r.axes[0].numbers, let ys = r.axes[1].numbers {
             let names = heatmapNames(vs.map(\.id))
@@ -113,7 +113,7 @@ public enum SweepReport {
                     : (finite ? nil : "扫描结果含无穷大或非数值（NaN），无法绘制")
                 // Only the contours the data reach: a promised 50% line that the chance never reaches is not drawn.
                 let levels = [0.05, 0.5].filter { l in (ps.min() ?? 1) < l && (ps.max() ?? 0) > l }
-                let caption = "超支概率热图：\(v.label)" + (levels.isEmpty ? "" : "（等值线 " + levels.map { CSVTable.fixed($0 * 100, 0) + "%" }.joined(separator: " 与 ") + "）")
+                let caption = "资金不足概率热图：\(v.label)" + (levels.isEmpty ? "" : "（等值线 " + levels.map { CSVTable.fixed($0 * 100, 0) + "%" }.joined(separator: " 与 ") + "）")
                 plans.append(Charts.Plan(name, caption: caption,
                                          script: heatmap(v, name: name, x: axes[0], y: axes[1], line: lineLabel, draft: (draft[0], draft[1]),
                                                          atDraft: atDraft, top: top, levels: levels, title: title,
@@ -173,12 +173,12 @@ public enum SweepReport {
     }
 
     static func overrunChart(_ vs: [Charts.Series], axis: Charts.Axis, line: String, title: String, marks: SweepMarks) -> String {
-        var s = Charts.head("overrun", title: "超支概率 / overrun probability against the swept key")
+        var s = Charts.head("overrun", title: "资金不足的概率 / overrun probability against the swept key")
         let key = Charts.legend(vs.map(\.label))
-        s += Charts.setTitle(title, "\(line)超支概率随\(axis.field.name)变化\(Charts.shown(vs))")
+        s += Charts.setTitle(title, "\(line)资金不足的概率随\(axis.field.name)变化\(Charts.shown(vs))")
         s += """
         set xlabel \(Charts.literal(axis.label)) noenhanced
-        set ylabel '超支概率（竖线：95%区间）'
+        set ylabel '资金不足的概率（竖线：95%区间）'
         set yrange [0:*]
         set format y "%g%%"
         \(axis.format("x"))\(key.set)set autoscale xfix
@@ -218,11 +218,11 @@ public enum SweepReport {
     static func heatmap(_ v: Charts.Series, name: String, x: Charts.Axis, y: Charts.Axis, line: String, draft: (Double?, Double?),
                         atDraft: Double?, top: Double, levels: [Double], title: String,
                         span: (x0: Double, x1: Double, y0: Double, y1: Double) = (0, 1, 0, 1)) -> String {
-        var s = Charts.head(name, title: "超支概率热图 / P(overrun) heatmap")
-        let contours = levels.isEmpty ? "（超支概率未跨过 5%，无等值线）"
+        var s = Charts.head(name, title: "资金不足概率热图 / P(overrun) heatmap")
+        let contours = levels.isEmpty ? "（资金不足的概率未跨过 5%，无等值线）"
             : "（等值线 " + levels.map { CSVTable.fixed($0 * 100, 0) + "%" }.joined(separator: " 与 ") + "）"
         // A map view puts gnuplot's title over the frame: the title is a label at the top instead.
-        let heading = Charts.screenTitle([title, "\(Charts.name(v))：\(line)超支概率\(contours)"])
+        let heading = Charts.screenTitle([title, "\(Charts.name(v))：\(line)资金不足的概率\(contours)"])
         let topMargin = heading.top
         s += heading.set
         s += """
@@ -235,7 +235,7 @@ public enum SweepReport {
         set pm3d map interpolate 0,0
         set palette defined (0 "#f7fbff", 0.3 "#9ecae1", 0.6 "#fd8d3c", 1 "#a50f15")
         set cbrange [0:\(Charts.num(top * 100) ?? "100")]
-        set cblabel '超支概率（各方案的热图同一色标）' offset 1.5,0
+        set cblabel '资金不足的概率（各方案的热图同一色标）' offset 1.5,0
         set format cb "%g%%"
         set lmargin at screen 0.15
         set rmargin at screen 0.80
@@ -284,7 +284,7 @@ public enum SweepReport {
                 let s = r.stats[pi][vi][lineIndex]
                 md += "| " + p.enumerated().map { value($0.offset, $0.element) }.joined(separator: " | ")
                 md += " | \(CSVTable.fixed(s.mean, 2)) | \(CSVTable.fixed(s.p5, 2)) | \(CSVTable.fixed(s.p50, 2)) | \(CSVTable.fixed(s.p95, 2)) | "
-                md += "\(CSVTable.fixed(s.pOverrun * 100, 1))%（\(CSVTable.fixed(s.low * 100, 1))–\(CSVTable.fixed(s.high * 100, 1))%） | \(CSVTable.fixed(r.regional[pi][vi].unspent, 2)) |\n"
+                md += "\(percentText(s.pOverrun))（\(percentText(s.low))–\(percentText(s.high))） | \(CSVTable.fixed(r.regional[pi][vi].unspent, 2)) |\n"
             }
             md += "\n"
         }

@@ -22,6 +22,10 @@ struct Workbook {
         case money = "0.00"
         /// A probability: one decimal of a percent.
         case percent = "0.0%"
+        /// A probability above 0 that `percent` would show as 0.0%, and one below 1 it would show
+        /// as 100.0%: shown as the reports write them (the cell keeps its number).
+        case nearZero = "\"<0.1%\""
+        case nearOne = "\">99.9%\""
         /// A share of a budget, as the draft's table prints it (75.00%).
         case share = "0.00%"
         /// A change of a probability, with its sign.
@@ -35,7 +39,7 @@ struct Workbook {
             switch self {
             case .general: return CSVTable.fixed(x, 6)
             case .money: return CSVTable.fixed(x, 2)
-            case .percent: return CSVTable.fixed(x * 100, 1) + "%"
+            case .percent, .nearZero, .nearOne: return percentText(x)
             case .share: return CSVTable.fixed(x * 100, 2) + "%"
             case .signedPercent: return (x > 0 ? "+" : "") + CSVTable.fixed(x * 100, 1) + "%"
             case .count: return CSVTable.fixed(x, 1)
@@ -89,8 +93,16 @@ struct Workbook {
         }
         /// 万元 with two decimals (as in the CSVs).
         static func money(_ x: Double, _ role: Role = .body) -> Cell { number(x, .money, csvDecimals: 2, role) }
-        /// A probability, stored with the CSVs' six decimals, shown as 12.3%.
-        static func percent(_ x: Double, _ role: Role = .body) -> Cell { number(x, .percent, csvDecimals: 6, role) }
+        /// A probability, stored with the CSVs' six decimals, shown as 12.3% (and as <0.1% or >99.9%
+        /// when it is not 0 or 1 but would show as 0.0% or 100.0%, as `percentText` writes it).
+        static func percent(_ x: Double, _ role: Role = .body) -> Cell {
+            var c = number(x, .percent, csvDecimals: 6, role)
+            if case let .number(v) = c.value {
+                let shown = percentText(v)
+                if shown.hasPrefix("<") { c.style.number = .nearZero } else if shown.hasPrefix(">") { c.style.number = .nearOne }
+            }
+            return c
+        }
         /// A mean count, stored with two decimals, shown with one.
         static func count(_ x: Double, _ role: Role = .body) -> Cell { number(x, .count, csvDecimals: 2, role) }
         static func integer(_ i: Int, _ role: Role = .body) -> Cell {

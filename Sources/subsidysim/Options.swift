@@ -177,7 +177,7 @@ struct SimulationOptions: ParsableArguments {
     /// Trials of a what-if command (sweep, solve, compare, rebalance): `--trials`, else the
     /// scenario's, at most `whatIfTrials` (each of their points or entries is a run of its own).
     func whatIfTrials(for s: Scenario) -> Int { trials ?? Swift.min(s.simulation.trials, Self.whatIfTrials) }
-    static let whatIfTrials = 20_000
+    static let whatIfTrials = RunConclusion.whatIfTrials
 }
 
 /// A scenario that cannot be used: prints the problems, exits 65 (invalid) or 66 (missing input).

@@ -176,8 +176,10 @@ struct CLITests {
         let labels = Set(try Self.csv(d.appendingPathComponent("o/summary.csv")).dropFirst().map { $0[1] })
         #expect(labels == ["正文费率（第一批55%/50万，第二批50%/40万）", "概算表费率（第一批55%/50万，第二批40%/40万）"])
         let md = try String(contentsOf: d.appendingPathComponent("o/summary.md"), encoding: .utf8)
-        // Only the command that reproduces the run (方法与重现) may, and must, say --set.
-        let prose = md.components(separatedBy: "\n").filter { !$0.contains("重现命令") }.joined(separator: "\n")
+        // Only the commands that reproduce the run (方法与重现) and its proposed table (结论's
+        // rebalance command) may, and must, say --set.
+        let prose = md.components(separatedBy: "\n").filter { !$0.contains("重现命令") && !$0.contains("subsidysim rebalance") }.joined(separator: "\n")
+        #expect(md.contains("`subsidysim rebalance --seed 20251201 --trials 200 --set 'policy.batches[0].rate=0.55'`") || !md.contains("建议的资金概算表"), "\(md)")
         #expect(!prose.contains("--set") && md.contains("第一批补助比例改为55%"), "\(md)")
         #expect(md.components(separatedBy: "\n").contains { $0.contains("重现命令") && $0.contains("--set") })
         // The reproduce command quotes a --set with brackets (a shell would glob it).
@@ -541,5 +543,24 @@ struct CompareRebalanceCLITests {
         let b = try CLITests.cli(["new", "b"], in: d)
         #expect(b.status == 0 && FileManager.default.fileExists(atPath: d.appendingPathComponent("b").path), "\(b.err)")
         #expect(try CLITests.cli(["check", "b"], in: d).status == 0)
+    }
+
+    @Test("the rebalance command the run's 结论 names fits the very table the run proposes")
+    func conclusionRebalanceCommand() throws {
+        let d = try CLITests.scratch()
+        defer { try? FileManager.default.removeItem(at: d) }
+        let r = try CLITests.cli(["run", "pingluo-draft.yaml", "--trials", "6000", "--set", "policy.cloud.amount=0.8", "--quiet", "--no-docx", "--no-xlsx", "-o", "o"], in: d)
+        #expect(r.status == 0, "\(r.err)")
+        let md = try String(contentsOf: d.appendingPathComponent("o/summary.md"), encoding: .utf8)
+        let cmd = try #require(md.components(separatedBy: "`").first { $0.hasPrefix("subsidysim rebalance ") }, "\(md)")
+        #expect(cmd == "subsidysim rebalance pingluo-draft.yaml --seed 20251201 --trials 6000 --set policy.cloud.amount=0.8")
+        // The run's proposed （一） county budget, e.g. "| （一）数字化改造 | 2000 → 2000 | 600 → 784 |".
+        let row = try #require(md.components(separatedBy: "\n").first { $0.hasPrefix("| （一）数字化改造 | ") && $0.contains("→") })
+        let county = try #require(row.components(separatedBy: " | ")[2].components(separatedBy: "→ ").last)
+        let args = Array(cmd.components(separatedBy: " ").dropFirst()) + ["--quiet", "--no-docx", "--no-xlsx", "-o", "rb"]
+        let rb = try CLITests.cli(args, in: d)
+        #expect(rb.status == 0, "\(rb.err)")
+        let yaml = try String(contentsOf: d.appendingPathComponent("rb/rebalanced.yaml"), encoding: .utf8)
+        #expect(yaml.contains("county: \(county.trimmingCharacters(in: .whitespaces))"), "\(county)\n\(yaml)")
     }
 }

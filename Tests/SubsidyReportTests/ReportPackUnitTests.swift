@@ -90,6 +90,56 @@ struct ReportPackUnitTests {
         #expect(text.contains("从（一）调出") && text.contains("（四）增加"))
     }
 
+    @Test("a probability reads 0.0% or 100.0% only when it is 0 or 1: what would round there is <0.1% or >99.9%, in the texts and in 结果.xlsx")
+    func percentRounding() {
+        #expect(percentText(0) == "0.0%" && percentText(1) == "100.0%")
+        #expect(percentText(0.0004) == "<0.1%" && percentText(0.00049999) == "<0.1%" && percentText(0.00051) == "0.1%")
+        #expect(percentText(0.9995) == ">99.9%" && percentText(0.99957) == ">99.9%" && percentText(0.99949) == "99.9%")
+        #expect(percentText(0.094) == "9.4%")
+        #expect(Workbook.Cell.percent(0.99957).style.number == .nearOne && Workbook.Cell.percent(0.0002).style.number == .nearZero)
+        #expect(Workbook.Cell.percent(1).style.number == .percent && Workbook.Cell.percent(0).style.number == .percent)
+        #expect(Workbook.Cell.percent(0.5).style.number == .percent)
+        #expect(Workbook.NumberFormat.nearOne.shown(0.99957) == ">99.9%" && Workbook.NumberFormat.nearOne.rawValue == "\">99.9%\"")
+    }
+
+    @Test("with two readings the register gives each reading's shift by name, and its example quotes one of its own figures")
+    func registerPerReading() throws {
+        let (loaded, r) = Self.run
+        let drivers = Drivers.analyse(r)
+        let entries = AssumptionRegister.entries(loaded, drivers: drivers)
+        let firms = try #require(entries.first { $0.path == "population.firms.per_batch[0]" })
+        let one = try #require(firms.moves.first { $0.hasPrefix("（一）") })
+        // Each reading's own shift for （一）, as drivers.csv has it.
+        for (v, name) in ["正文费率", "概算表费率"].enumerated() {
+            let line = try #require(drivers[v].first { $0.line == .transformation })
+            let d = try #require(line.significant.first { $0.input.path == "population.firms.per_batch[0]" })
+            #expect(one.contains("\(name) \(CSVTable.fixed(abs(d.shift), 1))σ"), "\(one)")
+        }
+        let md = AssumptionRegister.markdown(entries)
+        let lead = try #require(entries.first { !$0.moves.isEmpty }?.leadShift)
+        let n = CSVTable.fixed(abs(lead), 1)
+        #expect(md.contains("“\(lead > 0 ? "偏高" : "偏低") \(n)σ”指") && md.contains("\(lead > 0 ? "高" : "低") \(n) 个标准差"), "\(md)")
+        #expect(entries.contains { $0.moves.contains { $0.contains("\(lead > 0 ? "偏高" : "偏低")") && $0.contains(" \(n)σ") } })
+        // One variant: no names.
+        let single = try LoadedScenario.load(nil, only: ["text"])
+        let one1 = AssumptionRegister.entries(single, drivers: [drivers[0]]).first { $0.path == "population.firms.per_batch[0]" }?.moves.first ?? ""
+        #expect(one1.hasPrefix("（一）偏高 ") && !one1.contains("正文费率"), "\(one1)")
+    }
+
+    @Test("the conclusion names each reading's idle money (never a range that reads as an interval) and the rebalance command that gives its table")
+    func conclusionNames() throws {
+        let (loaded, r) = Self.run
+        var c = RunConclusion(result: r, summaries: r.summaries(), scenario: loaded.scenario)
+        c.names = ["正文费率", "概算表费率"]
+        c.rebalanceCommand = "subsidysim rebalance --seed 11 --trials 4000"
+        let text = try #require(c.moveText())
+        #expect(text.contains("万元（正文费率）、") && text.contains("万元（概算表费率）用不完"), "\(text)")
+        #expect(!text.contains("（（"), "\(text)")
+        let table = try #require(c.proposalTable())
+        #expect(table.contains("本次模拟的 4000 次试验") && table.contains("`subsidysim rebalance --seed 11 --trials 4000`"), "\(table)")
+        #expect(table.contains("不足概率（草案→建议；各方案中最高）"))
+    }
+
     @Test("the register lists every population input once, with the draft's bases; an input a --set rewrote is flagged and undocumented")
     func register() throws {
         let (loaded, r) = Self.run
