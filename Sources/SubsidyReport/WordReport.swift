@@ -43,6 +43,19 @@ public enum WordReport {
     public static let installHint = (zh: "未生成 报告.docx：没有找到 pandoc。安装方法：sudo apt-get install pandoc（或运行 scripts/bootstrap），然后重新运行；其余结果不受影响。",
                                      en: "报告.docx not written: pandoc was not found. Install it (sudo apt-get install pandoc, or scripts/bootstrap) and run again; the other results are unaffected.")
 
+    /// The Markdown with each table's title — a one-line paragraph in bold (`**资金来源**（万元）`)
+    /// right before a table — made pandoc's table caption (`Table: …`): in the document it is the
+    /// table's centred title, kept on the page of the table (the reference's Table Caption style),
+    /// where a plain paragraph could be left at the foot of the page before it.
+    static func tableTitles(_ markdown: String) -> String {
+        var lines = markdown.components(separatedBy: "\n")
+        for i in lines.indices where lines[i].hasPrefix("**") && (i == 0 || lines[i - 1].isEmpty)
+            && i + 2 < lines.count && lines[i + 1].isEmpty && lines[i + 2].hasPrefix("|") {
+            lines[i] = "Table: " + lines[i]
+        }
+        return lines.joined(separator: "\n")
+    }
+
     /// Writes `报告.docx` from `markdown` into the staging folder (charts referenced as
     /// `charts/NAME.png` must already be there). Returns nil on success, or a warning: pandoc
     /// missing, failed or timed out (the document is then not written, and the rest of the output
@@ -55,7 +68,7 @@ public enum WordReport {
             for f in [source, reference, output] { unlink(dir + "/" + f) }
         }
         do {
-            try staging.write(source, text: markdown)
+            try staging.write(source, text: tableTitles(markdown))
             try staging.write(reference, referenceDocument)
             let args = ["--from", inputFormat, "--to", "docx", "--reference-doc", reference, "--shift-heading-level-by=-1",
                         // Every table longer than this is laid out by its separator row's dashes (MarkdownTable).

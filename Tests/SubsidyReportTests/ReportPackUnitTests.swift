@@ -90,6 +90,15 @@ struct ReportPackUnitTests {
         #expect(text.contains("从（一）调出") && text.contains("（四）增加"))
     }
 
+    @Test("报告.docx: a table's bold title line becomes its caption (kept with the table); a bold paragraph before text does not")
+    func tableTitles() {
+        let md = "**资金来源**（万元）\n\n| a | b |\n|---|--:|\n| x | 1 |\n\n**正文费率：不够。**（四）……\n\n下一段\n\n**合计**\n| not | a title |\n"
+        let out = WordReport.tableTitles(md).components(separatedBy: "\n")
+        #expect(out[0] == "Table: **资金来源**（万元）")
+        #expect(out.contains("**正文费率：不够。**（四）……") && out.contains("**合计**"))
+        #expect(out.filter { $0.hasPrefix("Table: ") }.count == 1)
+    }
+
     @Test("a probability reads 0.0% or 100.0% only when it is 0 or 1: what would round there is <0.1% or >99.9%, in the texts and in 结果.xlsx")
     func percentRounding() {
         #expect(percentText(0) == "0.0%" && percentText(1) == "100.0%")
