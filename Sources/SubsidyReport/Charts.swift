@@ -173,6 +173,7 @@ public enum Charts {
         # Run again with: cd charts && gnuplot \(fileName(name)).gp
         reset session
         set encoding utf8
+        set minussign
         set datafile separator ","
         set termoption noenhanced
         set style line 1 lc rgb "#1f77b4" lw 2.5
@@ -198,6 +199,10 @@ public enum Charts {
     static func measured(_ plot: String) -> String {
         "set table $MEASURE\n" + plot + "unset table\n"
     }
+
+    /// After a `measured` plot of densities: the curves take at most the lower 70% of the frame,
+    /// so the labels written at its top (graph 0.82–0.95, opaque boxes) never cover them.
+    static let labelHeadroom = "if (GPVAL_Y_MAX > 0) { set yrange [0 : GPVAL_Y_MAX / 0.7] }\n"
 
     /// End of a script: draws the SVG beside the PNG. `again`: the script's plot was `measured`,
     /// so the PNG is drawn here.
@@ -417,6 +422,7 @@ public enum Charts {
                 "'' skip 1 using 3:\(i + 4) with lines ls \(i + 1) notitle"
         }
         s += measured("plot " + plots.joined(separator: ", \\\n     ") + "\n")
+        s += labelHeadroom
         s += vline(budget, label: "总资金 \(formatNumber(budget)) 万元")
         return s + tail("total_demand", again: true)
     }
@@ -444,9 +450,14 @@ public enum Charts {
         // value beside it (labels spread apart so that two close values stay readable).
         if let b = num(budget) {
             let marks = variants.indices.filter { $0 < atBudget.count && atBudget[$0].isFinite }
-            // Right of the total funding the curves fall below their value there: labels set a
-            // little above each value stay clear of them.
-            let ys = spread(marks.map { atBudget[$0] + 0.07 }, gap: 0.075, low: 0.07, high: 0.85)
+            // Right of the total funding every curve falls below its value there, so the labels
+            // stack above the highest of them (the lowest value's label lowest): none lies on a
+            // curve or on another's point.
+            let top = marks.map { atBudget[$0] }.max() ?? 0
+            let order = marks.indices.sorted { (atBudget[marks[$0]], $0) < (atBudget[marks[$1]], $1) }
+            var stacked = [Double](repeating: 0, count: marks.count)
+            for (rank, k) in order.enumerated() { stacked[k] = top + 0.07 + Double(rank) * 0.075 }
+            let ys = spread(stacked, gap: 0.075, low: 0.07, high: 0.85)
             for (k, i) in marks.enumerated() {
                 guard let p = num(atBudget[i] * 100), let y = num(ys[k] * 100) else { continue }
                 s += "set object \(20 + i) circle at \(b), \(p) size screen 0.006 fc rgb \"\(colors[i % colors.count])\" fs solid front\n"
@@ -636,7 +647,7 @@ public enum Charts {
         plot '../variant_difference.csv' skip 1 using 3:4 with filledcurves y1=0 ls 4 title \(key.titles[0]) noenhanced, \\
              '' skip 1 using 3:4 with lines ls 4 notitle
         unset table
-        # The zero line inside the frame: the range takes in 0 and a margin on both sides.
+        \(labelHeadroom)# The zero line inside the frame: the range takes in 0 and a margin on both sides.
         XLO = GPVAL_X_MIN < 0 ? GPVAL_X_MIN : 0
         XHI = GPVAL_X_MAX > 0 ? GPVAL_X_MAX : 0
         XPAD = (XHI - XLO) * 0.06

@@ -73,6 +73,17 @@ public enum RunConvergence {
     /// The chart: above, the first variant's chance of a shortfall per line, for some line and in
     /// total (in %); below, every variant's mean total demand (万元); each with its 95% band, the
     /// trial axis logarithmic. Rows of convergence.csv are picked by position (`every`), never by text.
+    /// A 1-2-5 tic step giving at most five tics over the mean panel's bands (the panel is short:
+    /// gnuplot's own choice crowded eleven labels into it); nil when the bands are not finite.
+    static func meanTicStep(_ series: [Convergence.Series]) -> Double? {
+        let lo = series.flatMap(\.low).filter(\.isFinite).min(), hi = series.flatMap(\.high).filter(\.isFinite).max()
+        guard let lo, let hi, hi > lo else { return nil }
+        let raw = (hi - lo) / 4
+        let e = pow(10, (log10(raw)).rounded(.down))
+        let f = raw / e
+        return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * e
+    }
+
     static func chart(_ c: Convergence, variants vs: [Charts.Series], title: String) -> String {
         let name = "convergence"
         let k = c.checkpoints.count
@@ -93,7 +104,12 @@ public enum RunConvergence {
             "'../convergence.csv' skip 1 \(rows(i)) using 1:($5\(scale)):($6\(scale)) with filledcurves fs transparent solid 0.18 noborder lc rgb \"\(color)\" notitle"
         }
         // Top panel: probabilities in %.
-        let pKey = Charts.legend(probs.map(\.element.name), at: "rmargin vertical Left reverse maxrows 12 spacing 0.9 samplen 2.5 font \",\(Charts.smallSize)\"", lines: 1)
+        // A line short in no trial (or in every one) lies on the frame at 0% (100%) under the
+        // others: its legend entry says so, since its line cannot be seen.
+        let pNames = probs.map { e in
+            e.element.name + (e.element.estimate.allSatisfy { $0 == 0 } ? "（始终为 0%）" : e.element.estimate.allSatisfy { $0 == 1 } ? "（始终为 100%）" : "")
+        }
+        let pKey = Charts.legend(pNames, at: "rmargin vertical Left reverse maxrows 12 spacing 0.9 samplen 2.5 font \",\(Charts.smallSize)\"", lines: 1)
         body += "set tmargin at screen \(Charts.num(top) ?? "0.85")\nset bmargin at screen \(Charts.num(split + 0.035) ?? "0.5")\n"
         body += "set ylabel '资金不足的概率'\nset format y \"%g%%\"\nset yrange [-3:103]\nset ytics 0, 20, 100\nset format x ''\nunset xlabel\n" + pKey.set
         let pPlots = probs.enumerated().flatMap { j, e -> [String] in
@@ -106,7 +122,7 @@ public enum RunConvergence {
         let mKey = Charts.legend(means.map { Charts.name(vs[$0.element.variant]) + " 总需求均值" },
                                  at: "rmargin vertical Left reverse maxrows 12 spacing 0.9 samplen 2.5 font \",\(Charts.smallSize)\"", lines: 1)
         body += "set tmargin at screen \(Charts.num(split - 0.035) ?? "0.45")\nset bmargin at screen 0.14\n"
-        body += "set ylabel '总需求均值（万元）'\nset format y \"%g\"\nset yrange [*:*]\nset ytics autofreq\nset format x \"%.0f\"\nset xlabel '试验次数（对数刻度）'\n" + mKey.set
+        body += "set ylabel '总需求均值（万元）'\nset format y \"%g\"\nset yrange [*:*]\nset ytics \(meanTicStep(means.map(\.element)).flatMap(Charts.num) ?? "autofreq")\nset format x \"%.0f\"\nset xlabel '试验次数（对数刻度）'\n" + mKey.set
         let mPlots = means.enumerated().flatMap { j, e -> [String] in
             let color = colors[j % colors.count]
             return [band(e.offset, color, ""),

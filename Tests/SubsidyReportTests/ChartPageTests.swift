@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import SubsidyEngine
+@testable import SubsidyEngine
 import SubsidyModel
 @testable import SubsidyReport
 
@@ -144,6 +144,36 @@ struct ChartPageTests {
         #expect(label(55, 0.6).contains(" right point") && label(55, 0.6).contains("offset -1,-1.5 "), "\(label(55, 0.6))")
         #expect(label(35, 0.6).contains(" left point") && label(35, 0.6).contains("offset 1,-1.5 "))
         #expect(label(60, 0.45).contains(" right point") && label(60, 0.45).contains("offset -1,1 "))
+    }
+
+    @Test("labels never cover the data: the exceedance labels stack above the highest curve, densities leave the top 30% for labels, minus signs are U+2212, the convergence legend names lines that sit on the frame")
+    func labelsClearOfData() throws {
+        let vs = [Charts.Series(id: "text", name: "正文费率", label: "正文费率"), Charts.Series(id: "table", name: "概算表费率", label: "概算表费率")]
+        let ex = Charts.exceedance(variants: vs, budget: 2800, atBudget: [0.142, 0.046], title: "t")
+        func labelY(_ tag: Int) throws -> Double {
+            let line = try #require(ex.split(separator: "\n").first { $0.hasPrefix("if (") && $0.contains("set label \(tag) ") })
+            let y = try #require(line.components(separatedBy: ", first ").dropFirst().first?.split(separator: " ").first)
+            return try #require(Double(y))
+        }
+        // Right of the funding both curves are below 14.2%: the lower value's label above that, the higher's above it.
+        let low = try labelY(31), high = try labelY(30)
+        #expect(low >= 14.2 + 7 - 1e-9 && high >= low + 7.5 - 1e-9, "\(low) \(high)")
+        for script in [Charts.totalDemand(variants: vs, budget: 2800, title: "t"), Charts.variantDifference(a: vs[0], b: vs[1], mean: -250, title: "t")] {
+            #expect(script.contains(Charts.labelHeadroom))
+            let head = try #require(script.range(of: "set minussign"))
+            #expect(script.range(of: "\nplot ")!.lowerBound > head.lowerBound)
+        }
+        func series(_ est: [Double], low: [Double], high: [Double], kind: Convergence.Kind = .probability, name: String = "（二）标杆企业") -> Convergence.Series {
+            Convergence.Series(variant: 0, metric: "m", name: name, kind: kind, estimate: est, low: low, high: high, target: 0.01)
+        }
+        #expect(RunConvergence.meanTicStep([series([2000, 2300], low: [1900, 2250], high: [2100, 2400], kind: .mean)]) == 200)
+        #expect(RunConvergence.meanTicStep([series([5, 5], low: [5, 5], high: [5, 5], kind: .mean)]) == nil)
+        let c = Convergence(checkpoints: [100, 1000], series: [series([0, 0], low: [0, 0], high: [0.03, 0.004]),
+                                                                series([0.1, 0.12], low: [0.05, 0.1], high: [0.17, 0.14], name: "（一）数字化改造"),
+                                                                series([2000, 2010], low: [1900, 1990], high: [2100, 2030], kind: .mean, name: "总需求均值")],
+                            probabilityTarget: 0.005, fromPrecision: false, relativeMeanTarget: 0.01)
+        let chart = RunConvergence.chart(c, variants: [vs[0]], title: "t")
+        #expect(chart.contains("（二）标杆企业（始终为 0%）") && !chart.contains("（一）数字化改造（始终") && chart.contains("set ytics 50\n"), "\(chart)")
     }
 
     @Test("unspent: long source names wrap under their own bars (they ran into each other) and the frame makes room")
