@@ -68,6 +68,16 @@ struct CompareCommand: ParsableCommand {
                                     "--readings compares the readings of one scenario; give at most one file"))
         }
         if files.count > 20 { throw ValidationError(L("最多比较 20 个情景文件（实际 \(files.count) 个）", "at most 20 scenario files (got \(files.count))")) }
+        // The same file twice would be two identical entries under one label.
+        var seen: [String: String] = [:]
+        for f in files {
+            let key = URL(fileURLWithPath: f).standardizedFileURL.resolvingSymlinksInPath().path
+            if let first = seen[key] {
+                throw ValidationError(L("同一个情景文件写了两次（\(first) 与 \(f)）：两个方案会完全相同；请去掉一个",
+                                        "the same scenario file is given twice (\(first) and \(f)): the entries would be identical; give it once"))
+            }
+            seen[key] = f
+        }
     }
 
     func options(_ file: String?) throws -> ScenarioOptions {

@@ -359,6 +359,12 @@ enum UsageMessages {
             let (name, value) = split(String(what))
             var s = "\(name) 后面缺少取值"
             if let e = expected[name] { s += "：应为" + spaced(e) } else if let v = value { s += "（应写 <\(v)>）" }
+            // `--seed -1`: the value was there, but a leading "-" makes it read as an option.
+            let argv = CommandLine.arguments
+            if let i = argv.firstIndex(of: name), i + 1 < argv.count, argv[i + 1].count > 1, argv[i + 1].hasPrefix("-"),
+               argv[i + 1].dropFirst().first.map({ $0.isNumber || $0 == "." }) == true {
+                s += "（“\(argv[i + 1])” 以减号开头，被当作了选项；要写以减号开头的取值，请写成 \(name)=\(argv[i + 1])）"
+            }
             return s
         }
         if first.hasPrefix("The option '"), let r = first.range(of: "' does not take any value, but '") {

@@ -539,6 +539,13 @@ struct CompareRebalanceCLITests {
                                   "--software", "70", "--hardware", "30", "--passes", "--cloud", "--variant", "text"], in: d)
         #expect(lines.status == 65 && lines.err.contains("policy.ceiling.lines[1]") && lines.err.contains("写了两次"), "\(lines.err)")
 
+        // A negative number after an option reads as an option: the message says how to write it.
+        let neg = try CLITests.cli(["run", "--seed", "-1", "--trials", "10"], in: d)
+        let negText = neg.err.components(separatedBy: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined()
+        #expect(neg.status == 64 && negText.contains("“-1” 以减号开头") && negText.contains("--seed=-1"), "\(neg.err)")
+        // The same file twice in compare would be two identical entries.
+        let dup = try CLITests.cli(["compare", "pingluo-draft.yaml", "./pingluo-draft.yaml", "--trials", "100"], in: d)
+        #expect(dup.status == 64 && dup.err.components(separatedBy: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined().contains("同一个情景文件写了两次"), "\(dup.err)")
         // `new b`: Foundation's path methods trap on some one-character names; the file is written.
         let b = try CLITests.cli(["new", "b"], in: d)
         #expect(b.status == 0 && FileManager.default.fileExists(atPath: d.appendingPathComponent("b").path), "\(b.err)")
