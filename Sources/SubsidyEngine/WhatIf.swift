@@ -37,7 +37,14 @@ public struct SweepResult: Sendable {
 public enum WhatIf {
     /// Resolves `loaded` at every point of the grid: one `ResolvedVariant` per (point, variant).
     public static func resolve(_ loaded: LoadedScenario, axes: [SweepAxis]) throws(ScenarioError) -> (points: [[Int]], variants: [ResolvedVariant]) {
-        for a in axes { try checkVaried(a.path, option: "--sweep") }
+        for (k, a) in axes.enumerated() {
+            try checkVaried(a.path, option: "--sweep", loaded: loaded)
+            if axes[..<k].contains(where: { $0.path.steps == a.path.steps }) {
+                throw ScenarioError(.invalid, [Diagnostic(SourceLocation(file: "--sweep", line: 0, column: 0), key: a.path.description, Message(
+                    zh: "\(a.path) 扫描了两次：每个键只能有一条扫描轴（要多取几个值，请写在同一条 --sweep 里）",
+                    en: "\(a.path) is swept twice: one axis per key (give all its values in one --sweep)"))])
+            }
+        }
         var points: [[Int]] = [[]]
         for a in axes { points = points.flatMap { p in a.texts.indices.map { p + [$0] } } }
         // Each point is the scenario decoded again with its overrides and checked (~30 M
@@ -64,10 +71,19 @@ public enum WhatIf {
         return (points, out)
     }
 
-    /// A key a sweep or solve varies must change what is evaluated (`LoadedScenario.settable`).
-    static func checkVaried(_ path: ScenarioPath, option: String) throws(ScenarioError) {
+    /// A key a sweep or solve varies must change what is evaluated (`LoadedScenario.settable`),
+    /// and cannot also be fixed by --set at or inside it (every point would replace it silently).
+    static func checkVaried(_ path: ScenarioPath, option: String, loaded: LoadedScenario) throws(ScenarioError) {
+        let at = SourceLocation(file: option, line: 0, column: 0)
         if let m = LoadedScenario.settable(path, at: .whatIf) {
-            throw ScenarioError(.invalid, [Diagnostic(SourceLocation(file: option, line: 0, column: 0), key: path.description, m)])
+            throw ScenarioError(.invalid, [Diagnostic(at, key: path.description, m)])
+        }
+        // A --set at the key or inside it would be replaced by every point (one around it, such
+        // as a whole batch list, is the base the points change).
+        if let o = loaded.overrides.first(where: { $0.path.steps.starts(with: path.steps) }) {
+            throw ScenarioError(.invalid, [Diagnostic(at, key: path.description, Message(
+                zh: "\(option) 改变的 \(path) 也被 --set \(o.text) 固定：请去掉其中一个",
+                en: "\(option) varies \(path), which --set \(o.text) also fixes: drop one of them"))])
         }
     }
 
@@ -183,7 +199,7 @@ public enum WhatIf {
                              target: Double, minimize: Bool, trials: Int, seed: UInt64, threads: Int, design: TrialDesign,
                              maxRounds: Int = 12, perRound: Int = 9) throws -> [SolveAnswer] {
         let nv = loaded.variants.count
-        try checkVaried(path, option: "--vary")
+        try checkVaried(path, option: "--vary", loaded: loaded)
         // Only a number can be searched (the schema says which keys hold one).
         if let f = Schema.field(path), !f.isNumeric {
             let info = FieldInfo.of(path, in: loaded.scenario)

@@ -172,7 +172,7 @@ public struct LoadedScenario: Sendable {
         // A key changed twice (a variant's set, then --set; --set, then a sweep's or solve's point)
         // is one change, the later one: the earlier was not evaluated.
         func changes(_ os: [(path: ScenarioPath, value: YNode)], in t: YNode) -> [ResolvedVariant.Change] {
-            os.enumerated().filter { i, o in !os[(i + 1)...].contains { $0.path == o.path } }.map(\.element).map { ResolvedVariant.Change(path: $0.path, value: t.get($0.path) ?? $0.value, was: base.get($0.path)) }
+            os.enumerated().filter { i, o in !os[(i + 1)...].contains { $0.path.steps == o.path.steps } }.map(\.element).map { ResolvedVariant.Change(path: $0.path, value: t.get($0.path) ?? $0.value, was: base.get($0.path)) }
         }
         let commandLineOverrides = overrides.map { (path: $0.path, value: $0.value) }
         var variants: [ResolvedVariant] = []
@@ -237,6 +237,7 @@ public struct LoadedScenario: Sendable {
     /// what-if point cannot change `simulation` (every variant and point runs on the same trials:
     /// the one seed, trial count and sampling method of the run) nor `id` or `title` (the whole
     /// scenario's): such a change would be named in the labels while nothing it says was run.
+    /// `--set simulation…` is refused too: --seed, --trials and --sampling say it, and win.
     public static func settable(_ path: ScenarioPath, at site: ChangeSite) -> Message? {
         guard case let .key(top)? = path.steps.first else { return nil }
         switch (top, site) {
@@ -253,6 +254,13 @@ public struct LoadedScenario: Sendable {
         case ("variants", .whatIf):
             return Message(zh: "variants 不能扫描或求解；要比较几个方案，请在情景文件中写 variants，或用 compare",
                            en: "variants cannot be swept or solved for; write the variants in the scenario file, or use compare")
+        case ("simulation", .commandLine):
+            // Each has its option, which also wins over the file: a --set beside it would be
+            // named in the report while the option's value ran. (A key simulation does not have
+            // is left to the decoder, whose message lists the keys it has.)
+            guard path.steps.count == 1 || Schema.field(path) != nil else { return nil }
+            return Message(zh: "\(path) 不能用 --set 修改：种子、试验次数和抽样方法请用 --seed、--trials、--sampling（或写在情景文件的 simulation 中）",
+                           en: "\(path) cannot be set with --set: use --seed, --trials, --sampling (or write it under simulation in the scenario file)")
         case ("simulation", .variant):
             return Message(zh: "方案的 set 不能修改 \(path)：各方案用同一批模拟企业（同一种子、试验次数与抽样方法），否则无法比较；请改情景文件的 simulation，或运行时用 --seed、--trials、--sampling",
                            en: "a variant's set cannot change \(path): every variant runs on the same simulated firms (one seed, trial count and sampling method), or they could not be compared; change simulation in the scenario file, or use --seed, --trials, --sampling")

@@ -97,7 +97,7 @@ struct ScenarioOptions: ParsableArguments {
             switch Override.parse(s) {
             case let .success(o):
                 // The same key twice: only the last would take effect, so it is a slip to point at.
-                if let first = overrides.first(where: { $0.path == o.path }) {
+                if let first = overrides.first(where: { $0.path.steps == o.path.steps }) {
                     problems.append(Diagnostic(SourceLocation(file: "--set", line: 0, column: 0), key: o.path.description, Message(
                         zh: "--set 写了两次 \(o.path)（“\(first.text)” 与 “\(o.text)”）：只有最后一个会生效；请只写一次",
                         en: "--set gives \(o.path) twice ('\(first.text)' and '\(o.text)'): only the last would take effect; give it once")))
