@@ -167,12 +167,11 @@ public enum AssumptionRegister {
             md += "置信度为“低”的输入有 \(low.count) 个。"
         }
         if !key.isEmpty {
-            md += "对资金不足影响最明显的输入：" + key.prefix(4).map { "\(Markdown.text($0.name))（\(Markdown.text($0.moves.first ?? ""))）" }.joined(separator: "、")
+            md += "对资金不足影响最明显的输入：" + key.prefix(4).map { "\(Markdown.text($0.name))——\(Markdown.text($0.moves.first ?? ""))" }.joined(separator: "；")
             // The example quotes a figure of the table, never a fixed one.
             let x = key.first?.leadShift ?? 0
             let n = CSVTable.fixed(abs(x), 1)
-            md += "。“\(x > 0 ? "偏高" : "偏低") \(n)σ”指在该行资金不足的试验中，这个输入的中位数比全部试验\(x > 0 ? "高" : "低") \(n) 个标准差"
-            md += key.count > 1 || key.first.map({ $0.moves.count > 1 }) == true ? "（其他数字同理）。" : "。"
+            md += "。σ 前的数字是标准差的倍数：如 \(n)σ 指在该行资金不足的试验中，这个输入的中位数比全部试验\(x > 0 ? "高" : "低") \(n) 个标准差。"
         }
         if !low.isEmpty || !key.isEmpty { md += "定稿前，最值得核实的是置信度低、影响又明显的输入。\n\n" }
         return md

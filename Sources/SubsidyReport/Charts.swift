@@ -387,24 +387,6 @@ public enum Charts {
 
     static func name(_ v: Series) -> String { v.name.isEmpty ? v.label : v.name }
 
-    /// Label heights (graph fractions) for marks at `ys` (graph fractions) that keep at least
-    /// `gap` apart and stay within [low, high]; in the order given.
-    static func spread(_ ys: [Double], gap: Double, low: Double = 0.06, high: Double = 0.94) -> [Double] {
-        let order = ys.indices.sorted { (ys[$0], $1) < (ys[$1], $0) }   // equal heights: the first listed on top
-        var out = ys.map { Swift.min(high, Swift.max(low, $0)) }
-        var prev = -Double.infinity
-        for i in order {
-            out[i] = Swift.max(out[i], prev + gap)
-            prev = out[i]
-        }
-        // Pushed past the top: shift the whole stack down.
-        if let top = order.last, out[top] > high {
-            let over = out[top] - high
-            for i in order { out[i] = Swift.max(low, out[i] - over) }
-        }
-        return out
-    }
-
     public static func totalDemand(variants: [Series], budget: Double, title: String) -> String {
         var s = head("total_demand", title: "总需求分布 / distribution of total demand")
         s += setTitle(title, "总需求分布\(shown(variants))（同一批模拟企业）")
@@ -428,8 +410,11 @@ public enum Charts {
     }
 
     /// `atBudget[i]`: variant i's chance that total demand exceeds the total funding (the
-    /// headline number), marked on its curve.
-    public static func exceedance(variants: [Series], budget: Double, atBudget: [Double], title: String) -> String {
+    /// headline number), marked on its curve and written in a corner the curves leave empty:
+    /// `upperRightClear` (every curve below 65% at 60% of the x range; `exceedanceCornerClear`)
+    /// puts the values top right, else bottom left (a falling curve that reaches the one box
+    /// cannot reach the other).
+    public static func exceedance(variants: [Series], budget: Double, atBudget: [Double], upperRightClear: Bool = true, title: String) -> String {
         var s = head("exceedance", title: "超过概率曲线 / exceedance curves")
         s += setTitle(title, "总需求超过某金额的概率\(shown(variants))")
         s += """
@@ -446,26 +431,29 @@ public enum Charts {
         }
         s += measured("plot " + plots.joined(separator: ", \\\n     ") + "\n")
         s += vline(budget, label: "总资金 \(formatNumber(budget)) 万元", y: 0.93)
-        // The headline: each curve's chance at the total funding, a point on the curve and its
-        // value beside it (labels spread apart so that two close values stay readable).
         if let b = num(budget) {
             let marks = variants.indices.filter { $0 < atBudget.count && atBudget[$0].isFinite }
-            // Right of the total funding every curve falls below its value there, so the labels
-            // stack above the highest of them (the lowest value's label lowest): none lies on a
-            // curve or on another's point.
-            let top = marks.map { atBudget[$0] }.max() ?? 0
-            let order = marks.indices.sorted { (atBudget[marks[$0]], $0) < (atBudget[marks[$1]], $1) }
-            var stacked = [Double](repeating: 0, count: marks.count)
-            for (rank, k) in order.enumerated() { stacked[k] = top + 0.07 + Double(rank) * 0.075 }
-            let ys = spread(stacked, gap: 0.075, low: 0.07, high: 0.85)
-            for (k, i) in marks.enumerated() {
-                guard let p = num(atBudget[i] * 100), let y = num(ys[k] * 100) else { continue }
+            // The highest value's label on top, as the points lie.
+            let order = marks.sorted { (atBudget[$0], $1) > (atBudget[$1], $0) }
+            for (rank, i) in order.enumerated() {
+                guard let p = num(atBudget[i] * 100) else { continue }
                 s += "set object \(20 + i) circle at \(b), \(p) size screen 0.006 fc rgb \"\(colors[i % colors.count])\" fs solid front\n"
-                s += sideLabel(30 + i, "\(name(variants[i])) \(percentText(atBudget[i]))（\(formatNumber(budget))万元）",
-                               x: b, y: "first \(y)", color: colors[i % colors.count], turn: 0.7)
+                let y = upperRightClear ? 0.80 - Double(rank) * 0.075 : 0.10 + Double(order.count - 1 - rank) * 0.075
+                let at = upperRightClear ? "graph 0.97, graph \(num(y) ?? "0.8") right" : "graph 0.03, graph \(num(y) ?? "0.1") left"
+                s += "set label \(30 + i) \(literal("\(name(variants[i])) \(percentText(atBudget[i]))（\(formatNumber(budget))万元）")) at \(at) "
+                    + "tc rgb \"\(colors[i % colors.count])\" boxed front noenhanced\n"
             }
         }
         return s + tail("exceedance", again: true)
+    }
+
+    /// Whether the exceedance chart's top-right corner is empty: every variant's chance of
+    /// exceeding the point 60% of the way along the pooled range of total demands is below 65%.
+    public static func exceedanceCornerClear(_ totals: [[Double]]) -> Bool {
+        let all = totals.flatMap { $0 }.filter(\.isFinite)
+        guard let lo = all.min(), let hi = all.max(), hi > lo else { return true }
+        let x = lo + 0.6 * (hi - lo)
+        return totals.allSatisfy { t in t.isEmpty || Double(t.filter { $0 > x }.count) / Double(t.count) < 0.65 }
     }
 
     static let colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]

@@ -140,18 +140,21 @@ extension Manifest {
         public var checkTrials: Int
         public var feasible: Bool
         public var withCaps: Bool
-        /// The batch caps proposed with --with-caps (万元), else empty.
+        /// The batch caps proposed with --with-caps (万元), else empty; the draft's when
+        /// `capsFit` is false (not even caps of 0 meet the target).
         public var capsWan: [Double]
+        /// With --with-caps: whether some caps meet the target with the money there is.
+        public var capsFit: Bool?
         /// Extra money per funding source id (万元) the target needs beyond what there is.
         public var extraWan: [String: Double]
 
         enum CodingKeys: String, CodingKey {
             case maxShort = "max_short", confidence, target, unitWan = "unit_wan", hold, checkSeed = "check_seed",
-                 checkTrials = "check_trials", feasible, withCaps = "with_caps", capsWan = "caps_wan", extraWan = "extra_wan"
+                 checkTrials = "check_trials", feasible, withCaps = "with_caps", capsWan = "caps_wan", capsFit = "caps_fit", extraWan = "extra_wan"
         }
 
         public init(maxShort: Double, confidence: Double, target: String, unitWan: Double, hold: [String], checkSeed: String,
-                    checkTrials: Int, feasible: Bool, withCaps: Bool, capsWan: [Double], extraWan: [String: Double]) {
+                    checkTrials: Int, feasible: Bool, withCaps: Bool, capsWan: [Double], capsFit: Bool? = nil, extraWan: [String: Double]) {
             self.maxShort = maxShort
             self.confidence = confidence
             self.target = target
@@ -162,6 +165,7 @@ extension Manifest {
             self.feasible = feasible
             self.withCaps = withCaps
             self.capsWan = capsWan
+            self.capsFit = capsFit
             self.extraWan = extraWan
         }
     }

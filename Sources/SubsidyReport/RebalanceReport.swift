@@ -319,11 +319,11 @@ public enum RebalanceReport {
             var t = MarkdownTable(numbers: ["预算行", "草案预算", "不足概率", "建议预算", "不足概率"])
             for (lb, la) in zip(b.lines, a.lines) {
                 t.add(["\(Markdown.text(lb.clause)) \(Markdown.text(lb.name))", formatNumber(lb.budget),
-                       "\(pct(lb.overrunProbability))（\(pct(lb.overrunLow))–\(pct(lb.overrunHigh))）", formatNumber(la.budget),
-                       "\(pct(la.overrunProbability))（\(pct(la.overrunLow))–\(pct(la.overrunHigh))）"])
+                       "\(pct(lb.overrunProbability))（\(percentInterval(lb.overrunLow, lb.overrunHigh))）", formatNumber(la.budget),
+                       "\(pct(la.overrunProbability))（\(percentInterval(la.overrunLow, la.overrunHigh))）"])
             }
-            t.add(["任一预算行不足", "", "\(pct(b.anyLineShort))（\(pct(b.anyLineShortLow))–\(pct(b.anyLineShortHigh))）", "",
-                   "\(pct(a.anyLineShort))（\(pct(a.anyLineShortLow))–\(pct(a.anyLineShortHigh))）"])
+            t.add(["任一预算行不足", "", "\(pct(b.anyLineShort))（\(percentInterval(b.anyLineShortLow, b.anyLineShortHigh))）", "",
+                   "\(pct(a.anyLineShort))（\(percentInterval(a.anyLineShortLow, a.anyLineShortHigh))）"])
             t.add(["平均结余（万元）", "", CSVTable.fixed(b.allLines.unspentMean, 1), "", CSVTable.fixed(a.allLines.unspentMean, 1)])
             md += t.text + "\n"
         }
@@ -363,7 +363,9 @@ public enum RebalanceReport {
             let extra = s.funding.enumerated().filter { st.proposal.extra[$0.offset] > 1e-9 }
                 .map { "\(Markdown.text($0.element.name))至少增加 \(formatNumber(st.proposal.extra[$0.offset])) 万元" }
             out.append("**现有资金达不到目标**：即使各预算行只留满足目标所需的最少金额，仍差 \(formatNumber(st.proposal.extra.reduce(0, +))) 万元；"
-                       + extra.joined(separator: "，") + "才能满足（建议表已按增加后的金额编制）。否则须降低补助上限或比例、缩小试点规模，或放宽风险目标。")
+                       + extra.joined(separator: "，") + "才能满足（建议表已按增加后的金额编制）。"
+                       + (st.caps != nil && !st.capsFit ? "降低补助上限无济于事，否则只能缩小试点规模、降低其他奖补标准，或放宽风险目标。"
+                                                         : "否则须降低补助上限或比例、缩小试点规模，或放宽风险目标。"))
         }
         for (j, f) in s.funding.enumerated() where st.proposal.unallocated[j] > 0.005 {
             out.append("\(Markdown.text(f.name))有 \(formatNumber(st.proposal.unallocated[j])) 万元没有任何预算行需要（\(f.onlyLines.map { "只能用于" + $0.map(\.clause).joined() } ?? "各行都已满足")），"

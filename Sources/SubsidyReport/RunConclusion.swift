@@ -187,7 +187,7 @@ public struct RunConclusion: Sendable {
         t.add(["**合计**"] + s.funding.enumerated().map { j, f in "\(formatNumber(f.amount)) → \(formatNumber(p.budgets.map { $0[j] }.reduce(0, +)))" }
               + ["\(formatNumber(draftTotal)) → \(formatNumber(p.lineTotals.reduce(0, +)))", ""])
         var md = t.text
-        md += "\n建议的概算表是在本次模拟的 \(trials) 次试验上求得的（按 95% 的置信度留出余量，各方案中取最大需要）。"
+        md += "\n建议的概算表是在本次模拟的 \(trials) 次试验上求得的（按 95% 的置信度留出余量\(summaries.count > 1 ? "，各方案中取最大需要" : "")）。"
         if let cmd = rebalanceCommand {
             md += "运行 \(Markdown.code(cmd)) 会在同样的试验上得到这张表，并另用一组独立的试验核验各行的不足概率；"
             let byDefault = Swift.min(scenario.simulation.trials, Self.whatIfTrials)

@@ -58,7 +58,7 @@ public enum RunConvergence {
                 if let d = s.driftAfterReached {
                     stayed = width(d, s.kind) + (d <= s.target + 1e-12 ? "（在标准内）" : "（超过标准）")
                 } else { stayed = "—" }
-                t.add([Markdown.text(s.name), "\(value(s.estimate[last], s.kind))（\(value(s.low[last], s.kind))–\(value(s.high[last], s.kind))）",
+                t.add([Markdown.text(s.name), "\(value(s.estimate[last], s.kind))（\(s.kind == .probability ? percentInterval(s.low[last], s.high[last]) : value(s.low[last], s.kind) + "–" + value(s.high[last], s.kind))）",
                        width(s.halfWidth[last], s.kind), reached, stayed])
             }
             md += t.text + "\n"
@@ -70,9 +70,6 @@ public enum RunConvergence {
         return md
     }
 
-    /// The chart: above, the first variant's chance of a shortfall per line, for some line and in
-    /// total (in %); below, every variant's mean total demand (万元); each with its 95% band, the
-    /// trial axis logarithmic. Rows of convergence.csv are picked by position (`every`), never by text.
     /// A 1-2-5 tic step giving at most five tics over the mean panel's bands (the panel is short:
     /// gnuplot's own choice crowded eleven labels into it); nil when the bands are not finite.
     static func meanTicStep(_ series: [Convergence.Series]) -> Double? {
@@ -84,6 +81,9 @@ public enum RunConvergence {
         return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * e
     }
 
+    /// The chart: above, the first variant's chance of a shortfall per line, for some line and in
+    /// total (in %); below, every variant's mean total demand (万元); each with its 95% band, the
+    /// trial axis logarithmic. Rows of convergence.csv are picked by position (`every`), never by text.
     static func chart(_ c: Convergence, variants vs: [Charts.Series], title: String) -> String {
         let name = "convergence"
         let k = c.checkpoints.count

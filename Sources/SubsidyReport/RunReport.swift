@@ -57,7 +57,8 @@ public struct RunReport {
         var plans = [
             plan("total_demand", Charts.totalDemand(variants: vs, budget: budget, title: title),
                  totalProblem ?? Charts.dataProblem(tables["distribution"]!, columns: Array(3..<(3 + nv)))),
-            plan("exceedance", Charts.exceedance(variants: vs, budget: budget, atBudget: summaries.map(\.total.overrunProbability), title: title),
+            plan("exceedance", Charts.exceedance(variants: vs, budget: budget, atBudget: summaries.map(\.total.overrunProbability),
+                                                 upperRightClear: Charts.exceedanceCornerClear((0..<nv).map { result.column($0, L.total(.demand)) }), title: title),
                  Charts.dataProblem(tables["exceedance"]!, columns: [0], constant: "总需求和总资金都等于")
                     ?? Charts.dataProblem(tables["exceedance"]!, columns: Array(1..<(1 + nv)))),
             plan("lines", Charts.lines(variants: vs, lineNames: L.lines.map { (clause: $0.clause, name: $0.chineseName) }, p95: p95, title: title),
@@ -162,7 +163,9 @@ public struct RunReport {
     func conclusion(_ summaries: [VariantSummary]) -> RunConclusion {
         var c = RunConclusion(result: result, summaries: summaries, scenario: loaded.scenario)
         if loaded.variants.count == summaries.count { c.names = loaded.variants.map { $0.name.isEmpty ? $0.id : $0.name } }
-        if twoLevel == nil, reproduceCommand.hasPrefix("subsidysim run") {
+        // rebalance refuses a --set of a whole mapping that leaves out keys of the file's (it could
+        // not write it into rebalanced.yaml): then no command is named.
+        if twoLevel == nil, loaded.replacedMappings().isEmpty, reproduceCommand.hasPrefix("subsidysim run") {
             c.rebalanceCommand = "subsidysim rebalance" + reproduceCommand.dropFirst("subsidysim run".count)
         }
         return c
@@ -187,7 +190,7 @@ public struct RunReport {
     /// The command that gives byte-identical CSVs.
     public var reproduceCommand: String {
         var parts = ["subsidysim", "run"]
-        if loaded.file != LoadedScenario.builtinName { parts.append(shellQuote(loaded.file)) }
+        if loaded.file != LoadedScenario.builtinName { parts.append(Shell.file(loaded.file)) }
         parts += ["--seed", String(result.model.seed)]
         parts += twoLevel.map { ["--two-level", "\($0.worlds)x\($0.perWorld)"] } ?? ["--trials", String(result.trials)]
         for o in loaded.overrides { parts += ["--set", shellQuote(o.text)] }
@@ -241,10 +244,10 @@ public struct RunReport {
             let regional = v.sources.indices.contains(result.layout.restrictedSource) ? v.sources[result.layout.restrictedSource] : nil
             headline += "- **\(label(v))**："
             if let tr {
-                headline += "（一）数字化改造资金不足的概率为 **\(pct(tr.overrunProbability))**（95%区间 \(pct(tr.overrunLow))–\(pct(tr.overrunHigh))），不足时平均缺口 \(n(tr.unmetGivenOverrun)) 万元；"
+                headline += "（一）数字化改造资金不足的概率为 **\(pct(tr.overrunProbability))**（95%区间 \(percentInterval(tr.overrunLow, tr.overrunHigh))），不足时平均缺口 \(n(tr.unmetGivenOverrun)) 万元；"
             }
             headline += "至少一条预算行资金不足的概率为 \(pct(v.anyLineShort))。"
-            headline += "若\(total)万元可全部统筹使用（各行之间、自治区与县级资金之间可调剂），总需求超过\(total)万元的概率为 **\(pct(t.overrunProbability))**（95%区间 \(pct(t.overrunLow))–\(pct(t.overrunHigh))）；"
+            headline += "若\(total)万元可全部统筹使用（各行之间、自治区与县级资金之间可调剂），总需求超过\(total)万元的概率为 **\(pct(t.overrunProbability))**（95%区间 \(percentInterval(t.overrunLow, t.overrunHigh))）；"
             headline += "总需求均值 \(n(t.demandMean)) 万元（P5 \(n(t.p5))，P95 \(n(t.p95))）。"
             if let r = regional {
                 headline += "\(Markdown.text(r.name))未用完的概率 \(pct(r.notFullyUsedProbability))，平均结余 \(n(r.unspentMean)) 万元。"
@@ -269,7 +272,7 @@ public struct RunReport {
             for l in v.lines + [v.total, v.allLines] {
                 let name = l.line.map { "\($0.clause)\($0.chineseName)" } ?? "**\(Markdown.text(l.name))**"
                 lines.add([name, n(l.budget), n(l.demandMean), n(l.p5), n(l.p50), n(l.p95),
-                           "\(pct(l.overrunProbability))（\(pct(l.overrunLow))–\(pct(l.overrunHigh))）", n(l.unmetMean), n(l.unspentMean), pct(l.payoutRatioMean)])
+                           "\(pct(l.overrunProbability))（\(percentInterval(l.overrunLow, l.overrunHigh))）", n(l.unmetMean), n(l.unspentMean), pct(l.payoutRatioMean)])
             }
             md += lines.text
             md += "\n合计两行各答一个问题：“\(Markdown.text(v.total.name))”一行是总需求超过总资金的概率，以及统筹后的缺口与结余；"
@@ -336,6 +339,14 @@ public func percentText(_ x: Double) -> String {
     if x > 0 && shown == "0.0" { return "<0.1%" }
     if x < 1 && shown == "100.0" { return ">99.9%" }
     return shown + "%"
+}
+
+/// A 95% interval of probabilities as people read it: "9.2%–9.6%"; with an end beyond the last
+/// digit written out with 至 (to), so "–>" is never read as an arrow: "99.9% 至 >99.9%".
+public func percentInterval(_ low: Double, _ high: Double, en: Bool = false) -> String {
+    let a = percentText(low), b = percentText(high)
+    let beyond = [a, b].contains { $0.hasPrefix("<") || $0.hasPrefix(">") }
+    return beyond ? a + (en ? " to " : " 至 ") + b : a + "–" + b
 }
 
 /// Text for a shell command line the program prints (the reproduce command, `new`'s hint).

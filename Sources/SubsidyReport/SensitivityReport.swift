@@ -328,7 +328,7 @@ public enum SensitivityReport {
         var t = MarkdownTable(["输入", "Shapley 占比（95%区间）", "S1", "ST"], rightAligned: [false, true, true, true])
         let order = r.inputs.indices.sorted { (sh.shares[$0], $1) > (sh.shares[$1], $0) }
         for j in order {
-            t.add([Markdown.text(r.inputs[j].label), "\(percentText(sh.shares[j]))（\(percentText(sh.shareLow[j]))–\(percentText(sh.shareHigh[j]))）",
+            t.add([Markdown.text(r.inputs[j].label), "\(percentText(sh.shares[j]))（\(percentInterval(sh.shareLow[j], sh.shareHigh[j]))）",
                    CSVTable.fixed(r.sobol[j].s1, 3), CSVTable.fixed(r.sobol[j].st, 3)])
         }
         md += t.text + "\n"

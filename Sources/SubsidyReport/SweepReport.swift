@@ -284,7 +284,7 @@ public enum SweepReport {
                 let s = r.stats[pi][vi][lineIndex]
                 md += "| " + p.enumerated().map { value($0.offset, $0.element) }.joined(separator: " | ")
                 md += " | \(CSVTable.fixed(s.mean, 2)) | \(CSVTable.fixed(s.p5, 2)) | \(CSVTable.fixed(s.p50, 2)) | \(CSVTable.fixed(s.p95, 2)) | "
-                md += "\(percentText(s.pOverrun))（\(percentText(s.low))–\(percentText(s.high))） | \(CSVTable.fixed(r.regional[pi][vi].unspent, 2)) |\n"
+                md += "\(percentText(s.pOverrun))（\(percentInterval(s.low, s.high))） | \(CSVTable.fixed(r.regional[pi][vi].unspent, 2)) |\n"
             }
             md += "\n"
         }

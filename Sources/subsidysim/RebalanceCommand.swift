@@ -120,7 +120,7 @@ struct RebalanceCommand: ParsableCommand {
             let fields = Manifest.RebalanceFields(
                 maxShort: maxShort, confidence: confidence, target: joint ? "joint" : "per_line", unitWan: unit, hold: hold.map(\.rawValue),
                 checkSeed: String(study.checkSeed), checkTrials: study.checkTrials, feasible: study.proposal.feasible, withCaps: withCaps,
-                capsWan: study.caps ?? [], extraWan: Dictionary(uniqueKeysWithValues: zip(sc.funding.map(\.id), study.proposal.extra)))
+                capsWan: study.caps ?? [], capsFit: withCaps ? study.capsFit : nil, extraWan: Dictionary(uniqueKeysWithValues: zip(sc.funding.map(\.id), study.proposal.extra)))
             let warnings = try RebalanceReport.write(study, loaded: loaded, to: out, manifest: fields, trials: trials,
                                                      invocation: invocation(start, seed: seed, threads: simulation.threadCount),
                                                      docx: !documents.noDocx, xlsx: !documents.noXlsx)

@@ -200,10 +200,10 @@ func terminalSummary(_ r: SimulationResult, out: String, lang: Language, seconds
         let tr = v.lines.first { $0.line == .transformation }
         if lang == .zh {
             t += "\(v.label)：（一）资金不足的概率 \(percentText(tr?.overrunProbability ?? 0))；至少一条预算行不足 \(percentText(v.anyLineShort))；"
-            t += "总需求均值 \(CSVTable.fixed(tot.demandMean, 2)) 万元，若资金可统筹，超过 \(CSVTable.fixed(tot.budget, 0)) 万元的概率 \(percentText(tot.overrunProbability))（95%区间 \(percentText(tot.overrunLow))–\(percentText(tot.overrunHigh))）\n"
+            t += "总需求均值 \(CSVTable.fixed(tot.demandMean, 2)) 万元，若资金可统筹，超过 \(CSVTable.fixed(tot.budget, 0)) 万元的概率 \(percentText(tot.overrunProbability))（95%区间 \(percentInterval(tot.overrunLow, tot.overrunHigh))）\n"
         } else {
             t += "\(v.id): P(（一） short) = \(percentText(tr?.overrunProbability ?? 0)); P(some line short) = \(percentText(v.anyLineShort)); "
-            t += "mean total demand \(CSVTable.fixed(tot.demandMean, 2)) 万元; if all money were pooled, P(demand > \(CSVTable.fixed(tot.budget, 0))) = \(percentText(tot.overrunProbability)) (95% CI \(percentText(tot.overrunLow))–\(percentText(tot.overrunHigh)))\n"
+            t += "mean total demand \(CSVTable.fixed(tot.demandMean, 2)) 万元; if all money were pooled, P(demand > \(CSVTable.fixed(tot.budget, 0))) = \(percentText(tot.overrunProbability)) (95% CI \(percentInterval(tot.overrunLow, tot.overrunHigh, en: true)))\n"
         }
     }
     if let e = r.precisionTarget {

@@ -146,18 +146,21 @@ struct ChartPageTests {
         #expect(label(60, 0.45).contains(" right point") && label(60, 0.45).contains("offset -1,1 "))
     }
 
-    @Test("labels never cover the data: the exceedance labels stack above the highest curve, densities leave the top 30% for labels, minus signs are U+2212, the convergence legend names lines that sit on the frame")
+    @Test("labels never cover the data: the exceedance values sit in an empty corner, densities leave the top 30% for labels, minus signs are U+2212, the convergence legend names lines that sit on the frame")
     func labelsClearOfData() throws {
         let vs = [Charts.Series(id: "text", name: "正文费率", label: "正文费率"), Charts.Series(id: "table", name: "概算表费率", label: "概算表费率")]
-        let ex = Charts.exceedance(variants: vs, budget: 2800, atBudget: [0.142, 0.046], title: "t")
-        func labelY(_ tag: Int) throws -> Double {
-            let line = try #require(ex.split(separator: "\n").first { $0.hasPrefix("if (") && $0.contains("set label \(tag) ") })
-            let y = try #require(line.components(separatedBy: ", first ").dropFirst().first?.split(separator: " ").first)
-            return try #require(Double(y))
+        // The values go in a corner the curves leave empty, the higher value's label on top.
+        for clear in [true, false] {
+            let ex = Charts.exceedance(variants: vs, budget: 2800, atBudget: [0.142, 0.046], upperRightClear: clear, title: "t")
+            func label(_ tag: Int) -> String { ex.split(separator: "\n").first { $0.hasPrefix("set label \(tag) ") }.map(String.init) ?? "" }
+            #expect(label(30).contains("正文费率 14.2%（2800万元）") && label(31).contains("概算表费率 4.6%（2800万元）"))
+            #expect(clear ? label(30).contains("at graph 0.97, graph 0.8 right") && label(31).contains("at graph 0.97, graph 0.725 right")
+                          : label(30).contains("at graph 0.03, graph 0.175 left") && label(31).contains("at graph 0.03, graph 0.1 left"), "\(ex)")
         }
-        // Right of the funding both curves are below 14.2%: the lower value's label above that, the higher's above it.
-        let low = try labelY(31), high = try labelY(30)
-        #expect(low >= 14.2 + 7 - 1e-9 && high >= low + 7.5 - 1e-9, "\(low) \(high)")
+        // Falling curves: a corner is empty unless a curve is still high 60% of the way along.
+        let early: [[Double]] = [(0..<100).map { Double($0) }]
+        let late: [[Double]] = [(0..<100).map { (i: Int) -> Double in i < 5 ? Double(i) : 90 + Double(i) / 10 }]
+        #expect(Charts.exceedanceCornerClear(early) && !Charts.exceedanceCornerClear(late))
         for script in [Charts.totalDemand(variants: vs, budget: 2800, title: "t"), Charts.variantDifference(a: vs[0], b: vs[1], mean: -250, title: "t")] {
             #expect(script.contains(Charts.labelHeadroom))
             let head = try #require(script.range(of: "set minussign"))
