@@ -14,6 +14,17 @@ public struct Finding: Sendable, Codable {
     public var clauses: [String]
     public var zh: String
     public var en: String
+
+    /// The clauses as the draft writes them: "（七）（八）" (bracketed numbers run together, as
+    /// everywhere else), "末段 （一）" otherwise spaced.
+    public var clauseText: String {
+        var s = ""
+        for c in clauses {
+            if !s.isEmpty && !(s.hasSuffix("）") && c.hasPrefix("（")) { s += " " }
+            s += c
+        }
+        return s
+    }
 }
 
 /// `subsidysim check`: the budget table's arithmetic, the counts the budget implies against what
@@ -243,12 +254,12 @@ public enum Audit {
             var s = "# \(lang == .zh ? "草案审查" : "Audit of the draft")：\(title)\n\n"
             s += lang == .zh ? "| 级别 | 条款 | 发现 |\n|---|---|---|\n" : "| severity | clauses | finding |\n|---|---|---|\n"
             for x in fs {
-                s += "| \(lang == .zh ? x.severity.chinese : x.severity.rawValue) | \(x.clauses.joined(separator: " ")) | \((lang == .zh ? x.zh : x.en).replacingOccurrences(of: "|", with: "\\|")) |\n"
+                s += "| \(lang == .zh ? x.severity.chinese : x.severity.rawValue) | \(x.clauseText) | \((lang == .zh ? x.zh : x.en).replacingOccurrences(of: "|", with: "\\|")) |\n"
             }
             return s
         default:
             return fs.map { x in
-                "[\(lang == .zh ? x.severity.chinese : x.severity.rawValue)] \(x.clauses.joined(separator: " ")) \(lang == .zh ? x.zh : x.en)"
+                "[\(lang == .zh ? x.severity.chinese : x.severity.rawValue)] \(x.clauseText) \(lang == .zh ? x.zh : x.en)"
             }.joined(separator: "\n") + "\n"
         }
     }

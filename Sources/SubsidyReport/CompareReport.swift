@@ -81,20 +81,22 @@ public enum CompareReport {
         guard r.rows.count > 1 else { return nil }
         let n = r.rows.count - 1, nL = r.lines.count
         let m = Swift.max(1, r.rows.dropFirst().flatMap { $0.shortDifference.map { abs($0.mean) * 100 } }.max() ?? 1)
-        let names = r.rows.indices.dropFirst().map { r.rows[$0].entry.label }
+        // Rows by number, as the bar chart's legend and the tables number the entries (方案1 …):
+        // whole labels, cut to two lines here, lost what told entries apart.
+        let names = r.rows.indices.dropFirst().map { "方案\($0)" }
         let nameEms = 14.0
         let widest = Charts.widest(names, ems: nameEms, lines: 2)
         let left = Swift.min(0.45, (widest + 1.5) * Double(Charts.smallSize) * 4 / 3 / Double(Charts.width) + 0.02)
         let h = Swift.max(Charts.height, 560 + 110 * n)
         var s = Charts.head("short_difference", title: "与参照方案相比资金不足概率的变化 / change in P(short)", height: h)
         // The names' margin moves the frame right: the title is centred on the chart instead.
-        let heading = Charts.screenTitle([title, "与「\(r.rows[0].entry.label)」相比，各预算行资金不足的概率变化（百分点；· 为不超出模拟误差）"], height: h)
+        let heading = Charts.screenTitle([title, "与方案0「\(r.rows[0].entry.label)」相比，各预算行资金不足的概率变化（百分点；· 为不超出模拟误差）"], height: h)
         s += heading.set
         s += """
         set tmargin at screen \(Charts.num(heading.top) ?? "0.8")
         set xrange [-0.5:\(Double(nL) - 0.5)]
         set yrange [\(Double(n) + 0.5):0.5]
-        \(Charts.lineTics("xtics", r.lines.map { (clause: $0.clause, name: $0.chineseName) }, ems: Charts.slotEms(nL, fraction: 0.84 - left, font: Charts.smallSize), extra: " nomirror", font: Charts.smallSize))set ytics (\(r.rows.indices.dropFirst().map { "\(Charts.wrappedText(r.rows[$0].entry.label, ems: nameEms, lines: 2, tic: true)) \($0)" }.joined(separator: ", "))) nomirror font ",\(Charts.smallSize)" noenhanced
+        \(Charts.lineTics("xtics", r.lines.map { (clause: $0.clause, name: $0.chineseName) }, ems: Charts.slotEms(nL, fraction: 0.84 - left, font: Charts.smallSize), extra: " nomirror", font: Charts.smallSize))set ytics (\(r.rows.indices.dropFirst().map { "\(Charts.wrappedText(names[$0 - 1], ems: nameEms, lines: 2, tic: true)) \($0)" }.joined(separator: ", "))) nomirror font ",\(Charts.smallSize)" noenhanced
         set palette defined (-1 "#2166ac", 0 "#f7f7f7", 1 "#b2182b")
         set cbrange [-\(Charts.num(m) ?? "1"):\(Charts.num(m) ?? "1")]
         set cblabel '变化（百分点）' offset 1.5,0

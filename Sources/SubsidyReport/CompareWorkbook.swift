@@ -7,11 +7,10 @@ import SubsidyModel
 enum CompareWorkbook {
     typealias Cell = Workbook.Cell
 
-    /// A change of a probability, in percent with its sign ("+2.3%"; the header says 百分点).
+    /// A change of a probability in percentage points, with its sign (+2.3 under a header saying
+    /// 百分点, as summary.md writes "+2.3 个百分点"; shown as a percent, −7.3% read as a relative change).
     static func change(_ x: Double) -> Cell {
-        var c = Cell.percent(x)
-        c.style.number = .signedPercent
-        return c
+        Cell.number(x * 100, .signedPoints, csvDecimals: 4)
     }
 
     static func build(_ r: Compare.Result, title: String) -> Workbook {

@@ -261,7 +261,10 @@ public struct RunReport {
             var m = Moments()
             d.forEach { m.add($0) }
             let q = Statistics.quantiles(d, [0.05, 0.95])
-            headline += "- **方案差异**：「\(label(s[1]))」比「\(label(s[0]))」总需求平均\(m.mean < 0 ? "少" : "多") \(n(abs(m.mean))) 万元（逐次试验配对，P5 \(n(q[0]))，P95 \(n(q[1]))）。\n"
+            // Signed differences with the minus sign, and the words after them ("少" before −340 read as a double negative).
+            func signed(_ x: Double) -> String { (x < 0 ? "−" : x > 0 ? "+" : "") + n(abs(x)) }
+            headline += "- **方案差异**：「\(label(s[1]))」减「\(label(s[0]))」的总需求之差（逐次试验配对）平均 \(signed(m.mean)) 万元"
+                + "（P5 \(signed(q[0]))，P95 \(signed(q[1]))），即平均\(m.mean < 0 ? "少" : "多") \(n(abs(m.mean))) 万元。\n"
         }
         md += (conclusion ?? self.conclusion(s)).markdown(headline: headline)
         md += "\n## 测算结果\n\n"
@@ -299,7 +302,7 @@ public struct RunReport {
         if !findings.isEmpty {
             md += "## 草案审查\n\n> subsidysim check 对草案的核对：概算表的算术、预算能支持的企业数与情景的预期、同一文件两种读法的矛盾，以及草案留下的解释空间。\n\n"
             var t = MarkdownTable(["级别", "条款", "发现"], rightAligned: [false, false, false])
-            for f in findings { t.add([f.severity.chinese, f.clauses.joined(separator: " "), Markdown.text(f.zh)]) }
+            for f in findings { t.add([f.severity.chinese, f.clauseText, Markdown.text(f.zh)]) }
             md += t.text
             md += "\n"
         }

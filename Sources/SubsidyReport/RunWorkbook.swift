@@ -184,7 +184,7 @@ public enum RunWorkbook {
                        header: ["序号", "级别", "条款", "发现"])
         sh.columnMaxWidth[3] = 90
         for (i, f) in findings.enumerated() {
-            sh.add([.integer(i + 1), .text(f.severity.chinese), .text(f.clauses.joined(separator: " ")), .text(f.zh)])
+            sh.add([.integer(i + 1), .text(f.severity.chinese), .text(f.clauseText), .text(f.zh)])
         }
         if findings.isEmpty { sh.add([.text("草案审查没有发现问题。", .note)]) }
         return sh

@@ -49,11 +49,14 @@ public enum WordReport {
     /// where a plain paragraph could be left at the foot of the page before it.
     static func tableTitles(_ markdown: String) -> String {
         var lines = markdown.components(separatedBy: "\n")
-        // pandoc also reads a caption after a table as that table's: a title right after another
-        // table stays a paragraph, so it can never be given to the table above it.
+        // pandoc also reads a caption after a table as that table's, unless that table has its own
+        // caption before it: a title right after an uncaptioned table stays a paragraph, so it can
+        // never be given to the table above it.
         func previousBlockIsTable(_ i: Int) -> Bool {
-            guard let j = lines[..<i].lastIndex(where: { !$0.isEmpty }) else { return false }
-            return lines[j].hasPrefix("|")
+            guard let j = lines[..<i].lastIndex(where: { !$0.isEmpty }), lines[j].hasPrefix("|") else { return false }
+            let start = (lines[..<j].lastIndex { !$0.hasPrefix("|") } ?? -1) + 1
+            let captioned = start >= 2 && lines[start - 1].isEmpty && lines[start - 2].hasPrefix("Table: ")
+            return !captioned
         }
         for i in lines.indices where lines[i].hasPrefix("**") && (i == 0 || lines[i - 1].isEmpty)
             && i + 2 < lines.count && lines[i + 1].isEmpty && lines[i + 2].hasPrefix("|") && !previousBlockIsTable(i) {

@@ -30,6 +30,8 @@ struct Workbook {
         case share = "0.00%"
         /// A change of a probability, with its sign.
         case signedPercent = "+0.0%;-0.0%;0.0%"
+        /// A change in percentage points, with its sign (the header says 百分点).
+        case signedPoints = "+0.0;-0.0;0.0"
         /// A mean count.
         case count = "0.0"
         case integer = "0"
@@ -42,6 +44,7 @@ struct Workbook {
             case .percent, .nearZero, .nearOne: return percentText(x)
             case .share: return CSVTable.fixed(x * 100, 2) + "%"
             case .signedPercent: return (x > 0 ? "+" : "") + CSVTable.fixed(x * 100, 1) + "%"
+            case .signedPoints: return (x > 0 ? "+" : "") + CSVTable.fixed(x, 1)
             case .count: return CSVTable.fixed(x, 1)
             case .integer: return CSVTable.fixed(x, 0)
             }

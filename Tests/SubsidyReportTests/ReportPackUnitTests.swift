@@ -100,6 +100,9 @@ struct ReportPackUnitTests {
         // pandoc reads a caption after a table as that table's: a title right after a table stays a paragraph.
         let adjacent = "| a |\n|---|\n| 1 |\n\n**B**\n\n| b |\n|---|\n| 2 |\n"
         #expect(WordReport.tableTitles(adjacent) == adjacent)
+        // After a table with its own caption, pandoc gives the next caption to the next table.
+        let both = "**A**\n\n| a |\n|---|\n| 1 |\n\n**B**\n\n| b |\n|---|\n| 2 |\n"
+        #expect(WordReport.tableTitles(both).components(separatedBy: "\n").filter { $0.hasPrefix("Table: ") } == ["Table: **A**", "Table: **B**"])
     }
 
     @Test("a probability reads 0.0% or 100.0% only when it is 0 or 1: what would round there is <0.1% or >99.9%, in the texts and in 结果.xlsx")

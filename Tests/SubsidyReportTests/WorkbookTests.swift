@@ -320,9 +320,10 @@ struct WhatIfWorkbookTests {
         #expect(csv.rows.count == r.rows.count * 8)
         for (i, row) in csv.rows.enumerated() {
             // compare.csv column 8 (p_short) is 方案差异 column 6; 14 (d_p_short) is column 12.
-            for (c, xc, fmt) in [(8, 6, "0.0%"), (14, 12, "+0.0%;-0.0%;0.0%"), (7, 5, "0.00")] {
+            // The change is in percentage points (×100), as its header and summary.md say.
+            for (c, xc, fmt, scale) in [(8, 6, "0.0%", 1.0), (14, 12, "+0.0;-0.0;0.0", 100.0), (7, 5, "0.00", 1.0)] {
                 let cell = try #require(s.cell(h + 1 + i, xc))
-                #expect(cell.type == nil && WorkbookTests.close(cell.number, CSVTable.format(row[c])), "\(cell.ref)")
+                #expect(cell.type == nil && abs((cell.number ?? .nan) - (Double(CSVTable.format(row[c])) ?? .nan) * scale) < 1.01e-6 * scale, "\(cell.ref)")
                 #expect(formats[cell.style] == fmt, "\(cell.ref): \(formats[cell.style])")
             }
         }
