@@ -324,6 +324,12 @@ public struct SimulationSettings: Sendable, Hashable {
         }
         return SimulationSettings(trials: trials, seed: UInt64(seed), sampling: sampling)
     }()
+
+    /// The most trials a what-if command (sweep, solve, compare, rebalance) runs by default: each
+    /// of its points or entries is a run of its own.
+    public static let whatIfTrialCap = 20_000
+    /// Trials of a what-if command without --trials: the scenario's, at most `whatIfTrialCap`.
+    public var whatIfTrials: Int { Swift.min(trials, Self.whatIfTrialCap) }
 }
 
 /// A named set of overrides (a reform, in OpenFisca's terms): data, not code.

@@ -28,8 +28,6 @@ struct Workbook {
         case nearOne = "\">99.9%\""
         /// A share of a budget, as the draft's table prints it (75.00%).
         case share = "0.00%"
-        /// A change of a probability, with its sign.
-        case signedPercent = "+0.0%;-0.0%;0.0%"
         /// A change in percentage points, with its sign (the header says 百分点).
         case signedPoints = "+0.0;-0.0;0.0"
         /// A mean count.
@@ -43,7 +41,6 @@ struct Workbook {
             case .money: return CSVTable.fixed(x, 2)
             case .percent, .nearZero, .nearOne: return percentText(x)
             case .share: return CSVTable.fixed(x * 100, 2) + "%"
-            case .signedPercent: return (x > 0 ? "+" : "") + CSVTable.fixed(x * 100, 1) + "%"
             case .signedPoints: return (x > 0 ? "+" : "") + CSVTable.fixed(x, 1)
             case .count: return CSVTable.fixed(x, 1)
             case .integer: return CSVTable.fixed(x, 0)

@@ -174,10 +174,9 @@ struct SimulationOptions: ParsableArguments {
     /// `--seed`, else the scenario's `simulation.seed`.
     func seed(for s: Scenario) -> UInt64 { seed ?? s.simulation.seed }
 
-    /// Trials of a what-if command (sweep, solve, compare, rebalance): `--trials`, else the
-    /// scenario's, at most `whatIfTrials` (each of their points or entries is a run of its own).
-    func whatIfTrials(for s: Scenario) -> Int { trials ?? Swift.min(s.simulation.trials, Self.whatIfTrials) }
-    static let whatIfTrials = RunConclusion.whatIfTrials
+    /// Trials of a what-if command (sweep, solve, compare, rebalance): `--trials`, else
+    /// `SimulationSettings.whatIfTrials` (the scenario's, at most 20,000).
+    func whatIfTrials(for s: Scenario) -> Int { trials ?? s.simulation.whatIfTrials }
 }
 
 /// A scenario that cannot be used: prints the problems, exits 65 (invalid) or 66 (missing input).
