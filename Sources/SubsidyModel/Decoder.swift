@@ -83,6 +83,11 @@ struct TreeDecoder {
                                                  en: "expected a fraction, not a percentage (write \(formatNumber(v / 100)) for \(t))"))
             return nil
         }
+        if node.taggedText, Double(t) != nil {
+            bag.add(node.location, path, Message(zh: "应为数字，实际是标为文字（!!str）的 “\(s)”（请去掉 !!str）",
+                                                 en: "expected a number, found \"\(s)\" tagged as text (!!str; remove the tag)"))
+            return nil
+        }
         if !plain, Double(t) != nil {
             bag.add(node.location, path, Message(zh: "应为数字，实际是加了引号的文字 “\(s)”（请去掉引号）",
                                                  en: "expected a number, found the quoted text \"\(s)\" (remove the quotes)"))

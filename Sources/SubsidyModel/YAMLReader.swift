@@ -218,7 +218,10 @@ enum YAMLReader {
         }
         switch node {
         case let .scalar(s):
-            return YNode(.scalar(s.string, plain: s.style == .plain), loc(s.mark))
+            // `!!str 40` is the text "40", as a quoted "40" is (the tag is explicit: an untagged
+            // plain scalar's tag is still `!` or empty here, before resolution).
+            let text = s.tag.rawValue == Tag.Name.str.rawValue
+            return YNode(.scalar(s.string, plain: s.style == .plain && !text), loc(s.mark), taggedText: text && s.style == .plain)
         case let .sequence(seq):
             let here = loc(seq.mark)
             return YNode(.sequence(seq.map { convert($0, file: file, diags: &diags, seen: &seen, aliasAt: here, depth: depth + 1) }), here)

@@ -20,10 +20,13 @@ public struct YNode: Sendable {
 
     public var value: Value
     public var location: SourceLocation
+    /// The scalar was tagged `!!str` in its file (so not plain: text, as if quoted); kept to say so.
+    public var taggedText = false
 
-    public init(_ value: Value, _ location: SourceLocation) {
+    public init(_ value: Value, _ location: SourceLocation, taggedText: Bool = false) {
         self.value = value
         self.location = location
+        self.taggedText = taggedText
     }
 
     public var isNull: Bool {
