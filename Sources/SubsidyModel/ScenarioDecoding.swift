@@ -157,8 +157,23 @@ extension TreeDecoder {
             let sum = lines.map { $0.budget[s.id] ?? 0 }.reduce(0, +)
             // With allow_unallocated the lines may hold less (the loader warns of the rest), never more.
             if abs(sum - s.amount) > 0.005 && !(s.allowUnallocated && sum < s.amount) {
-                let loc = fnode.indices.contains(i) ? (fnode[i]["amount"]?.location ?? fnode[i].location) : root.location
-                bag.add(loc, "funding[\(i)].amount", Message(
+                var loc = fnode.indices.contains(i) ? (fnode[i]["amount"]?.location ?? fnode[i].location) : root.location
+                var key = "funding[\(i)].amount"
+                // When the amount comes from another file (a base) and lines' shares of this source
+                // were written in this one (or by a variant's set:), the mismatch is their doing:
+                // point at the one such line, or at the list when there are several, not at a base
+                // file the planner never opened.
+                if loc.file != root.location.file, let lnode = top["lines"], let ls = lnode.items {
+                    let here = ls.indices.filter { ls[$0]["budget"]?[s.id]?.location.file == root.location.file }
+                    if here.count == 1, let at = ls[here[0]]["budget"]?[s.id]?.location {
+                        loc = at
+                        key = "lines[\(here[0])].budget.\(s.id)"
+                    } else if here.count > 1 {
+                        loc = lnode.location
+                        key = "lines"
+                    }
+                }
+                bag.add(loc, key, Message(
                     zh: "预算行中 “\(s.id)” 的金额合计 \(formatNumber(sum)) 万元，与该资金来源的 \(formatNumber(s.amount)) 万元不符" + (sum > s.amount
                         ? "（多出 \(formatNumber(sum - s.amount)) 万元：请减少其他预算行，或同时改 funding[\(i)].amount）"
                         : "（少 \(formatNumber(s.amount - sum)) 万元：有意留作未分配资金时，在该资金来源写 allow_unallocated: true）"),
