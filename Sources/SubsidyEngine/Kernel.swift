@@ -111,7 +111,7 @@ struct TrialKernel {
             if g.needsLottery { lotteryOrder(trial: t) }
             for v in g.variants {
                 let rec = UnsafeMutableBufferPointer(rebasing: out[(v * offsets.count)..<((v + 1) * offsets.count)])
-                apply(variant: variants[v], group: g, record: rec)
+                apply(variant: variants[v], index: v, group: g, record: rec)
             }
         }
     }

@@ -10,7 +10,7 @@ struct AwardTallies {
 
 extension TrialKernel {
     /// Steps 3–4 of Scenarios/MODEL.md §6 for one variant: awards per firm, demand per line, payment.
-    mutating func apply(variant cv: CompiledVariant, group g: CompiledGroup, record r: UnsafeMutableBufferPointer<Double>) {
+    mutating func apply(variant cv: CompiledVariant, index v: Int, group g: CompiledGroup, record r: UnsafeMutableBufferPointer<Double>) {
         let L = offsets
         for i in 0..<r.count { r[i] = 0 }
         let n = firmCount
@@ -28,7 +28,7 @@ extension TrialKernel {
         sums.chainCase = outsideChain
         var misc = AwardTallies()
         if TrialKernel.canSkipFirms(cv, group: g, funded: funded, topCase: caseAwards.first ?? 0, forceFirmLoop: forceFirmLoop) {
-            applyByCells(cv, group: g, funded: funded, sums: &sums, misc: &misc, record: r)
+            applyByCells(cv, index: v, group: g, funded: funded, sums: &sums, misc: &misc, record: r)
             finish(cv, group: g, funded: funded, sums: sums, misc: misc, record: r)
             return
         }

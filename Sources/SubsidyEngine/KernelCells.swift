@@ -19,25 +19,36 @@ extension TrialKernel {
     /// Σ min(rate·e, cap) per cell in one pass over them (`Rules.transformationSums`); when many
     /// variants share the cells they are sorted, and a binary search splits each cell into firms
     /// below the cap (rate × their sum) and at it. Cost O(accepted) per variant, or O(cells · log n).
-    mutating func applyByCells(_ cv: CompiledVariant, group g: CompiledGroup, funded: Int,
+    mutating func applyByCells(_ cv: CompiledVariant, index v: Int, group g: CompiledGroup, funded: Int,
                                sums: inout FirmLevelAwards,
                                misc: inout AwardTallies,
                                record r: UnsafeMutableBufferPointer<Double>) {
         let L = offsets
-        let ci = cellIndex(limit: cv.hardwareLimit, rule: cv.hardwareRule)
+        let ci = cellIndex(limit: cv.hardwareLimit, rule: cv.hardwareRule, group: g)
         let ns = L.segments
         let nb = Swift.min(cv.rates.count, L.batches)
         let set = cellSets[ci]
         // The set's raw buffers in locals, so the loops keep them in registers; cells batch by
         // batch (c = b·ns + segment), so no division per cell.
-        let rate = set.rate, cap = set.cap, demand = set.demand, atCap = set.atCap
+        var rate = set.rate, cap = set.cap, demand = set.demand, atCap = set.atCap
         let counts = set.counts, total = set.total, positive = set.positive, offsets = set.offsets
-        var c = 0
-        for b in 0..<L.batches {
-            let rb = b < nb ? cv.rates[b] : 0, kb = b < nb ? cv.caps[b] : 0
-            for _ in 0..<ns { rate[c] = rb; cap[c] = kb; demand[c] = 0; atCap[c] = 0; c &+= 1 }
+        // Summed with the cells (`cellIndex`) as one of its lanes: this variant's rate, cap,
+        // demand and at-cap count of cell c at c·lanes + lane.
+        var stride = 1, summed = false
+        if let lane = set.lane(of: v) {
+            stride = set.lanes
+            summed = true
+            rate = set.laneRate + lane; cap = set.laneCap + lane; demand = set.laneDemand + lane; atCap = set.laneAtCap + lane
+        } else {
+            var c = 0
+            for b in 0..<L.batches {
+                let rb = b < nb ? cv.rates[b] : 0, kb = b < nb ? cv.caps[b] : 0
+                for _ in 0..<ns { rate[c] = rb; cap[c] = kb; demand[c] = 0; atCap[c] = 0; c &+= 1 }
+            }
         }
-        if set.isSorted {
+        if summed {
+            // Done in `cellIndex`.
+        } else if set.isSorted {
             let sorted = UnsafeBufferPointer(start: set.sorted, count: set.kept)
             let pre = UnsafeBufferPointer(start: set.prefix, count: set.kept + 1)
             for c in 0..<(nb &* ns) where counts[c] > 0 {
@@ -54,13 +65,13 @@ extension TrialKernel {
             for sg in 0..<ns {
                 let c = b &* ns &+ sg
                 guard counts[c] > 0 else { continue }
-                let d = demand[c], at = atCap[c], e = total[c]
+                let d = demand[c &* stride], at = atCap[c &* stride], e = total[c]
                 sums.transformation += d
                 R[bDemand] += d
                 R[bEligible] += e
                 R[L.segment(sg, .demand)] += d
                 R[L.segment(sg, .eligible)] += e
-                if rate[c] > 0 && cap[c] > 0 { R[bAwarded] += Double(positive[c]) }
+                if rate[c &* stride] > 0 && cap[c &* stride] > 0 { R[bAwarded] += Double(positive[c]) }
                 R[bAtCap] += at
                 R[L.segment(sg, .atCap)] += at
             }
@@ -81,7 +92,7 @@ extension TrialKernel {
     /// trials): accepted firms' eligible investments with their batch × segment cell, in firm order,
     /// and per cell the count, total and positive count; sorted per cell (counting sort, then each
     /// run) when many variants share them.
-    mutating func cellIndex(limit: Double, rule: HardwareRule) -> Int {
+    mutating func cellIndex(limit: Double, rule: HardwareRule, group g: CompiledGroup) -> Int {
         if let i = cellKeys.firstIndex(where: { $0.limit == limit && $0.rule == rule }) { return i }
         let L = offsets
         let ns = L.segments, cells = L.batches * ns
@@ -94,6 +105,37 @@ extension TrialKernel {
         let set = cellSets[k]
         set.reserve(accepted)
         let V = set.values, C = set.cell, counts = set.counts, total = set.total, positive = set.positive
+        // Unsorted cells serve few variants: those of the group that read them (the same hardware
+        // rule, no firm at the ceiling) are summed in this pass, one lane each (at most
+        // `CellSet.maxLanes`), in the firms' order, as `transformationSums` would sum each.
+        set.lanes = 0
+        if !sort {
+            let funds = caseAwards.count, topCase = caseAwards.first ?? 0
+            for v in g.variants where set.lanes < CellSet.maxLanes {
+                let cv = variants[v]
+                guard cv.hardwareLimit == limit, cv.hardwareRule == rule,
+                      TrialKernel.canSkipFirms(cv, group: g, funded: Swift.min(cv.chainCaseCount, funds), topCase: topCase,
+                                               forceFirmLoop: forceFirmLoop) else { continue }
+                set.laneVariant[set.lanes] = v
+                set.lanes &+= 1
+            }
+            let lanes = set.lanes
+            for lane in 0..<lanes {
+                let cv = variants[set.laneVariant[lane]]
+                let nb = Swift.min(cv.rates.count, L.batches)
+                var c = 0
+                for b in 0..<L.batches {
+                    let rb = b < nb ? cv.rates[b] : 0, kb = b < nb ? cv.caps[b] : 0
+                    for _ in 0..<ns {
+                        let i = c &* lanes &+ lane
+                        set.laneRate[i] = rb; set.laneCap[i] = kb; set.laneDemand[i] = 0; set.laneAtCap[i] = 0
+                        c &+= 1
+                    }
+                }
+            }
+        }
+        let lanes = set.lanes
+        let lRate = UnsafePointer(set.laneRate), lCap = UnsafePointer(set.laneCap), lDemand = set.laneDemand, lAtCap = set.laneAtCap
         var kept = 0
         real.withUnsafeBufferPointer { R in
         small.withUnsafeBufferPointer { S in
@@ -103,7 +145,8 @@ extension TrialKernel {
             let batchOf = S.baseAddress! + FirmColumn.batch * cap, segmentOf = S.baseAddress! + FirmColumn.segment * cap
             // One loop per hardware rule, each with the rule a constant (so `eligibleInvestment`'s
             // switch folds away inside the loop): the same function, the same values.
-            @inline(__always) func pass(_ rule: HardwareRule) {
+            // The lane count a constant too (0–4), so the lanes' loop unrolls.
+            @inline(__always) func pass(_ rule: HardwareRule, lanes: Int) {
                 for j in 0..<accepted {
                     let f = Int(AC[j])
                     let inv = investment[f], hs = hardware[f]
@@ -115,6 +158,17 @@ extension TrialKernel {
                     total[c] += e
                     positive[c] &+= e > 0 ? 1 : 0
                     kept &+= 1
+                    Rules.transformationTerms(eligible: e, base: c &* lanes, lanes: lanes, rate: lRate, cap: lCap,
+                                              demand: lDemand, atCap: lAtCap)
+                }
+            }
+            @inline(__always) func pass(_ rule: HardwareRule) {
+                switch lanes {
+                case 0: pass(rule, lanes: 0)
+                case 1: pass(rule, lanes: 1)
+                case 2: pass(rule, lanes: 2)
+                case 3: pass(rule, lanes: 3)
+                default: pass(rule, lanes: 4)
                 }
             }
             switch rule {
@@ -179,6 +233,20 @@ final class CellSet {
     let offsets: UnsafeMutablePointer<Int>
     var kept = 0
     var isSorted = false
+    /// Variants summed with the cells in `cellIndex` (at most `maxLanes`): variant
+    /// `laneVariant[l]`'s rate, cap, demand and at-cap count of cell c at `c · lanes + l`.
+    static let maxLanes = 4
+    var lanes = 0
+    let laneVariant: UnsafeMutablePointer<Int>
+    let laneRate: UnsafeMutablePointer<Double>, laneCap: UnsafeMutablePointer<Double>
+    let laneDemand: UnsafeMutablePointer<Double>, laneAtCap: UnsafeMutablePointer<Double>
+
+    /// The lane of variant `v`, if it was summed with the cells.
+    @inline(__always)
+    func lane(of v: Int) -> Int? {
+        for l in 0..<lanes where laneVariant[l] == v { return l }
+        return nil
+    }
 
     init(cells: Int) {
         self.cells = cells
@@ -186,6 +254,9 @@ final class CellSet {
         counts = Self.zeros(n); positive = Self.zeros(n); total = Self.zeros(n)
         rate = Self.zeros(n); cap = Self.zeros(n); demand = Self.zeros(n); atCap = Self.zeros(n)
         offsets = Self.zeros(cells + 1)
+        laneVariant = Self.zeros(Self.maxLanes)
+        laneRate = Self.zeros(n * Self.maxLanes); laneCap = Self.zeros(n * Self.maxLanes)
+        laneDemand = Self.zeros(n * Self.maxLanes); laneAtCap = Self.zeros(n * Self.maxLanes)
         values = .allocate(capacity: 1); cell = .allocate(capacity: 1); sorted = .allocate(capacity: 1); prefix = .allocate(capacity: 1)
         reserve(128)
     }
@@ -210,5 +281,6 @@ final class CellSet {
         values.deallocate(); cell.deallocate(); sorted.deallocate(); prefix.deallocate()
         counts.deallocate(); positive.deallocate(); total.deallocate(); offsets.deallocate()
         rate.deallocate(); cap.deallocate(); demand.deallocate(); atCap.deallocate()
+        laneVariant.deallocate(); laneRate.deallocate(); laneCap.deallocate(); laneDemand.deallocate(); laneAtCap.deallocate()
     }
 }

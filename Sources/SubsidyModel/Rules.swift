@@ -92,6 +92,36 @@ public enum Rules {
         }
     }
 
+    /// One firm's term of `transformationSums` for `lanes` policies at once (a trial's variants
+    /// that share its cells): lane v of the firm's cell reads `rate[base + v]`, `cap[base + v]`
+    /// and adds to `demand[base + v]`, `atCap[base + v]`. The same arithmetic as
+    /// `transformationSums`, so over the firms in the same order each lane's sums are its.
+    @inlinable @inline(__always)
+    public static func transformationTerms(eligible e: Double, base: Int, lanes: Int,
+                                           rate: UnsafePointer<Double>, cap: UnsafePointer<Double>,
+                                           demand: UnsafeMutablePointer<Double>, atCap: UnsafeMutablePointer<Double>) {
+        // Two or four lanes as SIMD vectors: lane-wise the same multiply, comparison and additions.
+        if lanes == 2 || lanes == 4 {
+            @inline(__always) func terms<V: SIMD>(_: V.Type, at i: Int) where V.Scalar == Double {
+                let r = UnsafeRawPointer(rate + i).loadUnaligned(as: V.self), k = UnsafeRawPointer(cap + i).loadUnaligned(as: V.self)
+                let a = r * V(repeating: e)
+                let below = a .< k
+                let d = UnsafeRawPointer(demand + i).loadUnaligned(as: V.self) + k.replacing(with: a, where: below)
+                let n = UnsafeRawPointer(atCap + i).loadUnaligned(as: V.self) + V(repeating: 1).replacing(with: 0, where: below)
+                UnsafeMutableRawPointer(demand + i).storeBytes(of: d, as: V.self)
+                UnsafeMutableRawPointer(atCap + i).storeBytes(of: n, as: V.self)
+            }
+            if lanes == 2 { terms(SIMD2<Double>.self, at: base) } else { terms(SIMD4<Double>.self, at: base) }
+            return
+        }
+        for v in 0..<lanes {
+            let a = rate[base &+ v] * e, k = cap[base &+ v]
+            let below = a < k
+            demand[base &+ v] += below ? a : k
+            atCap[base &+ v] += below ? 0 : 1
+        }
+    }
+
     /// `transformationSum` over eligible investments sorted ascending, with `prefix[i]` = Σ e[0..<i]:
     /// the firms below the cap (rate·e < cap, found by binary search) contribute rate × their sum,
     /// the rest the cap each. O(log n); equal to the firm-by-firm sum up to rounding (a test checks it).
