@@ -1,6 +1,7 @@
 import Dispatch
 public import Foundation  // public: RunOptions.threads defaults to ProcessInfo.processInfo.activeProcessorCount
 import Synchronization
+internal import CKernel
 public import SubsidyModel
 
 /// Running moments of one quantity over trials (Chan et al.'s pairwise update), merged in
@@ -296,12 +297,8 @@ public enum Simulator {
                                                     }
                                                 }
                                             } else {
-                                                // Plain pointers over the whole record: the loop vectorises.
-                                                for i in 0..<recLen {
-                                                    let d = row[i] - shift[i]
-                                                    a[i] += d
-                                                    q[i] += d * d
-                                                }
+                                                // The same sums over the whole record, vectorised (CKernel, AVX2 where the machine has it).
+                                                ck_shifted_sums(Int64(recLen), row, shift, a, q)
                                             }
                                             let columns = sp.value.baseAddress!
                                             for v in 0..<nv {

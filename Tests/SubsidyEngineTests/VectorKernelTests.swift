@@ -224,6 +224,26 @@ struct VectorKernelTests {
         }
     }
 
+    @Test("shifted sums of every variant are the reference loop's, bit for bit (lengths 0…19, NaN, infinities, -0)")
+    func shiftedSums() {
+        var g = Inputs(s: 7)
+        for isa in Self.variants {
+            for n in 0..<20 {
+                var row = (0..<n).map { _ in (g.uniform() - 0.5) * 1e6 }, shift = (0..<n).map { _ in (g.uniform() - 0.5) * 1e3 }
+                if n > 3 { row[1] = .nan; row[2] = .infinity; shift[3] = -0.0 }
+                var a = (0..<n).map { _ in g.uniform() }, q = (0..<n).map { _ in g.uniform() * 1e9 }
+                var wantA = a, wantQ = q
+                for i in 0..<n { let d = row[i] - shift[i]; wantA[i] += d; wantQ[i] += d * d }
+                a.withUnsafeMutableBufferPointer { A in q.withUnsafeMutableBufferPointer { Q in
+                    ck_shifted_sums_isa(isa, Int64(n), row, shift, A.baseAddress, Q.baseAddress)
+                } }
+                for i in 0..<n {
+                    #expect(a[i].bitPattern == wantA[i].bitPattern && q[i].bitPattern == wantQ[i].bitPattern, "isa \(isa) n \(n) i \(i)")
+                }
+            }
+        }
+    }
+
     @Test("a whole run gives the same records with every variant", arguments: ["draft", "gamma investment, triangular hardware, one segment"])
     func wholeRun(case name: String) throws {
         let loaded: LoadedScenario

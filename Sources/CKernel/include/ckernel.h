@@ -102,4 +102,11 @@ void ck_scale_clamp_isa(int isa, int64_t n, const double *q, const int32_t *seg,
                         const double *low, const double *high, double fallback, double lower, double lower_fill,
                         double upper, double *out);
 
+/* ---- Per-trial moments ---- */
+
+/* One record's shifted sums (Simulator.run): for i < n, d = row[i] - shift[i], a[i] += d,
+ * q[i] += d * d (a multiply, then an add: never fused). */
+void ck_shifted_sums(int64_t n, const double *row, const double *shift, double *a, double *q);
+void ck_shifted_sums_isa(int isa, int64_t n, const double *row, const double *shift, double *a, double *q);
+
 #endif
