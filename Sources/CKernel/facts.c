@@ -55,6 +55,11 @@ static const uint32_t spread[16] = {
     0x01000000u, 0x01000001u, 0x01000100u, 0x01000101u, 0x01010000u, 0x01010001u, 0x01010100u, 0x01010101u,
 };
 static const uint8_t bits4[16] = { 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4 };
+/* Row m: the positions of m's set bits, ascending (the rest 0): four firms' accepted ones in order. */
+static const int32_t compress4[16][4] = {
+    {0, 0, 0, 0}, {0, 0, 0, 0}, {1, 0, 0, 0}, {0, 1, 0, 0}, {2, 0, 0, 0}, {0, 2, 0, 0}, {1, 2, 0, 0}, {0, 1, 2, 0},
+    {3, 0, 0, 0}, {0, 3, 0, 0}, {1, 3, 0, 0}, {0, 1, 3, 0}, {2, 3, 0, 0}, {0, 2, 3, 0}, {1, 2, 3, 0}, {0, 1, 2, 3},
+};
 
 CK_TARGET_AVX2 static void facts_avx2(int64_t n, const double *u_done, const double *u_pass, const double *u_cloud,
                                       const double *u_smart, double p_done, double p_pass, double p_cloud, const int32_t *seg,
@@ -86,13 +91,15 @@ CK_TARGET_AVX2 static void facts_avx2(int64_t n, const double *u_done, const dou
         smart_acc += bits4[ms & ma];
         /* In firm order, as the scalar loop adds them. */
         inv += investment[i]; inv += investment[i + 1]; inv += investment[i + 2]; inv += investment[i + 3];
+        /* The accepted ones' indices in order, in one store of four (those past the accepted
+         * count are overwritten later or left unread: accepted_out has room for n + 3). */
+        __m128i idx = _mm_add_epi32(_mm_set1_epi32(first + (int32_t)i), _mm_loadu_si128((const __m128i *)compress4[ma]));
+        _mm_storeu_si128((__m128i *)(accepted_out + acc), idx);
+        acc += bits4[ma];
         for (int k = 0; k < 4; k++) {
             int64_t s = seg[i + k];
-            int64_t a = (ma >> k) & 1u;
             seg_tally[2 * s] += 1;
-            seg_tally[2 * s + 1] += a;
-            accepted_out[acc] = first + (int32_t)(i + k);
-            acc += a;
+            seg_tally[2 * s + 1] += (ma >> k) & 1u;
         }
     }
     t->done = done; t->accepted = acc; t->cloud = cloud; t->smart_accepted = smart_acc; t->invested = inv;

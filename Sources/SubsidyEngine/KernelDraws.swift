@@ -31,8 +31,9 @@ extension TrialKernel {
         }
         var n = 0
         for b in 0..<nb { n += perBatch[b] }
-        // Never empty, so the column buffers below always have a base address (a trial may have no firms).
-        if firmCapacity < Swift.max(n, 1) {
+        // Never empty, so the column buffers below always have a base address (a trial may have no
+        // firms); three spare entries, as `ck_firm_facts` may write past the last accepted firm.
+        if firmCapacity < n + 4 {
             firmCapacity = Swift.max(n, 64) * 2
             real = [Double](repeating: 0, count: firmCapacity * FirmColumn.realCount)
             small = [Int32](repeating: 0, count: firmCapacity * FirmColumn.smallCount)
@@ -201,14 +202,18 @@ extension TrialKernel {
         rankScratch.withUnsafeMutableBufferPointer { RB in
             let scores = R.baseAddress! + FirmColumn.score * firmCapacity
             let top = RB.baseAddress!
+            // `floor`: the score a firm must beat to enter (the last listed one's once the list is
+            // full; -∞ before, so every firm enters, as the comparison below would let it).
+            var floor = -Double.infinity
             for j in 0..<acceptedCount {
                 let f = Int(AC[j])
                 let sc = scores[f]
-                if m == depth && !(scores[top[m - 1]] < sc) { continue }
+                if m == depth && !(floor < sc) { continue }
                 var pos = m
                 while pos > 0 && scores[top[pos - 1]] < sc { top[pos] = top[pos - 1]; pos -= 1 }
                 top[pos] = f
                 if m < depth { m += 1 }
+                if m == depth { floor = scores[top[m - 1]] }
             }
         } } }
         for i in 0..<m { rank.append(rankScratch[i]) }

@@ -176,7 +176,7 @@ struct VectorKernelTests {
         let (pd, pp, pc) = (0.8, u[1][5], 0.5)   // a probability equal to one uniform
         for isa in Self.variants {
             for m in [0, 1, 4, 5, n] {
-                var flags = [UInt8](repeating: 0xFF, count: m), acc = [Int32](repeating: -1, count: m + 1), tally = [Int64](repeating: 0, count: 2 * ns)
+                var flags = [UInt8](repeating: 0xFF, count: m), acc = [Int32](repeating: -1, count: m + 3 + 4), tally = [Int64](repeating: 0, count: 2 * ns)
                 var t = ck_facts()
                 ck_firm_facts_isa(isa, Int64(m), u[0], u[1], u[2], u[3], pd, pp, pc, seg, smartP, lut, investment, 100,
                                   flags.withUnsafeMutableBufferPointer { $0.baseAddress! }, acc.withUnsafeMutableBufferPointer { $0.baseAddress! },
@@ -195,6 +195,8 @@ struct VectorKernelTests {
                 #expect(Int(t.done) == want.done && Int(t.cloud) == want.cloud && Int(t.smart_accepted) == want.smart, "isa \(isa) m \(m)")
                 #expect(t.invested.bitPattern == want.invested.bitPattern, "isa \(isa) m \(m)")
                 #expect(Array(acc[0..<Int(t.accepted)]) == want.accepted, "isa \(isa) m \(m)")
+                // Room for m + 3 entries is all it may use.
+                #expect(acc[(m + 3)...].allSatisfy { $0 == -1 }, "isa \(isa) m \(m)")
                 #expect(tally == want.tally, "isa \(isa) m \(m)")
             }
         }

@@ -82,7 +82,8 @@ typedef struct {
  * passes = below(u_pass[i], p_pass), cloud = below(u_cloud[i], p_cloud),
  * smart = below(u_smart[i], smart_p[seg[i]]), accepted = bit (done | passes << 1) of accept_lut.
  * flags[i] = done | passes << 1 | cloud << 2 | smart << 3; accepted firms' indices (first + i) go to
- * accepted_out[totals->accepted++]; seg_tally[2 s] counts the firms of segment s, seg_tally[2 s + 1]
+ * accepted_out[totals->accepted++] (which must have room for n + 3 entries: a vector variant
+ * may write up to three past the last accepted one); seg_tally[2 s] counts the firms of segment s, seg_tally[2 s + 1]
  * its accepted ones; totals add done, cloud, smart & accepted, and investment[i] in firm order. */
 void ck_firm_facts(int64_t n, const double *u_done, const double *u_pass, const double *u_cloud,
                    const double *u_smart, double p_done, double p_pass, double p_cloud, const int32_t *seg,
