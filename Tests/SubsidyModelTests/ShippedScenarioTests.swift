@@ -10,6 +10,16 @@ struct ShippedScenarioTests {
     static let scenariosDir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Scenarios")
 
+    @Test("Scenarios/pingluo-draft.yaml is a plain file (it survives being copied to Windows or a USB stick) and is the bundled draft byte for byte")
+    func draftCopy() throws {
+        let file = Self.scenariosDir.appendingPathComponent("pingluo-draft.yaml")
+        let kind = try FileManager.default.attributesOfItem(atPath: file.path)[.type] as? FileAttributeType
+        #expect(kind == .typeRegular, "Scenarios/pingluo-draft.yaml must not be a symbolic link")
+        let copy = try Data(contentsOf: file)
+        let bundled = try #require(LoadedScenario.builtinData())
+        #expect(copy == bundled, "Scenarios/pingluo-draft.yaml differs from Sources/SubsidyModel/Resources/pingluo-draft.yaml: edit the resource and copy it over (cp Sources/SubsidyModel/Resources/pingluo-draft.yaml Scenarios/)")
+    }
+
     @Test("the bundled draft is in the build and loads with its text and table variants")
     func bundledDraft() throws {
         #expect(LoadedScenario.builtinData() != nil, "the pingluo-draft.yaml resource is missing or unreadable in the bundle")
