@@ -126,8 +126,8 @@ enum RebalanceWorkbook {
                                             "95%区间\n上限", "不足概率\n（建议）", "95%区间\n下限", "95%区间\n上限", "拟合试验中\n的不足比例",
                                             "平均结余（草案）\n（万元）", "平均结余（建议）\n（万元）"], freezeColumns: 2)
         sh.columnMaxWidth[0] = 50
-        let labels = st.afterLabels
-        let names = RunWorkbook.variantNames(st.before.indices.map { (st.before[$0].id, $0 < labels.count ? labels[$0] : st.before[$0].label) })
+        let labels = st.comparedLabels
+        let names = RunWorkbook.variantNames(st.before.indices.map { (st.before[$0].id, labels[$0]) })
         for (v, (b, a)) in zip(st.before, st.after).enumerated() {
             let fitted = st.fittedVariants.firstIndex(of: v)
             for (i, (lb, la)) in zip(b.lines, a.lines).enumerated() {

@@ -56,13 +56,13 @@ public enum RebalanceReport {
         for (v, (b, a)) in zip(st.before, st.after).enumerated() {
             let fittedRow = st.fittedVariants.firstIndex(of: v)
             for (i, (lb, la)) in zip(b.lines, a.lines).enumerated() {
-                t.add([.text(b.id), .text(st.afterLabels[v]), .text(lb.line?.rawValue ?? ""), .text(lb.clause), .money(lb.budget), .money(la.budget),
+                t.add([.text(b.id), .text(st.comparedLabels[v]), .text(lb.line?.rawValue ?? ""), .text(lb.clause), .money(lb.budget), .money(la.budget),
                        .fraction(lb.overrunProbability), .fraction(lb.overrunLow), .fraction(lb.overrunHigh),
                        .fraction(la.overrunProbability), .fraction(la.overrunLow), .fraction(la.overrunHigh),
                        fittedRow.map { .fraction(st.proposal.fittedShort[$0][i]) } ?? .text(""),
                        .money(lb.unspentMean), .money(la.unspentMean)])
             }
-            t.add([.text(b.id), .text(st.afterLabels[v]), .text("any_line"), .text("任一预算行"), .money(b.allLines.budget), .money(a.allLines.budget),
+            t.add([.text(b.id), .text(st.comparedLabels[v]), .text("any_line"), .text("任一预算行"), .money(b.allLines.budget), .money(a.allLines.budget),
                    .fraction(b.anyLineShort), .fraction(b.anyLineShortLow), .fraction(b.anyLineShortHigh),
                    .fraction(a.anyLineShort), .fraction(a.anyLineShortLow), .fraction(a.anyLineShortHigh),
                    fittedRow.map { .fraction(st.proposal.fittedAnyShort[$0]) } ?? .text(""),
@@ -315,7 +315,7 @@ public enum RebalanceReport {
         md += "## 调整前后的资金不足概率（独立核验）\n\n"
         for (v, (b, a)) in zip(st.before, st.after).enumerated() {
             // The reading as the proposal evaluates it (its budgets are in the table above).
-            md += "**\(Markdown.text(st.afterLabels[v]))**\n\n"
+            md += "**\(Markdown.text(st.comparedLabels[v]))**\n\n"
             var t = MarkdownTable(numbers: ["预算行", "草案预算", "不足概率", "建议预算", "不足概率"])
             for (lb, la) in zip(b.lines, a.lines) {
                 t.add(["\(Markdown.text(lb.clause)) \(Markdown.text(lb.name))", formatNumber(lb.budget),

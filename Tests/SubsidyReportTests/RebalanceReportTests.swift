@@ -156,4 +156,21 @@ struct RebalanceReportTests {
         let md = RebalanceReport.summary(st, loaded: loaded)
         #expect(md.contains("降低补助上限无济于事") && !md.contains("补助上限须降低"), "\(md)")
     }
+
+    @Test("--with-caps: the draft's figures sit under the draft's caps and the proposal's under its own (labels name both)")
+    func capsLabelled() throws {
+        let d = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: d) }
+        let loaded = try LoadedScenario.load(nil)
+        let (st, _) = try Self.studyAndReload(loaded, withCaps: true, in: d)
+        let caps = try #require(st.caps)
+        try #require(st.capsFit && caps != loaded.scenario.policy.batches.map(\.cap))
+        let md = RebalanceReport.summary(st, loaded: loaded)
+        for (v, label) in st.comparedLabels.enumerated() {
+            let before = st.before[v].label
+            #expect(before.contains("50万") && before.contains("40万"), "\(before)")
+            #expect(label.hasPrefix(before + " → ") && label.contains("\(formatNumber(caps[0]))万"), "\(label)")
+            #expect(md.contains("**\(label)**"), "\(md)")
+        }
+    }
 }

@@ -31,6 +31,16 @@ extension Rebalance {
             let budgetKeys = Set(overrides.map(\.path.description).filter { !$0.hasPrefix("policy.") })
             return proposed.variants.map { $0.label(omitting: budgetKeys) }
         }
+        /// Each variant's name over its before and after figures: its label as run before, and
+        /// `before → after` when the proposal evaluated it otherwise (new caps with `--with-caps`),
+        /// so a column of draft figures never sits under the proposal's caps.
+        public var comparedLabels: [String] {
+            let after = afterLabels
+            return before.indices.map { v in
+                let a = v < after.count ? after[v] : before[v].label
+                return a == before[v].label ? a : "\(before[v].label) → \(a)"
+            }
+        }
     }
 
     /// The seed of the check runs: a fixed, documented function of the fitting seed, so that the
