@@ -325,10 +325,11 @@ public struct SimulationSettings: Sendable, Hashable {
         return SimulationSettings(trials: trials, seed: UInt64(seed), sampling: sampling)
     }()
 
-    /// The most trials a what-if command (sweep, solve, compare, rebalance) runs by default: each
-    /// of its points or entries is a run of its own.
+    /// The most trials a search (sweep, solve, sensitivity) runs per point by default: each of its
+    /// many points is a run of its own. `compare` and `rebalance` run the scenario's own count, so
+    /// the draft's figures in their reports are the run report's (the same simulated firms).
     public static let whatIfTrialCap = 20_000
-    /// Trials of a what-if command without --trials: the scenario's, at most `whatIfTrialCap`.
+    /// Trials of a search without --trials: the scenario's, at most `whatIfTrialCap`.
     public var whatIfTrials: Int { Swift.min(trials, Self.whatIfTrialCap) }
 }
 

@@ -287,7 +287,8 @@ public enum RebalanceReport {
             md += "而不是恰好 \(pct(o.alpha))，以免预算只适合这一组模拟）"
         }
         md += "。建议按 \(st.fitTrials) 次模拟（种子 \(st.fitSeed)）求得；下表的不足概率另用 \(st.checkTrials) 次独立模拟（种子 \(st.checkSeed)）核验，"
-        md += "以免建议只适合它自己的模拟误差。概率后括号为 95% 区间，只反映模拟误差，不反映假设的不确定性。\n\n"
+        md += "以免建议只适合它自己的模拟误差（因此草案各行的不足概率与 run 报告中的数字在模拟误差内略有不同）。"
+        md += "概率后括号为 95% 区间，只反映模拟误差，不反映假设的不确定性。\n\n"
 
         // The table in the draft's layout.
         md += "## 建议的资金概算表（万元）\n\n"

@@ -188,7 +188,7 @@ public struct RunConclusion: Sendable {
         md += "\n建议的概算表是在本次模拟的 \(trials) 次试验上求得的（按 95% 的置信度留出余量\(summaries.count > 1 ? "，各方案中取最大需要" : "")）。"
         if let cmd = rebalanceCommand {
             md += "运行 \(Markdown.code(cmd)) 会在同样的试验上得到这张表，并另用一组独立的试验核验各行的不足概率；"
-            let byDefault = scenario.simulation.whatIfTrials
+            let byDefault = scenario.simulation.trials
             if byDefault != trials { md += "不写 --trials 时 rebalance 用 \(byDefault) 次试验，金额会因模拟误差而与此略有不同。" }
         } else {
             md += "`subsidysim rebalance` 会在它自己的试验上重新求这张表（金额会因模拟误差略有不同），并另用一组独立的试验核验。"

@@ -134,7 +134,7 @@ struct CompareCommand: ParsableCommand {
             guard let first = loadedFirst else { return }
             let sc = first.scenario
             let seed = simulation.seed(for: sc)
-            let trials = simulation.whatIfTrials(for: sc)
+            let trials = simulation.scenarioTrials(for: sc)
             let result = try Compare.run(entries, trials: trials, seed: seed, threads: simulation.threadCount, sampling: simulation.sampling)
             let out = simulation.output ?? (readings ? "Output/\(sc.id)/readings" : "Output/compare")
             let fields = Manifest.CompareFields(entries: entries.map { .init(id: $0.id, label: $0.label, source: $0.source) }, readings: readings)

@@ -139,8 +139,8 @@ struct SimulationOptions: ParsableArguments {
                     value: ("种子", "seed")))
     var seed: UInt64?
 
-    @Option(help: H("模拟试验次数（默认：情景中的 simulation.trials；sweep、solve、compare、rebalance 默认最多用 20000 次）。",
-                    "Number of trials (default: the scenario's simulation.trials; sweep, solve, compare and rebalance use at most 20000 of them).",
+    @Option(help: H("模拟试验次数（默认：情景中的 simulation.trials；sweep、solve、sensitivity 每个点默认最多用 20000 次）。",
+                    "Number of trials (default: the scenario's simulation.trials; sweep, solve and sensitivity use at most 20000 of them per point).",
                     value: ("次数", "trials")))
     var trials: Int?
 
@@ -174,9 +174,12 @@ struct SimulationOptions: ParsableArguments {
     /// `--seed`, else the scenario's `simulation.seed`.
     func seed(for s: Scenario) -> UInt64 { seed ?? s.simulation.seed }
 
-    /// Trials of a what-if command (sweep, solve, compare, rebalance): `--trials`, else
-    /// `SimulationSettings.whatIfTrials` (the scenario's, at most 20,000).
+    /// Trials of a search (sweep, solve): `--trials`, else `SimulationSettings.whatIfTrials` (the
+    /// scenario's, at most 20,000).
     func whatIfTrials(for s: Scenario) -> Int { trials ?? s.simulation.whatIfTrials }
+    /// Trials of compare and rebalance: `--trials`, else the scenario's `simulation.trials`, as run
+    /// (the same seed and count give the run report's figures for the draft).
+    func scenarioTrials(for s: Scenario) -> Int { trials ?? s.simulation.trials }
 }
 
 /// A scenario that cannot be used: prints the problems, exits 65 (invalid) or 66 (missing input).

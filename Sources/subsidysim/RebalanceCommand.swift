@@ -105,7 +105,7 @@ struct RebalanceCommand: ParsableCommand {
             }
             let sc = loaded.scenario
             let seed = simulation.seed(for: sc)
-            let trials = simulation.whatIfTrials(for: sc)
+            let trials = simulation.scenarioTrials(for: sc)
             // The scenario's own simulation.trials may be below what rebalance needs.
             let needed = Swift.max(100, confidence > 0 && !joint ? Rebalance.trialsNeeded(alpha: maxShort, confidence: confidence) : 100)
             guard trials >= needed, (checkTrials ?? trials) >= 100 else {
