@@ -120,6 +120,35 @@ public struct OutputFolder: Sendable {
         }
     }
 
+    /// Files in an earlier output folder that replacing it would lose: anything its manifest.json
+    /// does not list (a scenario saved there, a Word lock file `~$报告.docx`, a note), and listed
+    /// files changed since (another size; for files under 1 MB, another SHA-256: an edited
+    /// rebalanced.yaml or summary.md). Sub-folders that are carried over (`keep`) are not looked
+    /// into. Relative paths, sorted; empty when nothing would be lost.
+    static func foreignFiles(in folder: String, keep: (String) -> Bool) -> [String] {
+        struct Listed: Decodable { var file: String; var bytes: Int; var sha256: String }
+        struct Outputs: Decodable { var outputs: [Listed]? }
+        // A manifest without a readable list lists nothing: every file but it counts as foreign.
+        let listed = readRegular(folder + "/manifest.json", limit: 64 << 20).flatMap { try? JSONDecoder().decode(Outputs.self, from: $0) }
+        let byPath = Dictionary((listed?.outputs ?? []).map { ($0.file, $0) }, uniquingKeysWith: { a, _ in a })
+        var found: [String] = []
+        func walk(_ rel: String, depth: Int) {
+            let dir = rel.isEmpty ? folder : folder + "/" + rel
+            guard depth < 16, let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return }
+            for n in names {
+                let r = rel.isEmpty ? n : rel + "/" + n
+                if rel.isEmpty && (n == "manifest.json" || keep(n)) { continue }
+                var st = stat()
+                guard lstat(folder + "/" + r, &st) == 0 else { continue }
+                if (st.st_mode & S_IFMT) == S_IFDIR { walk(r, depth: depth + 1); continue }
+                guard (st.st_mode & S_IFMT) == S_IFREG, let l = byPath[r], Int(st.st_size) == l.bytes else { found.append(r); continue }
+                if l.bytes < 1 << 20, let d = readRegular(folder + "/" + r, limit: 1 << 20), SHA256.hex(d) != l.sha256 { found.append(r) }
+            }
+        }
+        walk("", depth: 0)
+        return found.sorted()
+    }
+
     /// Reads a regular file (not a FIFO, device or link; never blocks), at most `limit` bytes; nil otherwise.
     public static func readRegular(_ path: String, limit: Int = 1 << 30) -> Data? {
         let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
@@ -202,6 +231,15 @@ public struct OutputFolder: Sendable {
         if existed, let names = try? fm.contentsOfDirectory(atPath: destPath), !names.isEmpty, !names.contains("manifest.json") {
             throw WriteError(zh: "文件夹 \(destPath) 已存在，但不是 subsidysim 的输出（其中没有 manifest.json）；为免删除其中的文件，不会替换它。请另选 --output",
                              en: "the folder \(destPath) exists but is not a subsidysim output (it has no manifest.json); it is not replaced, so nothing in it is lost. Choose another --output")
+        }
+        if existed {
+            let foreign = Self.foreignFiles(in: destPath, keep: keepSubfolders)
+            if !foreign.isEmpty {
+                let shownNames = foreign.prefix(5).joined(separator: "、") + (foreign.count > 5 ? " 等 \(foreign.count) 个" : "")
+                let shownEn = foreign.prefix(5).joined(separator: ", ") + (foreign.count > 5 ? " and \(foreign.count - 5) more" : "")
+                throw WriteError(zh: "文件夹 \(destPath) 中有 subsidysim 上次没有写出、或写出后被改动过的文件：\(shownNames)；为免删除或覆盖它们，不会替换这个文件夹。请把它们移到别处（或关闭正在编辑它们的 Word/WPS），或用 --output 另选文件夹",
+                                 en: "the folder \(destPath) holds files subsidysim did not write there last time, or that were changed since: \(shownEn); it is not replaced, so they are not lost. Move them elsewhere (or close the Word/WPS window editing them), or choose another --output")
+            }
         }
         let pid = ProcessInfo.processInfo.processIdentifier
         let tmp = parent.appendingPathComponent(".\(name).tmp-\(pid)-\(UInt32.random(in: 0...UInt32.max))")

@@ -14,6 +14,14 @@ func text(_ url: URL) -> String {
     String(decoding: FileManager.default.contents(atPath: url.path) ?? Data(), as: UTF8.self)
 }
 
+/// A manifest.json whose `outputs` list `files` (path: content) as a command's manifest does.
+func listingManifest(_ files: [String: String]) -> String {
+    let listed = files.keys.sorted().map { k in
+        "{\"file\": \"\(k)\", \"bytes\": \(files[k]!.utf8.count), \"sha256\": \"\(SHA256.hex(Data(files[k]!.utf8)))\"}"
+    }
+    return "{\"outputs\": [\(listed.joined(separator: ", "))]}"
+}
+
 /// A pid that is certainly not running (a child that has exited and been reaped).
 func deadPid() throws -> Int32 {
     let p = Process()
@@ -261,7 +269,8 @@ struct OutputSafetyTests {
     static func commit(_ dest: URL, _ files: [String: String], keep: Bool = false, fail: Bool = false) throws {
         var f = OutputFolder(dest.path)
         for (k, v) in files { f.add(k, text: v) }
-        f.add("manifest.json", text: "{}")
+        // A manifest that lists them, as every command's does (so the next commit may replace them).
+        f.add("manifest.json", text: listingManifest(files))
         if keep { f.keepSubfolders = { $0.hasPrefix("sweep-") } }
         struct Boom: Error {}
         try f.commit { _ in if fail { throw Boom() } }
@@ -323,6 +332,39 @@ struct OutputSafetyTests {
         #expect(error == nil)
         #expect(text(dest.appendingPathComponent("sweep-x/s.csv")) == "s")
         #expect(!FileManager.default.fileExists(atPath: dest.appendingPathComponent("sweep-fifo").path))
+    }
+
+    @Test("an output folder holding a file subsidysim did not write, or one changed since (an edited rebalanced.yaml, a Word lock file), is not replaced")
+    func foreignFiles() throws {
+        let dir = tempDir("foreign")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("out")
+        try Self.commit(out, ["a.csv": "x", "rebalanced.yaml": "base: x.yaml\n", "charts/c.gp": "plot"], keep: true)
+        try Self.commit(out, ["a.csv": "y", "rebalanced.yaml": "base: x.yaml\n"], keep: true)   // its own files: replaced
+        #expect(text(out.appendingPathComponent("a.csv")) == "y")
+        // A kept sweep folder is not looked into.
+        try FileManager.default.createDirectory(at: out.appendingPathComponent("sweep-a"), withIntermediateDirectories: true)
+        try "mine".write(to: out.appendingPathComponent("sweep-a/notes.txt"), atomically: true, encoding: .utf8)
+        try Self.commit(out, ["a.csv": "z", "rebalanced.yaml": "base: x.yaml\n"], keep: true)
+        for (name, content) in [("my.yaml", "base: builtin:pingluo-draft\n"), ("~$报告.docx", "lock"), ("charts/extra.png", "png")] {
+            let u = out.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: u.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try content.write(to: u, atomically: true, encoding: .utf8)
+            do { try Self.commit(out, ["a.csv": "w"], keep: true); Issue.record("replaced a folder holding \(name)") } catch let e as OutputFolder.WriteError {
+                #expect(e.zh.contains(name) && e.en.contains(name), "\(e.zh)")
+            }
+            #expect(text(u) == content)
+            try FileManager.default.removeItem(at: u)
+        }
+        // Edited in place: same size or not, the planner's text is kept.
+        let edited = out.appendingPathComponent("rebalanced.yaml")
+        for content in ["base: y.yaml\n", "base: x.yaml\n# mine\n"] {
+            try content.write(to: edited, atomically: true, encoding: .utf8)
+            do { try Self.commit(out, ["a.csv": "w"], keep: true); Issue.record("replaced an edited file") } catch let e as OutputFolder.WriteError {
+                #expect(e.zh.contains("rebalanced.yaml"))
+            }
+            #expect(text(edited) == content)
+        }
     }
 
     @Test("--output / and folders that are not subsidysim output are refused with a clear message; write errors name the real path and the reason")

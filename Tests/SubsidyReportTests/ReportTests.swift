@@ -127,7 +127,7 @@ struct ReportTests {
         let dest = base.appendingPathComponent("out")
         var first = OutputFolder(dest.path)
         first.add("a.csv", text: "old")
-        first.add("manifest.json", text: "{}")   // an existing folder is replaced only if it is an output
+        first.add("manifest.json", text: listingManifest(["a.csv": "old"]))   // an existing folder is replaced only if it is an output
         try first.commit()
         var second = OutputFolder(dest.path)
         second.add("a.csv", text: "new")
@@ -138,7 +138,7 @@ struct ReportTests {
         // A successful one replaces it whole.
         var third = OutputFolder(dest.path)
         third.add("b.csv", text: "b")
-        third.add("manifest.json", text: "{}")
+        third.add("manifest.json", text: listingManifest(["b.csv": "b"]))
         try third.commit()
         #expect(!FileManager.default.fileExists(atPath: dest.appendingPathComponent("a.csv").path))
         #expect(try FileManager.default.contentsOfDirectory(atPath: base.path) == ["out"])
@@ -151,7 +151,7 @@ struct ReportTests {
         let dest = base.appendingPathComponent("out")
         var first = OutputFolder(dest.path)
         first.add("a.csv", text: "old")
-        first.add("manifest.json", text: "{}")   // an existing folder is replaced only if it is an output
+        first.add("manifest.json", text: listingManifest(["a.csv": "old"]))   // an existing folder is replaced only if it is an output
         try first.commit()
         // A child process that starts writing the same destination and is killed with SIGKILL inside its write.
         let child = Process()
@@ -165,7 +165,7 @@ struct ReportTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: base.path).count == 2)   // out + the dead run's debris
         var next = OutputFolder(dest.path)
         next.add("a.csv", text: "new")
-        next.add("manifest.json", text: "{}")
+        next.add("manifest.json", text: listingManifest(["a.csv": "new"]))
         try next.commit()
         #expect(try FileManager.default.contentsOfDirectory(atPath: base.path) == ["out"])
     }
