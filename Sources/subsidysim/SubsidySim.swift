@@ -71,6 +71,9 @@ struct SubsidySim: ParsableCommand {
     /// Decides the language, parses (help and usage errors in that language), runs.
     static func main() {
         ChildProcesses.prepareTerminationSignals()
+        // Over a file-size limit (ulimit -f) a write fails with EFBIG, which names the file and
+        // exits 73, instead of the signal killing the process silently with its temporary folder left.
+        signal(SIGXFSZ, SIG_IGN)
         let raw = joiningNegativeValues(Array(CommandLine.arguments.dropFirst()))
         let decided = Lang.decide(raw, environment: ProcessInfo.processInfo.environment)
         Lang.current = decided.language
