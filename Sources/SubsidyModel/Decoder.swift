@@ -202,6 +202,18 @@ struct TreeDecoder {
                 return nil
             }
         }
+        // Invisible format characters (Unicode Cf: bidi overrides and isolates, zero-width
+        // spaces and joiners, the BOM) change how the text around them shows (U+202E turns
+        // "60%/51万" into "万15/%06" in a chart) or make two names look alike: none in any text.
+        // A byte scan first (their UTF-8 lead bytes; CJK text leads with E3–E9).
+        if s.utf8.contains(where: { [0xC2, 0xD8, 0xDB, 0xDC, 0xE1, 0xE2, 0xEF, 0xF0, 0xF3].contains($0) }),
+           let c = s.unicodeScalars.first(where: { $0.properties.generalCategory == .format }) {
+            let code = String(format: "U+%04X", c.value)
+            bag.add(node.location, path, Message(
+                zh: "文字中有不可见的格式字符（\(code)）：它会改变前后文字的显示（例如把数字倒过来显示），或使两个名称看起来相同；请删去",
+                en: "the text holds an invisible format character (\(code)): it changes how the text around it shows (e.g. digits in reverse) or makes two names look alike; remove it"))
+            return nil
+        }
         return s
     }
 
@@ -255,6 +267,11 @@ struct TreeDecoder {
         if !ok, let node {
             bag.add(node.location, path, Message(zh: "“\(s)” 不是合法的标识（应为 ASCII 字母、数字、_ 或 -）",
                                                  en: "'\(s)' is not a valid id (expected ASCII letters, digits, _ or -)"))
+            return nil
+        }
+        if s.utf8.count > Limits.maxIDLength, let node {
+            bag.add(node.location, path, Message(zh: "标识有 \(s.utf8.count) 个字符，最多 \(Limits.maxIDLength) 个（它用作文件夹和文件名）",
+                                                 en: "the id has \(s.utf8.count) characters; at most \(Limits.maxIDLength) (it names folders and files)"))
             return nil
         }
         return s

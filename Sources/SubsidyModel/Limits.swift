@@ -13,6 +13,9 @@ public enum Limits {
     public static let maxFileBytes = 4 << 20
     /// Longest text value (title, source, names, labels), in characters.
     public static let maxTextLength = 2000
+    /// Characters in an id (scenario, variant, batch, source, …): ids name folders and files
+    /// (`Output/<id>/sensitivity-<metric>-<variant>`), which must stay within 255 bytes.
+    public static let maxIDLength = 64
     /// Most values of an empirical distribution.
     public static let maxEmpiricalValues = 100_000
     /// Most variants in a scenario.

@@ -75,6 +75,16 @@ enum YAMLReader {
         }
         guard b.distance(from: i, to: b.endIndex) >= need else { return 0 }
         for k in 1..<need where b[b.index(i, offsetBy: k)] & 0xC0 != 0x80 { return 0 }
+        // The second byte's range where the lead allows less than 80–BF (Unicode Table 3-7):
+        // no overlong forms, no surrogates (ED A0–BF), nothing above U+10FFFF (F4 90–BF).
+        let c1 = b[b.index(after: i)]
+        switch c {
+        case 0xE0: if c1 < 0xA0 { return 0 }
+        case 0xED: if c1 > 0x9F { return 0 }
+        case 0xF0: if c1 < 0x90 { return 0 }
+        case 0xF4: if c1 > 0x8F { return 0 }
+        default: break
+        }
         return need
     }
 
