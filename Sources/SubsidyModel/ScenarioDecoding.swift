@@ -163,14 +163,19 @@ extension TreeDecoder {
                 // were written in this one (or by a variant's set:), the mismatch is their doing:
                 // point at the one such line, or at the list when there are several, not at a base
                 // file the planner never opened.
-                if loc.file != root.location.file, let lnode = top["lines"], let ls = lnode.items {
-                    let here = ls.indices.filter { ls[$0]["budget"]?[s.id]?.location.file == root.location.file }
-                    if here.count == 1, let at = ls[here[0]]["budget"]?[s.id]?.location {
-                        loc = at
-                        key = "lines[\(here[0])].budget.\(s.id)"
-                    } else if here.count > 1 {
-                        loc = lnode.location
-                        key = "lines"
+                // Nearness to the planner: a value typed on the command line (--set, line 0), then
+                // this file (or its variants), then a base.
+                func near(_ l: SourceLocation) -> Int { l.line == 0 ? 2 : l.file == root.location.file ? 1 : 0 }
+                if let lnode = top["lines"], let ls = lnode.items {
+                    let at = ls.indices.compactMap { k in ls[k]["budget"]?[s.id].map { (k, $0.location) } }
+                    let best = at.map { near($0.1) }.max() ?? 0
+                    let here = at.filter { near($0.1) == best }
+                    if best > near(loc), let first = here.first {
+                        if here.count == 1 || best == 2 || near(lnode.location) != best {
+                            (loc, key) = (first.1, "lines[\(first.0)].budget.\(s.id)")
+                        } else {
+                            (loc, key) = (lnode.location, "lines")
+                        }
                     }
                 }
                 bag.add(loc, key, Message(

@@ -249,6 +249,9 @@ struct LoaderEdgeTests {
         #expect(e3.render(.en) == "--set: population.cloud_uptake.sd: sd 0.6 is too large for mean 0.5 (a beta needs sd < √(mean·(1−mean)) = 0.5000)")
         let e4 = try #require(Self.loadError(nil, overrides: [Self.set("base=other.yaml")]))
         #expect(e4.render(.en) == "--set: base: base cannot be overridden: it is resolved when the file is read (write base: in the scenario file)")
+        // A line's money set on the command line that no longer adds up: the --set is named, not the bundled file.
+        let e5 = try #require(Self.loadError(nil, overrides: [Self.set("lines[0].budget.county=0")]))
+        #expect(e5.render(.en).hasPrefix("--set: lines[0].budget.county: the budget lines give 'county' 200 万元 in all, but the source has 800 万元"), "\(e5.render(.en))")
     }
 
     @Test("--set text that is not KEY=VALUE, or not a key path, or not YAML")
