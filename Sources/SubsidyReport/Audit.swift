@@ -151,7 +151,7 @@ public enum Audit {
         let perFirmFees = p.processManagementFee.amount + p.acceptanceFee.amount + p.auditFee.amount
         if let ps = s.line(.professionalServices), perFirmFees > 0 {
             let whole = ps.total / perFirmFees
-            let implied = (ps.total - p.researchCost) / perFirmFees
+            let implied = Swift.max(ps.total - p.researchCost, 0) / perFirmFees   // research may take it all: none left
             let sev: Finding.Severity = e.acceptedFirms > implied ? .warning : .note
             f(sev, ["（七）", "（八）"],
               "专业支撑服务 \(n(ps.total)) 万元 ÷ 每家 \(n(p.processManagementFee.amount))+\(n(p.acceptanceFee.amount))+\(n(p.auditFee.amount)) = \(n(perFirmFees)) 万元 ≈ \(n(whole, 1)) 家\(p.researchCost > 0 ? "（扣除路径研究 \(n(p.researchCost)) 万元后约 \(n(implied, 1)) 家）" : "")；按情景预期试点 \(n(e.pilotFirms, 1)) 家、完成 \(n(e.completedFirms, 1)) 家、验收通过 \(n(e.acceptedFirms, 1)) 家\(sev == .warning ? "，服务费预算不足" : "")",

@@ -197,6 +197,15 @@ struct CompareTests {
                 && chain.demandDifference[0].high.isApproximatelyEqual(to: 0, absoluteTolerance: 1e-9), "\(chain.sameFirms) \(chain.demandDifference[0])")
         // The overrun rule changes how a shortfall is paid, never whether demand exceeds a budget.
         for row in r.rows where row.entry.id.hasPrefix("overrun-") { #expect(row.shortDifference.allSatisfy { $0.mean == 0 }) }
+        // A change in a share stays a possible change: its interval within [−p, 1 − p] of the reference's p
+        // (（四） is short in ~99% of trials, where the normal interval ran past −100 points).
+        let ref = r.rows[0].summary
+        for row in r.rows {
+            for (i, d) in row.shortDifference.enumerated() {
+                let p = ref.lines[i].overrunProbability
+                #expect(d.low >= -p - 1e-12 && d.high <= 1 - p + 1e-12, "\(row.entry.id) line \(i): \(d) at p \(p)")
+            }
+        }
     }
 
     @Test("scenarios with other funding sources cannot share one table: a clear message")

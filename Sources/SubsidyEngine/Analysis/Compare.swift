@@ -118,16 +118,25 @@ public enum Compare {
         func any(_ s: [[Double]]) -> [Double] { (0..<r.trials).map { t in s.contains { $0[t] > 0 } ? 1 : 0 } }
         let refAny = any(refShort)
         func diff(_ a: [Double], _ b: [Double]) -> Difference { Difference(zip(a, b).map { $0 - $1 }) }
+        // A difference of two shares (0/1 per trial): a − b lies in [−mean b, 1 − mean b], and so
+        // does its interval (the normal one runs past it near 0% and 100%: "−100.2 至 −99.4").
+        func shareDiff(_ a: [Double], _ b: [Double]) -> Difference {
+            var d = diff(a, b)
+            let mb = b.isEmpty ? 0 : b.reduce(0, +) / Double(b.count)
+            d.low = Swift.max(d.low, -mb)
+            d.high = Swift.min(d.high, 1 - mb)
+            return d
+        }
         var rows: [Row] = []
         for (v, e) in entries.enumerated() {
             let sh = v == 0 ? refShort : short(v)
             rows.append(Row(
                 entry: e, summary: summaries[v], sameFirms: firms(e.variant.scenario.population) == refPop,
-                shortDifference: L.lines.indices.map { diff(sh[$0], refShort[$0]) },
+                shortDifference: L.lines.indices.map { shareDiff(sh[$0], refShort[$0]) },
                 demandDifference: L.lines.indices.map { diff(r.column(v, L.line($0, .demand)), r.column(0, L.line($0, .demand))) },
                 unspentDifference: L.lines.indices.map { diff(r.column(v, L.line($0, .unspent)), r.column(0, L.line($0, .unspent))) },
                 sourceUnspentDifference: L.sources.indices.map { diff(r.column(v, L.source($0, .unspent)), r.column(0, L.source($0, .unspent))) },
-                anyShortDifference: diff(any(sh), refAny)))
+                anyShortDifference: shareDiff(any(sh), refAny)))
         }
         return Result(rows: rows, trials: r.trials, seed: seed, seconds: Date().timeIntervalSince(t0), lines: L.lines, sources: L.sources)
     }
