@@ -211,6 +211,7 @@ public enum Simulator {
         for v in 0..<nv { for f in 0..<storedFields.count { stored[v][f].reserveCapacity(reserve) } }
         for j in 0..<inputs.count { inputs[j].reserveCapacity(reserve) }
 
+        try checkMemory(model, options: options, trials: reserve)
         let threads = options.threads
         var kernels = (0..<threads).map { _ in TrialKernel(model: model) }
         // Per-trial designs are drawn by the workers, each with its own stream of the design's seed.
@@ -369,6 +370,51 @@ public enum Simulator {
         result.precisionReached = reached
         result.precisionEstimate = options.precisionEstimate
         return result
+    }
+
+    /// Trials that would not fit: the count asked for, what it needs and the most that fit.
+    public struct MemoryError: Error, Sendable {
+        public var trials: Int, bytes: Double, budget: Double, most: Int
+        public init(trials: Int, bytes: Double, budget: Double, most: Int) {
+            self.trials = trials
+            self.bytes = bytes
+            self.budget = budget
+            self.most = most
+        }
+    }
+
+    /// The memory a run may take, in bytes: half of the physical memory, or half of what the
+    /// address-space limit (ulimit -v) leaves beside what the process already maps, when lower.
+    public static func memoryBudget() -> Double {
+        var budget = Double(ProcessInfo.processInfo.physicalMemory) / 2
+        var rl = rlimit()
+        #if os(Linux)
+        let got = getrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &rl)
+        #else
+        let got = getrlimit(RLIMIT_AS, &rl)
+        #endif
+        if got == 0, rl.rlim_cur != rlim_t.max {
+            var mapped = 0.0
+            #if os(Linux)
+            if let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
+               let pages = statm.split(separator: " ").first.flatMap({ Double($0) }) {
+                mapped = pages * Double(sysconf(Int32(_SC_PAGESIZE)))
+            }
+            #endif
+            budget = Swift.min(budget, Swift.max(Double(rl.rlim_cur) - mapped, 0) / 2)
+        }
+        return budget
+    }
+
+    /// Throws `MemoryError` when `trials` trials of `model` under `options` (every trial's stored
+    /// fields are kept for exact quantiles) would need more than `memoryBudget()`: refused before
+    /// anything is allocated, instead of the allocation failing (a trap) mid-run.
+    public static func checkMemory(_ model: CompiledModel, options: RunOptions, trials: Int) throws {
+        let per = Double(bytesPerTrial(model, options: options))
+        let budget = memoryBudget()
+        guard Double(trials) * per > budget else { return }
+        throw MemoryError(trials: trials, bytes: Double(trials) * per, budget: budget,
+                          most: Int((budget / Swift.max(per, 1)).rounded(.down) / 8192) * 8192)
     }
 
     /// Bytes a run keeps per trial: the stored record fields of every variant and, with

@@ -135,6 +135,9 @@ struct CompareCommand: ParsableCommand {
             let sc = first.scenario
             let seed = simulation.seed(for: sc)
             let trials = simulation.scenarioTrials(for: sc)
+            // Per entry and trial: its stored fields, then a 0/1 shortfall column per line and the
+            // paired differences (measured: ~1 KB per entry and trial at the peak).
+            try simulation.checkMemory(trials: trials, bytesPerTrial: 1024 * Double(entries.count))
             let result = try Compare.run(entries, trials: trials, seed: seed, threads: simulation.threadCount, sampling: simulation.sampling)
             let out = simulation.output ?? (readings ? "Output/\(sc.id)/readings" : "Output/compare")
             let fields = Manifest.CompareFields(entries: entries.map { .init(id: $0.id, label: $0.label, source: $0.source) }, readings: readings)

@@ -177,6 +177,15 @@ struct SimulationOptions: ParsableArguments {
     /// Trials of a search (sweep, solve): `--trials`, else `SimulationSettings.whatIfTrials` (the
     /// scenario's, at most 20,000).
     func whatIfTrials(for s: Scenario) -> Int { trials ?? s.simulation.whatIfTrials }
+    /// Refuses (a `Simulator.MemoryError`, exit 64 with the most that fit) `trials` trials of a
+    /// command that keeps about `bytesPerTrial` bytes per trial, before anything is allocated.
+    func checkMemory(trials: Int, bytesPerTrial per: Double) throws {
+        let budget = Simulator.memoryBudget()
+        guard Double(trials) * per > budget else { return }
+        throw Simulator.MemoryError(trials: trials, bytes: Double(trials) * per, budget: budget,
+                                    most: Int((budget / Swift.max(per, 1)).rounded(.down) / 1000) * 1000)
+    }
+
     /// Trials of compare and rebalance: `--trials`, else the scenario's `simulation.trials`, as run
     /// (the same seed and count give the run report's figures for the draft).
     func scenarioTrials(for s: Scenario) -> Int { trials ?? s.simulation.trials }
@@ -214,6 +223,12 @@ enum Exit {
             // The output folder's own message (path and the system's reason).
             printError(e.text(lang))
             return ExitCode(73)
+        case let e as Simulator.MemoryError:
+            let gb = { (x: Double) in String(format: "%.1f", x / 1e9) }
+            printError(lang == .zh
+                ? "\(e.trials) 次试验需要约 \(gb(e.bytes)) GB 内存，超过本机可用内存的一半（\(gb(e.budget)) GB）；本机最多约 \(e.most) 次（用 --trials 减少）"
+                : "\(e.trials) trials need about \(gb(e.bytes)) GB of memory, more than half of what this machine has (\(gb(e.budget)) GB); at most about \(e.most) here (lower --trials)")
+            return ExitCode(64)
         case let e as ExitCode:
             return e
         default:

@@ -113,6 +113,9 @@ struct RebalanceCommand: ParsableCommand {
                     zh: "试验次数 \(trials) 太少：要以 \(formatNumber(confidence * 100))% 的置信度保证不足概率不超过 \(formatNumber(maxShort * 100))%，至少需要 \(needed) 次试验（--trials \(needed) 或更多；或用 --confidence 0 只按点估计求解）",
                     en: "\(trials) trials are too few: a chance of running short of at most \(formatNumber(maxShort * 100))% with \(formatNumber(confidence * 100))% confidence needs at least \(needed) trials (--trials \(needed) or more; or --confidence 0 for the point estimate)")
             }
+            // Per variant and trial: the fit's stored demands and their sorted copies, then the
+            // check runs of the input and the proposal (~1 KB per variant and trial at the peak).
+            try simulation.checkMemory(trials: Swift.max(trials, checkTrials ?? trials), bytesPerTrial: 1024 * Double(loaded.variants.count))
             let options = Rebalance.Options(alpha: maxShort, target: joint ? .joint : .perLine, unit: unit, hold: Set(hold), confidence: confidence)
             let study = try Rebalance.study(loaded, options: options, trials: trials, checkTrials: checkTrials ?? trials, seed: seed,
                                             threads: simulation.threadCount, sampling: simulation.sampling, withCaps: withCaps)

@@ -153,15 +153,8 @@ struct RunCommand: ParsableCommand {
 /// and keep a --precision run's trial cap (10⁷) within the same bound.
 func checkMemory(_ model: CompiledModel, _ options: inout RunOptions, lang: Language) throws {
     let per = Double(Simulator.bytesPerTrial(model, options: options))
-    // Half of the physical memory, or of the address-space limit (ulimit -v) when that is lower.
-    var budget = Double(ProcessInfo.processInfo.physicalMemory) / 2
-    var rl = rlimit()
-    #if os(Linux)
-    let got = getrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &rl)
-    #else
-    let got = getrlimit(RLIMIT_AS, &rl)
-    #endif
-    if got == 0, rl.rlim_cur != rlim_t.max { budget = Swift.min(budget, Double(rl.rlim_cur) / 2) }
+    // Half of the physical memory, or of what the address-space limit (ulimit -v) leaves, when lower.
+    let budget = Simulator.memoryBudget()
     let most = Int((budget / Swift.max(per, 1)).rounded(.down) / 8192) * 8192
     let gb = { (x: Double) in String(format: "%.1f", x / 1e9) }
     if Double(options.trials) * per > budget {

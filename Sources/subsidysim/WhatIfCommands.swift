@@ -100,6 +100,8 @@ struct SweepCommand: ParsableCommand {
             let sc = loaded.scenario
             let seed = simulation.seed(for: sc)
             let trials = simulation.whatIfTrials(for: sc)
+            // Per trial: the design's uniforms and a column per line or two (~256 bytes at the peak).
+            try simulation.checkMemory(trials: trials, bytesPerTrial: 256)
             let probe = CompiledModel(loaded, seed: seed)
             let (design, _) = try designFor(probe, sc, seed: seed, sampling: simulation.sampling)
             let lines = [line.lineID ?? .transformation]
@@ -218,6 +220,7 @@ struct SolveCommand: ParsableCommand {
                                              integer: integer, trials: simulation.trials)
             let sc = loaded.scenario
             let seed = simulation.seed(for: sc)
+            try simulation.checkMemory(trials: simulation.whatIfTrials(for: sc), bytesPerTrial: 256 * Double(loaded.variants.count))
             let (design, _) = try designFor(CompiledModel(loaded, seed: seed), sc, seed: seed, sampling: simulation.sampling)
             let out = simulation.output ?? "Output/\(sc.id)/solve-\(folderName([vary]))"
             let r = try SolveReport.run(q, loaded: loaded, design: design, invocation: invocation(start, seed: seed, threads: simulation.threadCount),
@@ -294,6 +297,8 @@ struct SensitivityCommand: ParsableCommand {
             let seed = simulation.seed(for: sc)
             let metric = outputMetric
             let mcTrials = simulation.trials ?? 20_000
+            // Per trial of the Monte Carlo part: its inputs and the metric of each variant, with copies for ranking.
+            try simulation.checkMemory(trials: mcTrials, bytesPerTrial: 256 * Double(loaded.variants.count))
             let (mcDesign, _) = try designFor(CompiledModel(loaded, seed: seed), sc, seed: seed, sampling: simulation.sampling)
             // Every variant is analysed before anything is written: one that fails leaves nothing half-written.
             var results: [SensitivityResult] = []
