@@ -113,12 +113,14 @@ public enum CompareReport {
 
     /// The biggest changes against the reference, in words: per entry, the lines whose chance of
     /// running short moved most (when the interval excludes no change), and the money left unspent.
-    public static func paragraph(_ r: Compare.Result) -> [String] {
+    /// `plain`: names as they are, for the terminal (no Markdown escapes).
+    public static func paragraph(_ r: Compare.Result, plain: Bool = false) -> [String] {
         guard let ref = r.rows.first else { return [] }
+        let text: (String) -> String = plain ? { $0 } : { Markdown.text($0) }
         var out: [String] = []
         for row in r.rows.dropFirst() {
             let moved = biggestChanges(row)
-            var s = "「\(Markdown.text(row.entry.label))」相比「\(Markdown.text(ref.entry.label))」"
+            var s = "「\(text(row.entry.label))」相比「\(text(ref.entry.label))」"
             s += row.sameFirms ? "（同一批模拟企业，逐次试验配对）：" : "（企业总体的假设不同，模拟企业不同；差异含总体假设的影响，仍按试验配对）："
             if moved.isEmpty {
                 s += "各预算行资金不足的概率都没有超出模拟误差的变化"
@@ -130,7 +132,8 @@ public enum CompareReport {
                 }.joined(separator: "；")
             }
             let any = row.anyShortDifference
-            if any.significant { s += "；任一预算行不足的概率 \(pp(any.mean)) 个百分点" }
+            // As for the lines: a change of half a point or more, beyond the simulation's error.
+            if any.significant && abs(any.mean) >= 0.005 { s += "；任一预算行不足的概率 \(pp(any.mean)) 个百分点" }
             let unspent = row.summary.allLines.unspentMean - ref.summary.allLines.unspentMean
             if abs(unspent) >= 0.5 { s += "；平均结余\(unspent > 0 ? "多" : "少") \(CSVTable.fixed(abs(unspent), 1)) 万元" }
             out.append(s + "。")
@@ -175,7 +178,8 @@ public enum CompareReport {
             entries.add([String(k), Markdown.text(row.summary.label), Markdown.text(row.entry.source), k == 0 ? "（参照）" : row.sameFirms ? "是" : "否"])
         }
         md += entries.text
-        md += "\n## 结论\n\n" + paragraph(r).map { "- \($0)\n\n" }.joined()
+        md += "\n## 结论\n\n每个方案只列出资金不足的概率变化至少半个百分点、且超出模拟误差的预算行（最多三条，按变化大小）；全部数字见下表。\n\n"
+        md += paragraph(r).map { "- \($0)\n\n" }.joined()
         md += "## 各预算行资金不足的概率\n\n"
         var lines = MarkdownTable(numbers: ["预算行"] + r.rows.indices.map { "方案\($0)" })
         for (i, l) in ref.summary.lines.enumerated() {

@@ -146,7 +146,7 @@ struct CompareCommand: ParsableCommand {
                                                    docx: !documents.noDocx, xlsx: !documents.noXlsx)
             for w in warnings { printError(w) }
             if !quiet {
-                for p in lang == .zh ? CompareReport.paragraph(result) : CompareReport.paragraphEnglish(result) { print("- " + p) }
+                for p in lang == .zh ? CompareReport.paragraph(result, plain: true) : CompareReport.paragraphEnglish(result) { print("- " + p) }
                 print(lang == .zh ? "\(entries.count) 个方案，每个 \(result.trials) 次试验，用时 \(CSVTable.fixed(result.seconds, 2)) 秒；输出：\(out)/summary.md"
                                   : "\(entries.count) entries, \(result.trials) trials each, \(CSVTable.fixed(result.seconds, 2)) s; output: \(out)/summary.md")
             }
