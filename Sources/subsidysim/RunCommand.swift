@@ -127,7 +127,7 @@ struct RunCommand: ParsableCommand {
                 }
                 options.precisionEstimate = p.estimate
             }
-            try checkMemory(model, &options, lang: lang)
+            try checkMemory(model, &options, lang: lang, what: simulation.trials == nil ? "\(loaded.file): simulation.trials" : "--trials")
             let result = try Simulator.run(model, options: options, design: design) { done, total in bar.update(done, total) }
             bar.finish()
             let findings = Audit.findings(loaded, expectations: Audit.expectations(from: result, loaded: loaded))
@@ -151,7 +151,8 @@ struct RunCommand: ParsableCommand {
 /// Memory grows with trials (every trial's stored fields are kept for exact quantiles): refuse a
 /// trial count whose columns would not fit in half of this machine's memory before anything runs,
 /// and keep a --precision run's trial cap (10⁷) within the same bound.
-func checkMemory(_ model: CompiledModel, _ options: inout RunOptions, lang: Language) throws {
+/// `what`: where the count came from (`--trials`, or the scenario file's `simulation.trials`).
+func checkMemory(_ model: CompiledModel, _ options: inout RunOptions, lang: Language, what: String = "--trials") throws {
     let per = Double(Simulator.bytesPerTrial(model, options: options))
     // Half of the physical memory, or of what the address-space limit (ulimit -v) leaves, when lower.
     let budget = Simulator.memoryBudget()
@@ -159,9 +160,9 @@ func checkMemory(_ model: CompiledModel, _ options: inout RunOptions, lang: Lang
     let gb = { (x: Double) in String(format: "%.1f", x / 1e9) }
     if Double(options.trials) * per > budget {
         printError(lang == .zh
-            ? "--trials \(options.trials)：需要约 \(gb(Double(options.trials) * per)) GB 内存（每次试验 \(Int(per)) 字节，\(model.variantCount) 个方案），超过本机内存的一半（\(gb(budget)) GB）；本机最多 \(most) 次试验"
-            : "--trials \(options.trials) needs about \(gb(Double(options.trials) * per)) GB of memory (\(Int(per)) bytes per trial, \(model.variantCount) variants), more than half of this machine's memory (\(gb(budget)) GB); at most \(most) trials here")
-        throw ExitCode(64)
+            ? "\(what) \(options.trials)：需要约 \(gb(Double(options.trials) * per)) GB 内存（每次试验 \(Int(per)) 字节，\(model.variantCount) 个方案），超过本机内存的一半（\(gb(budget)) GB）；本机最多 \(most) 次试验"
+            : "\(what) \(options.trials) needs about \(gb(Double(options.trials) * per)) GB of memory (\(Int(per)) bytes per trial, \(model.variantCount) variants), more than half of this machine's memory (\(gb(budget)) GB); at most \(most) trials here")
+        throw ExitCode(what == "--trials" ? 64 : 65)   // the option's value, or the file's
     }
     if options.precision != nil, Double(options.maxTrials) * per > budget { options.maxTrials = Swift.max(most, options.trials) }
 }
