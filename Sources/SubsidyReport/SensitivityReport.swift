@@ -325,8 +325,9 @@ public enum SensitivityReport {
         md += r.correlated ? "本情景设定了输入间的相关性，按高斯 copula（秩相关换算为正态得分相关 2·sin(πρ/6)）条件抽样计算。"
                            : "本情景的输入相互独立。"
         md += "估计方法：Song、Nelson 与 Staum（2016）的随机排列法，\(sh.permutations) 个排列，每步 3 次内层抽样；区间为对排列自助抽样的 95% 区间。"
-        md += "注意：分解的总方差含企业层面的随机差异（同样的输入下试点企业仍各不相同），这部分在各排列中落在最后一个输入上，平均分给了 \(r.inputs.count) 个输入（每个约多得 1/\(r.inputs.count)），"
-        md += "所以作用很小的输入也会显示几个百分点的占比；占比与 S1、ST 的口径不同，不宜直接比较大小，请看排序与区间。\n\n"
+        md += "分解的是各输入能解释的方差：企业层面的随机差异（同样的输入下试点企业仍各不相同）不计入任何输入，各占比之和为 100%；"
+        md += "S1、ST 则是占总方差（含企业层面的随机差异）的比例，口径不同，不宜直接比较大小。输入相互独立时二者的排序应当一致；"
+        md += "几个百分点的小占比与 0 的差别常在抽样误差之内（见区间）。\n\n"
         var t = MarkdownTable(["输入", "Shapley 占比（95%区间）", "S1", "ST"], rightAligned: [false, true, true, true])
         let order = r.inputs.indices.sorted { (sh.shares[$0], $1) > (sh.shares[$1], $0) }
         for j in order {

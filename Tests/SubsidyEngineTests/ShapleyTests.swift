@@ -42,6 +42,25 @@ struct ShapleyTests {
         for (i, s) in [9.0 / 14, 4.0 / 14, 1.0 / 14].enumerated() { #expect(abs(c.shares[i] - s) < 0.03, "\(c.shares)") }
     }
 
+    @Test("firm-level noise (a function of the firm stream, as the kernel's firms are) is no input's effect: Y = X1 + 2·X2 + 0·X3 + 3·ε(stream) shares 1/5, 4/5, 0")
+    func noiseExcluded() throws {
+        let plan = try Shapley.plan(k: 3, correlation: nil, permutations: 3000, inner: 3, varianceRows: 20_000, seed: 11)
+        // ε: a fixed standard normal per stream (the same firms give the same noise).
+        func noise(_ stream: Int) -> Double {
+            var x = UInt64(truncatingIfNeeded: stream) &* 0x9E37_79B9_7F4A_7C15 &+ 0xD1B5_4A32_D192_ED03
+            x = (x ^ (x >> 31)) &* 0xBF58_476D_1CE4_E5B9
+            x ^= x >> 27
+            return Shapley.normalScore((Double(x >> 11) + 0.5) / 9_007_199_254_740_992)
+        }
+        let y = zip(plan.rows, plan.streams).map { row, st in
+            let z = row.map(Shapley.normalScore)
+            return z[0] + 2 * z[1] + 0 * z[2] + 3 * noise(st)
+        }
+        let r = Shapley.analyse(plan, outputs: y, bootstrap: 300, seed: 12)
+        #expect(abs(r.variance - 5) < 0.25, "E[Var(Y | firms)] \(r.variance), want 5 (the noise's 9 left out)")
+        #expect(abs(r.shares[0] - 0.2) < 0.03 && abs(r.shares[1] - 0.8) < 0.03 && abs(r.shares[2]) < 0.02, "\(r.shares)")
+    }
+
     @Test("a constant output is flagged, every share 0; the same seed gives the same effects")
     func constantAndSeeded() throws {
         let z = try Self.effects(k: 3, correlation: nil, permutations: 50) { _ in 7 }

@@ -11,9 +11,10 @@ import Foundation
 /// Stages with explicit seeds: `plan` draws every row to evaluate (in the unit cube, one column per
 /// input) and the firm-stream index each row must use; the caller evaluates them (in one parallel
 /// batch); `analyse` turns the outputs into effects. Rows of one conditional variance share a
-/// firm-stream index, so firm-level noise is not counted as an input's effect (as the Sobol design
-/// shares a row's firms). Cost: `varianceRows` + m·(k − 1)·N_i evaluations; intervals by a
-/// bootstrap over the permutations.
+/// firm-stream index, and so do the variance rows in groups, so firm-level noise is counted as no
+/// input's effect (as the Sobol design shares a row's firms): the effects share out E[Var(Y | firms)],
+/// the variance the inputs explain. Cost: `varianceRows` + m·(k − 1)·N_i evaluations; intervals by
+/// a bootstrap over the permutations.
 public enum Shapley {
     /// The most permutations `sensitivity` uses by default (it uses `--sobol-n` up to this).
     public static let defaultMaxPermutations = 4096
@@ -23,6 +24,10 @@ public enum Shapley {
         public var permutations: [[Int]]
         public var inner: Int
         public var varianceRows: Int
+        /// Variance rows per firm stream: the full set's cost E[Var(Y | firms)] is the mean of the
+        /// variances within these groups, so firm-level variation counts for no input (as in every
+        /// other step, whose inner draws share one stream).
+        public var varianceGroup: Int
         /// Rows to evaluate (values in (0, 1)) and the firm-stream index of each.
         public var rows: [[Double]]
         public var streams: [Int]
@@ -53,8 +58,8 @@ public enum Shapley {
     /// (k × k, positive definite), nil for independent inputs. `permutations`: m random
     /// permutations (all k! when that is fewer). `seed`: the rows and permutations' own.
     public static func plan(k: Int, correlation: [[Double]]?, permutations m: Int, inner: Int = 3, varianceRows: Int = 2000,
-                            seed: UInt64) throws -> Plan {
-        precondition(k >= 1 && m >= 1 && inner >= 2)
+                            varianceGroup: Int = 20, seed: UInt64) throws -> Plan {
+        precondition(k >= 1 && m >= 1 && inner >= 2 && varianceGroup >= 2)
         let R = correlation ?? (0..<k).map { i in (0..<k).map { $0 == i ? 1.0 : 0.0 } }
         let r = RandomStream(seed: seed)
         var n: UInt32 = 0
@@ -89,8 +94,10 @@ public enum Shapley {
             }
         }
         var rows: [[Double]] = [], streams: [Int] = []
-        for t in 0..<varianceRows { rows.append(uniform(joint())); streams.append(t) }
-        var stream = varianceRows
+        // Whole groups of variance rows, each group on one firm stream.
+        let groups = Swift.max(1, (varianceRows + varianceGroup - 1) / varianceGroup)
+        for t in 0..<(groups * varianceGroup) { rows.append(uniform(joint())); streams.append(t / varianceGroup) }
+        var stream = groups
         for p in perms {
             for j in 0..<(k - 1) {
                 // J = p[0…j] vary; the rest (c) is fixed at one draw from its marginal.
@@ -106,7 +113,8 @@ public enum Shapley {
                 stream += 1
             }
         }
-        return Plan(k: k, permutations: perms, inner: inner, varianceRows: varianceRows, rows: rows, streams: streams)
+        return Plan(k: k, permutations: perms, inner: inner, varianceRows: groups * varianceGroup, varianceGroup: varianceGroup,
+                    rows: rows, streams: streams)
     }
 
     /// Z_J | Z_c = z_c for Z ~ N(0, R): its mean and the Cholesky factor of its covariance
@@ -137,9 +145,18 @@ public enum Shapley {
     /// Effects from the outputs of `plan.rows` (in order). `bootstrap`: resamples of the permutations.
     public static func analyse(_ plan: Plan, outputs y: [Double], bootstrap: Int = 500, seed: UInt64) -> Result {
         let k = plan.k, nv = plan.varianceRows, ni = plan.inner
-        var vm = Moments()
-        for t in 0..<nv { vm.add(y[t]) }
-        let variance = vm.n > 1 ? vm.sd * vm.sd : 0
+        // c(all inputs) = E[Var(Y | firms)]: the mean of the within-group variances (each group of
+        // variance rows shares one firm stream), as every other c(J) holds the firms fixed.
+        let g = plan.varianceGroup
+        var within = 0.0
+        var groups = 0
+        for start in stride(from: 0, to: nv - g + 1, by: g) {
+            var vm = Moments()
+            for t in start..<(start + g) { vm.add(y[t]) }
+            within += vm.sd * vm.sd
+            groups += 1
+        }
+        let variance = groups > 0 ? within / Double(groups) : 0
         // Per permutation, each input's increment of c(J) = E[Var(Y | X_−J)].
         var contributions: [[Double]] = []
         var at = nv
