@@ -271,7 +271,7 @@ public struct RunReport {
         for v in s {
             md += "### \(label(v))\n\n"
             md += "**各预算行**（万元）\n\n"
-            var lines = MarkdownTable(numbers: ["预算行", "预算", "需求均值", "P5", "P50", "P95", "不足概率（95%区间）", "不足时平均缺口", "平均结余", "兑付率"])
+            var lines = MarkdownTable(numbers: ["预算行", "预算", "需求均值", "P5", "P50", "P95", "不足概率（95%区间）", "不足时缺口", "平均结余", "兑付率"])
             for l in v.lines + [v.total, v.allLines] {
                 let name = l.line.map { "\($0.clause)\($0.chineseName)" } ?? "**\(Markdown.text(l.name))**"
                 lines.add([name, n(l.budget), n(l.demandMean), n(l.p5), n(l.p50), n(l.p95),
@@ -281,7 +281,7 @@ public struct RunReport {
             md += lines.text
             md += "\n合计两行各答一个问题：“\(Markdown.text(v.total.name))”一行是总需求超过总资金的概率，以及统筹后的缺口与结余；"
             md += "“\(Markdown.text(v.allLines.name))”一行是至少一条预算行不足的概率，以及各行缺口、结余之和。"
-            md += "不足时平均缺口是资金不足的那些试验中平均缺多少（结论中的数字）；全部试验平均的缺口在 summary.csv 和 结果.xlsx 中。\n\n"
+            md += "不足时缺口是资金不足的那些试验中平均缺多少（结论中的数字）；全部试验平均的缺口在 summary.csv 和 结果.xlsx 中。\n\n"
             md += "**资金来源**（万元）\n\n"
             var sources = MarkdownTable(numbers: ["资金来源", "金额", "平均使用", "平均结余（P5–P95）", "未用完的概率"])
             for x in v.sources {
