@@ -205,9 +205,8 @@ struct TreeDecoder {
         // Invisible format characters (Unicode Cf: bidi overrides and isolates, zero-width
         // spaces and joiners, the BOM) change how the text around them shows (U+202E turns
         // "60%/51万" into "万15/%06" in a chart) or make two names look alike: none in any text.
-        // A byte scan first (their UTF-8 lead bytes; CJK text leads with E3–E9).
-        if s.utf8.contains(where: { [0xC2, 0xD8, 0xDB, 0xDC, 0xE1, 0xE2, 0xEF, 0xF0, 0xF3].contains($0) }),
-           let c = s.unicodeScalars.first(where: { $0.properties.generalCategory == .format }) {
+        // A byte scan first (`mayHoldFormatCharacter`: Chinese punctuation shares their lead bytes).
+        if Self.mayHoldFormatCharacter(s), let c = s.unicodeScalars.first(where: { $0.properties.generalCategory == .format }) {
             let code = String(format: "U+%04X", c.value)
             bag.add(node.location, path, Message(
                 zh: "文字中有不可见的格式字符（\(code)）：它会改变前后文字的显示（例如把数字倒过来显示），或使两个名称看起来相同；请删去",
@@ -215,6 +214,29 @@ struct TreeDecoder {
             return nil
         }
         return s
+    }
+
+    /// True when `s` may hold a Unicode format character (Cf): by its UTF-8 bytes, the soft hyphen
+    /// (C2 AD), Arabic and Syriac marks (D8–DC), U+180E (E1 A0 8E), U+200B–U+206F's format block
+    /// (E2 80 8B–8F, E2 80 AA–AE, E2 81 A0–AF), U+FEFF and U+FFF9–FFFB (EF BB BF, EF BF B9–BB) and
+    /// the planes above (F0, F3). Common Chinese text (E3–E9, EF BC/BD punctuation, E2 80 9C “)
+    /// passes without a scalar scan; a hit is confirmed by `generalCategory`.
+    static func mayHoldFormatCharacter(_ s: String) -> Bool {
+        var u = s.utf8.makeIterator()
+        var b0: UInt8 = 0, b1: UInt8 = 0
+        while let b = u.next() {
+            switch (b0, b1, b) {
+            case (_, 0xC2, 0xAD), (_, 0xE1, 0xA0), (0xE2, 0x80, 0x8B...0x8F), (0xE2, 0x80, 0xAA...0xAE), (0xE2, 0x81, 0xA0...0xAF),
+                 (0xEF, 0xBB, 0xBF), (0xEF, 0xBF, 0xB9...0xBB):
+                return true
+            case (_, _, 0xD8...0xDC), (_, _, 0xF0...0xF4):
+                return true
+            default:
+                break
+            }
+            b0 = b1; b1 = b
+        }
+        return false
     }
 
     /// Names, labels, titles and clauses are one line (they head table rows, chart legends and terminal lines).

@@ -1,5 +1,5 @@
 import Foundation
-import SubsidyModel
+@testable import SubsidyModel
 import Testing
 import RealModule
 
@@ -236,6 +236,16 @@ struct LoaderEdgeTests {
         #expect(e2.render(.en).hasPrefix("--set: policy.overun: unknown key; did you mean 'overrun'?"))
         let e3 = try #require(Self.loadError(nil, overrides: [Self.set("policy.batches[2].rate=0.4")]))
         #expect(e3.render(.en) == "--set: policy.batches[2].rate: path policy.batches[2] does not exist (the list has 2 items, indexed from 0)")
+    }
+
+    @Test("the byte scan for format characters finds every Cf of the BMP's common blocks and passes Chinese text and punctuation")
+    func formatScan() {
+        for c in ["\u{00AD}", "\u{061C}", "\u{180E}", "\u{200B}", "\u{200D}", "\u{200E}", "\u{202A}", "\u{202E}", "\u{2060}", "\u{2066}", "\u{2069}",
+                  "\u{FEFF}", "\u{FFF9}", "\u{E0001}"] {
+            #expect(TreeDecoder.mayHoldFormatCharacter("第一批" + c + "（60%）"), "\(c.unicodeScalars.first!.value)")
+            #expect(c.unicodeScalars.first!.properties.generalCategory == .format)
+        }
+        #expect(!TreeDecoder.mayHoldFormatCharacter("平罗县中小企业数字化转型：“正文”与（概算表）——第一批，60%；…「」《》、。"))
     }
 
     @Test("--set with a bad value: invalid, named by the option and the key")
