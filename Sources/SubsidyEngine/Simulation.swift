@@ -410,11 +410,16 @@ public enum Simulator {
     /// fields are kept for exact quantiles) would need more than `memoryBudget()`: refused before
     /// anything is allocated, instead of the allocation failing (a trap) mid-run.
     public static func checkMemory(_ model: CompiledModel, options: RunOptions, trials: Int) throws {
-        let per = Double(bytesPerTrial(model, options: options))
+        try checkMemory(trials: trials, bytesPerTrial: Double(bytesPerTrial(model, options: options)))
+    }
+
+    /// Throws `MemoryError` when `trials` trials of about `per` bytes each exceed `memoryBudget()`;
+    /// its `most` is a multiple of `granularity` (a run's blocks of 8192 trials by default).
+    public static func checkMemory(trials: Int, bytesPerTrial per: Double, granularity: Int = 8192) throws {
         let budget = memoryBudget()
         guard Double(trials) * per > budget else { return }
         throw MemoryError(trials: trials, bytes: Double(trials) * per, budget: budget,
-                          most: Int((budget / Swift.max(per, 1)).rounded(.down) / 8192) * 8192)
+                          most: Int((budget / Swift.max(per, 1)).rounded(.down)) / granularity * granularity)
     }
 
     /// Bytes a run keeps per trial: the stored record fields of every variant and, with

@@ -180,10 +180,7 @@ struct SimulationOptions: ParsableArguments {
     /// Refuses (a `Simulator.MemoryError`, exit 64 with the most that fit) `trials` trials of a
     /// command that keeps about `bytesPerTrial` bytes per trial, before anything is allocated.
     func checkMemory(trials: Int, bytesPerTrial per: Double) throws {
-        let budget = Simulator.memoryBudget()
-        guard Double(trials) * per > budget else { return }
-        throw Simulator.MemoryError(trials: trials, bytes: Double(trials) * per, budget: budget,
-                                    most: Int((budget / Swift.max(per, 1)).rounded(.down) / 1000) * 1000)
+        try Simulator.checkMemory(trials: trials, bytesPerTrial: per, granularity: 1000)
     }
 
     /// Trials of compare and rebalance: `--trials`, else the scenario's `simulation.trials`, as run
