@@ -334,7 +334,9 @@ public enum Charts {
         // gnuplot gives a multi-line entry one row and centres it there: rows as tall as the tallest entry.
         let tallest = wrapped.map(\.count).max() ?? 1
         let set = "set key \(at)\(one) noenhanced" + (inc < 0 ? " width \(Int(inc))" : "") + (tallest > 1 ? " spacing \(tallest)" : "") + "\n"
-        let c = Swift.max(1, columns)
+        // Entries too wide to stand two in a row are set one under another by gnuplot whatever
+        // maxcols says (its estimate counts a Chinese character as two): count their rows so.
+        let c = widest > 27 ? 1 : Swift.max(1, columns)
         let height = (wrapped.count + c - 1) / c * tallest
         return (set, wrapped.map { "(" + $0.map { literal($0, max: Int.max) }.joined(separator: " . \"\\n\" . ") + ")" }, height)
     }
@@ -488,6 +490,11 @@ public enum Charts {
     /// Tic labels at 0, 1, 2 … for budget lines, horizontal: the clause on the first line, the
     /// name under it in at most two lines of `ems` ems.
     /// `font`: a smaller size for narrow slots (the size `ems` was measured in).
+    /// Text rows the tallest of `lineTics`' labels takes (the clause, then one or two of the name).
+    static func lineTicRows(_ lines: [LineName], ems: Double) -> Int {
+        1 + (lines.map { twoLines($0.name, ems: Swift.max(3, ems)).count }.max() ?? 0)
+    }
+
     static func lineTics(_ axis: String, _ lines: [LineName], ems: Double, extra: String = "", font: Int? = nil) -> String {
         "set \(axis) (" + lines.enumerated().map { i, l in
             ([ticLiteral(l.clause, max: 20)] + twoLines(l.name, ems: Swift.max(3, ems)).map { ticLiteral($0) }).joined(separator: " . \"\\n\" . ") + " \(i)"

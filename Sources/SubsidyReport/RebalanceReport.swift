@@ -483,7 +483,7 @@ extension Charts {
         set style fill solid 0.75 border -1
         set yrange [0:105]
         \(lineTics("xtics", lineNames, ems: slotEms(lineNames.count, fraction: 0.84), extra: " nomirror"))\(key.set)
-        set bmargin \(5 + key.height)
+        set bmargin \(2 + lineTicRows(lineNames, ems: slotEms(lineNames.count, fraction: 0.84)) + key.height)
         set xrange [-0.6:\(Double(lineNames.count) - 0.4)]
 
         """
