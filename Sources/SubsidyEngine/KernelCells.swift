@@ -40,11 +40,7 @@ extension TrialKernel {
             summed = true
             rate = set.laneRate + lane; cap = set.laneCap + lane; demand = set.laneDemand + lane; atCap = set.laneAtCap + lane
         } else {
-            var c = 0
-            for b in 0..<L.batches {
-                let rb = b < nb ? cv.rates[b] : 0, kb = b < nb ? cv.caps[b] : 0
-                for _ in 0..<ns { rate[c] = rb; cap[c] = kb; demand[c] = 0; atCap[c] = 0; c &+= 1 }
-            }
+            CellSet.start(cv, batches: L.batches, segments: ns, rate: rate, cap: cap, demand: demand, atCap: atCap, stride: 1)
         }
         if summed {
             // Done in `cellIndex`.
@@ -119,19 +115,9 @@ extension TrialKernel {
                 set.laneVariant[set.lanes] = v
                 set.lanes &+= 1
             }
-            let lanes = set.lanes
-            for lane in 0..<lanes {
-                let cv = variants[set.laneVariant[lane]]
-                let nb = Swift.min(cv.rates.count, L.batches)
-                var c = 0
-                for b in 0..<L.batches {
-                    let rb = b < nb ? cv.rates[b] : 0, kb = b < nb ? cv.caps[b] : 0
-                    for _ in 0..<ns {
-                        let i = c &* lanes &+ lane
-                        set.laneRate[i] = rb; set.laneCap[i] = kb; set.laneDemand[i] = 0; set.laneAtCap[i] = 0
-                        c &+= 1
-                    }
-                }
+            for lane in 0..<set.lanes {
+                CellSet.start(variants[set.laneVariant[lane]], batches: L.batches, segments: ns, rate: set.laneRate + lane,
+                              cap: set.laneCap + lane, demand: set.laneDemand + lane, atCap: set.laneAtCap + lane, stride: set.lanes)
             }
         }
         let lanes = set.lanes
@@ -240,6 +226,20 @@ final class CellSet {
     let laneVariant: UnsafeMutablePointer<Int>
     let laneRate: UnsafeMutablePointer<Double>, laneCap: UnsafeMutablePointer<Double>
     let laneDemand: UnsafeMutablePointer<Double>, laneAtCap: UnsafeMutablePointer<Double>
+
+    /// A variant's per-cell scratch before its sums: cell c (batch by batch, c = b·segments + s)
+    /// at `c · stride` gets its batch's rate and cap (0 for batches it has none of) and zero
+    /// demand and at-cap count. `stride` 1 for a variant alone, the lane count for a lane.
+    static func start(_ cv: CompiledVariant, batches: Int, segments ns: Int,
+                      rate: UnsafeMutablePointer<Double>, cap: UnsafeMutablePointer<Double>,
+                      demand: UnsafeMutablePointer<Double>, atCap: UnsafeMutablePointer<Double>, stride: Int) {
+        let nb = Swift.min(cv.rates.count, batches)
+        var i = 0
+        for b in 0..<batches {
+            let rb = b < nb ? cv.rates[b] : 0, kb = b < nb ? cv.caps[b] : 0
+            for _ in 0..<ns { rate[i] = rb; cap[i] = kb; demand[i] = 0; atCap[i] = 0; i &+= stride }
+        }
+    }
 
     /// The lane of variant `v`, if it was summed with the cells.
     @inline(__always)
