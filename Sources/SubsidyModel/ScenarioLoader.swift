@@ -182,7 +182,9 @@ public struct LoadedScenario: Sendable {
         for spec in specs {
             var vt = base.removingKey("base")
             for o in spec.overrides {
-                if let m = settable(o.path, at: .variant) ?? vt.set(o.path, to: o.value) { bag.add(o.location, o.path.description, m) }
+                if let m = settable(o.path, at: .variant) ?? vt.set(o.path, to: o.value) {
+                    bag.add(o.location, o.path.description, variantProblem(m, variant: spec.id, from: o.location, file: file))
+                }
             }
             for o in overrides {
                 if let m = vt.set(o.path, to: o.value) { bag.add(o.value.location, o.path.description, m) }
@@ -197,7 +199,7 @@ public struct LoadedScenario: Sendable {
                     // A problem an override caused is reported with the variant that made it.
                     var dd = diag
                     if !decoder.bag.items.contains(diag) {
-                        dd.message = Message(zh: "（方案 \(spec.id)）" + diag.message.zh, en: "(variant \(spec.id)) " + diag.message.en)
+                        dd.message = variantProblem(diag.message, variant: spec.id, from: spec.overrides.first?.location, file: file)
                     }
                     bag.add(dd)
                 }
@@ -339,6 +341,11 @@ public struct LoadedScenario: Sendable {
                 zh: "文件是空的（或只有注释）：应写出情景（id、funding、lines、policy、population），或写 base: 与要改的键",
                 en: "the file is empty (or only comments): expected a scenario (id, funding, lines, policy, population), or base: and the keys it changes"))])
         }
+        // A base whose top level is a list or a text would merge as nothing: the child's keys
+        // alone, reported as missing ones in the child. Named here, in the file that has it.
+        guard tree.pairs != nil else {
+            throw ScenarioError(.invalid, [Diagnostic(tree.location, key: "", TreeDecoder.expected(TreeDecoder.aMapping, found: tree))])
+        }
         guard let baseNode = tree["base"] else { return tree }
         guard case let .scalar(baseName, _) = baseNode.value, !baseNode.isNull,
               !baseName.trimmedWhitespace.isEmpty else {
@@ -387,6 +394,20 @@ public struct LoadedScenario: Sendable {
             warnings += undoneChanges(merged: merged, parent: parent, file: path, baseFile: basePath)
         }
         return merged
+    }
+
+    /// A problem a variant's `set:` (or the command line inside it) causes, named with the
+    /// variant; when the variant comes from a base file (`from`, where its `set:` is), the two
+    /// ways out of it as well.
+    static func variantProblem(_ m: Message, variant id: String, from at: SourceLocation?, file: String) -> Message {
+        guard let at, !at.file.isEmpty, !at.file.hasPrefix("--"), at.file != file else {
+            return Message(zh: "（方案 \(id)）" + m.zh, en: "(variant \(id)) " + m.en)
+        }
+        let from = PathName.last(at.file)
+        return Message(
+            zh: "（方案 \(id)，继承自 \(from)）" + m.zh + "。可以：① 在本文件中写出 variants（重写各方案及其 set）；或 ② 写 variants: []，不用继承的方案",
+            en: "(variant \(id), inherited from \(from)) " + m.en + ". Either (1) write variants: in this file (restate each variant and its set), "
+                + "or (2) write variants: [] to drop the inherited variants")
     }
 
     /// Values this file changes that a variant it inherits sets back: the variant would run with
