@@ -165,7 +165,26 @@ public struct FieldInfo: Sendable, Hashable {
             }
         }
         let f = renames ? of(path, in: nil, named: was?.scalar) : of(path, in: scenario)
+        // "改为" only for a change: a value restated as it was (or as its default, when the file
+        // leaves the key out) is said as it is, so no label claims a change that was not made.
+        if isRestatement(path, value, was: was) {
+            return f.name + "为" + f.format(value) + (was == nil ? "（即默认值，未改变）" : "（与原值相同，未改变）")
+        }
         return f.name + "改为" + f.format(value)
+    }
+
+    /// True when `value` at `path` is what was already in effect: the file's value `was` (the
+    /// same text, or the same number: 0.6 and 0.60), or, when the file has none, the key's
+    /// default in the schema.
+    public static func isRestatement(_ path: ScenarioPath, _ value: YNode, was: YNode?) -> Bool {
+        if let was { return value.canonicalText == was.canonicalText || LoadedScenario.sameNumber(value, was) }
+        guard let text = value.scalar?.trimmedWhitespace, let d = Schema.field(path)?.default else { return false }
+        switch d {
+        case let .number(x): return Double(text) == x
+        case let .whole(n): return Double(text) == Double(n)
+        case let .word(w): return text == w
+        case .distribution, .omittable, .alternative: return false
+        }
     }
 }
 
@@ -194,7 +213,9 @@ extension ResolvedVariant {
         let effective = changes.indices.filter { i in
             !keys[(i + 1)...].contains { ScenarioPath.key(keys[i], liesWithin: $0) }
         }.map { changes[$0] }
-        for c in effective where !omitting.contains(c.path.description) && !Self.isBatchTerm(c.path) {
+        // A change that restates the value in effect changed nothing and is not named.
+        for c in effective where !omitting.contains(c.path.description) && !Self.isBatchTerm(c.path)
+            && !FieldInfo.isRestatement(c.path, c.value, was: c.was) {
             let d = FieldInfo.describeChange(c.path, c.value, in: scenario, was: c.was)
             if !parts.contains(d) { parts.append(d) }
         }
