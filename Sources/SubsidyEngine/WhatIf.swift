@@ -255,7 +255,7 @@ public enum WhatIf {
             if wanted.isEmpty { break }
             let ks = wanted.sorted()
             let xs = ks.map(x)
-            let axis = SweepAxis(path: path, numbers: xs)
+            let axis = SweepAxis(path: path, numbers: xs, option: "--in")
             let (_, variants) = try resolve(loaded, axes: [axis])
             let model = CompiledModel(variants: variants, seed: seed)
             let L = model.layout

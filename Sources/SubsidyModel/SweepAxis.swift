@@ -7,23 +7,26 @@ public struct SweepAxis: Sendable {
     public var texts: [String]
     /// The same values as numbers, when every one is a number.
     public var numbers: [Double]?
+    /// The option the values came from (`--sweep`, or solve's `--in`): what a point's error names.
+    public var option: String
 
     public static let maxPoints = 201
 
     /// A numeric axis whose every value reads back exactly: the text is the shortest that parses
     /// to the same Double (sweep points, solve steps evaluate exactly the values they report).
-    public init(path: ScenarioPath, numbers: [Double]) {
-        self.init(path: path, texts: numbers.map(exactNumber), numbers: numbers)
+    public init(path: ScenarioPath, numbers: [Double], option: String = "--sweep") {
+        self.init(path: path, texts: numbers.map(exactNumber), numbers: numbers, option: option)
     }
 
-    public init(path: ScenarioPath, texts: [String], numbers: [Double]?) {
+    public init(path: ScenarioPath, texts: [String], numbers: [Double]?, option: String = "--sweep") {
         self.path = path
         self.texts = texts
         self.numbers = numbers
+        self.option = option
     }
 
     public static func parse(_ spec: String) -> Result<SweepAxis, ScenarioError> {
-        let loc = SourceLocation(file: "--set", line: 0, column: 0)
+        let loc = SourceLocation(file: "--sweep", line: 0, column: 0)
         func fail(_ key: String, _ zh: String, _ en: String) -> Result<SweepAxis, ScenarioError> {
             .failure(ScenarioError(.invalid, [Diagnostic(loc, key: key, Message(zh: zh, en: en))]))
         }
@@ -80,7 +83,7 @@ public struct SweepAxis: Sendable {
 
     /// The override for point `i`.
     public func override(_ i: Int) -> Override {
-        let loc = SourceLocation(file: "--set", line: 0, column: 0)
+        let loc = SourceLocation(file: option, line: 0, column: 0)
         return Override(path: path, value: YNode(.scalar(texts[i], plain: true), loc), text: "\(path)=\(texts[i])")
     }
 }

@@ -545,6 +545,11 @@ struct CompareRebalanceCLITests {
         #expect(axes.status == 65 && axes.err.contains("扫描了两次"), "\(axes.err)")
         let fixed = try CLITests.cli(["sweep", "--set", "policy.batches[0].cap=45", "--set", "policy.batches[0].cap=30,40", "--trials", "100"], in: d)
         #expect(fixed.status == 65 && fixed.err.contains("也被 --set policy.batches[0].cap=45 固定"), "\(fixed.err)")
+        // A point's value the schema refuses is named by the option it came from.
+        let badPoint = try CLITests.cli(["sweep", "--sweep", "policy.batches[0].rate=0.5,1.1", "--trials", "100"], in: d)
+        #expect(badPoint.status == 65 && badPoint.err.hasPrefix("--sweep: policy.batches[0].rate: 比率 1.1 超出 [0, 1]"), "\(badPoint.err)")
+        let badIn = try CLITests.cli(["solve", "--vary", "policy.batches[0].rate", "--in", "0.2:3", "--max-overrun", "0.05", "--trials", "100"], in: d)
+        #expect(badIn.status == 65 && badIn.err.hasPrefix("--in: policy.batches[0].rate: 比率 3 超出 [0, 1]"), "\(badIn.err)")
         // Inside a --set mapping a sweep is fine: the mapping is the base its points change.
         let inside = try CLITests.cli(["sweep", "--set", "policy.hardware={rule: reject, limit: 0.3}", "--sweep", "policy.hardware.limit=0.2,0.3",
                                        "--trials", "200", "--quiet", "-o", "sw"], in: d)
