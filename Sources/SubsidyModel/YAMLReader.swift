@@ -94,6 +94,78 @@ enum YAMLReader {
                                         en: "YAML nested too deeply: mappings and lists may nest at most \(Limits.maxNesting) levels"))
     }
 
+    /// libyaml's context and problem texts (scanner.c, parser.c, reader.c), in Chinese. A text
+    /// not in the table (a newer libyaml) is shown as libyaml wrote it.
+    static func chinese(_ libyaml: String) -> String { zhText[libyaml] ?? libyaml }
+
+    static let zhText: [String: String] = [
+        "while parsing": "解析时",
+        "while parsing a block collection": "读取块状列表或映射时",
+        "while parsing a block mapping": "读取映射（键: 值）时",
+        "while parsing a block node": "读取取值时",
+        "while parsing a flow mapping": "读取 { } 映射时",
+        "while parsing a flow node": "读取 { } 或 [ ] 中的取值时",
+        "while parsing a flow sequence": "读取 [ ] 列表时",
+        "while parsing a node": "读取取值时",
+        "while parsing a quoted scalar": "读取带引号的文字时",
+        "while parsing a tag": "读取标签（!）时",
+        "while parsing a tag directive": "读取 %TAG 指令时",
+        "while scanning a block scalar": "读取多行文字（| 或 >）时",
+        "while scanning a directive": "读取 % 指令时",
+        "while scanning a plain scalar": "读取不带引号的文字时",
+        "while scanning a quoted scalar": "读取带引号的文字时",
+        "while scanning a simple key": "读取键时",
+        "while scanning a tag": "读取标签（!）时",
+        "while scanning a tag directive": "读取 %TAG 指令时",
+        "while scanning an alias": "读取别名（*）时",
+        "while scanning an anchor": "读取锚点（&）时",
+        "while scanning for the next token": "读取下一项时",
+        "block sequence entries are not allowed in this context": "这里不能出现列表项（- ），请检查缩进",
+        "could not find expected ':'": "没有找到键后面的冒号“:”（键和值之间要用英文冒号加一个空格）",
+        "could not find expected directive name": "没有找到指令名",
+        "control characters are not allowed": "文件中有不允许的控制字符",
+        "did not find URI escaped octet": "没有找到 URI 转义字节",
+        "did not find expected '!'": "没有找到应有的“!”",
+        "did not find expected ',' or ']'": "没有找到应有的“,”或“]”（[ ] 列表没有闭合，或两项之间缺逗号）",
+        "did not find expected ',' or '}'": "没有找到应有的“,”或“}”（{ } 映射没有闭合，或两项之间缺逗号）",
+        "did not find expected '-' indicator": "没有找到应有的列表项符号“-”，请检查缩进",
+        "did not find expected <document start>": "没有找到文档开头（---）",
+        "did not find expected <stream-start>": "没有找到文件开头",
+        "did not find expected alphabetic or numeric character": "没有找到应有的字母或数字",
+        "did not find expected comment or line break": "这里应是注释（#）或换行",
+        "did not find expected digit or '.' character": "没有找到应有的数字或“.”",
+        "did not find expected hexdecimal number": "没有找到应有的十六进制数字",
+        "did not find expected key": "没有找到应有的键，请检查缩进（同一层的键要对齐）",
+        "did not find expected node content": "没有找到应有的取值",
+        "did not find expected tag URI": "没有找到应有的标签 URI",
+        "did not find expected version number": "没有找到应有的版本号",
+        "did not find expected whitespace": "这里应有空格",
+        "did not find expected whitespace or line break": "这里应有空格或换行",
+        "did not find the expected '>'": "没有找到应有的“>”",
+        "expected low surrogate area": "缺少低位代理项",
+        "found a tab character that violates indentation": "缩进中有制表符（Tab）：请只用空格缩进",
+        "found a tab character where an indentation space is expected": "应是缩进空格的地方有制表符（Tab）：请只用空格缩进",
+        "found an incorrect leading UTF-8 octet": "UTF-8 首字节不正确",
+        "found an incorrect trailing UTF-8 octet": "UTF-8 后续字节不正确",
+        "found an indentation indicator equal to 0": "缩进指示符不能为 0",
+        "found character that cannot start any token": "这个字符不能出现在这里（如行首的 @、` 或 Tab）",
+        "found duplicate %TAG directive": "%TAG 指令重复",
+        "found duplicate %YAML directive": "%YAML 指令重复",
+        "found extremely long version number": "版本号过长",
+        "found incompatible YAML document": "YAML 版本不兼容",
+        "found invalid Unicode character escape code": "Unicode 转义码无效",
+        "found undefined tag handle": "标签前缀未定义",
+        "found unexpected ':'": "出现了不应有的“:”",
+        "found unexpected document indicator": "出现了不应有的文档分隔符（--- 或 ...）",
+        "found unexpected end of stream": "文件在引号闭合之前就结束了（引号没有成对）",
+        "found unexpected non-alphabetical character": "出现了不应有的非字母字符",
+        "found unknown directive name": "未知的指令名",
+        "found unknown escape character": "未知的转义字符（在双引号中，反斜杠 \\ 要写成 \\\\，或改用单引号）",
+        "mapping keys are not allowed in this context": "这里不能出现键（? ）",
+        "mapping values are not allowed in this context": "这里不能出现“键: 值”（冒号后有空格的文字要加引号，或检查缩进）",
+        "unexpected low surrogate area": "出现了不应有的低位代理项",
+    ]
+
     private static func diagnostic(for error: YamlError, file: String, text: String) -> Diagnostic {
         func at(_ mark: Mark, _ problem: String, _ context: YamlError.Context?) -> Diagnostic {
             if problem.contains("Maximum nesting level") || problem.contains("max_nest_level") {
@@ -106,7 +178,10 @@ enum YAMLReader {
                 started = Message(zh: "（始于第 \(c.mark.line) 行第 \(c.mark.column) 列）", en: " started at \(c.mark.line):\(c.mark.column)")
             }
             func detail(_ lang: Language) -> String {
-                [ctx.isEmpty ? "" : ctx + started.text(lang), problem].filter { !$0.isEmpty }.joined(separator: ", ")
+                if lang == .zh {
+                    return [ctx.isEmpty ? "" : chinese(ctx) + started.zh, chinese(problem)].filter { !$0.isEmpty }.joined(separator: "，")
+                }
+                return [ctx.isEmpty ? "" : ctx + started.text(lang), problem].filter { !$0.isEmpty }.joined(separator: ", ")
             }
             var hint = Message(zh: "", en: "")
             // `{policy.batches[0].cap: 45}`: in a flow mapping a plain key cannot hold [ or ].

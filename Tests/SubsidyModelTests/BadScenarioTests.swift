@@ -264,6 +264,43 @@ struct LoaderEdgeTests {
         #expect(e5.render(.en).hasPrefix("--set: lines[0].budget.county: the budget lines give 'county' 200 万元 in all, but the source has 800 万元"), "\(e5.render(.en))")
     }
 
+    /// A sweep's or a solve's value that the schema refuses is named by the option it came
+    /// from, not as a --set the user never typed.
+    @Test("a swept value that is refused names --sweep, a solve's names --in")
+    func axisValueNamesItsOption() throws {
+        let loaded = try LoadedScenario.load(nil)
+        let axis = try SweepAxis.parse("policy.batches[0].rate=0.9,1.1").get()
+        let path = axis.path
+        for (a, option) in [(axis, "--sweep"), (SweepAxis(path: path, numbers: [0.5, 3], option: "--in"), "--in")] {
+            do {
+                _ = try loaded.with([a.override(1)])
+                Issue.record("\(option): 1.1 / 3 accepted as a rate")
+            } catch {
+                #expect(error.render(.en).hasPrefix("\(option): policy.batches[0].rate: rate "), "\(error.render(.en))")
+            }
+        }
+        if case let .failure(e) = SweepAxis.parse("policy.batches[0].rate=0.4:0.1:0.1") {
+            #expect(e.render(.en).hasPrefix("--sweep: policy.batches[0].rate: "), "\(e.render(.en))")
+        } else { Issue.record("a falling range accepted") }
+    }
+
+    /// What a label says is what was evaluated: a --set that restates the value in effect (the
+    /// file's, or the default when the file leaves the key out) is no change, and is not called one.
+    @Test("a --set that restates the value in effect is not labelled a change")
+    func restatementIsNoChange() throws {
+        let same = try LoadedScenario.load(nil, overrides: [Self.set("policy.overrun=prorate"), Self.set("policy.batches[0].cap=50.0"),
+                                                            Self.set("policy.lottery_stop=first_misfit")])
+        for v in same.variants { #expect(!v.label.contains("兑付") && !v.label.contains("改为"), "\(v.label)") }
+        #expect(same.describe(same.overrides[0]) == "资金不足时的兑付规则为按比例兑付（与原值相同，未改变）", "\(same.describe(same.overrides[0]))")
+        #expect(same.describe(same.overrides[1]).hasSuffix("为50万元（与原值相同，未改变）"), "\(same.describe(same.overrides[1]))")
+        // The draft leaves lottery_stop out: its default is what was in effect.
+        #expect(same.describe(same.overrides[2]).hasPrefix("随机兑付的停止规则为") && same.describe(same.overrides[2]).hasSuffix("（即默认值，未改变）"),
+                "\(same.describe(same.overrides[2]))")
+        let changed = try LoadedScenario.load(nil, overrides: [Self.set("policy.overrun=lottery")])
+        for v in changed.variants { #expect(v.label.contains("兑付规则改为"), "\(v.label)") }
+        #expect(changed.describe(changed.overrides[0]).contains("改为"))
+    }
+
     @Test("--set text that is not KEY=VALUE, or not a key path, or not YAML")
     func setUnparsable() {
         func parseError(_ text: String) -> String? {
@@ -274,6 +311,16 @@ struct LoaderEdgeTests {
         #expect(parseError("policy..x=1") == "--set: policy..x: 'policy..x' is not a key path (e.g. policy.batches[0].rate)")
         #expect(parseError("policy.batches[-1].rate=1") == "--set: policy.batches[-1].rate: 'policy.batches[-1].rate' is not a key path (e.g. policy.batches[0].rate)")
         #expect(parseError("policy.overrun={") == "--set: policy.overrun: YAML syntax error: while parsing a flow node, did not find expected node content")
+        // In Chinese, libyaml's own words are in Chinese too.
+        if case let .failure(e) = Override.parse("policy.overrun={") {
+            #expect(e.render(.zh) == "--set: policy.overrun: YAML 语法错误：读取 { } 或 [ ] 中的取值时，没有找到应有的取值", "\(e.render(.zh))")
+        }
+        if case let .failure(e) = YAMLReader.parse(data: Data("title: a: b\n".utf8), file: "f.yaml") {
+            #expect(e.render(.zh) == "f.yaml:1:9: YAML 语法错误：这里不能出现“键: 值”（冒号后有空格的文字要加引号，或检查缩进）", "\(e.render(.zh))")
+        } else { Issue.record("a: b: c parsed") }
+        for (k, v) in YAMLReader.zhText {
+            #expect(v.unicodeScalars.contains { $0.value >= 0x4E00 && $0.value <= 0x9FFF }, "\(k)")
+        }
     }
 
     @Test("a good --set changes the policy of the scenario and of every variant, and nothing else")
