@@ -251,10 +251,11 @@ public enum Audit {
             enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             return (try? String(decoding: enc.encode(fs), as: UTF8.self)) ?? "[]"
         case "markdown":
-            var s = "# \(lang == .zh ? "草案审查" : "Audit of the draft")：\(title)\n\n"
+            // Every cell is text: names from the scenario (and trim_total's underscores) stay literal.
+            var s = "# \(lang == .zh ? "草案审查" : "Audit of the draft")：\(Markdown.text(title))\n\n"
             s += lang == .zh ? "| 级别 | 条款 | 发现 |\n|---|---|---|\n" : "| severity | clauses | finding |\n|---|---|---|\n"
             for x in fs {
-                s += "| \(lang == .zh ? x.severity.chinese : x.severity.rawValue) | \(x.clauseText) | \((lang == .zh ? x.zh : x.en).replacingOccurrences(of: "|", with: "\\|")) |\n"
+                s += "| \(lang == .zh ? x.severity.chinese : x.severity.rawValue) | \(Markdown.text(x.clauseText)) | \(Markdown.text(lang == .zh ? x.zh : x.en)) |\n"
             }
             return s
         default:

@@ -202,4 +202,27 @@ struct ReportTests {
         let f3 = Audit.findings(three, expectations: try Audit.expectations(three, trials: 300, threads: 2))
         #expect(f3.filter { $0.zh.contains("两种读法不一致") }.count == 1, "\(f3.map(\.zh))")
     }
+
+    /// `check --format markdown` is pasted into documents: a title or a name holding Markdown's
+    /// active characters stays text (one row per finding, three cells, no link, no heading), and
+    /// trim_total's underscores are not emphasis.
+    @Test("check's Markdown keeps names and code words literal")
+    func auditMarkdown() throws {
+        let loaded = try LoadedScenario.load(nil)
+        var fs = Audit.findings(loaded, expectations: try Audit.expectations(loaded, trials: 300, threads: 2))
+        fs.append(Finding(severity: .note, clauses: ["（一）|x"], zh: "名称 [点我](http://x) | 多一列 *强调* <b>", en: "x"))
+        let md = Audit.render(fs, format: "markdown", lang: .zh, title: "标题 # | [a](b)\n# 注入")
+        let lines = md.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines[0] == "# 草案审查：标题 \\# \\| \\[a\\](b) \\# 注入")
+        let rows = lines.filter { $0.hasPrefix("| ") }
+        #expect(rows.count == fs.count + 1)
+        for r in rows {
+            // Three cells: four unescaped bars.
+            var bars = 0, prev: Character = " "
+            for c in r { if c == "|" && prev != "\\" { bars += 1 }; prev = c }
+            #expect(bars == 4, "\(r)")
+        }
+        #expect(md.contains("trim\\_total"))
+        #expect(md.contains("\\[点我\\](http://x)") && md.contains("\\<b\\>"))
+    }
 }
