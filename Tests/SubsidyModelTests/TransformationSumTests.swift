@@ -26,4 +26,29 @@ struct TransformationSumTests {
             #expect(bySearch.demand.isApproximatelyEqual(to: direct, absoluteTolerance: 1e-9 * Swift.max(1, direct)) && bySearch.atCap == atCap, "n = \(n): \(bySearch) vs \(direct), \(atCap)")
         }
     }
+
+    /// The search finds the same split as a scan inside any cell of a sorted buffer (cells sit at
+    /// offsets, not at 0), for every cell length up to 33 and caps that fall on, between and
+    /// beyond the firms' values: the count at the cap is exact, so the split is.
+    @Test("the split of a cell inside the buffer is the scan's, at every length")
+    func splitInsideBuffer() {
+        var g = SystemRandomNumberGenerator()
+        for n in 0...33 {
+            let before = Int.random(in: 0...5, using: &g), after = Int.random(in: 0...5, using: &g)
+            let cell = (0..<n).map { _ in Double(Int.random(in: 0...40, using: &g)) }.sorted()
+            let e = [Double](repeating: -1, count: before) + cell + [Double](repeating: 1e9, count: after)
+            var prefix = [0.0]
+            for x in e { prefix.append(prefix.last! + x) }
+            let range = before..<(before + n)
+            for (rate, cap) in [(0.5, 0.0), (0.5, 7.0), (0.5, 7.25), (1.0, 20.0), (0.25, 100.0), (0.0, 1.0), (1.0, -1.0)] {
+                let scanAt = Double(cell.filter { !(rate * $0 < cap) }.count)
+                let r = e.withUnsafeBufferPointer { s in
+                    prefix.withUnsafeBufferPointer { Rules.transformationSum(sorted: s, prefix: $0, range, rate: rate, cap: cap) }
+                }
+                let direct = cell.reduce(0) { $0 + Swift.min(rate * $1, cap) }
+                #expect(r.atCap == scanAt, "n = \(n), rate \(rate), cap \(cap)")
+                #expect(r.demand.isApproximatelyEqual(to: direct, absoluteTolerance: 1e-9 * Swift.max(1, abs(direct))), "n = \(n): \(r.demand) vs \(direct)")
+            }
+        }
+    }
 }
