@@ -213,10 +213,16 @@ public enum WhatIf {
         }
         // The lattice: x(k) = (k0 + k)·step for k = 0…n, rounded to 12 significant digits so 0.1 steps stay tidy.
         let k0 = (low / step - 1e-9).rounded(.up), k1 = (high / step + 1e-9).rounded(.down)
-        guard k1 >= k0, k1 - k0 <= 10_000_000 else {
+        // At least two values: with one, there is nothing to search, and the one value the
+        // tolerance lets in (0 for --in 1e-300:2e-300) may lie outside the range asked for.
+        guard k1 > k0, k1 - k0 <= 10_000_000 else {
+            let range = "[\(exactNumber(low)), \(exactNumber(high))]"
+            let many = k1 - k0 > 10_000_000
             throw ScenarioError(.invalid, [Diagnostic(SourceLocation(file: "--in", line: 0, column: 0), key: path.description, Message(
-                zh: "区间 [\(formatNumber(low)), \(formatNumber(high))] 内按步长 \(formatNumber(step)) 没有可取的值，或取值多于 10⁷ 个",
-                en: "the range [\(formatNumber(low)), \(formatNumber(high))] holds no value at step \(formatNumber(step)), or more than 10⁷"))])
+                zh: many ? "区间 \(range) 内按步长 \(exactNumber(step)) 取值多于 10⁷ 个：请缩小区间或加大 --step"
+                    : "区间 \(range) 内按步长 \(exactNumber(step)) 可取的值少于两个，无从求解：请放宽 --in，或用 --step 减小步长",
+                en: many ? "the range \(range) holds more than 10⁷ values at step \(exactNumber(step)): narrow it or use a larger --step"
+                    : "the range \(range) holds fewer than two values at step \(exactNumber(step)), so there is nothing to search: widen --in or use a smaller --step"))])
         }
         let n = Int(k1 - k0)
         func x(_ k: Int) -> Double {

@@ -39,6 +39,18 @@ struct WhatIfTests {
         let use = try WhatIf.solve(loaded, path: ScenarioPath("policy.batches[0].rate")!, low: 0.1, high: 1, step: 0.001,
                                    metric: .underuse(source: "regional", fraction: 0.8), target: 0.05, minimize: true, trials: 200, seed: 1, threads: 1, design: design)
         #expect((use[0].x ?? 0).isApproximatelyEqual(to: 0.4, absoluteTolerance: 0.002))
+        // A range with fewer than two lattice values is refused, naming --in: [1e-300, 2e-300]
+        // at step 0.1 would have searched 0 alone, which is outside it.
+        for (lo, hi) in [(1e-300, 2e-300), (0.1001, 0.1009)] {
+            do {
+                _ = try WhatIf.solve(loaded, path: ScenarioPath("policy.batches[0].rate")!, low: lo, high: hi, step: 0.001,
+                                     metric: .overrun(.transformation), target: 0.05, minimize: false, trials: 50, seed: 1, threads: 1, design: design)
+                Issue.record("[\(lo), \(hi)] solved")
+            } catch let error as ScenarioError {
+                #expect(error.render(.en).hasPrefix("--in: policy.batches[0].rate: the range [\(exactNumber(lo)), \(exactNumber(hi))] holds fewer than two values"),
+                        "\(error.render(.en))")
+            }
+        }
     }
 
     @Test("solve on a flat curve says the parameter does not determine the answer, and never ends the interval at the answer by construction")
