@@ -33,16 +33,19 @@ struct AwardCommand: ParsableCommand {
 
     @Option(help: H("批次：1 为第一批，2 为第二批（以情景中的批次为准）。", "Batch: 1 for 第一批, 2 for 第二批 (as many as the scenario has).",
                     value: ("批次", "batch"))) var batch: Int
-    @Option(help: H("软件与云服务投入，万元。", "Software and cloud-service spending, 万元.", value: ("万元", "万元"))) var software: Double
-    @Option(help: H("数据采集与传输硬件投入，万元。", "Data-collection and transmission hardware, 万元.", value: ("万元", "万元"))) var hardware: Double = 0
+    @Option(name: .customLong("software"), help: H("软件与云服务投入，万元。", "Software and cloud-service spending, 万元.", value: ("万元", "万元"))) var softwareNumber: DecimalNumber
+    var software: Double { softwareNumber.value }
+    @Option(name: .customLong("hardware"), help: H("数据采集与传输硬件投入，万元。", "Data-collection and transmission hardware, 万元.", value: ("万元", "万元"))) var hardwareNumber = DecimalNumber(0)
+    var hardware: Double { hardwareNumber.value }
     @Flag(help: H("企业改造后达到二级（验收通过）。", "The firm reaches 二级 (level 2) after the change (验收通过).")) var passes = false
     @Flag(help: H("企业改造后未达到二级。", "The firm does not reach 二级 after the change.")) var fails = false
     @Flag(help: H("企业未在 2026 年 9 月 30 日前完成改造。", "The firm did not finish by 2026-09-30.")) var notCompleted = false
     @Flag(help: H("在所列领域上云用云（四）。", "Deploys cloud in the named areas （四）.")) var cloud = false
     @Flag(help: H("新评为先进级智能工厂（三）。", "Newly rated 先进级 smart factory （三）.")) var smartFactory = false
     @Flag(help: H("入选标杆企业（二）。", "Selected as a benchmark firm （二）.")) var benchmark = false
-    @Option(help: H("链式转型案例（五）：该案例应得的奖励，万元。", "Chain case （五）: what the case merits, 万元.",
-                    value: ("万元", "万元"))) var chain: Double = 0
+    @Option(name: .customLong("chain"), help: H("链式转型案例（五）：该案例应得的奖励，万元。", "Chain case （五）: what the case merits, 万元.",
+                    value: ("万元", "万元"))) var chainNumber = DecimalNumber(0)
+    var chain: Double { chainNumber.value }
     @Option(help: H("硬件超过 30% 时的处理：trim_total（硬件按总投入的 30% 计）、trim_eligible（硬件按软件投入的 30/70 计）或 reject（该项目不予补助）；默认按情景。",
                     "Hardware rule: trim_total, trim_eligible or reject (default: the scenario's).",
                     value: ("规则", "rule"))) var hardwareRule: HardwareRule?

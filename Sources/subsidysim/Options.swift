@@ -60,6 +60,48 @@ extension OutputMetric: ExpressibleByArgument {
     }
 }
 
+/// A number option as a person types it: decimal digits with an optional point and exponent
+/// (70, 0.05, .5, 1e3). Swift's `Double(_:)` also reads hexadecimal ("0x10" is 16) and
+/// "nan"/"infinity", and turns 5e-400 into 0 without a word: an amount typed wrong must be an
+/// error, never another number. A value too large for a Double reads as ∞, which each option's
+/// range check then names.
+struct DecimalNumber: ExpressibleByArgument, Sendable, CustomStringConvertible {
+    var value: Double
+
+    init(_ value: Double) { self.value = value }
+
+    init?(argument: String) {
+        guard Self.isDecimal(argument), let v = Double(argument) else { return nil }
+        // An underflow: digits that are not all zero read as 0.
+        let mantissa = argument.prefix { $0 != "e" && $0 != "E" }
+        if v == 0 && mantissa.contains(where: { $0 >= "1" && $0 <= "9" }) { return nil }
+        value = v
+    }
+
+    /// [+-] digits [. digits] [(e|E) [+-] digits], with at least one digit before the exponent.
+    static func isDecimal(_ s: String) -> Bool {
+        var b = Array(s.utf8)[...]
+        if let c = b.first, c == UInt8(ascii: "+") || c == UInt8(ascii: "-") { b = b.dropFirst() }
+        func digits() -> Int {
+            let n = b.prefix { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }.count
+            b = b.dropFirst(n)
+            return n
+        }
+        var n = digits()
+        if b.first == UInt8(ascii: ".") { b = b.dropFirst(); n += digits() }
+        guard n > 0 else { return false }
+        if let c = b.first, c == UInt8(ascii: "e") || c == UInt8(ascii: "E") {
+            b = b.dropFirst()
+            if let c = b.first, c == UInt8(ascii: "+") || c == UInt8(ascii: "-") { b = b.dropFirst() }
+            guard digits() > 0 else { return false }
+        }
+        return b.isEmpty
+    }
+
+    var description: String { formatNumber(value) }
+    var defaultValueDescription: String { formatNumber(value) }
+}
+
 /// `check --format`.
 enum CheckFormat: String, ExpressibleByArgument, CaseIterable {
     case text, markdown, json

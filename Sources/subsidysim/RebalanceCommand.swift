@@ -40,26 +40,29 @@ struct RebalanceCommand: ParsableCommand {
     @OptionGroup var simulation: SimulationOptions
     @OptionGroup var documents: DocumentOptions
 
-    @Option(help: H("风险目标：每个预算行需求超过预算的概率至多为此值（小数，0.05 即 5%；加 --joint 时为任一预算行不足的概率）。",
+    @Option(name: .customLong("max-short"), help: H("风险目标：每个预算行需求超过预算的概率至多为此值（小数，0.05 即 5%；加 --joint 时为任一预算行不足的概率）。",
                     "Risk target: each line's P(demand > budget) at most this (with --joint: P(some line short)).",
                     value: ("概率", "p")))
-    var maxShort: Double = 0.05
+    var maxShortNumber = DecimalNumber(0.05)
+    var maxShort: Double { maxShortNumber.value }
 
     @Flag(help: H("目标是“任一预算行不足”的概率，而不是每个预算行各自的概率。", "Target the chance that any line runs short, not each line's."))
     var joint = false
 
-    @Option(help: H("预算取这个金额（万元）的整数倍（0：不取整）。", "Budgets are whole multiples of this many 万元 (0: no rounding).",
+    @Option(name: .customLong("unit"), help: H("预算取这个金额（万元）的整数倍（0：不取整）。", "Budgets are whole multiples of this many 万元 (0: no rounding).",
                     value: ("万元", "万元")))
-    var unit: Double = 1
+    var unitNumber = DecimalNumber(1)
+    var unit: Double { unitNumber.value }
 
     @Option(help: H("这个预算行的预算保持不变（可写多次），如 --hold chain_case。", "Keep this line's budget as it is (repeatable).",
                     value: ("预算行", "LINE")))
     var hold: [LineID] = []
 
-    @Option(help: H("每个预算行真实的不足概率不超过 --max-short 的置信度（0：只按点估计）。",
+    @Option(name: .customLong("confidence"), help: H("每个预算行真实的不足概率不超过 --max-short 的置信度（0：只按点估计）。",
                     "Confidence that each line's true chance of running short is at most --max-short (0: fit the point estimate).",
                     value: ("置信度", "c")))
-    var confidence: Double = 0.95
+    var confidenceNumber = DecimalNumber(0.95)
+    var confidence: Double { confidenceNumber.value }
 
     @Flag(help: H("同时按同一比例降低各批补助上限（精确到 0.1 万元），直到现有资金能达到目标。",
                   "Also lower the batch caps (all by one factor, to 0.1万) as far as needed to meet the target with the money there is."))

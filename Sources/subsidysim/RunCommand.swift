@@ -47,10 +47,11 @@ struct RunCommand: ParsableCommand {
 
     static let precisionCap = 2_000_000
 
-    @Option(help: H("按每组 8192 次增加试验，直到（一）资金不足与“总需求超过资金”两个概率（或 --precision-line 指定的概率）的标准误小于 E（如 0.002，即 0.2 个百分点）；最多 2000000 次，达不到时会说明。",
+    @Option(name: .customLong("precision"), help: H("按每组 8192 次增加试验，直到（一）资金不足与“总需求超过资金”两个概率（或 --precision-line 指定的概率）的标准误小于 E（如 0.002，即 0.2 个百分点）；最多 2000000 次，达不到时会说明。",
                     "Add blocks of 8192 trials until the standard error of P(（一） short) and P(total demand > funding) (or of the --precision-line estimate) is below E (e.g. 0.002); at most 2,000,000 trials, and the run says so when the target is missed.",
                     value: ("E", "E")))
-    var precision: Double?
+    var precisionNumber: DecimalNumber?
+    var precision: Double? { precisionNumber?.value }
 
     @Option(name: .customLong("precision-line"),
             help: H("--precision 针对哪个估计：预算行 id（如 transformation、cloud）的资金不足概率，any（至少一条预算行不足）或 total（总需求超过总资金）；不写则针对（一）与总需求两个主要概率。须与 --precision 同用。",

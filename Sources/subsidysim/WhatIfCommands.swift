@@ -162,19 +162,23 @@ struct SolveCommand: ParsableCommand {
                                              value: ("a:b", "a:b"))) var interval: String
     @Option(help: H("限制哪个预算行的资金不足风险（或 total：总需求）。", "Line whose overrun is limited (or total).",
                     value: ("预算行", "line"))) var line: LineChoice = .line(.transformation)
-    @Option(help: H("目标：该预算行需求超过预算的概率不超过此值（小数，如 0.05 即 5%）。", "Target: P(line demand > line budget) ≤ this.",
-                    value: ("概率", "p"))) var maxOverrun: Double?
-    @Option(help: H("用不完的一面的目标：专项资金至少用掉这个比例（小数，如 0.9 即 90%）……",
+    @Option(name: .customLong("max-overrun"), help: H("目标：该预算行需求超过预算的概率不超过此值（小数，如 0.05 即 5%）。", "Target: P(line demand > line budget) ≤ this.",
+                    value: ("概率", "p"))) var maxOverrunNumber: DecimalNumber?
+    var maxOverrun: Double? { maxOverrunNumber?.value }
+    @Option(name: .customLong("min-use"), help: H("用不完的一面的目标：专项资金至少用掉这个比例（小数，如 0.9 即 90%）……",
                     "Underspending target: the restricted source's money used at least this fraction ...",
-                    value: ("比例", "fraction"))) var minUse: Double?
-    @Option(help: H("……且达到的概率至少为 1 − alpha（如 0.05：至少 95%）。", "... with probability at least 1 − alpha.",
-                    value: ("alpha", "alpha"))) var alpha: Double = 0.05
+                    value: ("比例", "fraction"))) var minUseNumber: DecimalNumber?
+    var minUse: Double? { minUseNumber?.value }
+    @Option(name: .customLong("alpha"), help: H("……且达到的概率至少为 1 − alpha（如 0.05：至少 95%）。", "... with probability at least 1 − alpha.",
+                    value: ("alpha", "alpha"))) var alphaNumber = DecimalNumber(0.05)
+    var alpha: Double { alphaNumber.value }
     @Option(help: H("--min-use 所指的资金来源标识（默认：用 only_lines 限定用途的来源，即自治区资金 regional）。",
                     "Funding source id for --min-use (default: the source whose only_lines restricts it, e.g. regional).",
                     value: ("来源", "source"))) var source: String?
-    @Option(help: H("搜索的步长（默认：上限与奖励 0.1 万元，比例 0.001，企业数 1）。",
+    @Option(name: .customLong("step"), help: H("搜索的步长（默认：上限与奖励 0.1 万元，比例 0.001，企业数 1）。",
                     "Lattice step of the search (default: caps and awards 0.1万, rates 0.001, counts 1).",
-                    value: ("步长", "step"))) var step: Double?
+                    value: ("步长", "step"))) var stepNumber: DecimalNumber?
+    var step: Double? { stepNumber?.value }
     @Flag(help: H("求满足目标的最小值，而不是最大值。", "Find the smallest feasible value instead of the largest.")) var minimize = false
     @Flag(help: H("只搜索整数（企业数默认如此）。", "Search whole numbers only (default for counts).")) var integer = false
     @Flag(help: H("在标准输出上输出 JSON。", "JSON on standard output.")) var json = false

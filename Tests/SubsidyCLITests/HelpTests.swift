@@ -152,6 +152,11 @@ struct HelpCLITests {
             (["solve", "--in"], ["--in 后面缺少取值"]),
             (["solve", "--max-overrun", "0.05", "--in", "20:80"], ["缺少必填的选项 --vary"]),
             (["award", "--batch", "1", "--passes"], ["缺少必填的选项 --software", "金额（万元）"]),
+            // Numbers as a person writes them: no hexadecimal (Double("0x10") is 16), no nan, no silent underflow to 0.
+            (["award", "--batch", "1", "--software", "0x10", "--passes"], ["--software 的值 “0x10” 无效", "金额（万元）"]),
+            (["award", "--batch", "1", "--software", "5e-400", "--passes"], ["--software 的值 “5e-400” 无效"]),
+            (["solve", "--vary", "policy.batches[0].cap", "--in", "20:80", "--max-overrun", "nan"], ["--max-overrun 的值 “nan” 无效"]),
+            (["rebalance", "--unit", "1_000"], ["--unit 的值 “1_000” 无效"]),
             (["run", "--quiet=yes"], ["--quiet 是开关，不带取值"]),
             (["runn"], ["没有 “runn” 这个命令", "是否想写 run", "用法：subsidysim <子命令>"]),
             (["run", "a.yaml", "b.yaml"], ["多余的参数 “b.yaml”"]),
