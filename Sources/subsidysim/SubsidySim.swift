@@ -83,8 +83,14 @@ struct SubsidySim: ParsableCommand {
             Foundation.exit(64)
         }
         var command: ParsableCommand
+        let args = Lang.argumentsForParsing(raw)
         do {
-            command = try parseAsRoot(Lang.argumentsForParsing(raw))
+            // `help nosuch`: ArgumentParser prints the top-level help and exits 0. The unknown
+            // command is the usage error it is without `help` (exit 64, with a suggestion).
+            if args.first == "help", args.count > 1, !args[1].hasPrefix("-"), !UsageMessages.commands.contains(args[1]) {
+                _ = try parseAsRoot([args[1]])
+            }
+            command = try parseAsRoot(args)
         } catch {
             finish(error, parsing: true)
         }

@@ -159,6 +159,7 @@ struct HelpCLITests {
             (["rebalance", "--unit", "1_000"], ["--unit 的值 “1_000” 无效"]),
             (["run", "--quiet=yes"], ["--quiet 是开关，不带取值"]),
             (["runn"], ["没有 “runn” 这个命令", "是否想写 run", "用法：subsidysim <子命令>"]),
+            (["help", "runn"], ["没有 “runn” 这个命令", "是否想写 run"]),
             (["run", "a.yaml", "b.yaml"], ["多余的参数 “b.yaml”"]),
             (["run", "--trials", "0"], ["--trials 应为 1 至 100000000 的整数（实际 0）", "用法：subsidysim run"]),
             (["solve", "--vary", "policy.batches[0].cap", "--in", "80:20", "--max-overrun", "0.05"], ["--in 应写作 a:b，且 a < b"]),
