@@ -248,7 +248,8 @@ public struct OutputFolder: Sendable {
             p.hasPrefix(tmp.path) ? destPath + p.dropFirst(tmp.path.count) : p
         }
         do {
-            if mkdir(tmp.path, 0o755) != 0 { throw Self.failure(("无法创建文件夹", "cannot create the folder"), parent.path, errno) }
+            // The folder asked for is named (its parent exists: /proc/foo fails inside /proc).
+            if mkdir(tmp.path, 0o755) != 0 { throw Self.failure(("无法创建文件夹", "cannot create the folder"), destPath, errno) }
             for (path, data) in files {
                 let url = tmp.appendingPathComponent(path)
                 try Self.makeDirectories(url.deletingLastPathComponent().path, shown: shown)

@@ -388,6 +388,13 @@ struct OutputSafetyTests {
             #expect(e.zh.contains(dir.appendingPathComponent("out/charts").path) && !e.zh.contains(".tmp-"))
             #expect(e.zh.contains("不是文件夹") && e.en.contains("Not a directory"))
         }
+        // A folder that cannot be made in a parent that exists (/proc refuses new entries): the
+        // message names the folder asked for, not its parent.
+        if FileManager.default.fileExists(atPath: "/proc/self") {
+            do { try OutputFolder("/proc/subsidysim-out").commit(); Issue.record("wrote into /proc") } catch let e as OutputFolder.WriteError {
+                #expect(e.zh.contains("/proc/subsidysim-out") && e.en.contains("/proc/subsidysim-out"), "\(e.zh)")
+            }
+        }
         #expect(OutputFolder.reason(ENOSPC, .zh).hasPrefix("磁盘空间不足"))
         #expect(OutputFolder.reason(ENOSPC, .en) == "No space left on device")
     }
