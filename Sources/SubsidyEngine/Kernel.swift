@@ -89,6 +89,26 @@ struct TrialKernel {
     /// writes one record per variant into `out` (variant v at `v * layout.count`).
     mutating func evaluate(trial t: Int, u: UnsafeBufferPointer<Double>, inputValues: UnsafeMutableBufferPointer<Double>?,
                            out: UnsafeMutableBufferPointer<Double>) {
+        let n = offsets.count
+        evaluateVariants(trial: t, u: u, inputValues: inputValues,
+                         record: { v in UnsafeMutableBufferPointer(rebasing: out[(v * n)..<((v + 1) * n)]) }, take: { _, _ in })
+    }
+
+    /// Trial `t` as `evaluate(trial:u:inputValues:out:)`, with one record buffer (`layout.count`
+    /// doubles) for every variant: each variant's record is handed to `take(v, record)` as soon as
+    /// it is written. A sweep of 882 variants then keeps one 1 KB record in cache per trial, where
+    /// the records of all its variants (about 1 MB) would be written and read back.
+    mutating func evaluate(trial t: Int, u: UnsafeBufferPointer<Double>, inputValues: UnsafeMutableBufferPointer<Double>?,
+                           record: UnsafeMutableBufferPointer<Double>, take: (Int, UnsafeMutableBufferPointer<Double>) -> Void) {
+        evaluateVariants(trial: t, u: u, inputValues: inputValues, record: { _ in record }, take: take)
+    }
+
+    /// The trial-level inputs, the firms and their ranking once per population, then every variant
+    /// of the population into `record(v)`, handed to `take` when written (`apply` clears it first).
+    @inline(__always)
+    private mutating func evaluateVariants(trial t: Int, u: UnsafeBufferPointer<Double>, inputValues: UnsafeMutableBufferPointer<Double>?,
+                                           record: (Int) -> UnsafeMutableBufferPointer<Double>,
+                                           take: (Int, UnsafeMutableBufferPointer<Double>) -> Void) {
         let groups = model.groups
         for gi in groups.indices {
             let g = groups[gi]
@@ -110,8 +130,9 @@ struct TrialKernel {
             drawCases(trial: t, group: g)
             if g.needsLottery { lotteryOrder(trial: t) }
             for v in g.variants {
-                let rec = UnsafeMutableBufferPointer(rebasing: out[(v * offsets.count)..<((v + 1) * offsets.count)])
+                let rec = record(v)
                 apply(variant: variants[v], index: v, group: g, record: rec)
+                take(v, rec)
             }
         }
     }

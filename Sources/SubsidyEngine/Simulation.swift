@@ -221,10 +221,19 @@ public enum Simulator {
         var inVals: [Double] = [], uRows: [Double] = []
         // Per worker: one trial's records, the chunk's first trial's (the shifts), and the shifted
         // sums and sums of squares: 4 × variants × fields doubles each, however long the block.
+        // With listed fields (sweeps, solve), one variant's record at a time and the listed
+        // fields' shifts and sums only: fields + 3 × variants × listed.
         let recLen = nv * L.count
-        var workerScratch = [Double](repeating: 0, count: threads * 4 * recLen)
+        let nListedFields = momentFields.count
+        let workerStride = allFields ? 4 * recLen : L.count + 3 * nv * nListedFields
+        var workerScratch = [Double](repeating: 0, count: threads * workerStride)
         // Stored fields and input values of a block, column by column, so they append as runs.
         var storedBlock: [Double] = [], inputBlock: [Double] = []
+        // Per chunk, variant and listed field, its moments: computed by the worker, merged below in
+        // chunk order. Allocated once: every entry the merge reads is written in every block (a
+        // sweep's 882 variants × every field had been 34 MB allocated and zeroed per block of 128 trials).
+        let maxChunks = (blockLength + chunkLength - 1) / chunkLength
+        var chunkMoments = [Moments](repeating: Moments(), count: maxChunks * nv * nListedFields)
         var done = 0
         var target = options.trials
         var block = 0
@@ -243,8 +252,7 @@ public enum Simulator {
             let base = done
             let fieldCount = L.count
             let keepInputs = options.keepInputs
-            // Per chunk and variant, moments of every field: computed by the worker, merged below in chunk order.
-            var chunkMoments = [Moments](repeating: Moments(), count: chunks * nv * fieldCount)
+
             // Workers claim chunks in turn (a slow worker never holds up the others); each chunk's
             // results go to fixed places, so the output does not depend on who ran what.
             let nextChunk = Atomic<Int>(0)
@@ -271,46 +279,58 @@ public enum Simulator {
                                         // while they are in cache: shifted sums per field (shift = the field's value
                                         // in the chunk's first trial: no division per value), each field summing its
                                         // values in trial order; then the stored fields, column by column.
-                                        let scratch = wp.value.baseAddress! + w * 4 * recLen
-                                        let out = UnsafeMutableBufferPointer(start: scratch, count: recLen)
-                                        let shift = scratch + recLen, a = scratch + 2 * recLen, q = scratch + 3 * recLen
+                                        let scratch = wp.value.baseAddress! + w * workerStride
                                         let listed = lp.value, nListed = listed.count
                                         let stored = fp.value
+                                        let columns = sp.value.baseAddress!
+                                        // Shifts and sums of (variant v, listed field j) at v · nListed + j (every
+                                        // field listed: the record's own layout).
+                                        let shift: UnsafeMutablePointer<Double>, a: UnsafeMutablePointer<Double>, q: UnsafeMutablePointer<Double>
+                                        if allFields {
+                                            shift = scratch + recLen; a = scratch + 2 * recLen; q = scratch + 3 * recLen
+                                        } else {
+                                            let m = nv * nListed
+                                            shift = scratch + fieldCount; a = shift + m; q = a + m
+                                        }
                                         for t in lo..<hi {
                                             let inRow = UnsafeMutableBufferPointer(rebasing: ip.value[(t * k)..<((t + 1) * k)])
                                             let uRowM = UnsafeMutableBufferPointer(rebasing: up.value[(t * k)..<((t + 1) * k)])
                                             if perTrialDesign { design.row(trial: base + t, stream: designStreams[w], into: uRowM) }
                                             for j in 0..<k { inRow[j] = 0 }   // inputs only some populations have stay 0
-                                            kp.value[w].evaluate(trial: base + t, u: UnsafeBufferPointer(uRowM), inputValues: inRow, out: out)
-                                            let row = scratch
-                                            if t == lo {
-                                                for i in 0..<recLen { shift[i] = row[i]; a[i] = 0; q[i] = 0 }
-                                            }
-                                            if !allFields {
-                                                // The same shifted sums, for the listed fields only.
+                                            if allFields {
+                                                let out = UnsafeMutableBufferPointer(start: scratch, count: recLen)
+                                                kp.value[w].evaluate(trial: base + t, u: UnsafeBufferPointer(uRowM), inputValues: inRow, out: out)
+                                                let row = scratch
+                                                if t == lo {
+                                                    for i in 0..<recLen { shift[i] = row[i]; a[i] = 0; q[i] = 0 }
+                                                }
+                                                // The sums over the whole record, vectorised (CKernel, AVX2 where the machine has it).
+                                                ck_shifted_sums(Int64(recLen), row, shift, a, q)
                                                 for v in 0..<nv {
-                                                    let vb = v * fieldCount
-                                                    for j in 0..<nListed {
-                                                        let f = listed[j]
-                                                        let d = row[vb + f] - shift[vb + f]
-                                                        a[vb + f] += d
-                                                        q[vb + f] += d * d
-                                                    }
+                                                    for si in 0..<nsf { columns[(v * nsf + si) * blockLength + t] = row[v * fieldCount + stored[si]] }
                                                 }
                                             } else {
-                                                // The same sums over the whole record, vectorised (CKernel, AVX2 where the machine has it).
-                                                ck_shifted_sums(Int64(recLen), row, shift, a, q)
-                                            }
-                                            let columns = sp.value.baseAddress!
-                                            for v in 0..<nv {
-                                                for si in 0..<nsf { columns[(v * nsf + si) * blockLength + t] = row[v * fieldCount + stored[si]] }
+                                                // Each variant's record taken in as it is written: the same shifted
+                                                // sums for the listed fields, then its stored fields.
+                                                let first = t == lo
+                                                let record = UnsafeMutableBufferPointer(start: scratch, count: fieldCount)
+                                                kp.value[w].evaluate(trial: base + t, u: UnsafeBufferPointer(uRowM), inputValues: inRow, record: record) { v, r in
+                                                    let vb = v &* nListed
+                                                    for j in 0..<nListed {
+                                                        let x = r[listed[j]]
+                                                        if first { shift[vb &+ j] = x; a[vb &+ j] = 0; q[vb &+ j] = 0 }
+                                                        let d = x - shift[vb &+ j]
+                                                        a[vb &+ j] += d
+                                                        q[vb &+ j] += d * d
+                                                    }
+                                                    for si in 0..<nsf { columns[(v &* nsf &+ si) &* blockLength &+ t] = r[stored[si]] }
+                                                }
                                             }
                                         }
                                         for v in 0..<nv {
-                                            let mbase = (c * nv + v) * fieldCount, vb = v * fieldCount
+                                            let mbase = (c * nv + v) * nListed, vb = v * nListed
                                             for j in 0..<nListed {
-                                                let f = listed[j]
-                                                mp.value[mbase + f] = Moments(count: hi - lo, shift: shift[vb + f], sum: a[vb + f], sumOfSquares: q[vb + f])
+                                                mp.value[mbase + j] = Moments(count: hi - lo, shift: shift[vb + j], sum: a[vb + j], sumOfSquares: q[vb + j])
                                             }
                                         }
                                         if keepInputs {
@@ -329,8 +349,8 @@ public enum Simulator {
             // Reduce in trial order: chunk by chunk.
             for c in 0..<chunks {
                 for v in 0..<nv {
-                    let mbase = (c * nv + v) * fieldCount
-                    for f in momentFields { moments[v][f].merge(chunkMoments[mbase + f]) }
+                    let mbase = (c * nv + v) * nListedFields
+                    for (j, f) in momentFields.enumerated() { moments[v][f].merge(chunkMoments[mbase + j]) }
                 }
             }
             storedBlock.withUnsafeBufferPointer { sb in

@@ -217,7 +217,17 @@ struct MomentFieldsTests {
         for threads in [1, 3] {
             var opts = RunOptions(trials: 2500, threads: threads)
             opts.momentFields = listed
+            // Stored columns too: with listed fields each variant's record is taken in as it is
+            // written (one record buffer), and must store what the full record holds.
+            let kept = [L.total(.demand), L.line(0, .demand)]
+            opts.storedFields = kept
             let some = try Simulator.run(model, options: opts, design: design)
+            for v in 0..<model.variantCount {
+                for f in kept where !full.column(v, f).isEmpty {
+                    #expect(some.column(v, f) == full.column(v, f), "variant \(v) stored field \(f), \(threads) threads")
+                }
+                #expect(some.column(v, kept[0]).count == 2500 && !full.column(v, kept[0]).isEmpty)
+            }
             for v in 0..<model.variantCount {
                 for f in 0..<L.count {
                     if listed.contains(f) {

@@ -28,12 +28,12 @@ struct TransformationSumTests {
     }
 
     /// The search finds the same split as a scan inside any cell of a sorted buffer (cells sit at
-    /// offsets, not at 0), for every cell length up to 33 and caps that fall on, between and
+    /// offsets, not at 0), for every cell length up to 33 and a few longer ones, and caps that fall on, between and
     /// beyond the firms' values: the count at the cap is exact, so the split is.
     @Test("the split of a cell inside the buffer is the scan's, at every length")
     func splitInsideBuffer() {
         var g = SystemRandomNumberGenerator()
-        for n in 0...33 {
+        for n in Array(0...33) + [63, 64, 65, 66, 100, 257] {
             let before = Int.random(in: 0...5, using: &g), after = Int.random(in: 0...5, using: &g)
             let cell = (0..<n).map { _ in Double(Int.random(in: 0...40, using: &g)) }.sorted()
             let e = [Double](repeating: -1, count: before) + cell + [Double](repeating: 1e9, count: after)
