@@ -12,6 +12,29 @@ import SubsidyModel
 /// every variant gives the same bits, but the comparison needs its own variant to stay put).
 @Suite("Vectorised kernels (CKernel)", .serialized)
 struct VectorKernelTests {
+    /// Sobol's bootstrap draws its rows with `ck_philox_uniform_int`: the same integers as
+    /// gsl_rng_uniform_int on the same Philox stream, call after call, for sizes whose rejection
+    /// zone is large (n near 2^31 rejects about half the words) or tiny (n = 16384), and when the
+    /// draws are split across calls at any point (the position carries over).
+    @Test("uniform integers from a Philox stream are gsl_rng_uniform_int's, draw for draw")
+    func uniformIntIsGSL() {
+        for (seed, n) in [(UInt64(7), UInt32(16384)), (20251201, 1), (3, 2), (11, 3), (5, 1_000_003), (9, 0x8000_0001), (1, 0xFFFF_FFFF)] {
+            let reference = RandomStream(seed: seed, counters: 0x536F_626C, 0, 0)
+            let want = (0..<3001).map { _ in UInt32(gsl_rng_uniform_int(reference.rng, UInt(n))) }
+            var got = [UInt32](repeating: 0, count: want.count)
+            var position: UInt64 = 0
+            var done = 0
+            for part in [1, 0, 7, 993, 2000] {
+                got.withUnsafeMutableBufferPointer { g in
+                    position = ck_philox_uniform_int(ss_mix64(seed), 0x536F_626C, 0, 0, position, n, Int64(part), g.baseAddress! + done)
+                }
+                done += part
+            }
+            #expect(done == want.count)
+            #expect(got == want, "seed \(seed), n \(n): first difference at \(zip(got, want).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? -1)")
+        }
+    }
+
     static let variants = [Int32(CK_SCALAR), Int32(CK_AVX2), Int32(CK_AVX512)].filter { ck_supports($0) != 0 }
 
     /// A reproducible stream of doubles for test inputs (not the engine's generator).

@@ -110,4 +110,14 @@ void ck_scale_clamp_isa(int isa, int64_t n, const double *q, const int32_t *seg,
 void ck_shifted_sums(int64_t n, const double *row, const double *shift, double *a, double *q);
 void ck_shifted_sums_isa(int isa, int64_t n, const double *row, const double *shift, double *a, double *q);
 
+/* ---- Uniform integers from one Philox stream (bootstrap resampling) ---- */
+
+/* `count` draws of GSL's gsl_rng_uniform_int(r, n) with r on CGSL's Philox4x32-10 stream
+ * (key64; c1, c2, c3), starting at the stream's 32-bit output `position` (output p is word p mod 4
+ * of block p / 4): scale = 0xFFFFFFFF / n, then k = w / scale for the next outputs w until k < n.
+ * The same draws as GSL from the same state; returns the position after them. 1 <= n; the
+ * position stays below 2^34 (one stream's length). */
+uint64_t ck_philox_uniform_int(uint64_t key64, uint32_t c1, uint32_t c2, uint32_t c3, uint64_t position,
+                               uint32_t n, int64_t count, uint32_t *out);
+
 #endif

@@ -1,4 +1,5 @@
 internal import CGSL
+internal import CKernel
 
 /// Saltelli's sampling design for Sobol indices: two n×k matrices A and B of points in
 /// (0, 1)^k, and the k "radial" matrices AB_i (A with column i taken from B).
@@ -173,38 +174,39 @@ public enum Sobol {
                     guard bootstrap > 0, n <= 0xFFFF_FFFF else { return estimate }
 
                     let c = confidence.isNaN ? 0.95 : min(1, max(0, confidence))
-                    let generator = RandomStream(seed: seed, counters: 0x536F_626C, 0, 0)
                     var s1Boot = [[Double]](repeating: [], count: k)
                     var stBoot = [[Double]](repeating: [], count: k)
                     for i in 0..<k {
                         s1Boot[i].reserveCapacity(bootstrap)
                         stBoot[i].reserveCapacity(bootstrap)
                     }
-                    var rows = [Int](repeating: 0, count: n)
-                    for _ in 0..<bootstrap {
-                        for t in 0..<n { rows[t] = Int(gsl_rng_uniform_int(generator.rng, UInt(n))) }
-                        // Resample variance, with a guard for a resample that is constant.
-                        var lo = Double.infinity, hi = -Double.infinity
-                        var sum = 0.0, sumSq = 0.0
-                        for t in 0..<n {
-                            let x = a[rows[t]], y = b[rows[t]]
-                            lo = min(lo, x, y)
-                            hi = max(hi, x, y)
-                            sum += x + y
-                            sumSq += x * x + y * y
+                    // The resamples' rows come from one stream, in order (CKernel draws them as
+                    // gsl_rng_uniform_int would from the same Philox state; a test checks it), 64
+                    // resamples at a time; each resample's indices are then computed on its own, on
+                    // all cores, and kept in resample order: the same values as one by one.
+                    let key = ss_mix64(seed)
+                    let per = Swift.max(1, Swift.min(64, bootstrap, 8_388_608 / n))   // at most 32 MB of indices
+                    var rows = [UInt32](repeating: 0, count: per * n)
+                    var position: UInt64 = 0
+                    var done = 0
+                    while done < bootstrap {
+                        let m = Swift.min(per, bootstrap - done)
+                        position = rows.withUnsafeMutableBufferPointer {
+                            ck_philox_uniform_int(key, 0x536F_626C, 0, 0, position, UInt32(n), Int64(m * n), $0.baseAddress!)
                         }
-                        let count = Double(2 * n)
-                        let mean = sum / count
-                        let v = lo == hi ? 0 : max(0, sumSq / count - mean * mean)
-                        for i in 0..<k { s1Sum[i] = 0; stSum[i] = 0 }
-                        rows.withUnsafeBufferPointer { rows in
-                            accumulate(rows: 0..<n, index: { rows[$0] }, a: a, b: b, d: d, k: k,
-                                       s1: &s1Sum, st: &stSum)
+                        let replicates = rows.withUnsafeBufferPointer { rb in
+                            let rp = UnsafeSendable(rb), ap = UnsafeSendable(a), bp = UnsafeSendable(b), dp = UnsafeSendable(d)
+                            return concurrentMap(m) { j in
+                                replicate(rows: UnsafeBufferPointer(rebasing: rp.value[(j * n)..<((j + 1) * n)]), a: ap.value, b: bp.value, d: dp.value, k: k)
+                            }
                         }
-                        for i in 0..<k {
-                            s1Boot[i].append(v > 0 ? s1Sum[i] / Double(n) / v : 0)
-                            stBoot[i].append(v > 0 ? stSum[i] / Double(n) / (2 * v) : 0)
+                        for r in replicates {
+                            for i in 0..<k {
+                                s1Boot[i].append(r.s1[i])
+                                stBoot[i].append(r.st[i])
+                            }
                         }
+                        done += m
                     }
                     let lowQ = (1 - c) / 2, highQ = (1 + c) / 2
                     for i in 0..<k {
@@ -215,6 +217,29 @@ public enum Sobol {
                 }
             }
         }
+    }
+
+    /// One bootstrap replicate: S1_i and ST_i over the resampled rows, with the resample's own
+    /// variance (0 for a constant resample, and then every index 0).
+    private static func replicate(rows: UnsafeBufferPointer<UInt32>, a: UnsafeBufferPointer<Double>, b: UnsafeBufferPointer<Double>,
+                                  d: UnsafeBufferPointer<Double>, k: Int) -> (s1: [Double], st: [Double]) {
+        let n = rows.count
+        var lo = Double.infinity, hi = -Double.infinity
+        var sum = 0.0, sumSq = 0.0
+        for t in 0..<n {
+            let r = Int(rows[t])
+            let x = a[r], y = b[r]
+            lo = min(lo, x, y)
+            hi = max(hi, x, y)
+            sum += x + y
+            sumSq += x * x + y * y
+        }
+        let count = Double(2 * n)
+        let mean = sum / count
+        let v = lo == hi ? 0 : max(0, sumSq / count - mean * mean)
+        var s1Sum = [Double](repeating: 0, count: k), stSum = [Double](repeating: 0, count: k)
+        accumulate(rows: 0..<n, index: { Int(rows[$0]) }, a: a, b: b, d: d, k: k, s1: &s1Sum, st: &stSum)
+        return ((0..<k).map { v > 0 ? s1Sum[$0] / Double(n) / v : 0 }, (0..<k).map { v > 0 ? stSum[$0] / Double(n) / (2 * v) : 0 })
     }
 
     /// s1[i] += Σ b[r]·d[r,i] and st[i] += Σ d[r,i]² over the rows r = index(t), t ∈ rows.
